@@ -1,0 +1,159 @@
+import type { z } from 'zod';
+import type { Logger } from 'pino';
+import type { ConnectionStatus, Job, UpstreamConnection } from './connection.js';
+import type { Secret } from './secret.js';
+
+/** Per-call context every adapter method receives: propagated upstream, never global. */
+export interface CallContext {
+  requestId: string;
+  traceparent?: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** Where a connection lives upstream; `connectionId` is the gateway's own `cn_…` id. */
+export interface ConnectionRef {
+  connectionId: string;
+  externalOrgId: string;
+  externalId: string;
+  kind: string;
+}
+
+export type Credentials = Record<string, unknown>;
+
+export interface Page<T> {
+  items: T[];
+  /** Adapter-private position after the last item, or null at the end. The gateway signs it. */
+  nextCursor: string | null;
+}
+
+export interface PageRequest {
+  limit: number;
+  cursor: string | undefined;
+}
+
+export interface ProviderCapabilities {
+  /** `patch`: the upstream changes single fields; `replace`: it only takes the whole connection. */
+  updateModel: 'patch' | 'replace';
+  /** Statuses a caller may set; empty when status is not writable. */
+  writableStatus: readonly ConnectionStatus[];
+  supportsCredentials: boolean;
+  supportsTest: boolean;
+  supportsJobs: boolean;
+  /** Whether `name` may be set to null (cleared). */
+  nullableName: boolean;
+}
+
+/** A validated create body, minus `provider`. Credentials arrive separately, wrapped. */
+export interface CreateInput {
+  kind?: string | undefined;
+  name?: string | null | undefined;
+  settings?: Record<string, unknown> | undefined;
+  credentials?: Credentials | undefined;
+  [extra: string]: unknown;
+}
+
+/** A change to apply, already validated; absent keys stay as they are. */
+export interface ConnectionChange {
+  name?: string | null;
+  status?: ConnectionStatus;
+  settings?: Record<string, unknown>;
+  credentials?: Secret<Credentials>;
+}
+
+/** The whole writable state, for upstreams that only replace. */
+export interface ConnectionState {
+  name: string | null;
+  status: ConnectionStatus;
+  settings: Record<string, unknown>;
+  credentials: Secret<Credentials>;
+}
+
+export interface AdapterSchemas {
+  /** The whole create body except `provider`; strict (unknown keys are errors). */
+  create: z.ZodType<CreateInput>;
+  /** A name value. */
+  name: z.ZodType<string | null>;
+  /** Writable settings, every key optional; strict. Null when the provider has none. */
+  settings: z.ZodType<Record<string, unknown>> | null;
+  /** Credentials for a connection of this kind, or null when credentials are not supported. */
+  credentials(kind: string): z.ZodType<Credentials> | null;
+}
+
+interface AdapterBase {
+  readonly id: string;
+  readonly type: string;
+  readonly capabilities: ProviderCapabilities;
+  readonly schemas: AdapterSchemas;
+  create(ctx: CallContext, externalOrgId: string, input: CreateInput, credentials: Secret<Credentials> | undefined): Promise<UpstreamConnection>;
+  get(ctx: CallContext, ref: ConnectionRef): Promise<UpstreamConnection>;
+  list(ctx: CallContext, externalOrgId: string, page: PageRequest): Promise<Page<UpstreamConnection>>;
+  delete(ctx: CallContext, ref: ConnectionRef): Promise<void>;
+  /** Present when `capabilities.supportsTest`. */
+  test?(ctx: CallContext, ref: ConnectionRef): Promise<{ ok: boolean; detail: string | null }>;
+  /** Present when `capabilities.supportsJobs`. */
+  jobs?(ctx: CallContext, ref: ConnectionRef, page: PageRequest): Promise<Page<Job>>;
+  /** Credential type label of a connection of this kind with these credentials (never a secret). */
+  credentialType?(kind: string, credentials: Credentials): string | null;
+}
+
+export interface PatchModelAdapter extends AdapterBase {
+  readonly capabilities: ProviderCapabilities & { updateModel: 'patch' };
+  patch(ctx: CallContext, ref: ConnectionRef, change: ConnectionChange): Promise<UpstreamConnection>;
+}
+
+export interface ReplaceModelAdapter extends AdapterBase {
+  readonly capabilities: ProviderCapabilities & { updateModel: 'replace' };
+  replace(ctx: CallContext, ref: ConnectionRef, state: ConnectionState): Promise<UpstreamConnection>;
+}
+
+export type ProviderAdapter = PatchModelAdapter | ReplaceModelAdapter;
+
+/** What every adapter factory receives: its own config entry plus shared, injected services. */
+export interface AdapterDeps {
+  logger: Logger;
+  /** Injected so tests and the sandbox can pass their own; defaults to the global fetch. */
+  fetch?: typeof fetch;
+}
+
+/** Options every provider entry of the config file takes (contract §1). */
+export interface CommonProviderConfig {
+  id: string;
+  type: string;
+  baseUrl?: string | undefined;
+  timeoutMs?: number | undefined;
+  retry?: { attempts?: number | undefined; baseDelayMs?: number | undefined; maxDelayMs?: number | undefined } | undefined;
+  rateLimit?: { requestsPerSecond?: number | undefined; burst?: number | undefined } | undefined;
+  circuitBreaker?: { failureThreshold?: number | undefined; openMs?: number | undefined } | undefined;
+  cache?: { ttlMs?: number | undefined } | undefined;
+}
+
+export interface SimulatorStartOptions {
+  port?: number | undefined;
+  host?: string | undefined;
+  /** Persist the simulator's state to this JSON file (the sandbox does). */
+  stateFile?: string | undefined;
+}
+
+/** A running simulator as the sandbox and `npm run simulate` see it. */
+export interface SimulatorSetup {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+  /** The type-specific keys of a provider entry that point an adapter at this simulator (incl. `baseUrl`). */
+  providerConfig: Record<string, unknown>;
+  /** The simulated organization seeded with demo connections, for the sandbox's `demo` link. */
+  demoExternalOrgId: string;
+}
+
+/** A provider type: its config schema (the type-specific keys), its adapter factory, its simulator. */
+export interface ProviderDefinition<C extends Record<string, unknown> = Record<string, unknown>> {
+  type: string;
+  /** Zod object of the keys this type adds to a provider entry (e.g. `apiKey`); strict. */
+  configSchema: z.ZodType<C>;
+  /** Config keys whose values are secrets: never printed, even in config errors. */
+  secretConfigKeys: readonly string[];
+  /** Method syntax on purpose: lets definitions with narrower configs sit in one registry list. */
+  createAdapter(config: CommonProviderConfig & C, deps: AdapterDeps): ProviderAdapter;
+  /** Starts this provider's simulator, seeded with demo data (kept when restored from stateFile). */
+  startSimulator(opts: SimulatorStartOptions): Promise<SimulatorSetup>;
+}

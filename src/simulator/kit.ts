@@ -1,0 +1,152 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { z } from 'zod';
+import { listen, type HttpBindings, type Listening } from '../net.js';
+
+/**
+ * Shared machinery of the provider simulators: fault injection (latency, 5xx, 429 + Retry-After,
+ * dropped connections), a record of requests for tests, and a control API under `/__sim`.
+ * The provider-specific behaviour lives in each `providers/<name>/simulator.ts`.
+ */
+
+export const FaultRule = z.object({
+  /** HTTP method to match (any when absent). */
+  method: z.string().optional(),
+  /** Regular expression (source) the request path must match (any when absent). */
+  path: z.string().optional(),
+  /** How many matching requests this rule applies to; unlimited when absent. */
+  times: z.number().int().positive().optional(),
+  latencyMs: z.number().int().min(0).optional(),
+  status: z.number().int().min(400).max(599).optional(),
+  retryAfterSec: z.number().int().min(0).optional(),
+  body: z.unknown().optional(),
+  /** Destroy the socket without an answer. */
+  drop: z.boolean().optional(),
+}).strict();
+export type FaultRule = z.infer<typeof FaultRule>;
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+type Env = { Bindings: HttpBindings };
+
+export class SimulatorKit {
+  readonly requests: RecordedRequest[] = [];
+  #faults: Array<FaultRule & { remaining: number }> = [];
+
+  /** Adds a fault; the newest matching rule wins. */
+  fault(rule: FaultRule): void {
+    this.#faults.unshift({ ...FaultRule.parse(rule), remaining: rule.times ?? Number.POSITIVE_INFINITY });
+  }
+
+  clearFaults(): void {
+    this.#faults = [];
+  }
+
+  /** Requests seen so far that match method and a path regex. */
+  count(method: string, pathPattern: RegExp): number {
+    return this.requests.filter((r) => r.method === method && pathPattern.test(r.path)).length;
+  }
+
+  resetRequests(): void {
+    this.requests.length = 0;
+  }
+
+  /** Records requests and applies faults; mount before the provider's routes. */
+  middleware(): MiddlewareHandler<Env> {
+    return async (c, next) => {
+      const url = new URL(c.req.url);
+      if (url.pathname.startsWith('/__sim')) return next();
+      const body = ['GET', 'HEAD', 'DELETE'].includes(c.req.method) ? '' : await c.req.raw.clone().text();
+      this.requests.push({ method: c.req.method, path: url.pathname, query: url.search, headers: Object.fromEntries(c.req.raw.headers), body });
+      const rule = this.#faults.find((f) => f.remaining > 0 && (!f.method || f.method.toUpperCase() === c.req.method)
+        && (!f.path || new RegExp(f.path).test(url.pathname)));
+      if (!rule) return next();
+      rule.remaining -= 1;
+      if (rule.latencyMs) await new Promise((r) => setTimeout(r, rule.latencyMs));
+      if (rule.drop) {
+        c.env.incoming.socket.destroy();
+        return c.body(null, 500);
+      }
+      if (rule.status) {
+        const headers: Record<string, string> = {};
+        if (rule.retryAfterSec !== undefined) headers['retry-after'] = String(rule.retryAfterSec);
+        return c.json((rule.body ?? { error: 'injected fault' }) as object, rule.status as 500, headers);
+      }
+      return next();
+    };
+  }
+
+  /** `/__sim/faults` (POST a rule, DELETE all) and `/__sim/requests` for users of `npm run simulate`. */
+  controlRoutes(): Hono<Env> {
+    const app = new Hono<Env>();
+    app.post('/faults', async (c) => {
+      const parsed = FaultRule.safeParse(await c.req.json().catch(() => null));
+      if (!parsed.success) return c.json({ error: 'invalid fault rule', issues: parsed.error.issues }, 400);
+      this.fault(parsed.data);
+      return c.json({ ok: true }, 201);
+    });
+    app.delete('/faults', (c) => {
+      this.clearFaults();
+      return c.body(null, 204);
+    });
+    app.get('/requests', (c) => c.json(this.requests.map(({ headers: _h, body: _b, ...r }) => r)));
+    return app;
+  }
+}
+
+export interface RunningSimulator<S> extends Listening {
+  kit: SimulatorKit;
+  /** The simulator's in-memory state, for tests that must look behind the API. */
+  state: S;
+}
+
+export interface SimulatorOptions {
+  port?: number | undefined;
+  host?: string | undefined;
+  /**
+   * JSON file holding the simulator's state: loaded at start when present, rewritten after every
+   * successful change. Lets the sandbox keep its simulated providers across restarts.
+   */
+  stateFile?: string | undefined;
+}
+
+/**
+ * Builds the Hono app around provider routes and serves it on loopback. `build` receives the
+ * state restored from `stateFile` (if any) and returns the live state: plain JSON data only.
+ */
+export async function startSimulator<S>(
+  build: (app: Hono<Env>, kit: SimulatorKit, restored: S | undefined) => S,
+  opts: SimulatorOptions = {},
+): Promise<RunningSimulator<S>> {
+  const kit = new SimulatorKit();
+  const app = new Hono<Env>();
+  app.use('*', kit.middleware());
+  const file = opts.stateFile;
+  if (file) {
+    app.use('*', async (c, next) => {
+      await next();
+      if (c.req.method !== 'GET' && c.res.status < 400) saveState(file, state);
+    });
+  }
+  app.route('/__sim', kit.controlRoutes());
+  const restored = file && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as S) : undefined;
+  const state = build(app, kit, restored);
+  if (file) saveState(file, state);
+  const listening = await listen(app.fetch, { host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
+  return { ...listening, kit, state };
+}
+
+function saveState(file: string, state: unknown): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(`${file}.tmp`, JSON.stringify(state));
+  renameSync(`${file}.tmp`, file);
+}
+
+export type SimContext = Context<Env>;
