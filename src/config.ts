@@ -1,0 +1,173 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { CommonProviderConfig, ProviderDefinition } from './core/adapter.js';
+
+/**
+ * Config file (contract §1): JSON, `${NAME}` in any string replaced by that environment variable,
+ * then environment overrides (HOST, PORT, LOG_LEVEL, GATEWAY_ADMIN_KEY, GATEWAY_DATABASE_URL,
+ * GATEWAY_ENCRYPTION_KEY). Problems are reported one per key path, never with a value.
+ */
+
+export type ProviderConfig = CommonProviderConfig & Record<string, unknown>;
+
+export interface GatewayConfig {
+  server: { host: string; port: number };
+  database: { url: string };
+  auth: { adminKey: string };
+  encryption: { key: Buffer | null };
+  logLevel: string;
+  providers: ProviderConfig[];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const DEFAULTS = { host: '127.0.0.1', port: 8080, logLevel: 'info', databaseUrl: 'sqlite:./data/plugboard.db' } as const;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const positiveInt = z.number().int().positive();
+const CommonProvider = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must match ^[a-z0-9][a-z0-9-]{0,31}$'),
+  type: z.string(),
+  baseUrl: z.url({ protocol: /^https?$/ }).refine((u) => !u.endsWith('/'), 'must not end with a slash').optional(),
+  timeoutMs: positiveInt.optional(),
+  retry: z.strictObject({ attempts: positiveInt.max(10).optional(), baseDelayMs: positiveInt.optional(), maxDelayMs: positiveInt.optional() }).optional(),
+  rateLimit: z.strictObject({ requestsPerSecond: z.number().positive().optional(), burst: positiveInt.optional() }).optional(),
+  circuitBreaker: z.strictObject({ failureThreshold: positiveInt.optional(), openMs: positiveInt.optional() }).optional(),
+  cache: z.strictObject({ ttlMs: z.number().int().min(0).optional() }).optional(),
+});
+const COMMON_KEYS = new Set(Object.keys(CommonProvider.shape));
+
+const FileSchema = z.strictObject({
+  server: z.strictObject({ host: z.string().min(1).optional(), port: z.number().int().min(0).max(65535).optional() }).optional(),
+  database: z.strictObject({ url: z.string().min(1) }).optional(),
+  auth: z.strictObject({ adminKey: z.string().min(16, 'must be at least 16 characters').optional() }).optional(),
+  encryption: z.strictObject({ key: z.string().optional() }).optional(),
+  log: z.strictObject({ level: z.enum(LOG_LEVELS).optional() }).optional(),
+  providers: z.array(z.record(z.string(), z.unknown())).default([]),
+});
+
+/** `providers[1].domain` from a zod path. */
+export function keyPath(path: ReadonlyArray<PropertyKey>): string {
+  return path.reduce<string>((out, k) => (typeof k === 'number' ? `${out}[${k}]` : out ? `${out}.${String(k)}` : String(k)), '');
+}
+
+function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: PropertyKey[], problems: string[]): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
+      const v = env[name];
+      if (v === undefined) {
+        problems.push(`${keyPath(path)}: environment variable ${name} is not set`);
+        return '';
+      }
+      return v;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, [...path, i], problems));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, [...path, k], problems)]));
+  }
+  return value;
+}
+
+function issuesToProblems(error: z.ZodError, prefix: PropertyKey[]): string[] {
+  // zod messages name expectations, not received values, so no secret can appear here.
+  return error.issues.map((i) => {
+    const keys = i.code === 'unrecognized_keys' ? `: unknown key(s) ${i.keys.join(', ')}` : '';
+    return `${keyPath([...prefix, ...i.path]) || '(root)'}: ${i.code === 'unrecognized_keys' ? 'not allowed' : i.message}${keys}`;
+  });
+}
+
+export function decodeEncryptionKey(raw: string): Buffer | null {
+  const buf = Buffer.from(raw, 'base64');
+  return buf.length === 32 && buf.toString('base64').replace(/=+$/, '') === raw.trim().replace(/=+$/, '') ? buf : null;
+}
+
+export interface LoadOptions {
+  /** Raw JSON text of the config file (already read), or undefined for env-only config. */
+  text?: string | undefined;
+  env: NodeJS.ProcessEnv;
+  definitions: ReadonlyArray<ProviderDefinition>;
+}
+
+export function parseConfig({ text, env, definitions }: LoadOptions): GatewayConfig {
+  const problems: string[] = [];
+  let raw: unknown = {};
+  if (text !== undefined) {
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
+      throw new ConfigError([`(file): not valid JSON (${e instanceof SyntaxError ? e.message.replace(/".*"/, '…') : 'parse error'})`]);
+    }
+  }
+  raw = interpolate(raw, env, [], problems);
+  const parsed = FileSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError([...problems, ...issuesToProblems(parsed.error, [])]);
+  const file = parsed.data;
+
+  const byType = new Map(definitions.map((d) => [d.type, d]));
+  const providers: ProviderConfig[] = [];
+  const seen = new Set<string>();
+  file.providers.forEach((entry, i) => {
+    const common = CommonProvider.safeParse(Object.fromEntries(Object.entries(entry).filter(([k]) => COMMON_KEYS.has(k))));
+    if (!common.success) {
+      problems.push(...issuesToProblems(common.error, ['providers', i]));
+      return;
+    }
+    const def = byType.get(common.data.type);
+    if (!def) {
+      problems.push(`providers[${i}].type: must be one of ${[...byType.keys()].join(', ')}`);
+      return;
+    }
+    if (seen.has(common.data.id)) problems.push(`providers[${i}].id: duplicate id "${common.data.id}"`);
+    seen.add(common.data.id);
+    const specific = def.configSchema.safeParse(Object.fromEntries(Object.entries(entry).filter(([k]) => !COMMON_KEYS.has(k))));
+    if (!specific.success) {
+      problems.push(...issuesToProblems(specific.error, ['providers', i]));
+      return;
+    }
+    providers.push({ ...stripUndefined(common.data), ...specific.data } as ProviderConfig);
+  });
+
+  const port = env['PORT'] !== undefined ? Number(env['PORT']) : (file.server?.port ?? DEFAULTS.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push('PORT: must be an integer 0-65535');
+  const logLevel = env['LOG_LEVEL'] ?? file.log?.level ?? DEFAULTS.logLevel;
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')}`);
+  const adminKey = env['GATEWAY_ADMIN_KEY'] || file.auth?.adminKey;
+  if (!adminKey) problems.push('auth.adminKey: required (or set GATEWAY_ADMIN_KEY)');
+  else if (adminKey.length < 16) problems.push('GATEWAY_ADMIN_KEY: must be at least 16 characters');
+  const rawKey = env['GATEWAY_ENCRYPTION_KEY'] || file.encryption?.key || '';
+  const key = rawKey ? decodeEncryptionKey(rawKey) : null;
+  if (rawKey && !key) problems.push('encryption.key: must be 32 bytes, base64-encoded');
+  const databaseUrl = env['GATEWAY_DATABASE_URL'] || file.database?.url || DEFAULTS.databaseUrl;
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) problems.push('database.url: must start with sqlite: or postgres://');
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    server: { host: env['HOST'] || file.server?.host || DEFAULTS.host, port },
+    database: { url: databaseUrl },
+    auth: { adminKey: adminKey as string },
+    encryption: { key },
+    logLevel,
+    providers,
+  };
+}
+
+export function loadConfigFile(path: string, env: NodeJS.ProcessEnv, definitions: ReadonlyArray<ProviderDefinition>): GatewayConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError([`GATEWAY_CONFIG: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`]);
+  }
+  return parseConfig({ text, env, definitions });
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,72 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { GatewayError } from './errors.js';
+
+/**
+ * Sealing of stored credentials (contract §5.3): AES-256-GCM, a fresh 96-bit nonce per write,
+ * the connection id and organization id bound as associated data, and a key id so keys can
+ * rotate (several keys may open; only the current one seals). A sealed row copied onto another
+ * connection fails to open.
+ */
+
+export interface Sealed {
+  keyId: string;
+  nonce: Buffer;
+  /** Ciphertext followed by the 16-byte GCM tag. */
+  ciphertext: Buffer;
+}
+
+export interface SealContext {
+  organizationId: string;
+  connectionId: string;
+}
+
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+
+/** A short, stable, non-secret id of a key: the first 8 bytes of SHA-256("plugboard-key-id" + key). */
+export function keyIdOf(key: Buffer): string {
+  return createHash('sha256').update('plugboard-key-id').update(key).digest('hex').slice(0, 16);
+}
+
+function aad(ctx: SealContext): Buffer {
+  return Buffer.from(JSON.stringify(['plugboard.credentials.v1', ctx.organizationId, ctx.connectionId]));
+}
+
+export class Sealer {
+  readonly currentKeyId: string;
+  readonly #keys = new Map<string, Buffer>();
+
+  /** `keys[0]` seals; all of them open. */
+  constructor(keys: Buffer[]) {
+    if (keys.length === 0) throw new Error('Sealer needs at least one key');
+    for (const k of keys) {
+      if (k.length !== 32) throw new Error('encryption keys must be 32 bytes');
+      this.#keys.set(keyIdOf(k), k);
+    }
+    this.currentKeyId = keyIdOf(keys[0] as Buffer);
+  }
+
+  seal(value: unknown, ctx: SealContext): Sealed {
+    const key = this.#keys.get(this.currentKeyId) as Buffer;
+    const nonce = randomBytes(NONCE_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', key, nonce);
+    cipher.setAAD(aad(ctx));
+    const body = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final(), cipher.getAuthTag()]);
+    return { keyId: this.currentKeyId, nonce, ciphertext: body };
+  }
+
+  /** Throws GatewayError `internal` (never bad input) when the row cannot be opened. */
+  open(sealed: Sealed, ctx: SealContext): unknown {
+    const key = this.#keys.get(sealed.keyId);
+    if (!key) throw new GatewayError('internal', 'Stored credentials are sealed with an unknown key.');
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, sealed.nonce);
+      decipher.setAAD(aad(ctx));
+      decipher.setAuthTag(sealed.ciphertext.subarray(sealed.ciphertext.length - TAG_BYTES));
+      const plain = Buffer.concat([decipher.update(sealed.ciphertext.subarray(0, sealed.ciphertext.length - TAG_BYTES)), decipher.final()]);
+      return JSON.parse(plain.toString('utf8')) as unknown;
+    } catch (e) {
+      throw new GatewayError('internal', 'Stored credentials failed their integrity check and were not used.', { cause: e });
+    }
+  }
+}

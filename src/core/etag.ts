@@ -1,0 +1,11 @@
+import { createHash } from 'node:crypto';
+
+/** Strong validator of a canonical representation. */
+export function etagOf(representation: unknown): string {
+  return `"${createHash('sha256').update(JSON.stringify(representation)).digest('base64url').slice(0, 27)}"`;
+}
+
+/** RFC 9110 strong comparison against an If-Match / If-None-Match header value. */
+export function etagMatches(header: string, etag: string): boolean {
+  return header.split(',').map((s) => s.trim()).some((t) => t === '*' || t === etag);
+}

@@ -1,0 +1,26 @@
+import type { Logger } from 'pino';
+import type { CallContext, ProviderAdapter } from '../adapter.js';
+import type { Caller } from '../caller.js';
+import type { CursorCodec } from '../cursor.js';
+import type { Sealer } from '../crypto.js';
+import type { Storage } from '../../storage/storage.js';
+
+/** Everything the services need, injected once at start-up. */
+export interface ServiceDeps {
+  storage: Storage;
+  /** Configured providers by id, in configuration order. */
+  providers: ReadonlyMap<string, ProviderAdapter>;
+  sealer: Sealer | null;
+  cursors: CursorCodec;
+  logger: Logger;
+  now: () => Date;
+}
+
+/** One request as the services see it. */
+export interface RequestContext extends CallContext {
+  caller: Caller;
+}
+
+export function timestamp(deps: Pick<ServiceDeps, 'now'>): string {
+  return deps.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

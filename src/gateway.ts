@@ -1,0 +1,70 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Hono } from 'hono';
+import type { Logger } from 'pino';
+import { ConfigError, type GatewayConfig } from './config.js';
+import type { ProviderAdapter, ProviderDefinition } from './core/adapter.js';
+import { ADMIN, type Caller } from './core/caller.js';
+import { Sealer } from './core/crypto.js';
+import { CursorCodec } from './core/cursor.js';
+import { ConnectionService } from './core/services/connections.js';
+import { EventService } from './core/services/events.js';
+import { OrganizationService } from './core/services/organizations.js';
+import { createApp } from './http/app.js';
+import type { AppEnv } from './http/env.js';
+import { openStorage } from './storage/open.js';
+import type { Storage } from './storage/storage.js';
+
+export interface Gateway {
+  app: Hono<AppEnv>;
+  storage: Storage;
+  adapters: ReadonlyMap<string, ProviderAdapter>;
+  organizations: OrganizationService;
+  close(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  definitions: ReadonlyArray<ProviderDefinition>;
+  logger: Logger;
+  /** Passed to every adapter (tests may pass their own); defaults to the global fetch. */
+  fetch?: typeof fetch;
+  now?: () => Date;
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** Wires config → storage → adapters → services → Hono app. Everything is built here, nothing is global. */
+export async function createGateway(config: GatewayConfig, opts: GatewayOptions): Promise<Gateway> {
+  const byType = new Map(opts.definitions.map((d) => [d.type, d]));
+  const adapters = new Map<string, ProviderAdapter>();
+  for (const p of config.providers) {
+    const def = byType.get(p.type) as ProviderDefinition;
+    adapters.set(p.id, def.createAdapter(p, { logger: opts.logger, ...(opts.fetch ? { fetch: opts.fetch } : {}) }));
+  }
+  const needsKey = [...adapters.values()].filter((a) => a.capabilities.supportsCredentials).map((a) => a.id);
+  if (!config.encryption.key && needsKey.length > 0) {
+    throw new ConfigError([`encryption.key: required because provider(s) ${needsKey.join(', ')} accept credentials, which the gateway stores encrypted (or set GATEWAY_ENCRYPTION_KEY)`]);
+  }
+
+  const storage = await openStorage(config.database.url);
+  const cursorSecret = await storage.getOrInitSetting('cursor_secret', () => randomBytes(32).toString('base64url'));
+  const deps = {
+    storage,
+    providers: adapters,
+    sealer: config.encryption.key ? new Sealer([config.encryption.key]) : null,
+    cursors: new CursorCodec(cursorSecret),
+    logger: opts.logger,
+    now: opts.now ?? (() => new Date()),
+  };
+  const organizations = new OrganizationService(deps);
+  const adminDigest = digest(config.auth.adminKey);
+  const app = createApp({
+    organizations,
+    connections: new ConnectionService(deps, organizations),
+    events: new EventService(deps, organizations),
+    providers: [...adapters.values()].map((a) => ({ id: a.id, type: a.type, capabilities: a.capabilities })),
+    authenticate: (key: string): Caller | null => (timingSafeEqual(digest(key), adminDigest) ? ADMIN : null),
+    ready: () => storage.ping(),
+    logger: opts.logger,
+  });
+  return { app, storage, adapters, organizations, close: () => storage.close() };
+}

@@ -1,0 +1,31 @@
+import type { Logger } from 'pino';
+import type { ProviderCapabilities } from '../core/adapter.js';
+import type { Caller } from '../core/caller.js';
+import type { RequestContext } from '../core/services/context.js';
+import type { ConnectionService } from '../core/services/connections.js';
+import type { EventService } from '../core/services/events.js';
+import type { OrganizationService } from '../core/services/organizations.js';
+
+/** What the HTTP layer is built from: injected, never imported as module state. */
+export interface AppDeps {
+  organizations: OrganizationService;
+  connections: ConnectionService;
+  events: EventService;
+  providers: ReadonlyArray<{ id: string; type: string; capabilities: ProviderCapabilities }>;
+  /** Checks a bearer key; returns the caller or null. */
+  authenticate(key: string): Caller | null | Promise<Caller | null>;
+  /** Resolves when storage answers (readiness). */
+  ready(): Promise<void>;
+  logger: Logger;
+}
+
+export type AppEnv = {
+  Variables: {
+    deps: AppDeps;
+    requestId: string;
+    log: Logger;
+    caller: Caller;
+  };
+};
+
+export type { RequestContext };

@@ -1,0 +1,12 @@
+import { requestContext } from '../../request.js';
+import { CONNECTION, defineRoute } from '../route.js';
+import { preconditions } from './respond.js';
+
+export default defineRoute({
+  method: 'delete',
+  path: CONNECTION,
+  handler: async (c) => {
+    await c.get('deps').connections.delete(requestContext(c), c.req.param('org') as string, c.req.param('id') as string, preconditions(c));
+    return c.body(null, 204);
+  },
+});

@@ -1,0 +1,14 @@
+import { readJson, requestContext } from '../../request.js';
+import { CONNECTION, defineRoute } from '../route.js';
+import { preconditions, sendConnection } from './respond.js';
+
+/** Full replacement of the writable fields. */
+export default defineRoute({
+  method: 'put',
+  path: CONNECTION,
+  handler: async (c) => {
+    const body = await readJson(c);
+    const v = await c.get('deps').connections.replace(requestContext(c), c.req.param('org') as string, c.req.param('id') as string, body, preconditions(c));
+    return sendConnection(c, v);
+  },
+});

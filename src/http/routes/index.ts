@@ -1,0 +1,28 @@
+import createConnection from './connections/create.js';
+import deleteConnection from './connections/delete.js';
+import getConnection from './connections/get.js';
+import listJobs from './connections/jobs.js';
+import listConnections from './connections/list.js';
+import patchConnection from './connections/patch.js';
+import putConnection from './connections/put.js';
+import testConnection from './connections/test.js';
+import healthz from './ops/healthz.js';
+import listProviders from './ops/providers.js';
+import readyz from './ops/readyz.js';
+import createOrganization from './organizations/create.js';
+import deleteOrganization from './organizations/delete.js';
+import listEvents from './organizations/events.js';
+import getOrganization from './organizations/get.js';
+import listOrganizations from './organizations/list.js';
+import patchOrganization from './organizations/patch.js';
+import type { Route } from './route.js';
+
+/** Routes that need no caller key. */
+export const publicRoutes: Route[] = [healthz, readyz];
+
+/** `/v1` routes: every one needs `Authorization: Bearer`. */
+export const v1Routes: Route[] = [
+  listProviders,
+  createOrganization, listOrganizations, getOrganization, patchOrganization, deleteOrganization, listEvents,
+  listConnections, createConnection, getConnection, patchConnection, putConnection, deleteConnection, testConnection, listJobs,
+];

@@ -1,0 +1,3 @@
+import { defineRoute } from '../route.js';
+
+export default defineRoute({ method: 'get', path: '/healthz', handler: (c) => c.json({ status: 'ok' }) });

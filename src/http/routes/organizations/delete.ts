@@ -1,0 +1,11 @@
+import { requestContext } from '../../request.js';
+import { defineRoute, ORG } from '../route.js';
+
+export default defineRoute({
+  method: 'delete',
+  path: ORG,
+  handler: async (c) => {
+    await c.get('deps').organizations.delete(requestContext(c), c.req.param('org') as string);
+    return c.body(null, 204);
+  },
+});

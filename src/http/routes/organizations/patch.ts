@@ -1,0 +1,11 @@
+import { MERGE_PATCH_TYPES, readJson, requestContext } from '../../request.js';
+import { defineRoute, ORG } from '../route.js';
+
+export default defineRoute({
+  method: 'patch',
+  path: ORG,
+  handler: async (c) => {
+    const body = await readJson(c, MERGE_PATCH_TYPES);
+    return c.json(await c.get('deps').organizations.patch(requestContext(c), c.req.param('org') as string, body));
+  },
+});

@@ -1,0 +1,78 @@
+import { ConfigError, loadConfigFile, type GatewayConfig } from './config.js';
+import { createGateway } from './gateway.js';
+import { createLogger } from './logger.js';
+import { listen } from './net.js';
+import { definitions } from './providers/registry.js';
+import { DEMO_ORG, SANDBOX_ADMIN_KEY, startSandbox, type Sandbox } from './sandbox.js';
+
+/** Process entry: config (or sandbox) → gateway → listen → graceful stop on SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  const env = process.env;
+  let sandbox: Sandbox | null = null;
+  let config: GatewayConfig;
+  try {
+    if (env['GATEWAY_CONFIG']) {
+      config = loadConfigFile(env['GATEWAY_CONFIG'], env, definitions);
+    } else {
+      sandbox = await startSandbox({ dataDir: env['PLUGBOARD_DATA_DIR'] ?? './data', definitions, env });
+      config = sandbox.config;
+    }
+  } catch (e) {
+    return fail(e);
+  }
+  const logger = createLogger(config.logLevel);
+  let gateway;
+  try {
+    gateway = await createGateway(config, { definitions, logger });
+    await sandbox?.seed(gateway);
+  } catch (e) {
+    await sandbox?.close();
+    return fail(e);
+  }
+  const server = await listen(gateway.app.fetch, { host: config.server.host, port: config.server.port });
+  logger.info({ url: server.url, mode: sandbox ? 'sandbox' : 'configured', providers: config.providers.map((p) => p.id) }, 'plugboard listening');
+  if (sandbox) printBanner(server.url, sandbox);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: no new connections, finishing requests in flight (up to 10 s)');
+    await server.close(10_000);
+    await gateway.close();
+    await sandbox?.close();
+    logger.info('stopped');
+    logger.flush?.();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+function fail(e: unknown): void {
+  if (e instanceof ConfigError) {
+    process.stderr.write(`${e.message}\n`);
+  } else {
+    process.stderr.write(`plugboard could not start: ${e instanceof Error ? e.message : String(e)}\n`);
+  }
+  process.exit(1);
+}
+
+function printBanner(url: string, sandbox: Sandbox): void {
+  const sims = sandbox.simulators.map((s) => `    ${s.type.padEnd(8)} ${s.setup.url}`).join('\n');
+  process.stdout.write(`
+  Plugboard sandbox is running.
+
+    URL        ${url}
+    Admin key  ${SANDBOX_ADMIN_KEY}
+    Storage    ${sandbox.config.database.url}
+  Simulated providers:
+${sims}
+
+  Try:
+    curl -s -H 'Authorization: Bearer ${SANDBOX_ADMIN_KEY}' ${url}/v1/organizations/${DEMO_ORG}/connections
+
+`);
+}
+
+void main();

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+
+/**
+ * Auth0's own spelling of what the gateway reads and writes (Management API v2, organization
+ * connections of the Early Access family, and the client-credentials token endpoint). See
+ * /work/shared/upstreams/auth0.md §2–§6. Nothing here knows the canonical model.
+ */
+
+export const ORGANIZATION_ACCESS_LEVELS = ['none', 'readonly', 'limited', 'full'] as const;
+export type Auth0OrganizationAccessLevel = (typeof ORGANIZATION_ACCESS_LEVELS)[number];
+
+/** `connection` inside an organization connection: `{name, strategy}`, more properties allowed. */
+export const Auth0ConnectionInformation = z.looseObject({
+  name: z.string().optional(),
+  strategy: z.string().optional(),
+});
+export type Auth0ConnectionInformation = z.infer<typeof Auth0ConnectionInformation>;
+
+/** `OrganizationAllConnectionPost`: the object of create, get, update and list (EA family). */
+export const Auth0OrganizationConnection = z.looseObject({
+  connection_id: z.string().min(1),
+  organization_connection_name: z.string().optional(),
+  assign_membership_on_login: z.boolean().optional(),
+  show_as_button: z.boolean().optional(),
+  is_signup_enabled: z.boolean().optional(),
+  organization_access_level: z.enum(ORGANIZATION_ACCESS_LEVELS).optional(),
+  is_enabled: z.boolean().optional(),
+  connection: Auth0ConnectionInformation.optional(),
+});
+export type Auth0OrganizationConnection = z.infer<typeof Auth0OrganizationConnection>;
+
+/** `GET /organizations/{id}/connections?include_totals=true`. */
+export const Auth0OrganizationConnectionsPage = z.looseObject({
+  start: z.number().int().min(0).optional(),
+  limit: z.number().int().min(0).optional(),
+  total: z.number().int().min(0).optional(),
+  connections: z.array(Auth0OrganizationConnection),
+});
+export type Auth0OrganizationConnectionsPage = z.infer<typeof Auth0OrganizationConnectionsPage>;
+
+/** `CreateOrganizationAllConnectionRequestContent` (additionalProperties: false). */
+export interface Auth0CreateOrganizationConnectionBody {
+  connection_id: string;
+  organization_connection_name?: string;
+  assign_membership_on_login?: boolean;
+  show_as_button?: boolean;
+  is_signup_enabled?: boolean;
+  organization_access_level?: Auth0OrganizationAccessLevel;
+  is_enabled?: boolean;
+}
+
+/** `UpdateOrganizationAllConnectionRequestContent`: partial; name, access level and is_enabled take null. */
+export interface Auth0UpdateOrganizationConnectionBody {
+  organization_connection_name?: string | null;
+  assign_membership_on_login?: boolean;
+  show_as_button?: boolean;
+  is_signup_enabled?: boolean;
+  organization_access_level?: Auth0OrganizationAccessLevel | null;
+  is_enabled?: boolean | null;
+}
+
+/** A tenant connection (`/api/v2/connections`), the part the simulator keeps. */
+export interface Auth0TenantConnection {
+  id: string;
+  name: string;
+  strategy: string;
+  display_name?: string;
+  is_domain_connection: boolean;
+  realms: string[];
+  enabled_clients: string[];
+  metadata?: Record<string, string>;
+}
+
+/** An organization (`/api/v2/organizations`). */
+export interface Auth0Organization {
+  id: string;
+  name: string;
+  display_name?: string;
+  metadata?: Record<string, string>;
+  branding?: { logo_url?: string; colors?: { primary: string; page_background: string } };
+}
+
+/** Management API error body. */
+export const Auth0ErrorBody = z.looseObject({
+  statusCode: z.number().optional(),
+  error: z.string().optional(),
+  message: z.string().optional(),
+  errorCode: z.string().optional(),
+});
+export type Auth0ErrorBody = z.infer<typeof Auth0ErrorBody>;
+
+/** `POST /oauth/token` success. */
+export const Auth0TokenResponse = z.looseObject({
+  access_token: z.string().min(1),
+  token_type: z.string().optional(),
+  expires_in: z.number().positive(),
+  scope: z.string().optional(),
+});
+export type Auth0TokenResponse = z.infer<typeof Auth0TokenResponse>;
+
+/** `POST /oauth/token` failure (OAuth shape). */
+export const Auth0OAuthError = z.looseObject({
+  error: z.string().optional(),
+  error_description: z.string().optional(),
+});
+export type Auth0OAuthError = z.infer<typeof Auth0OAuthError>;
+
+/** Scopes the gateway's M2M application needs on the Management API. */
+export const ORGANIZATION_CONNECTION_SCOPES = [
+  'read:organization_connections',
+  'create:organization_connections',
+  'update:organization_connections',
+  'delete:organization_connections',
+] as const;

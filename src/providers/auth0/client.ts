@@ -1,0 +1,140 @@
+import type { Logger } from 'pino';
+import type { CallContext, CommonProviderConfig } from '../../core/adapter.js';
+import { GatewayError } from '../../core/errors.js';
+import type { Secret } from '../../core/secret.js';
+import { createUpstreamClient, path, upstreamError, type UpstreamClient, type UpstreamFailure } from '../../core/upstream/client.js';
+import {
+  Auth0ErrorBody,
+  Auth0OrganizationConnection,
+  Auth0OrganizationConnectionsPage,
+  type Auth0CreateOrganizationConnectionBody,
+  type Auth0UpdateOrganizationConnectionBody,
+} from './api-types.js';
+import { ClientCredentialsTokenProvider, tokenEndpointError } from './token.js';
+
+/**
+ * The few Management API calls the gateway makes (organization connections, EA family, auth0.md §3),
+ * through the shared upstream client: token on every call, one refresh-and-retry on a 401.
+ */
+
+/** Auth0 answers at most this many items per page (`per_page` 1–100). */
+export const MAX_PER_PAGE = 100;
+
+/** `https://{domain}`, or the configured `baseUrl` that replaces it (contract §1). */
+export function auth0Origin(domain: string, baseUrl?: string): string {
+  return (baseUrl ?? `https://${domain}`).replace(/\/+$/, '');
+}
+
+/** The Management API audience: always the tenant's own domain, with the trailing slash. */
+export function auth0Audience(domain: string): string {
+  return `https://${domain}/api/v2/`;
+}
+
+export interface Auth0ClientOptions {
+  providerId: string;
+  domain: string;
+  clientId: string;
+  clientSecret: Secret<string>;
+  baseUrl?: string | undefined;
+  logger: Logger;
+  fetch?: typeof fetch | undefined;
+  config?: Pick<CommonProviderConfig, 'timeoutMs' | 'retry'> | undefined;
+  now?: (() => number) | undefined;
+}
+
+export interface OrganizationConnectionsPage {
+  connections: Auth0OrganizationConnection[];
+  /** From `include_totals`; undefined when the upstream sent a bare array. */
+  total: number | undefined;
+}
+
+export class Auth0Client {
+  readonly providerId: string;
+  readonly tokens: ClientCredentialsTokenProvider;
+  readonly #api: UpstreamClient;
+
+  constructor(opts: Auth0ClientOptions) {
+    this.providerId = opts.providerId;
+    const origin = auth0Origin(opts.domain, opts.baseUrl);
+    const common = { providerId: opts.providerId, logger: opts.logger, fetch: opts.fetch, ...(opts.config ? { config: opts.config } : {}) };
+    const tokenHttp = createUpstreamClient({
+      ...common,
+      baseUrl: origin,
+      auth: { headers: () => ({}) },
+      mapError: (f) => tokenEndpointError(opts.providerId, f, opts.clientSecret),
+    });
+    const tokens = new ClientCredentialsTokenProvider({
+      providerId: opts.providerId,
+      clientId: opts.clientId,
+      clientSecret: opts.clientSecret,
+      audience: auth0Audience(opts.domain),
+      http: tokenHttp,
+      now: opts.now,
+    });
+    this.tokens = tokens;
+    this.#api = createUpstreamClient({
+      ...common,
+      baseUrl: `${origin}/api/v2`,
+      auth: {
+        headers: async (ctx) => ({ authorization: `Bearer ${(await tokens.token(ctx)).reveal()}` }),
+        invalidate: () => tokens.invalidate(),
+      },
+      mapError: (f) => managementApiError(opts.providerId, f),
+    });
+  }
+
+  async listOrganizationConnections(ctx: CallContext, orgId: string, q: { page: number; per_page: number }): Promise<OrganizationConnectionsPage> {
+    const res = await this.#api.call<unknown>(ctx, {
+      method: 'GET',
+      path: path`/organizations/${orgId}/connections`,
+      query: { page: q.page, per_page: q.per_page, include_totals: true },
+    });
+    if (Array.isArray(res.body)) return { connections: this.#parse(Auth0OrganizationConnection.array(), res.body), total: undefined };
+    const page = this.#parse(Auth0OrganizationConnectionsPage, res.body);
+    return { connections: page.connections, total: page.total };
+  }
+
+  async createOrganizationConnection(ctx: CallContext, orgId: string, body: Auth0CreateOrganizationConnectionBody): Promise<Auth0OrganizationConnection> {
+    const res = await this.#api.call<unknown>(ctx, { method: 'POST', path: path`/organizations/${orgId}/connections`, json: body });
+    return this.#parse(Auth0OrganizationConnection, res.body);
+  }
+
+  async getOrganizationConnection(ctx: CallContext, orgId: string, connectionId: string): Promise<Auth0OrganizationConnection> {
+    const res = await this.#api.call<unknown>(ctx, { method: 'GET', path: path`/organizations/${orgId}/connections/${connectionId}` });
+    return this.#parse(Auth0OrganizationConnection, res.body);
+  }
+
+  async updateOrganizationConnection(ctx: CallContext, orgId: string, connectionId: string, body: Auth0UpdateOrganizationConnectionBody): Promise<Auth0OrganizationConnection> {
+    const res = await this.#api.call<unknown>(ctx, { method: 'PATCH', path: path`/organizations/${orgId}/connections/${connectionId}`, json: body });
+    return this.#parse(Auth0OrganizationConnection, res.body);
+  }
+
+  async deleteOrganizationConnection(ctx: CallContext, orgId: string, connectionId: string): Promise<void> {
+    await this.#api.call<unknown>(ctx, { method: 'DELETE', path: path`/organizations/${orgId}/connections/${connectionId}` });
+  }
+
+  #parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }, body: unknown): T {
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      throw new GatewayError('upstream_error', `Auth0 (${this.providerId}) answered with a body the gateway does not understand.`, { provider: this.providerId });
+    }
+    return parsed.data;
+  }
+}
+
+/**
+ * A Management API failure (`{statusCode, error, message, errorCode}`, auth0.md §6) as the contract
+ * error. 409 (the connection is already attached) becomes `conflict`: the caller's create collides
+ * with state that exists, which is what a 409 means to a gateway client; the rest is the shared table.
+ */
+export function managementApiError(providerId: string, failure: UpstreamFailure): GatewayError {
+  const parsed = Auth0ErrorBody.safeParse(failure.body);
+  const body = parsed.success ? parsed.data : {};
+  const text = body.message
+    ?? (typeof failure.body === 'string' && failure.body.trim() !== '' ? failure.body.trim().slice(0, 200) : undefined)
+    ?? body.error
+    ?? `HTTP ${failure.status}`;
+  const detail = `Auth0 (${providerId}): ${text}${body.errorCode ? ` [${body.errorCode}]` : ''}`;
+  if (failure.status === 409) return new GatewayError('conflict', detail, { provider: providerId, upstreamStatus: 409 });
+  return upstreamError(providerId, failure.status, detail, failure.headers);
+}

@@ -1,0 +1,182 @@
+import { z } from 'zod';
+import type {
+  AdapterDeps,
+  CallContext,
+  CommonProviderConfig,
+  ConnectionRef,
+  ConnectionState,
+  CreateInput,
+  Credentials,
+  Page,
+  PageRequest,
+  ReplaceModelAdapter,
+} from '../../core/adapter.js';
+import type { UpstreamConnection } from '../../core/connection.js';
+import { GatewayError, isGatewayError, validationError, type FieldProblem, type GatewayErrorOptions } from '../../core/errors.js';
+import { secret, type Secret } from '../../core/secret.js';
+import type { ConnectionData } from './api-types.js';
+import { createVersoriClient, redact, type ConnectionsPageRead, type VersoriClient } from './client.js';
+import { AUTH_TYPE_OF, secretStrings, toConnectionData, toUpstreamConnection, VersoriCredentials } from './mapping.js';
+
+export type VersoriConfig = CommonProviderConfig & { apiKey: string };
+
+const CreateBody = z.strictObject({
+  kind: z.string().min(1),
+  name: z.string().min(1),
+  credentials: VersoriCredentials,
+});
+
+/** Calls one `list` may spend following upstream `next` cursors before it answers a short page. */
+const MAX_UPSTREAM_PAGES_PER_LIST = 20;
+
+/**
+ * Where a list resumes: the upstream cursor of the page being read (`a`, null for the first page),
+ * how many of that page's items were already returned (`s`) and the id of the last one (`l`).
+ * The skip is what makes an upstream that ignores `first` (today's Switchboard returns every
+ * item) page correctly; the id makes the resume exact when the upstream page shifted.
+ */
+const ListCursor = z.strictObject({ a: z.string().nullable(), s: z.number().int().min(0), l: z.string().nullable() });
+type ListCursor = z.infer<typeof ListCursor>;
+
+function encodeCursor(c: ListCursor): string {
+  return Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+
+function decodeCursor(raw: string | undefined): ListCursor {
+  if (raw === undefined) return { a: null, s: 0, l: null };
+  try {
+    return ListCursor.parse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
+  } catch {
+    throw validationError([{ pointer: '/cursor', message: 'not a cursor of this provider' }], 'The cursor is not valid.');
+  }
+}
+
+/** Index of the first item not returned yet in an upstream page read again from `pos`. */
+function resumeIndex(page: ConnectionsPageRead, pos: ListCursor): number {
+  if (pos.l !== null) {
+    const at = page.items.findIndex((c) => c.id === pos.l);
+    if (at >= 0) return at + 1;
+  }
+  return Math.min(pos.s, page.items.length);
+}
+
+/** The one place stored or submitted credentials are revealed: into Switchboard's `data`. */
+function revealConnectionData(credentials: Secret<Credentials>): { authType: string; data: ConnectionData; secrets: string[] } {
+  const parsed = VersoriCredentials.safeParse(credentials.reveal());
+  if (!parsed.success) {
+    // zod's messages name fields and expectations, never the values.
+    throw validationError(
+      parsed.error.issues.map((i) => ({ pointer: `/credentials${i.path.map((p) => `/${String(p)}`).join('')}`, message: i.message })),
+      'The credentials are not valid for Versori.',
+    );
+  }
+  return { authType: AUTH_TYPE_OF[parsed.data.type], data: toConnectionData(parsed.data), secrets: secretStrings(parsed.data) };
+}
+
+/** The same error without any of `secrets` in its text (an upstream message may echo a value). */
+function scrubbed(e: unknown, secrets: readonly string[]): unknown {
+  if (!isGatewayError(e)) return e;
+  const detail = redact(e.message, secrets);
+  if (detail === e.message) return e;
+  const options: GatewayErrorOptions = {};
+  if (e.errors !== undefined) options.errors = e.errors;
+  if (e.provider !== undefined) options.provider = e.provider;
+  if (e.upstreamStatus !== undefined) options.upstreamStatus = e.upstreamStatus;
+  if (e.retryAfter !== undefined) options.retryAfter = e.retryAfter;
+  return new GatewayError(e.code, detail, options);
+}
+
+export function createVersoriAdapter(config: VersoriConfig, deps: AdapterDeps): ReplaceModelAdapter {
+  const client: VersoriClient = createVersoriClient({
+    providerId: config.id,
+    apiKey: secret(config.apiKey),
+    baseUrl: config.baseUrl,
+    logger: deps.logger,
+    config: { timeoutMs: config.timeoutMs, retry: config.retry },
+    fetch: deps.fetch,
+  });
+
+  return {
+    id: config.id,
+    type: config.type,
+    capabilities: {
+      updateModel: 'replace',
+      writableStatus: [],
+      supportsCredentials: true,
+      supportsTest: false,
+      supportsJobs: false,
+      nullableName: false,
+    },
+    schemas: {
+      create: CreateBody,
+      name: z.string().min(1),
+      settings: null,
+      credentials: () => VersoriCredentials,
+    },
+
+    credentialType(_kind: string, credentials: Credentials): string | null {
+      return typeof credentials['type'] === 'string' ? credentials['type'] : null;
+    },
+
+    async create(ctx: CallContext, externalOrgId: string, input: CreateInput, credentials: Secret<Credentials> | undefined): Promise<UpstreamConnection> {
+      const problems: FieldProblem[] = [];
+      if (typeof input.kind !== 'string' || input.kind === '') problems.push({ pointer: '/kind', message: 'required: the Switchboard app id' });
+      if (typeof input.name !== 'string' || input.name === '') problems.push({ pointer: '/name', message: 'required: a non-empty string' });
+      if (credentials === undefined) problems.push({ pointer: '/credentials', message: 'required' });
+      if (problems.length > 0 || credentials === undefined) throw validationError(problems);
+      const { authType, data, secrets } = revealConnectionData(credentials);
+      try {
+        const created = await client.createConnection(ctx, externalOrgId, {
+          name: input.name as string,
+          appId: input.kind as string,
+          authType,
+          data,
+        });
+        return toUpstreamConnection(created);
+      } catch (e) {
+        throw scrubbed(e, secrets);
+      }
+    },
+
+    async get(ctx: CallContext, ref: ConnectionRef): Promise<UpstreamConnection> {
+      return toUpstreamConnection(await client.getConnection(ctx, ref.externalOrgId, ref.externalId));
+    },
+
+    async list(ctx: CallContext, externalOrgId: string, page: PageRequest): Promise<Page<UpstreamConnection>> {
+      const limit = Math.max(1, page.limit);
+      let pos = decodeCursor(page.cursor);
+      const items: UpstreamConnection[] = [];
+      for (let calls = 0; calls < MAX_UPSTREAM_PAGES_PER_LIST; calls += 1) {
+        const upstream = await client.listConnections(ctx, externalOrgId, { first: limit - items.length, after: pos.a ?? undefined });
+        const start = resumeIndex(upstream, pos);
+        const taken = upstream.items.slice(start, start + (limit - items.length));
+        items.push(...taken.map(toUpstreamConnection));
+        const end = start + taken.length;
+        const last = taken.at(-1)?.id ?? pos.l;
+        if (end < upstream.items.length) return { items, nextCursor: encodeCursor({ a: pos.a, s: end, l: last }) };
+        const next = upstream.next ?? null;
+        if (next === null || next === '' || next === pos.a) return { items, nextCursor: null };
+        pos = { a: next, s: 0, l: null };
+        if (items.length >= limit) break;
+      }
+      return { items, nextCursor: encodeCursor(pos) };
+    },
+
+    async replace(ctx: CallContext, ref: ConnectionRef, state: ConnectionState): Promise<UpstreamConnection> {
+      if (state.name === null || state.name === '') {
+        throw validationError([{ pointer: '/name', message: 'a Versori connection needs a non-empty name' }]);
+      }
+      const { data, secrets } = revealConnectionData(state.credentials);
+      try {
+        // Switchboard's PUT replaces name and secret together; the app and auth type stay.
+        return toUpstreamConnection(await client.updateConnection(ctx, ref.externalOrgId, ref.externalId, { name: state.name, data }));
+      } catch (e) {
+        throw scrubbed(e, secrets);
+      }
+    },
+
+    async delete(ctx: CallContext, ref: ConnectionRef): Promise<void> {
+      await client.deleteConnection(ctx, ref.externalOrgId, ref.externalId);
+    },
+  };
+}

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import type { Logger } from 'pino';
+import type { CallContext, CommonProviderConfig } from '../../core/adapter.js';
+import { GatewayError } from '../../core/errors.js';
+import type { Secret } from '../../core/secret.js';
+import { createUpstreamClient, path, upstreamError, type UpstreamFailure } from '../../core/upstream/client.js';
+import { VERSORI_DEFAULT_BASE_URL, type CreateConnectionRequestBody, type UpdateConnectionRequestBody } from './api-types.js';
+
+/**
+ * The Switchboard connection endpoints the adapter uses. Answers are parsed leniently (unknown
+ * fields kept, only the fields the mapper reads are checked), so an additive upstream change does
+ * not break us while a broken answer becomes a clear `upstream_error` instead of a crash.
+ */
+
+const AuthConfigRead = z.looseObject({ type: z.string(), isValid: z.boolean() });
+const BoardRead = z.looseObject({ id: z.string().optional(), name: z.string().optional() });
+
+export const ConnectionRead = z.looseObject({
+  id: z.string().min(1),
+  orgId: z.string(),
+  name: z.string(),
+  app: z.looseObject({ id: z.string().min(1), name: z.string() }),
+  authConfig: AuthConfigRead.optional(),
+  credentialId: z.string(),
+  usedByBoards: z.array(BoardRead).nullish(),
+});
+export type ConnectionRead = z.infer<typeof ConnectionRead>;
+
+export const ConnectionsPageRead = z.looseObject({
+  totalCount: z.number().int().optional(),
+  next: z.string().nullish(),
+  prev: z.string().nullish(),
+  items: z.array(ConnectionRead),
+});
+export type ConnectionsPageRead = z.infer<typeof ConnectionsPageRead>;
+
+const VersoriErrorRead = z.looseObject({ code: z.string(), message: z.string() });
+
+export interface VersoriClient {
+  createConnection(ctx: CallContext, orgId: string, body: CreateConnectionRequestBody): Promise<ConnectionRead>;
+  getConnection(ctx: CallContext, orgId: string, connectionId: string): Promise<ConnectionRead>;
+  listConnections(ctx: CallContext, orgId: string, query: { first: number; after?: string | undefined }): Promise<ConnectionsPageRead>;
+  updateConnection(ctx: CallContext, orgId: string, connectionId: string, body: UpdateConnectionRequestBody): Promise<ConnectionRead>;
+  deleteConnection(ctx: CallContext, orgId: string, connectionId: string): Promise<void>;
+}
+
+export interface VersoriClientOptions {
+  providerId: string;
+  apiKey: Secret<string>;
+  baseUrl?: string | undefined;
+  logger: Logger;
+  config?: Pick<CommonProviderConfig, 'timeoutMs' | 'retry'> | undefined;
+  fetch?: typeof fetch | undefined;
+}
+
+/**
+ * The spec's security scheme is an API key carried whole in the `Authorization` header; Versori's
+ * authentication guide says the value for an API key is `Bearer <API_KEY>` (and `JWT <token>` for
+ * signing-key tokens). A configured value that already names its scheme is sent unchanged.
+ */
+export function authorizationValue(apiKey: string): string {
+  return /^(Bearer|JWT)\s+\S/i.test(apiKey) ? apiKey : `Bearer ${apiKey}`;
+}
+
+/** Replaces every occurrence of each secret (4+ characters) in `text`. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of [...secrets].filter((v) => v.length >= 4).sort((a, b) => b.length - a.length)) out = out.split(s).join('[redacted]');
+  return out;
+}
+
+const MAX_DETAIL = 500;
+
+function describeFailure(failure: UpstreamFailure): string {
+  const parsed = VersoriErrorRead.safeParse(failure.body);
+  if (!parsed.success) return `Versori answered HTTP ${failure.status}.`;
+  const message = parsed.data.message.length > MAX_DETAIL ? `${parsed.data.message.slice(0, MAX_DETAIL)}…` : parsed.data.message;
+  return `Versori (${parsed.data.code}): ${message}`;
+}
+
+function parseBody<T>(schema: z.ZodType<T>, body: unknown, providerId: string, status: number): T {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    throw new GatewayError('upstream_error', `Provider ${providerId} answered with a body that is not a Switchboard response.`, {
+      provider: providerId,
+      upstreamStatus: status,
+    });
+  }
+  return parsed.data;
+}
+
+export function createVersoriClient(opts: VersoriClientOptions): VersoriClient {
+  const { providerId } = opts;
+  const upstream = createUpstreamClient({
+    providerId,
+    baseUrl: opts.baseUrl ?? VERSORI_DEFAULT_BASE_URL,
+    logger: opts.logger,
+    auth: { headers: () => ({ authorization: authorizationValue(opts.apiKey.reveal()) }) },
+    // An upstream message could echo the header it refused; it never reaches a caller with the key in it.
+    mapError: (failure) => upstreamError(providerId, failure.status, redact(describeFailure(failure), [opts.apiKey.reveal()]), failure.headers),
+    ...(opts.config ? { config: opts.config } : {}),
+    fetch: opts.fetch,
+  });
+  const connections = (orgId: string) => path`/organisations/${orgId}/connections`;
+  const connection = (orgId: string, id: string) => path`/organisations/${orgId}/connections/${id}`;
+
+  return {
+    async createConnection(ctx, orgId, body) {
+      const res = await upstream.call(ctx, { method: 'POST', path: connections(orgId), json: body });
+      return parseBody(ConnectionRead, res.body, providerId, res.status);
+    },
+    async getConnection(ctx, orgId, connectionId) {
+      const res = await upstream.call(ctx, { method: 'GET', path: connection(orgId, connectionId) });
+      return parseBody(ConnectionRead, res.body, providerId, res.status);
+    },
+    async listConnections(ctx, orgId, query) {
+      const res = await upstream.call(ctx, { method: 'GET', path: connections(orgId), query: { first: query.first, after: query.after } });
+      return parseBody(ConnectionsPageRead, res.body, providerId, res.status);
+    },
+    async updateConnection(ctx, orgId, connectionId, body) {
+      const res = await upstream.call(ctx, { method: 'PUT', path: connection(orgId, connectionId), json: body });
+      return parseBody(ConnectionRead, res.body, providerId, res.status);
+    },
+    async deleteConnection(ctx, orgId, connectionId) {
+      // 200 with `DeletedResource` `{ id }`; nothing in it the gateway needs.
+      await upstream.call(ctx, { method: 'DELETE', path: connection(orgId, connectionId) });
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { GatewayConfig, ProviderConfig } from './config.js';
+import type { ProviderDefinition, SimulatorSetup } from './core/adapter.js';
+import { ADMIN } from './core/caller.js';
+import type { Gateway } from './gateway.js';
+
+export const SANDBOX_ADMIN_KEY = 'sandbox-admin-key';
+export const DEMO_ORG = 'demo';
+
+export interface Sandbox {
+  config: GatewayConfig;
+  simulators: Array<{ type: string; setup: SimulatorSetup }>;
+  /** Links organization `demo` to each simulated provider organization (after the gateway is up). */
+  seed(gateway: Gateway): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The no-config start: every registered provider's simulator in-process on loopback (state kept in
+ * `<dataDir>/simulators/`), SQLite at `<dataDir>/sandbox.db`, an encryption key generated once and
+ * kept in `<dataDir>/sandbox.key`, admin key `sandbox-admin-key`. Restarting keeps everything.
+ */
+export async function startSandbox(opts: { dataDir: string; definitions: ReadonlyArray<ProviderDefinition>; env: NodeJS.ProcessEnv }): Promise<Sandbox> {
+  const dataDir = resolve(opts.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const keyFile = join(dataDir, 'sandbox.key');
+  if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(32).toString('base64'), { mode: 0o600 });
+  const key = Buffer.from(readFileSync(keyFile, 'utf8').trim(), 'base64');
+
+  const simulators: Sandbox['simulators'] = [];
+  try {
+    for (const def of opts.definitions) {
+      const setup = await def.startSimulator({ host: '127.0.0.1', port: 0, stateFile: join(dataDir, 'simulators', `${def.type}.json`) });
+      simulators.push({ type: def.type, setup });
+    }
+  } catch (e) {
+    await Promise.all(simulators.map((s) => s.setup.close()));
+    throw e;
+  }
+  const providers: ProviderConfig[] = simulators.map(({ type, setup }) => ({ id: type, type, ...setup.providerConfig }));
+  const port = opts.env['PORT'] !== undefined ? Number(opts.env['PORT']) : 8080;
+  const config: GatewayConfig = {
+    server: { host: opts.env['HOST'] || '127.0.0.1', port },
+    database: { url: `sqlite:${join(dataDir, 'sandbox.db')}` },
+    auth: { adminKey: SANDBOX_ADMIN_KEY },
+    encryption: { key },
+    logLevel: opts.env['LOG_LEVEL'] ?? 'info',
+    providers,
+  };
+  return {
+    config,
+    simulators,
+    async seed(gateway) {
+      const links = Object.fromEntries(simulators.map(({ type, setup }) => [type, setup.demoExternalOrgId]));
+      const ctx = { requestId: 'sandbox-seed', caller: ADMIN };
+      const existing = await gateway.storage.getOrganization(DEMO_ORG);
+      if (!existing) await gateway.organizations.create(ctx, { id: DEMO_ORG, name: 'Demo', links });
+      else await gateway.organizations.patch(ctx, DEMO_ORG, { links });
+    },
+    close: async () => {
+      await Promise.all(simulators.map((s) => s.setup.close()));
+    },
+  };
+}

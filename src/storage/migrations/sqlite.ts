@@ -1,0 +1,55 @@
+/** Versioned SQLite migrations; each runs once, in its own transaction, in order. Append only. */
+export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+      CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+      CREATE TABLE organizations (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        links TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+
+      CREATE TABLE connections (
+        id TEXT PRIMARY KEY,
+        organization_id TEXT NOT NULL,
+        provider_id TEXT NOT NULL,
+        external_org_id TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        deleted_at TEXT
+      );
+      -- one live row per upstream connection and gateway organization; tombstones keep their ids
+      CREATE UNIQUE INDEX connections_live_upstream
+        ON connections (organization_id, provider_id, external_org_id, external_id) WHERE deleted_at IS NULL;
+
+      CREATE TABLE credentials (
+        connection_id TEXT PRIMARY KEY REFERENCES connections(id),
+        organization_id TEXT NOT NULL,
+        key_id TEXT NOT NULL,
+        nonce BLOB NOT NULL,
+        ciphertext BLOB NOT NULL,
+        credential_type TEXT,
+        updated_at TEXT NOT NULL
+      );
+
+      CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        type TEXT NOT NULL,
+        organization_id TEXT NOT NULL,
+        connection_id TEXT,
+        actor TEXT NOT NULL,
+        changed TEXT NOT NULL,
+        request_id TEXT,
+        at TEXT NOT NULL
+      );
+      CREATE INDEX events_by_org ON events (organization_id, seq);
+    `,
+  },
+];

@@ -1,0 +1,97 @@
+/**
+ * The one storage interface. Rows, not requests. SQLite implements it now; a PostgreSQL backend
+ * implements the same interface (its `withConnectionLock` becomes cross-replica).
+ * Every method that writes more than one row does so in one transaction.
+ */
+
+export interface OrganizationRow {
+  id: string;
+  name: string;
+  links: Record<string, string>;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The gateway's connection index: canonical id ↔ provider + upstream ids. Rows are never reused. */
+export interface ConnectionRow {
+  id: string;
+  organization_id: string;
+  provider_id: string;
+  external_org_id: string;
+  external_id: string;
+  kind: string;
+  created_at: string;
+  deleted_at: string | null;
+}
+
+export interface SealedCredentialRow {
+  connection_id: string;
+  organization_id: string;
+  key_id: string;
+  nonce: Buffer;
+  ciphertext: Buffer;
+  credential_type: string | null;
+  updated_at: string;
+}
+
+export type CredentialMeta = Pick<SealedCredentialRow, 'connection_id' | 'credential_type' | 'updated_at'>;
+
+export interface EventRow {
+  seq: number;
+  id: string;
+  type: string;
+  organization_id: string;
+  connection_id: string | null;
+  actor: string;
+  changed: string[];
+  request_id: string | null;
+  at: string;
+}
+
+export type NewEvent = Omit<EventRow, 'seq'>;
+
+/** A connection index entry to create if no live entry exists for its upstream identity. */
+export interface ConnectionCandidate {
+  organization_id: string;
+  provider_id: string;
+  external_org_id: string;
+  external_id: string;
+  kind: string;
+  /** Id to use when a new row is made. */
+  new_id: string;
+}
+
+export interface Storage {
+  readonly backend: 'sqlite' | 'postgres';
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  /** Installation-wide values (e.g. the cursor signing secret): set once, first writer wins. */
+  getOrInitSetting(key: string, init: () => string): Promise<string>;
+
+  createOrganization(row: OrganizationRow): Promise<boolean>;
+  getOrganization(id: string): Promise<OrganizationRow | null>;
+  /** Ordered by id; rows with id > afterId. */
+  listOrganizations(afterId: string | null, limit: number): Promise<OrganizationRow[]>;
+  updateOrganization(row: OrganizationRow): Promise<void>;
+  deleteOrganization(id: string): Promise<boolean>;
+
+  getConnection(id: string): Promise<ConnectionRow | null>;
+  /** For each candidate, the live row for its upstream identity, made (with `new_id`) when absent. */
+  ensureConnections(candidates: ConnectionCandidate[], now: string): Promise<ConnectionRow[]>;
+  /** One transaction: the index row, the sealed credentials (if any) and the event. */
+  insertConnection(row: ConnectionRow, credential: SealedCredentialRow | null, event: NewEvent): Promise<void>;
+  /** One transaction: replace the sealed credentials (if given) and record the event. */
+  recordConnectionUpdate(credential: SealedCredentialRow | null, event: NewEvent): Promise<void>;
+  /** One transaction: tombstone the row (id never reused), drop its credentials, record the event. */
+  markConnectionDeleted(id: string, at: string, event: NewEvent | null): Promise<void>;
+
+  getCredential(connectionId: string): Promise<SealedCredentialRow | null>;
+  credentialMeta(connectionIds: string[]): Promise<Map<string, CredentialMeta>>;
+
+  /** Events of an organization oldest first, after the event `afterId` (from the start when null); null when afterId is unknown. */
+  listEvents(organizationId: string, afterId: string | null, limit: number): Promise<EventRow[] | null>;
+
+  /** Runs fn while holding the per-connection lock (serialises read-merge-write of one connection). */
+  withConnectionLock<T>(connectionId: string, fn: () => Promise<T>): Promise<T>;
+}

@@ -1,0 +1,122 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ConfigError, loadConfigFile, parseConfig } from '../../src/config.js';
+import type { ProviderDefinition } from '../../src/core/adapter.js';
+
+const fake = (type: string, schema: z.ZodType<Record<string, unknown>>): ProviderDefinition => ({
+  type,
+  configSchema: schema,
+  secretConfigKeys: ['apiKey', 'clientSecret'],
+  createAdapter: () => { throw new Error('not used'); },
+  startSimulator: () => { throw new Error('not used'); },
+});
+const definitions = [
+  fake('leen', z.strictObject({ apiKey: z.string().min(1) })),
+  fake('auth0', z.strictObject({ domain: z.string().min(1), clientId: z.string().min(1), clientSecret: z.string().min(1) })),
+];
+const KEY = Buffer.alloc(32, 7).toString('base64');
+const CANARY = 'canary-secret-c4n4ry-value';
+
+function problems(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config (contract §1)', () => {
+  const good = {
+    server: { host: '0.0.0.0', port: 9090 },
+    database: { url: 'sqlite:./data/x.db' },
+    auth: { adminKey: '${GATEWAY_ADMIN_KEY}' },
+    encryption: { key: '${ENC}' },
+    providers: [
+      { id: 'leen', type: 'leen', apiKey: '${LEEN_API_KEY}', timeoutMs: 2000, retry: { attempts: 2 } },
+      { id: 'auth0-eu', type: 'auth0', domain: 'acme.eu.auth0.com', clientId: 'cid', clientSecret: 'pre-${AUTH0_SECRET}-post', baseUrl: 'http://127.0.0.1:9999' },
+      { id: 'auth0-us', type: 'auth0', domain: 'acme.us.auth0.com', clientId: 'cid2', clientSecret: 's2' },
+    ],
+  };
+  const env = { GATEWAY_ADMIN_KEY: 'admin-key-0123456789', ENC: KEY, LEEN_API_KEY: 'leen-key', AUTH0_SECRET: 'middle' };
+
+  it('reads a good file with ${ENV} interpolation anywhere in a string', () => {
+    const c = parseConfig({ text: JSON.stringify(good), env, definitions });
+    expect(c.server).toEqual({ host: '0.0.0.0', port: 9090 });
+    expect(c.auth.adminKey).toBe('admin-key-0123456789');
+    expect(c.encryption.key?.length).toBe(32);
+    expect(c.providers.map((p) => p.id)).toEqual(['leen', 'auth0-eu', 'auth0-us']);
+    expect(c.providers[0]).toMatchObject({ apiKey: 'leen-key', timeoutMs: 2000, retry: { attempts: 2 } });
+    expect(c.providers[1]).toMatchObject({ clientSecret: 'pre-middle-post', baseUrl: 'http://127.0.0.1:9999' });
+  });
+
+  it('lets environment variables beat the file', () => {
+    const c = parseConfig({ text: JSON.stringify(good), env: { ...env, HOST: '127.0.0.2', PORT: '7000', GATEWAY_ADMIN_KEY: 'from-env-key-0123456', GATEWAY_DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'warn' }, definitions });
+    expect(c.server).toEqual({ host: '127.0.0.2', port: 7000 });
+    expect(c.auth.adminKey).toBe('from-env-key-0123456');
+    expect(c.database.url).toBe('sqlite::memory:');
+    expect(c.logLevel).toBe('warn');
+  });
+
+  it('works from the environment alone, with defaults', () => {
+    const c = parseConfig({ env: { GATEWAY_ADMIN_KEY: 'admin-key-0123456789' }, definitions });
+    expect(c.server).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(c.database.url).toBe('sqlite:./data/plugboard.db');
+    expect(c.providers).toEqual([]);
+  });
+
+  it('lists every problem by key path, and never a secret', () => {
+    const bad = {
+      auth: { adminKey: CANARY },
+      encryption: { key: CANARY },
+      colour: 'blue',
+      providers: [
+        { id: 'leen', type: 'leen', apiKey: CANARY, extra: CANARY },
+        { id: 'auth0', type: 'auth0', clientId: 'x', clientSecret: CANARY },
+        { id: 'Bad_Id', type: 'leen', apiKey: CANARY },
+        { id: 'leen', type: 'leen', apiKey: CANARY, baseUrl: 'http://x/' },
+        { id: 'x', type: 'nope' },
+      ],
+    };
+    const first = problems(() => parseConfig({ text: JSON.stringify(bad), env: {}, definitions }));
+    expect(first).toEqual(['(root): not allowed: unknown key(s) colour']);
+    delete (bad as Partial<typeof bad>).colour;
+    const list = problems(() => parseConfig({ text: JSON.stringify(bad), env: {}, definitions }));
+    expect(list).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^providers\[0\]: not allowed: unknown key\(s\) extra$/),
+      expect.stringMatching(/^providers\[1\]\.domain: /),
+      expect.stringMatching(/^providers\[2\]\.id: must match/),
+      expect.stringMatching(/^providers\[3\]\.baseUrl: must not end with a slash/),
+      expect.stringMatching(/^providers\[4\]\.type: must be one of leen, auth0/),
+      expect.stringMatching(/^encryption\.key: must be 32 bytes/),
+    ]));
+    const all = new ConfigError(list).message;
+    expect(all).not.toContain(CANARY);
+  });
+
+  it('names missing environment variables by key path', () => {
+    const list = problems(() => parseConfig({ text: JSON.stringify(good), env: { ENC: KEY, GATEWAY_ADMIN_KEY: 'admin-key-0123456789' }, definitions }));
+    expect(list).toEqual(expect.arrayContaining([
+      'providers[0].apiKey: environment variable LEEN_API_KEY is not set',
+      'providers[1].clientSecret: environment variable AUTH0_SECRET is not set',
+    ]));
+  });
+
+  it('reports duplicate ids and a missing admin key', () => {
+    const list = problems(() => parseConfig({ text: JSON.stringify({ providers: [{ id: 'a', type: 'leen', apiKey: 'k' }, { id: 'a', type: 'leen', apiKey: 'k' }] }), env: {}, definitions }));
+    expect(list).toEqual(expect.arrayContaining(['providers[1].id: duplicate id "a"', 'auth.adminKey: required (or set GATEWAY_ADMIN_KEY)']));
+  });
+
+  it('reports invalid JSON and an unreadable file without their content', () => {
+    expect(problems(() => parseConfig({ text: `{"auth": {"adminKey": "${CANARY}"`, env: {}, definitions })).join()).not.toContain(CANARY);
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    expect(problems(() => loadConfigFile(join(dir, 'missing.json'), {}, definitions))[0]).toMatch(/^GATEWAY_CONFIG: cannot read .* \(ENOENT\)$/);
+    const file = join(dir, 'ok.json');
+    writeFileSync(file, JSON.stringify({ auth: { adminKey: 'admin-key-0123456789' } }));
+    expect(loadConfigFile(file, {}, definitions).auth.adminKey).toBe('admin-key-0123456789');
+  });
+});

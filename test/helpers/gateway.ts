@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { GatewayConfig, ProviderConfig } from '../../src/config.js';
+import type { ProviderDefinition } from '../../src/core/adapter.js';
+import { createGateway, type Gateway } from '../../src/gateway.js';
+import { listen } from '../../src/net.js';
+import { captureLogs } from './logs.js';
+
+export const ADMIN_KEY = 'test-admin-key-0123456789';
+
+export interface TestGateway {
+  url: string;
+  gateway: Gateway;
+  dir: string;
+  logs: ReturnType<typeof captureLogs>;
+  /** fetch against the gateway with the admin key (override headers to drop or change it). */
+  call(method: string, path: string, opts?: { body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** Starts a real gateway on a loopback port (0) with SQLite in a temp dir. */
+export async function startGateway(opts: {
+  definitions?: ReadonlyArray<ProviderDefinition>;
+  providers?: ProviderConfig[];
+  encryptionKey?: Buffer | null;
+} = {}): Promise<TestGateway> {
+  const dir = mkdtempSync(join(tmpdir(), 'plugboard-test-'));
+  const logs = captureLogs();
+  const config: GatewayConfig = {
+    server: { host: '127.0.0.1', port: 0 },
+    database: { url: `sqlite:${join(dir, 'gateway.db')}` },
+    auth: { adminKey: ADMIN_KEY },
+    encryption: { key: opts.encryptionKey === undefined ? randomBytes(32) : opts.encryptionKey },
+    logLevel: 'debug',
+    providers: opts.providers ?? [],
+  };
+  const gateway = await createGateway(config, { definitions: opts.definitions ?? [], logger: logs.logger });
+  const server = await listen(gateway.app.fetch);
+  return {
+    url: server.url,
+    gateway,
+    dir,
+    logs,
+    call(method, path, o = {}) {
+      const headers: Record<string, string> = { authorization: `Bearer ${ADMIN_KEY}` };
+      let body: string | undefined;
+      if (o.raw !== undefined) body = o.raw;
+      else if (o.body !== undefined) {
+        body = JSON.stringify(o.body);
+        headers['content-type'] = method === 'PATCH' ? 'application/merge-patch+json' : 'application/json';
+      }
+      return fetch(server.url + path, { method, headers: { ...headers, ...o.headers }, ...(body !== undefined ? { body } : {}) });
+    },
+    async close() {
+      await server.close(1000);
+      await gateway.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
+  return (await res.json()) as T;
+}

@@ -1,0 +1,57 @@
+import pino, { type Logger } from 'pino';
+import type { CallContext, ConnectionRef, PatchModelAdapter, ProviderAdapter } from '../../../src/core/adapter.js';
+import type { UpstreamConnection } from '../../../src/core/connection.js';
+import { leenProvider } from '../../../src/providers/leen/definition.js';
+import { startLeenSimulator, type LeenSimState } from '../../../src/providers/leen/simulator.js';
+import type { RunningSimulator } from '../../../src/simulator/kit.js';
+
+export const API_KEY = 'test-leen-api-key-5b1d';
+export const ctx: CallContext = { requestId: 'req-leen-test' };
+
+/** A pino logger whose lines land in `lines`, so tests can search them. */
+export function capturingLogger(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const logger = pino({ level: 'trace' }, { write: (line: string) => { lines.push(line); } });
+  return { logger, lines };
+}
+
+export function asPatch(adapter: ProviderAdapter): PatchModelAdapter {
+  if (adapter.capabilities.updateModel !== 'patch') throw new Error('expected a patch-model adapter');
+  return adapter as PatchModelAdapter;
+}
+
+export interface LeenHarness {
+  sim: RunningSimulator<LeenSimState>;
+  adapter: PatchModelAdapter;
+  lines: string[];
+  close(): Promise<void>;
+}
+
+export async function startHarness(extra: { retry?: { attempts: number } } = {}): Promise<LeenHarness> {
+  const sim = await startLeenSimulator({ apiKey: API_KEY });
+  const { logger, lines } = capturingLogger();
+  const adapter = asPatch(leenProvider.createAdapter(
+    { id: 'leen', type: 'leen', apiKey: API_KEY, baseUrl: sim.url, retry: extra.retry ?? { attempts: 1 } },
+    { logger },
+  ));
+  return { sim, adapter, lines, close: () => sim.close() };
+}
+
+/** Plain-fetch call to the simulator with the right key. */
+export async function leenFetch(sim: { url: string }, method: string, path: string, body?: unknown, apiKey: string | null = API_KEY): Promise<{ status: number; body: unknown }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (apiKey !== null) headers['x-api-key'] = apiKey;
+  const res = await fetch(`${sim.url}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const text = await res.text();
+  return { status: res.status, body: text === '' ? null : JSON.parse(text) as unknown };
+}
+
+export async function createOrg(sim: { url: string }, name: string): Promise<string> {
+  const res = await leenFetch(sim, 'POST', '/provisioning/organizations', { name });
+  if (res.status !== 200) throw new Error(`org create failed: ${res.status}`);
+  return (res.body as { id: string }).id;
+}
+
+export function refOf(orgId: string, conn: UpstreamConnection): ConnectionRef {
+  return { connectionId: `cn_${conn.external_id}`, externalOrgId: orgId, externalId: conn.external_id, kind: conn.kind };
+}
