@@ -143,6 +143,8 @@ export interface SimulatorSetup {
   providerConfig: Record<string, unknown>;
   /** The simulated organization seeded with demo connections, for the sandbox's `demo` link. */
   demoExternalOrgId: string;
+  /** Requests the simulator has served so far (tests count upstream writes with it). */
+  requests(): ReadonlyArray<{ method: string; path: string }>;
 }
 
 /** A provider type: its config schema (the type-specific keys), its adapter factory, its simulator. */

@@ -1,6 +1,7 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { ConnectionChange, ConnectionRef, ConnectionState, Credentials, PatchModelAdapter, ProviderAdapter, ReplaceModelAdapter } from '../adapter.js';
-import { Connection, ConnectionStatus, type Job, type UpstreamConnection } from '../connection.js';
+import type { Connection} from '../connection.js';
+import { ConnectionStatus, type Job, type UpstreamConnection } from '../connection.js';
 import type { SealContext } from '../crypto.js';
 import { etagMatches, etagOf } from '../etag.js';
 import { GatewayError, isGatewayError, validationError, type FieldProblem } from '../errors.js';

@@ -33,11 +33,11 @@ import {
  * tenant connection, delete detaches it; no credentials, no test, no jobs.
  */
 
-export interface Auth0Config {
+export type Auth0Config = {
   domain: string;
   clientId: string;
   clientSecret: string;
-}
+};
 
 export interface Auth0AdapterDeps extends AdapterDeps {
   /** Clock for the token cache (ms since the epoch); tests inject one. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type {
-  AdapterDeps, AdapterSchemas, CallContext, CommonProviderConfig, Page, PageRequest, PatchModelAdapter, ProviderCapabilities,
+  AdapterDeps, AdapterSchemas, CallContext, CommonProviderConfig, ConnectionRef, Page, PageRequest, PatchModelAdapter, ProviderCapabilities,
 } from '../../core/adapter.js';
 import { GatewayError } from '../../core/errors.js';
 import { secret } from '../../core/secret.js';
@@ -115,20 +115,19 @@ export function createLeenAdapter(config: CommonProviderConfig & LeenConfig, dep
     fetch: deps.fetch,
   });
 
+  const get = async (ctx: CallContext, ref: ConnectionRef) => connectionFromLeen(await client.getConnection(ctx, ref.externalOrgId, ref.externalId));
+
   return {
     id: config.id,
     type: config.type,
     capabilities: LEEN_CAPABILITIES,
     schemas: LEEN_SCHEMAS,
+    get,
 
     async create(ctx, externalOrgId, input, credentials) {
       const body = createBodyToLeen(input, credentials);
       const created = await scrubbing(secretStrings(body.credentials), () => client.createConnection(ctx, externalOrgId, body));
       return connectionFromLeen(created);
-    },
-
-    async get(ctx, ref) {
-      return connectionFromLeen(await client.getConnection(ctx, ref.externalOrgId, ref.externalId));
     },
 
     async list(ctx, externalOrgId, page) {
@@ -138,7 +137,7 @@ export function createLeenAdapter(config: CommonProviderConfig & LeenConfig, dep
 
     async patch(ctx, ref, change) {
       const body = changeToLeen(ref.kind, change);
-      if (Object.keys(body).length === 0) return this.get(ctx, ref);
+      if (Object.keys(body).length === 0) return get(ctx, ref);
       const updated = await scrubbing(secretStrings(body.credentials), () => client.updateConnection(ctx, ref.externalOrgId, ref.externalId, body));
       return connectionFromLeen(updated);
     },
@@ -147,7 +146,7 @@ export function createLeenAdapter(config: CommonProviderConfig & LeenConfig, dep
       await client.deleteConnection(ctx, ref.externalOrgId, ref.externalId);
     },
 
-    async test(ctx: CallContext, ref) {
+    async test(ctx, ref) {
       const res = await client.testConnection(ctx, ref.externalOrgId, ref.externalId);
       const detail = typeof res.message === 'string' ? res.message : res.message == null ? null : JSON.stringify(res.message);
       return { ok: res.is_valid, detail };

@@ -87,6 +87,7 @@ export interface LeenValidationIssue {
   msg: string;
   type: string;
   input?: unknown;
+  ctx?: Record<string, unknown>;
 }
 export interface LeenValidationError {
   detail: LeenValidationIssue[];

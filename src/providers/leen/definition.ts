@@ -25,6 +25,8 @@ export const leenProvider: ProviderDefinition<{ apiKey: string }> = {
       close: () => sim.close(),
       providerConfig: { apiKey, baseUrl: sim.url },
       demoExternalOrgId,
+      // Method and path only: the recorded headers and bodies hold the API key and credentials.
+      requests: () => sim.kit.requests.map(({ method, path }) => ({ method, path })),
     };
   },
 };

@@ -255,7 +255,7 @@ function buildLeenSimulator(app: Hono<Env>, _kit: SimulatorKit, restored: LeenSi
     try {
       raw = JSON.parse(text);
     } catch (e) {
-      return { issues: [{ type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error', input: {}, ...{ ctx: { error: e instanceof Error ? e.message : 'invalid' } } }] };
+      return { issues: [{ type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error', input: {}, ctx: { error: e instanceof Error ? e.message : 'invalid' } }] };
     }
     const parsed = schema.safeParse(raw);
     return parsed.success ? { data: parsed.data } : { issues: fastApiIssues('body', raw, parsed.error.issues) };
@@ -418,13 +418,13 @@ function buildLeenSimulator(app: Hono<Env>, _kit: SimulatorKit, restored: LeenSi
 
   /* the end user's OAuth2 consent page (not part of Leen's API; what the authorize URL opens) */
 
-  function pendingOAuth(c: SimContext, id: string | undefined): SimConnection | undefined {
+  function pendingOAuth(id: string | undefined): SimConnection | undefined {
     const conn = state.connections.find((x) => x.id === id);
     return conn && conn.state === 'PENDING' && OAUTH2_VENDORS.includes(conn.vendor) ? conn : undefined;
   }
 
   app.get('/oauth2/authorize', (c) => {
-    const conn = pendingOAuth(c, c.req.query('connection_id'));
+    const conn = pendingOAuth(c.req.query('connection_id'));
     if (!conn) return c.json({ detail: 'No pending OAuth2 authorization for this connection' }, 404);
     return c.html(`<!doctype html><title>Authorize ${conn.vendor}</title>
 <h1>Leen simulator: authorize ${conn.vendor}</h1>
@@ -435,7 +435,7 @@ function buildLeenSimulator(app: Hono<Env>, _kit: SimulatorKit, restored: LeenSi
   app.post('/oauth2/authorize', async (c) => {
     const form = await c.req.parseBody();
     const id = typeof form['connection_id'] === 'string' ? form['connection_id'] : c.req.query('connection_id');
-    const conn = pendingOAuth(c, id);
+    const conn = pendingOAuth(id);
     if (!conn) return c.json({ detail: 'No pending OAuth2 authorization for this connection' }, 404);
     const approved = form['decision'] !== 'deny';
     if (approved) {

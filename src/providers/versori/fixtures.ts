@@ -2,24 +2,25 @@ import type { App, AppAuthConfig, ConnectionBoardReference, ConnectionData, Vers
 
 /**
  * The simulated Switchboard catalogue: Apps with their supported auth configs, and the demo seed.
- * App ids are ULID-shaped like Versori's; a canonical connection's `kind` is one of them.
+ * Real App ids are ULIDs; these are readable on purpose because a canonical connection's `kind` is
+ * the App id and sandbox users type it (the spec declares no id format).
  */
 
 export const APP_IDS = {
   /** "Acme CRM": API key in a header. */
-  apiKey: '01HQ3K5V8X2M4N6P8R0T2W4Y6A',
+  apiKey: 'app_apikey',
   /** "Legacy ERP": HTTP Basic auth. */
-  basicAuth: '01HQ3K5V8X2M4N6P8R0T2W4Y6B',
+  basicAuth: 'app_basic_auth',
   /** "Cloud Drive": OAuth2 client-credentials flow (creatable through POST /connections). */
-  oauth2: '01HQ3K5V8X2M4N6P8R0T2W4Y6C',
+  oauth2: 'app_oauth2',
   /** "Ledger Service": JWT bearer tokens signed with a connection secret. */
-  jwtBearer: '01HQ3K5V8X2M4N6P8R0T2W4Y6D',
+  jwtBearer: 'app_jwt_bearer',
   /** "Token Relay": HTTP refresh, the connection holds one secret. */
-  httpRefresh: '01HQ3K5V8X2M4N6P8R0T2W4Y6E',
+  httpRefresh: 'app_http_refresh',
   /** "Billing Hub": API key app whose auth config is incomplete (`isValid: false`). */
-  invalidConfig: '01HQ3K5V8X2M4N6P8R0T2W4Y6F',
+  invalidConfig: 'app_invalid_config',
   /** "Social Inbox": OAuth2 authorization-code only, so connections go through connection-init. */
-  authorizationCode: '01HQ3K5V8X2M4N6P8R0T2W4Y6G',
+  authorizationCode: 'app_authorization_code',
 } as const;
 
 const PUBLISHER_ORG = 'versori-catalogue';
@@ -27,7 +28,7 @@ const CREATED = '2024-01-15T09:30:00Z';
 const UPDATED = '2024-06-03T14:05:00Z';
 
 function app(id: string, name: string, host: string, configs: AppAuthConfig[]): App {
-  const schemaId = `sch_${id.slice(-6).toLowerCase()}`;
+  const schemaId = `schema_${id}`;
   return {
     id,
     orgId: PUBLISHER_ORG,

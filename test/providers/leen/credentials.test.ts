@@ -8,7 +8,7 @@ import { credentialFamily, LEEN_VENDORS } from '../../../src/providers/leen/fixt
 import { asPatch, createOrg, ctx, refOf, startHarness, type LeenHarness } from './setup.js';
 
 /** One valid credentials object per family, with the family's canonical type. */
-export const EXAMPLES: Array<{ vendor: string; type: string; credentials: Record<string, string> }> = [
+const EXAMPLES: Array<{ vendor: string; type: string; credentials: Record<string, string> }> = [
   { vendor: 'TENABLE', type: 'api_key', credentials: { access_key: 'ak-1', secret_key: 'sk-1' } },
   { vendor: 'QUALYS', type: 'basic', credentials: { username: 'u', password: 'p', api_url: 'https://qualysapi.qualys.com' } },
   { vendor: 'SNYK', type: 'oauth2', credentials: { client_id: 'c', client_secret: 's' } },

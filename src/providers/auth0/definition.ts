@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import type { ProviderDefinition } from '../../core/adapter.js';
+import { createAuth0Adapter, type Auth0Config } from './adapter.js';
+import { DEFAULT_DOMAIN, DEMO_ORGANIZATION, SANDBOX_CLIENT } from './fixtures.js';
+import { startAuth0Simulator } from './simulator.js';
+
+/** A required non-empty string; messages never echo the value (config errors must not print secrets). */
+function required(what: string) {
+  return z.string({ error: (issue) => (issue.input === undefined ? 'required' : `must be ${what}`) }).min(1, { error: 'must not be empty' });
+}
+
+/**
+ * `domain` is the bare tenant host (`acme.eu.auth0.com`, a custom domain, or `host:port`), as the
+ * official SDK requires: no scheme, path, query or fragment.
+ */
+export const auth0ConfigSchema = z.strictObject({
+  domain: required('a host name').regex(/^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d{1,5})?$/i, {
+    error: 'must be the bare tenant host, e.g. acme.eu.auth0.com (no https://, no path)',
+  }),
+  clientId: required('a string'),
+  clientSecret: required('a string'),
+});
+
+export const auth0Provider: ProviderDefinition<Auth0Config> = {
+  type: 'auth0',
+  configSchema: auth0ConfigSchema,
+  secretConfigKeys: ['clientSecret'],
+  createAdapter(config, deps) {
+    return createAuth0Adapter(config, deps);
+  },
+  async startSimulator(opts) {
+    const sim = await startAuth0Simulator({
+      port: opts.port,
+      host: opts.host,
+      stateFile: opts.stateFile,
+      domain: DEFAULT_DOMAIN,
+      clients: [{ ...SANDBOX_CLIENT }],
+      seedDemo: true,
+    });
+    return {
+      url: sim.url,
+      port: sim.port,
+      close: () => sim.close(),
+      providerConfig: { domain: sim.domain, clientId: SANDBOX_CLIENT.clientId, clientSecret: SANDBOX_CLIENT.clientSecret, baseUrl: sim.url },
+      demoExternalOrgId: DEMO_ORGANIZATION.id,
+    };
+  },
+};

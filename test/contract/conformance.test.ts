@@ -1,0 +1,281 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Connection } from '../../src/core/connection.js';
+import type { ProviderCapabilities, SimulatorSetup } from '../../src/core/adapter.js';
+import { json, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { cases } from './cases.js';
+
+/**
+ * THE adapter conformance suite: the same tests through real HTTP for every provider. Where a
+ * provider lacks a capability, the test asserts the contract's 422 instead of skipping.
+ */
+
+type Problem = { status: number; code: string; errors?: Array<{ pointer: string }> };
+
+describe.each(cases)('conformance: $definition.type', (kase) => {
+  const type = kase.definition.type;
+  const ORG = 'conf';
+  const base = `/v1/organizations/${ORG}/connections`;
+  let sim: SimulatorSetup;
+  let gw: TestGateway;
+  let caps: ProviderCapabilities;
+  let n = 0;
+  const writes = () => sim.requests().filter((r) => r.method !== 'GET' && !r.path.includes('/oauth/')).length;
+  const create = async () => {
+    n += 1;
+    const res = await gw.call('POST', base, { body: { provider: type, ...kase.createBody(n) } });
+    expect(res.status, JSON.stringify(await res.clone().json())).toBe(201);
+    return { res, body: Connection.parse(await res.json()), etag: res.headers.get('etag') as string };
+  };
+
+  beforeAll(async () => {
+    sim = await kase.definition.startSimulator({});
+    gw = await startGateway({ definitions: [kase.definition], providers: [{ id: type, type, ...sim.providerConfig }] });
+    caps = (gw.gateway.adapters.get(type) as { capabilities: ProviderCapabilities }).capabilities;
+    expect((await gw.call('POST', '/v1/organizations', { body: { id: ORG, name: 'Conformance', links: { [type]: sim.demoExternalOrgId } } })).status).toBe(201);
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await sim?.close();
+  });
+
+  it('create → get → list → patch → get → delete round trip', async () => {
+    const { res, body, etag } = await create();
+    expect(res.headers.get('location')).toBe(`${base}/${body.id}`);
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
+    expect(body).toMatchObject({ organization_id: ORG, provider: type, provider_type: type });
+    expect(body.id).toMatch(/^cn_[a-z0-9]{20}$/);
+    expect(body.external.organization_id).toBe(sim.demoExternalOrgId);
+
+    const got = await gw.call('GET', `${base}/${body.id}`);
+    expect(got.status).toBe(200);
+    expect(Connection.parse(await got.json()).id).toBe(body.id);
+    expect(got.headers.get('etag')).toEqual(expect.any(String));
+
+    const list = await json<{ data: Connection[] }>(await gw.call('GET', `${base}?limit=200`));
+    expect(list.data.filter((c) => c.id === body.id)).toHaveLength(1);
+
+    const renamed = await gw.call('PATCH', `${base}/${body.id}`, { body: { name: `renamed-${n}` } });
+    expect(renamed.status).toBe(200);
+    const after = Connection.parse(await renamed.json());
+    expect(after.name).toBe(`renamed-${n}`);
+    expect(renamed.headers.get('etag')).not.toBe(got.headers.get('etag'));
+    expect(Connection.parse(await (await gw.call('GET', `${base}/${body.id}`)).json()).name).toBe(`renamed-${n}`);
+
+    expect((await gw.call('DELETE', `${base}/${body.id}`)).status).toBe(204);
+    expect((await gw.call('GET', `${base}/${body.id}`)).status).toBe(404);
+    expect((await gw.call('DELETE', `${base}/${body.id}`)).status).toBe(404);
+    const listAfter = await json<{ data: Connection[] }>(await gw.call('GET', `${base}?limit=200`));
+    expect(listAfter.data.some((c) => c.id === body.id)).toBe(false);
+  });
+
+  it('ids are stable across reads and lists', async () => {
+    const { body } = await create();
+    const a = await json<{ data: Connection[] }>(await gw.call('GET', `${base}?limit=200`));
+    const b = await json<{ data: Connection[] }>(await gw.call('GET', `${base}?limit=200`));
+    expect(a.data.map((c) => c.id)).toEqual(b.data.map((c) => c.id));
+    expect(a.data.find((c) => c.external.connection_id === body.external.connection_id)?.id).toBe(body.id);
+  });
+
+  it('404 for unknown ids, other organizations and unknown organizations', async () => {
+    const { body } = await create();
+    expect((await gw.call('GET', `${base}/cn_doesnotexist000000000`)).status).toBe(404);
+    await gw.call('POST', '/v1/organizations', { body: { id: 'other-org', name: 'Other', links: { [type]: sim.demoExternalOrgId } } });
+    const cross = await gw.call('GET', `/v1/organizations/other-org/connections/${body.id}`);
+    expect(cross.status).toBe(404);
+    expect((await json<Problem>(cross)).code).toBe('not_found');
+    expect((await gw.call('GET', `/v1/organizations/nope/connections/${body.id}`)).status).toBe(404);
+  });
+
+  it('rejects invalid and unknown create fields with pointers, before any upstream write', async () => {
+    const before = writes();
+    const invalid = await gw.call('POST', base, { body: { provider: type, ...kase.invalidCreate.body } });
+    expect(invalid.status).toBe(400);
+    const p = await json<Problem>(invalid);
+    expect(p.code).toBe('validation_failed');
+    expect(p.errors?.map((e) => e.pointer)).toContain(kase.invalidCreate.pointer);
+
+    const unknown = await gw.call('POST', base, { body: { provider: type, ...kase.createBody(999), colour: 'red' } });
+    expect(unknown.status).toBe(400);
+    expect((await json<Problem>(unknown)).errors?.map((e) => e.pointer)).toEqual(['/colour']);
+
+    const noProvider = await gw.call('POST', base, { body: kase.createBody(998) });
+    expect((await json<Problem>(noProvider)).errors?.[0]?.pointer).toBe('/provider');
+    expect(writes()).toBe(before);
+  });
+
+  it('rejects unknown and invalid patch fields with pointers, before any upstream write', async () => {
+    const { body } = await create();
+    const before = writes();
+    const unknown = await gw.call('PATCH', `${base}/${body.id}`, { body: { name: 'x', colour: 'red' } });
+    expect(unknown.status).toBe(400);
+    expect((await json<Problem>(unknown)).errors?.map((e) => e.pointer)).toEqual(['/colour']);
+    const badName = await gw.call('PATCH', `${base}/${body.id}`, { body: { name: 42 } });
+    expect(badName.status).toBe(400);
+    expect((await json<Problem>(badName)).errors?.[0]?.pointer).toBe('/name');
+    expect((await gw.call('PATCH', `${base}/${body.id}`, { raw: '{"name":', headers: { 'content-type': 'application/json' } })).status).toBe(400);
+    expect((await gw.call('PATCH', `${base}/${body.id}`, { raw: '{"name":"x"}', headers: { 'content-type': 'text/plain' } })).status).toBe(415);
+    expect(writes()).toBe(before);
+  });
+
+  it('ETag: If-None-Match → 304; stale If-Match → 412 and nothing changes; current If-Match → 200', async () => {
+    const { body } = await create();
+    const got = await gw.call('GET', `${base}/${body.id}`);
+    const etag = got.headers.get('etag') as string;
+    const notModified = await gw.call('GET', `${base}/${body.id}`, { headers: { 'if-none-match': etag } });
+    expect(notModified.status).toBe(304);
+    expect(notModified.headers.get('etag')).toBe(etag);
+
+    const before = writes();
+    const stale = await gw.call('PATCH', `${base}/${body.id}`, { body: { name: 'never' }, headers: { 'if-match': '"stale"' } });
+    expect(stale.status).toBe(412);
+    expect((await json<Problem>(stale)).code).toBe('precondition_failed');
+    expect((await gw.call('DELETE', `${base}/${body.id}`, { headers: { 'if-match': '"stale"' } })).status).toBe(412);
+    expect(writes()).toBe(before);
+    expect(Connection.parse(await (await gw.call('GET', `${base}/${body.id}`)).json()).name).toBe(body.name);
+
+    const ok = await gw.call('PATCH', `${base}/${body.id}`, { body: { name: `matched-${n}` }, headers: { 'if-match': etag } });
+    expect(ok.status).toBe(200);
+    const newEtag = ok.headers.get('etag') as string;
+    expect((await gw.call('PATCH', `${base}/${body.id}`, { body: { name: 'late' }, headers: { 'if-match': etag } })).status).toBe(412);
+    expect((await gw.call('DELETE', `${base}/${body.id}`, { headers: { 'if-match': newEtag } })).status).toBe(204);
+  });
+
+  it('status: writable values change it, others are 422 unsupported_change before any upstream call', async () => {
+    const { body } = await create();
+    const before = writes();
+    const target = caps.writableStatus.find((s) => s !== body.status);
+    if (target) {
+      const res = await gw.call('PATCH', `${base}/${body.id}`, { body: { status: target } });
+      expect(res.status).toBe(200);
+      expect(Connection.parse(await res.json()).status).toBe(target);
+      const bad = await gw.call('PATCH', `${base}/${body.id}`, { body: { status: 'deleted' } });
+      expect(bad.status).toBe(422);
+      expect((await json<Problem>(bad)).errors?.[0]?.pointer).toBe('/status');
+    } else {
+      const res = await gw.call('PATCH', `${base}/${body.id}`, { body: { status: 'paused' } });
+      expect(res.status).toBe(422);
+      const p = await json<Problem>(res);
+      expect(p.code).toBe('unsupported_change');
+      expect(p.errors?.[0]?.pointer).toBe('/status');
+      expect(writes()).toBe(before);
+    }
+  });
+
+  it('credentials: replaced and stored when supported, else 422 unsupported_change', async () => {
+    const { body } = await create();
+    if (caps.supportsCredentials && kase.credentials && kase.invalidCredentials) {
+      expect(body.credentials).toMatchObject({ configured: true, stored: true });
+      const before = writes();
+      const bad = await gw.call('PATCH', `${base}/${body.id}`, { body: { credentials: kase.invalidCredentials.body } });
+      expect(bad.status).toBe(400);
+      expect((await json<Problem>(bad)).errors?.map((e) => e.pointer)).toContain(kase.invalidCredentials.pointer);
+      expect(writes()).toBe(before);
+      const res = await gw.call('PATCH', `${base}/${body.id}`, { body: { credentials: kase.credentials } });
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      expect(Connection.parse(JSON.parse(text)).credentials.stored).toBe(true);
+      for (const v of Object.values(kase.credentials)) if (typeof v === 'string' && v.length > 6) expect(text).not.toContain(v);
+    } else {
+      const before = writes();
+      const res = await gw.call('PATCH', `${base}/${body.id}`, { body: { credentials: { api_key: 'x' } } });
+      expect(res.status).toBe(422);
+      expect((await json<Problem>(res)).code).toBe('unsupported_change');
+      expect(writes()).toBe(before);
+    }
+  });
+
+  it('settings: changed when the provider has them, else 422 unsupported_change', async () => {
+    const { body } = await create();
+    if (kase.settings) {
+      const res = await gw.call('PATCH', `${base}/${body.id}`, { body: { settings: kase.settings } });
+      expect(res.status).toBe(200);
+      expect(Connection.parse(await res.json()).settings).toMatchObject(kase.settings);
+    } else {
+      const res = await gw.call('PATCH', `${base}/${body.id}`, { body: { settings: { anything: true } } });
+      expect(res.status).toBe(422);
+      expect((await json<Problem>(res)).code).toBe('unsupported_change');
+    }
+  });
+
+  it('PUT replaces the writable fields and requires all of them', async () => {
+    const { body } = await create();
+    const missing = await gw.call('PUT', `${base}/${body.id}`, { body: {} });
+    expect(missing.status).toBe(400);
+    expect((await json<Problem>(missing)).errors?.map((e) => e.pointer)).toContain('/name');
+    const full: Record<string, unknown> = { name: `put-${n}` };
+    if (caps.writableStatus.length > 0) full['status'] = caps.writableStatus[0];
+    if (kase.settings) full['settings'] = kase.settings;
+    if (kase.credentials) full['credentials'] = kase.credentials;
+    const res = await gw.call('PUT', `${base}/${body.id}`, { body: full });
+    expect(res.status).toBe(200);
+    expect(Connection.parse(await res.json()).name).toBe(`put-${n}`);
+  });
+
+  it('test and jobs: answered when supported, else 422 unsupported_operation before any upstream call', async () => {
+    const { body } = await create();
+    const before = sim.requests().length;
+    const test = await gw.call('POST', `${base}/${body.id}/test`);
+    if (caps.supportsTest) {
+      expect(test.status).toBe(200);
+      expect(await json(test)).toEqual({ ok: expect.any(Boolean), detail: expect.toSatisfy((d: unknown) => d === null || typeof d === 'string') });
+    } else {
+      expect(test.status).toBe(422);
+      expect((await json<Problem>(test)).code).toBe('unsupported_operation');
+    }
+    const jobs = await gw.call('GET', `${base}/${body.id}/jobs?limit=5`);
+    if (caps.supportsJobs) {
+      expect(jobs.status).toBe(200);
+      expect(await json(jobs)).toEqual({ data: expect.any(Array), next_cursor: expect.toSatisfy((c: unknown) => c === null || typeof c === 'string') });
+    } else {
+      expect(jobs.status).toBe(422);
+      expect((await json<Problem>(jobs)).code).toBe('unsupported_operation');
+    }
+    if (!caps.supportsTest && !caps.supportsJobs) expect(sim.requests().length).toBe(before);
+  });
+
+  it('pagination walks every item exactly once; a forged cursor is 400', async () => {
+    for (let i = 0; i < 5; i++) await create();
+    const all = await json<{ data: Connection[]; next_cursor: string | null }>(await gw.call('GET', `${base}?limit=200`));
+    expect(all.next_cursor).toBeNull();
+    for (const limit of [1, 2, 3]) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const q: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+        const res = await gw.call('GET', `${base}?limit=${limit}${q}`);
+        expect(res.status).toBe(200);
+        const page = await json<{ data: Connection[]; next_cursor: string | null }>(res);
+        expect(page.data.length).toBeLessThanOrEqual(limit);
+        seen.push(...page.data.map((c) => c.id));
+        cursor = page.next_cursor;
+        pages += 1;
+      } while (cursor && pages < 100);
+      expect(seen.sort()).toEqual(all.data.map((c) => c.id).sort());
+    }
+    const forged = await gw.call('GET', `${base}?cursor=eyJwIjoibGVlbiJ9.AAAAAAAAAAAAAAAAAAAAAA`);
+    expect(forged.status).toBe(400);
+    expect((await json<Problem>(forged)).errors?.[0]?.pointer).toBe('/cursor');
+  });
+
+  it('filters by status and provider', async () => {
+    const all = await json<{ data: Connection[] }>(await gw.call('GET', `${base}?limit=200`));
+    const active = await json<{ data: Connection[] }>(await gw.call('GET', `${base}?limit=200&status=active`));
+    expect(active.data.map((c) => c.id).sort()).toEqual(all.data.filter((c) => c.status === 'active').map((c) => c.id).sort());
+    const byProvider = await json<{ data: Connection[] }>(await gw.call('GET', `${base}?limit=200&provider=${type}`));
+    expect(byProvider.data).toHaveLength(all.data.length);
+    expect((await gw.call('GET', `${base}?provider=unknown`)).status).toBe(400);
+    expect((await gw.call('GET', `${base}?status=sleepy`)).status).toBe(400);
+  });
+
+  it('records audit events without secret values', async () => {
+    const { body } = await create();
+    await gw.call('PATCH', `${base}/${body.id}`, { body: { name: `evented-${n}` } });
+    const events = await json<{ data: Array<{ type: string; connection_id: string; changed: string[]; actor: string }> }>(
+      await gw.call('GET', `/v1/organizations/${ORG}/events?limit=200`));
+    const mine = events.data.filter((e) => e.connection_id === body.id);
+    expect(mine.map((e) => e.type)).toEqual(['connection.created', 'connection.updated']);
+    expect(mine[1]?.changed).toEqual(['name']);
+    expect(mine[0]?.actor).toBe('admin');
+  });
+});

@@ -1,0 +1,104 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+/** Starts the real entry point (`node dist/main.js`, what `npm start` runs) and talks to it over HTTP. */
+
+const root = resolve(import.meta.dirname, '../..');
+const KEY = 'sandbox-admin-key';
+
+interface Running {
+  child: ChildProcess;
+  url: string;
+  stdout: () => string;
+  exit: Promise<number | null>;
+}
+
+function start(env: Record<string, string>): Promise<Running> {
+  const child = spawn(process.execPath, ['dist/main.js'], { cwd: root, env: { PATH: process.env['PATH'] ?? '', PORT: '0', LOG_LEVEL: 'warn', ...env } });
+  let out = '';
+  let err = '';
+  const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return new Promise((resolveStart, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      // The sandbox banner ("URL  http://…") or, in configured mode, the JSON "listening" log line.
+      const m = /(?:URL\s+|"url":")(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) resolveStart({ child, url: m[1] as string, stdout: () => out, exit });
+    });
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    void exit.then((code) => reject(new Error(`exited ${code} before listening:\n${out}\n${err}`)));
+  });
+}
+
+const get = (url: string) => fetch(url, { headers: { authorization: `Bearer ${KEY}` } });
+
+beforeAll(async () => {
+  // npm start builds first (prestart); do the same so the test runs the current source.
+  const build = spawn(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' });
+  expect(await new Promise((r) => build.once('exit', r))).toBe(0);
+}, 60_000);
+
+describe('sandbox (npm start with no GATEWAY_CONFIG)', () => {
+  it('serves the demo organization, keeps data across restarts, and stops cleanly on SIGTERM', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pb-sandbox-'));
+    const first = await start({ PLUGBOARD_DATA_DIR: dataDir });
+    expect(first.stdout()).toContain(`Admin key  ${KEY}`);
+    expect(first.stdout()).toContain('curl -s -H');
+
+    const providers = await (await get(`${first.url}/v1/providers`)).json() as Array<{ id: string }>;
+    expect(providers.map((p) => p.id).sort()).toEqual(['auth0', 'leen', 'versori']);
+    const org = await (await get(`${first.url}/v1/organizations/demo`)).json() as { links: Record<string, string> };
+    expect(Object.keys(org.links).sort()).toEqual(['auth0', 'leen', 'versori']);
+    const res = await get(`${first.url}/v1/organizations/demo/connections`);
+    expect(res.status).toBe(200);
+    const list = await res.json() as { data: Array<{ id: string; provider: string }> };
+    const perProvider = (p: string) => list.data.filter((c) => c.provider === p).length;
+    expect(perProvider('leen')).toBeGreaterThanOrEqual(2);
+    expect(perProvider('auth0')).toBe(2);
+    expect(perProvider('versori')).toBe(1);
+
+    first.child.kill('SIGTERM');
+    expect(await first.exit).toBe(0);
+    expect(readdirSync(dataDir)).toEqual(expect.arrayContaining(['sandbox.db', 'sandbox.key', 'simulators']));
+
+    const second = await start({ PLUGBOARD_DATA_DIR: dataDir });
+    const again = await (await get(`${second.url}/v1/organizations/demo/connections`)).json() as { data: Array<{ id: string }> };
+    expect(again.data.map((c) => c.id).sort()).toEqual(list.data.map((c) => c.id).sort());
+    second.child.kill('SIGINT');
+    expect(await second.exit).toBe(0);
+  });
+});
+
+describe('configured start', () => {
+  it('a bad config file exits 1 listing each problem by key path, without secrets', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pb-cfg-'));
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ auth: { adminKey: 'canary-admin-secret-0001' }, providers: [{ id: 'leen', type: 'leen' }, { id: 'a', type: 'auth0', domain: 'x', clientId: 'y', clientSecret: 'canary-client-secret' , color: 1 }] }));
+    const child = spawn(process.execPath, ['dist/main.js'], { cwd: root, env: { PATH: process.env['PATH'] ?? '', GATEWAY_CONFIG: file } });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const code = await new Promise((r) => child.once('exit', r));
+    expect(code).toBe(1);
+    expect(err).toContain('providers[0].apiKey:');
+    expect(err).toContain('providers[1]: not allowed: unknown key(s) color');
+    expect(err).not.toContain('canary');
+  });
+
+  it('a good config file (examples/config.json) starts the configured gateway', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pb-cfg-'));
+    const file = join(dir, 'good.json');
+    writeFileSync(file, readFileSync(join(root, 'examples/config.json'), 'utf8'));
+    const running = await start({ GATEWAY_CONFIG: file, LOG_LEVEL: 'info', GATEWAY_ADMIN_KEY: 'configured-admin-key-01',
+      GATEWAY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'), LEEN_API_KEY: 'k', AUTH0_CLIENT_ID: 'c', AUTH0_CLIENT_SECRET: 's',
+      VERSORI_API_KEY: 'v', GATEWAY_DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}` });
+    expect((await fetch(`${running.url}/readyz`)).status).toBe(200);
+    const providers = await (await fetch(`${running.url}/v1/providers`, { headers: { authorization: 'Bearer configured-admin-key-01' } })).json() as Array<{ id: string }>;
+    expect(providers.map((p) => p.id)).toEqual(['leen', 'auth0', 'versori']);
+    expect(running.stdout()).not.toContain('configured-admin-key-01');
+    running.child.kill('SIGTERM');
+    expect(await running.exit).toBe(0);
+  });
+});

@@ -1,0 +1,306 @@
+import { ManagementClient, ManagementError, Management } from 'auth0';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startAuth0Simulator, type Auth0Simulator } from '../../../src/providers/auth0/simulator.js';
+import { TENANT_CONNECTIONS } from '../../../src/providers/auth0/fixtures.js';
+import { simFetch } from './helpers.js';
+
+/**
+ * Proof of fidelity: the official `auth0` SDK (7.1.0), pointed at the simulator only through its own
+ * `fetch` option (no global mock), runs every organization-connection call the gateway makes, and
+ * the tenant/organization calls around them. When the SDK and the simulator disagree, the simulator
+ * is wrong. Each SDK method used is recorded in `exercised` and the total is asserted at the end.
+ */
+
+const CLIENT = { clientId: 'sdkFidelityClient', clientSecret: 'sdk-fidelity-secret' };
+const exercised = new Set<string>();
+const use = (name: string): void => { exercised.add(name); };
+
+let sim: Auth0Simulator;
+let mgmt: ManagementClient;
+
+function sdk(options: { maxRetries?: number; clientSecret?: string } = {}): ManagementClient {
+  return new ManagementClient({
+    domain: sim.domain,
+    clientId: CLIENT.clientId,
+    clientSecret: options.clientSecret ?? CLIENT.clientSecret,
+    fetch: simFetch(sim),
+    ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
+  });
+}
+
+async function expectRejects<E>(p: Promise<unknown>, type: abstract new (...a: never[]) => E): Promise<E> {
+  const err = await p.then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(type);
+  return err as E;
+}
+
+beforeAll(async () => {
+  sim = await startAuth0Simulator({ domain: 'fidelity.auth0.local', clients: [CLIENT] });
+  mgmt = sdk();
+});
+afterAll(async () => { await sim.close(); });
+beforeEach(() => { sim.setRateLimit({ limit: 1000, windowSec: 60 }); });
+
+describe('official auth0 SDK 7.1.0 against the simulator', () => {
+  let orgId: string;
+  const db = TENANT_CONNECTIONS[0]!;
+  const saml = TENANT_CONNECTIONS[2]!;
+
+  it('gets a client-credentials token the way the SDK asks for it, and reuses it', async () => {
+    sim.kit.resetRequests();
+    const org = await mgmt.organizations.create({ name: 'fidelity', display_name: 'Fidelity Inc.' });
+    use('organizations.create');
+    orgId = org.id!;
+    expect(orgId).toMatch(/^org_[A-Za-z0-9]{16}$/);
+    expect(org).toMatchObject({ name: 'fidelity', display_name: 'Fidelity Inc.' });
+
+    const got = await mgmt.organizations.get(orgId);
+    use('organizations.get');
+    expect(got.name).toBe('fidelity');
+
+    const updated = await mgmt.organizations.update(orgId, { display_name: 'Fidelity Ltd.' });
+    use('organizations.update');
+    expect(updated.display_name).toBe('Fidelity Ltd.');
+
+    const tokenCalls = sim.kit.requests.filter((r) => r.path === '/oauth/token');
+    expect(tokenCalls).toHaveLength(1);
+    const call = tokenCalls[0]!;
+    expect(call.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    const form = new URLSearchParams(call.body);
+    expect(Object.fromEntries(form)).toEqual({
+      grant_type: 'client_credentials', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, audience: `https://${sim.domain}/api/v2/`,
+    });
+    const apiCalls = sim.kit.requests.filter((r) => r.path.startsWith('/api/v2/'));
+    expect(apiCalls.every((r) => /^Bearer \S+$/.test(r.headers['authorization'] ?? ''))).toBe(true);
+    expect(apiCalls.every((r) => r.headers['auth0-client'] !== undefined)).toBe(true);
+  });
+
+  it('lists tenant connections and organizations (checkpoint paging) and reads one connection', async () => {
+    const all: string[] = [];
+    for await (const c of await mgmt.connections.list({ take: 3 })) all.push(c.name!);
+    use('connections.list');
+    expect(all).toEqual(TENANT_CONNECTIONS.map((c) => c.name));
+
+    const enterprise: string[] = [];
+    for await (const c of await mgmt.connections.list({ strategy: ['samlp', 'waad'] })) enterprise.push(c.strategy!);
+    expect(enterprise.sort()).toEqual(['samlp', 'waad']);
+
+    const one = await mgmt.connections.get(db.id);
+    use('connections.get');
+    expect(one).toMatchObject({ id: db.id, name: db.name, strategy: 'auth0' });
+
+    const orgs: string[] = [];
+    for await (const o of await mgmt.organizations.list({ take: 1 })) orgs.push(o.id!);
+    use('organizations.list');
+    expect(orgs).toContain(orgId);
+  });
+
+  it('creates a tenant connection (409 on a duplicate name)', async () => {
+    const created = await mgmt.connections.create({ name: 'fidelity-db', strategy: 'auth0' });
+    use('connections.create');
+    expect(created.id).toMatch(/^con_/);
+    const err = await expectRejects(mgmt.connections.create({ name: 'fidelity-db', strategy: 'auth0' }), Management.ConflictError);
+    expect(err.statusCode).toBe(409);
+  });
+
+  it('attaches, reads, updates and detaches organization connections', async () => {
+    const created = await mgmt.organizations.connections.create(orgId, {
+      connection_id: saml.id, organization_connection_name: 'Acme', show_as_button: true, organization_access_level: 'limited',
+    });
+    use('organizations.connections.create');
+    expect(created).toEqual({
+      connection_id: saml.id,
+      organization_connection_name: 'Acme',
+      assign_membership_on_login: false,
+      show_as_button: true,
+      is_signup_enabled: false,
+      organization_access_level: 'limited',
+      is_enabled: true,
+      connection: { name: saml.name, strategy: 'samlp' },
+    });
+    const post = sim.kit.requests.filter((r) => r.method === 'POST' && r.path === `/api/v2/organizations/${orgId}/connections`).at(-1)!;
+    expect(post.headers['content-type']).toBe('application/json');
+
+    const got = await mgmt.organizations.connections.get(orgId, saml.id);
+    use('organizations.connections.get');
+    expect(got).toEqual(created);
+
+    const updated = await mgmt.organizations.connections.update(orgId, saml.id, {
+      organization_connection_name: null, organization_access_level: null, is_enabled: false, assign_membership_on_login: true,
+    });
+    use('organizations.connections.update');
+    expect(updated.organization_connection_name).toBeUndefined();
+    expect(updated.organization_access_level).toBeUndefined();
+    expect(updated).toMatchObject({ is_enabled: false, assign_membership_on_login: true, show_as_button: true });
+
+    const enabledOnly = await mgmt.organizations.connections.list(orgId, { is_enabled: true });
+    use('organizations.connections.list');
+    expect(enabledOnly.data).toEqual([]);
+    const disabled = await mgmt.organizations.connections.list(orgId, { is_enabled: false });
+    expect(disabled.data.map((c) => c.connection_id)).toEqual([saml.id]);
+
+    const deleted = await mgmt.organizations.connections.delete(orgId, saml.id);
+    use('organizations.connections.delete');
+    expect(deleted).toBeUndefined();
+    const del = sim.kit.requests.filter((r) => r.method === 'DELETE').at(-1)!;
+    expect(del.path).toBe(`/api/v2/organizations/${orgId}/connections/${saml.id}`);
+    await expectRejects(mgmt.organizations.connections.get(orgId, saml.id), Management.NotFoundError);
+  });
+
+  it('auto-paginates the organization connections: with per_page, without it, and include_totals', async () => {
+    const org = await mgmt.organizations.create({ name: 'paging' });
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i += 1) {
+      const c = sim.addTenantConnection({ name: `paging-${i}`, strategy: i % 2 ? 'samlp' : 'auth0' });
+      await mgmt.organizations.connections.create(org.id!, { connection_id: c.id });
+      ids.push(c.id);
+    }
+    sim.kit.resetRequests();
+
+    // Explicit per_page: the SDK stops on a short page.
+    const withPerPage: string[] = [];
+    const first = await mgmt.organizations.connections.list(org.id!, { per_page: 3 });
+    expect(first.response).toMatchObject({ start: 0, limit: 3, total: 7 });
+    for await (const c of first) withPerPage.push(c.connection_id);
+    expect(withPerPage).toEqual(ids);
+    const pages = sim.kit.requests.filter((r) => r.path.endsWith('/connections')).map((r) => new URLSearchParams(r.query).get('page'));
+    expect(pages).toEqual(['0', '1', '2']);
+    for (const r of sim.kit.requests) expect(new URLSearchParams(r.query).get('include_totals')).toBe('true');
+
+    // No per_page: the SDK reads until an empty page, so the past-the-end page must be empty.
+    sim.kit.resetRequests();
+    const all: string[] = [];
+    for await (const c of await mgmt.organizations.connections.list(org.id!)) all.push(c.connection_id);
+    expect(all).toEqual(ids);
+    expect(sim.kit.requests.map((r) => new URLSearchParams(r.query).get('page'))).toEqual(['0', '1']);
+
+    // Manual paging with hasNextPage/getNextPage.
+    const page = await mgmt.organizations.connections.list(org.id!, { page: 1, per_page: 5 });
+    expect(page.data.map((c) => c.connection_id)).toEqual(ids.slice(5));
+    expect(page.hasNextPage()).toBe(false);
+
+    // include_totals=false: Auth0 answers a bare array, which the SDK's page cannot read (notes §8.2).
+    const bare = await mgmt.organizations.connections.list(org.id!, { include_totals: false });
+    expect(Array.isArray(bare.response)).toBe(true);
+    expect((bare.response as unknown as unknown[]).length).toBe(7);
+    expect(bare.data).toEqual([]);
+  });
+
+  it('maps Auth0 errors to the SDK\'s error classes', async () => {
+    // 404: missing organization, missing tenant connection, connection not attached.
+    const nf = await expectRejects(mgmt.organizations.connections.create('org_doesnotexist000', { connection_id: db.id }), Management.NotFoundError);
+    expect(nf.body).toMatchObject({ statusCode: 404, error: 'Not Found', errorCode: 'inexistent_organization' });
+    await expectRejects(mgmt.organizations.connections.create(orgId, { connection_id: 'con_doesnotexist000' }), Management.NotFoundError);
+    await expectRejects(mgmt.organizations.connections.get(orgId, db.id), Management.NotFoundError);
+    await expectRejects(mgmt.organizations.get('org_doesnotexist000'), Management.NotFoundError);
+
+    // 409 on a double attach.
+    await mgmt.organizations.connections.create(orgId, { connection_id: db.id, is_signup_enabled: true });
+    const conflict = await expectRejects(mgmt.organizations.connections.create(orgId, { connection_id: db.id }), Management.ConflictError);
+    expect(conflict.statusCode).toBe(409);
+    expect(conflict.body).toMatchObject({ statusCode: 409, error: 'Conflict' });
+
+    // 400 with Auth0's body (additionalProperties: false) on create and update.
+    const bad = await expectRejects(
+      mgmt.organizations.connections.create(orgId, { connection_id: db.id, unknown_field: 1 } as unknown as Management.CreateOrganizationAllConnectionRequestParameters),
+      Management.BadRequestError,
+    );
+    expect(bad.body).toEqual({
+      statusCode: 400, error: 'Bad Request', errorCode: 'invalid_body', message: "Payload validation error: 'Additional properties not allowed: unknown_field'.",
+    });
+    const badPatch = await expectRejects(
+      mgmt.organizations.connections.update(orgId, db.id, { show_as_button: null } as unknown as Management.UpdateOrganizationConnectionRequestParameters),
+      Management.BadRequestError,
+    );
+    expect((badPatch.body as { message: string }).message).toContain('on property show_as_button');
+
+    // Delete of something not attached: the SDK maps no 404 for delete, so a plain ManagementError.
+    const gone = await expectRejects(mgmt.organizations.connections.delete(orgId, 'con_Gg3Nw8RtY1uH6zBc'), ManagementError);
+    expect(gone.statusCode).toBe(404);
+  });
+
+  it('429: TooManyRequestsError with the x-ratelimit-* headers (no retry)', async () => {
+    const noRetry = sdk({ maxRetries: 0 });
+    await noRetry.organizations.connections.list(orgId); // token + one call outside the budget below
+    sim.setRateLimit({ limit: 2, windowSec: 3600 });
+    await noRetry.organizations.connections.list(orgId);
+    const ok = await noRetry.organizations.connections.list(orgId);
+    expect(ok.rawResponse.headers.get('x-ratelimit-remaining')).toBe('0');
+    const before = sim.kit.requests.length;
+    const err = await expectRejects(noRetry.organizations.connections.get(orgId, db.id), Management.TooManyRequestsError);
+    expect(err.statusCode).toBe(429);
+    expect(err.body).toMatchObject({ statusCode: 429, error: 'Too Many Requests' });
+    const headers = err.rawResponse!.headers;
+    expect(headers.get('x-ratelimit-limit')).toBe('2');
+    expect(headers.get('x-ratelimit-remaining')).toBe('0');
+    const reset = Number(headers.get('x-ratelimit-reset'));
+    expect(reset).toBeGreaterThan(Date.now() / 1000);
+    expect(reset).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 3600);
+    expect(sim.kit.requests.length - before).toBe(1);
+  });
+
+  it('429: the SDK waits until x-ratelimit-reset and then succeeds', async () => {
+    // A simulator whose clock stands still until the first 429, so the second call is always limited;
+    // from then on it follows real time. The SDK's own back-off reads x-ratelimit-reset (≤ 1 s here);
+    // the test itself never sleeps.
+    let frozen: number | null = Date.now();
+    const rl = await startAuth0Simulator({ domain: 'ratelimit.auth0.local', clients: [CLIENT], rateLimit: { limit: 1, windowSec: 1 }, now: () => frozen ?? Date.now() });
+    try {
+      const seen: Array<{ status: number; at: number; reset: number }> = [];
+      const base = simFetch(rl);
+      const fetchFn: typeof fetch = async (input, init) => {
+        const at = Date.now();
+        const res = await base(input, init);
+        if (res.url.includes('/api/v2/')) seen.push({ status: res.status, at, reset: Number(res.headers.get('x-ratelimit-reset')) });
+        if (res.status === 429) frozen = null;
+        return res;
+      };
+      const client = new ManagementClient({ domain: rl.domain, ...CLIENT, fetch: fetchFn, maxRetries: 1 });
+      const org = await client.organizations.create({ name: 'limited' });
+      const got = await client.organizations.get(org.id!);
+      expect(got.id).toBe(org.id);
+      expect(seen.map((s) => s.status)).toEqual([201, 429, 200]);
+      const [, limited, retried] = seen as [unknown, { at: number; reset: number }, { at: number }];
+      expect(retried.at).toBeGreaterThanOrEqual(limited.reset * 1000);
+      expect(retried.at - limited.at).toBeLessThan(2_500);
+    } finally {
+      await rl.close();
+    }
+  });
+
+  it('does not refresh its token on a 401 (notes §8.1): expired tokens surface as UnauthorizedError', async () => {
+    const client = sdk({ maxRetries: 0 });
+    await client.organizations.get(orgId);
+    sim.expireTokens();
+    const tokensBefore = sim.kit.count('POST', /^\/oauth\/token$/);
+    const err = await expectRejects(client.organizations.get(orgId), Management.UnauthorizedError);
+    expect(err.body).toMatchObject({ statusCode: 401, error: 'Unauthorized', message: 'Expired token received for JSON Web Token validation' });
+    expect(sim.kit.count('POST', /^\/oauth\/token$/)).toBe(tokensBefore);
+  });
+
+  it('a wrong client secret fails the token request with the OAuth error body', async () => {
+    const err = await expectRejects(sdk({ clientSecret: 'wrong', maxRetries: 0 }).organizations.get(orgId), ManagementError);
+    expect(err.statusCode).toBe(401);
+    expect(err.body).toEqual({ error: 'access_denied', error_description: 'Unauthorized' });
+  });
+
+  it('deletes an organization (and its connections with it)', async () => {
+    mgmt = sdk(); // the previous test expired every token and the SDK never refreshes on a 401
+    const org = await mgmt.organizations.create({ name: 'short-lived' });
+    await mgmt.organizations.connections.create(org.id!, { connection_id: db.id });
+    await mgmt.organizations.delete(org.id!);
+    use('organizations.delete');
+    await expectRejects(mgmt.organizations.get(org.id!), Management.NotFoundError);
+    expect(sim.state.organizationConnections[org.id!]).toBeUndefined();
+  });
+
+  afterAll(() => {
+    // 5 organization-connection methods the gateway uses + 8 around them.
+    expect([...exercised].sort()).toEqual([
+      'connections.create', 'connections.get', 'connections.list',
+      'organizations.connections.create', 'organizations.connections.delete', 'organizations.connections.get',
+      'organizations.connections.list', 'organizations.connections.update',
+      'organizations.create', 'organizations.delete', 'organizations.get', 'organizations.list', 'organizations.update',
+    ]);
+  });
+});

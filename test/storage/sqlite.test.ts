@@ -1,0 +1,71 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SQLITE_MIGRATIONS } from '../../src/storage/migrations/sqlite.js';
+import { SqliteStorage } from '../../src/storage/sqlite.js';
+import type { ConnectionRow, NewEvent } from '../../src/storage/storage.js';
+
+const file = () => join(mkdtempSync(join(tmpdir(), 'pb-sqlite-')), 'db.sqlite');
+const row = (id: string, ext = 'ext-1'): ConnectionRow => ({ id, organization_id: 'acme', provider_id: 'leen', external_org_id: 'o1',
+  external_id: ext, kind: 'SNYK', created_at: '2026-01-01T00:00:00Z', deleted_at: null });
+const event = (id: string, connection_id = 'cn_1'): NewEvent => ({ id, type: 'connection.created', organization_id: 'acme', connection_id,
+  actor: 'admin', changed: ['name'], request_id: 'r', at: '2026-01-01T00:00:00Z' });
+const sealed = (connection_id: string) => ({ connection_id, organization_id: 'acme', key_id: 'k', nonce: Buffer.alloc(12, 1),
+  ciphertext: Buffer.from('x'), credential_type: 'api_key', updated_at: '2026-01-01T00:00:00Z' });
+
+describe('SQLite storage', () => {
+  it('applies versioned migrations once and reopens an existing file', async () => {
+    const f = file();
+    await new SqliteStorage(f).close();
+    const s = new SqliteStorage(f);
+    await s.ping();
+    await s.close();
+    const versions = new Database(f).prepare('SELECT version FROM schema_migrations').pluck().all();
+    expect(versions).toEqual(SQLITE_MIGRATIONS.map((m) => m.version));
+  });
+
+  it('writes a connection, its credentials and its event in one transaction: a failure leaves no half row', async () => {
+    const s = new SqliteStorage(file());
+    await s.insertConnection(row('cn_1'), sealed('cn_1'), event('ev_1'));
+    // Same event id again: the event insert fails after the connection and credential inserts ran.
+    await expect(s.insertConnection(row('cn_2', 'ext-2'), sealed('cn_2'), event('ev_1', 'cn_2'))).rejects.toThrow();
+    expect(await s.getConnection('cn_2')).toBeNull();
+    expect(await s.getCredential('cn_2')).toBeNull();
+    expect(await s.getConnection('cn_1')).toMatchObject({ id: 'cn_1' });
+    await s.close();
+  });
+
+  it('keeps tombstoned ids: a new upstream connection with the same identity gets a new id', async () => {
+    const s = new SqliteStorage(file());
+    const cand = { organization_id: 'acme', provider_id: 'leen', external_org_id: 'o1', external_id: 'same', kind: 'SNYK' };
+    const [first] = await s.ensureConnections([{ ...cand, new_id: 'cn_first' }], 't');
+    const [again] = await s.ensureConnections([{ ...cand, new_id: 'cn_other' }], 't');
+    expect(again?.id).toBe(first?.id);
+    await s.markConnectionDeleted('cn_first', 't2', null);
+    const [after] = await s.ensureConnections([{ ...cand, new_id: 'cn_second' }], 't3');
+    expect(after?.id).toBe('cn_second');
+    expect(await s.getConnection('cn_first')).toMatchObject({ deleted_at: 't2' });
+    await s.close();
+  });
+
+  it('deleting a connection drops its credentials', async () => {
+    const s = new SqliteStorage(file());
+    await s.insertConnection(row('cn_1'), sealed('cn_1'), event('ev_1'));
+    expect((await s.credentialMeta(['cn_1'])).get('cn_1')).toMatchObject({ credential_type: 'api_key' });
+    await s.markConnectionDeleted('cn_1', 't', event('ev_2'));
+    expect(await s.getCredential('cn_1')).toBeNull();
+    expect((await s.listEvents('acme', null, 10))?.map((e) => e.id)).toEqual(['ev_1', 'ev_2']);
+    expect(await s.listEvents('acme', 'ev_1', 10)).toHaveLength(1);
+    expect(await s.listEvents('acme', 'ev_unknown', 10)).toBeNull();
+    await s.close();
+  });
+
+  it('sets installation settings once (first writer wins)', async () => {
+    const s = new SqliteStorage(file());
+    expect(await s.getOrInitSetting('cursor_secret', () => 'a')).toBe('a');
+    expect(await s.getOrInitSetting('cursor_secret', () => 'b')).toBe('a');
+    await s.close();
+  });
+});
