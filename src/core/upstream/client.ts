@@ -60,6 +60,8 @@ export interface UpstreamClient {
 export const UPSTREAM_DEFAULTS = {
   timeoutMs: 10_000,
   retry: { attempts: 3, baseDelayMs: 25, maxDelayMs: 250 },
+  /** A 429/503 asking for a longer wait than this is not retried: the caller gets it at once, with Retry-After. */
+  maxRetryWaitMs: 1_000,
 } as const;
 
 /** Tagged template that encodes every interpolated path segment. */
@@ -144,7 +146,12 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
         methods: SAFE_METHODS,
         statusCodes: [408, 429, 500, 502, 503, 504],
         afterStatusCodes: [429, 503],
-        maxRetryAfter: timeoutMs,
+        maxRetryAfter: UPSTREAM_DEFAULTS.maxRetryWaitMs,
+        shouldRetry: ({ error }) => {
+          if (!(error instanceof HTTPError)) return undefined;
+          const wait = retryAfterSeconds(error.response.headers);
+          return wait !== undefined && wait * 1000 > UPSTREAM_DEFAULTS.maxRetryWaitMs ? false : undefined;
+        },
         backoffLimit: retry.maxDelayMs,
         delay: (n) => Math.random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (n - 1)),
       },

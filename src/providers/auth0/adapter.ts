@@ -139,19 +139,19 @@ class Auth0Adapter implements PatchModelAdapter {
     const limit = Math.max(1, Math.floor(page.limit));
     const plan = planPages(offset, limit);
     const items: UpstreamConnection[] = [];
-    let total: number | undefined;
-    let exhausted = false;
+    // Where the list ends, once known: from a short page (exact), else from include_totals.
+    let listEnd: number | undefined;
     for (let p = plan.page, skip = plan.skip; items.length < limit; p += 1, skip = 0) {
       const res = await this.#client.listOrganizationConnections(ctx, externalOrgId, { page: p, per_page: plan.perPage });
-      total = res.total ?? total;
+      listEnd = res.total ?? listEnd;
       for (const oc of res.connections.slice(skip, skip + limit - items.length)) items.push(toUpstreamConnection(oc));
       if (res.connections.length < plan.perPage) {
-        exhausted = true;
+        listEnd = p * plan.perPage + res.connections.length;
         break;
       }
     }
     const next = offset + items.length;
-    const more = !exhausted && items.length > 0 && (total === undefined || next < total);
+    const more = items.length > 0 && (listEnd === undefined || next < listEnd);
     return { items, nextCursor: more ? encodeCursor(next) : null };
   }
 

@@ -105,10 +105,3 @@ export const Auth0OAuthError = z.looseObject({
 });
 export type Auth0OAuthError = z.infer<typeof Auth0OAuthError>;
 
-/** Scopes the gateway's M2M application needs on the Management API. */
-export const ORGANIZATION_CONNECTION_SCOPES = [
-  'read:organization_connections',
-  'create:organization_connections',
-  'update:organization_connections',
-  'delete:organization_connections',
-] as const;

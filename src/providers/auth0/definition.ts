@@ -43,6 +43,7 @@ export const auth0Provider: ProviderDefinition<Auth0Config> = {
       close: () => sim.close(),
       providerConfig: { domain: sim.domain, clientId: SANDBOX_CLIENT.clientId, clientSecret: SANDBOX_CLIENT.clientSecret, baseUrl: sim.url },
       demoExternalOrgId: DEMO_ORGANIZATION.id,
+      requests: () => sim.kit.requests.map(({ method, path }) => ({ method, path })),
     };
   },
 };

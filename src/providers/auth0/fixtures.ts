@@ -77,6 +77,27 @@ export const TENANT_CONNECTIONS: readonly Auth0TenantConnection[] = [
   },
 ];
 
+const SPARE_STRATEGIES = ['auth0', 'samlp', 'oidc', 'waad', 'okta', 'google-apps', 'adfs', 'pingfederate'] as const;
+
+/**
+ * Forty more tenant connections in the sandbox tenant, attached to no organization: something to
+ * attach to the demo organization (`external_connection_id`), and what the conformance suite uses
+ * (ids `con_conformance01`…`40`, the spelling test/contract/cases.ts expects).
+ */
+export const SPARE_TENANT_CONNECTIONS: readonly Auth0TenantConnection[] = Array.from({ length: 40 }, (_, i) => {
+  const n = String(i + 1).padStart(2, '0');
+  const strategy = SPARE_STRATEGIES[i % SPARE_STRATEGIES.length] as string;
+  return {
+    id: `con_conformance${n}`,
+    name: `spare-${strategy}-${n}`,
+    strategy,
+    display_name: `Spare ${strategy} ${n}`,
+    is_domain_connection: false,
+    realms: [`spare-${strategy}-${n}`],
+    enabled_clients: [],
+  };
+});
+
 export const DEMO_ORGANIZATION: Auth0Organization = {
   id: 'org_demo7hQ2mZ5KpW4n',
   name: 'demo',

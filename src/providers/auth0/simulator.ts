@@ -6,7 +6,9 @@ import {
   type Auth0OrganizationAccessLevel,
   type Auth0TenantConnection,
 } from './api-types.js';
-import { DEFAULT_DOMAIN, DEMO_ORGANIZATION, DEMO_ORGANIZATION_CONNECTIONS, SANDBOX_CLIENT, TENANT_CONNECTIONS } from './fixtures.js';
+import {
+  DEFAULT_DOMAIN, DEMO_ORGANIZATION, DEMO_ORGANIZATION_CONNECTIONS, SANDBOX_CLIENT, SPARE_TENANT_CONNECTIONS, TENANT_CONNECTIONS,
+} from './fixtures.js';
 
 /**
  * An in-memory Auth0 tenant, faithful enough that the official `auth0` SDK (7.1.0) runs against it
@@ -38,7 +40,7 @@ export interface Auth0SimulatorOptions {
   /** Lifetime of issued tokens; Auth0's default is 86,400 s. */
   tokenTtlSec?: number | undefined;
   rateLimit?: Auth0RateLimit | undefined;
-  /** Also create the demo organization with two attached connections (fresh state only). */
+  /** Also create the demo organization with two attached connections, and spare tenant connections (fresh state only). */
   seedDemo?: boolean | undefined;
   /** Clock (ms since the epoch) for token expiry and rate-limit windows; tests inject one. */
   now?: (() => number) | undefined;
@@ -334,6 +336,7 @@ function freshState(domain: string, seedDemo: boolean): Auth0SimState {
     tokens: {},
   };
   if (seedDemo) {
+    state.connections.push(...SPARE_TENANT_CONNECTIONS.map((c) => structuredClone(c)));
     state.organizations.push(structuredClone(DEMO_ORGANIZATION));
     state.organizationConnections[DEMO_ORGANIZATION.id] = DEMO_ORGANIZATION_CONNECTIONS.map((b) => attach({ ...b }));
   }
