@@ -53,11 +53,19 @@ function decodeCursor(raw: string | undefined): ListCursor {
 
 /** Index of the first item not returned yet in an upstream page read again from `pos`. */
 function resumeIndex(page: ConnectionsPageRead, pos: ListCursor): number {
-  if (pos.l !== null) {
-    const at = page.items.findIndex((c) => c.id === pos.l);
-    if (at >= 0) return at + 1;
+  const last = pos.l;
+  if (last === null) return Math.min(pos.s, page.items.length);
+  const at = page.items.findIndex((c) => c.id === last);
+  if (at >= 0) return at + 1;
+  // The last returned item is gone (deleted meanwhile). In an id-ordered page (Switchboard's ids
+  // are ULIDs, so creation order) the next item is the first with a greater id; otherwise assume
+  // only that item went and step back one.
+  const ids = page.items.map((c) => c.id);
+  if (ids.every((id, i) => i === 0 || (ids[i - 1] as string) < id)) {
+    const after = ids.findIndex((id) => id > last);
+    return after < 0 ? ids.length : after;
   }
-  return Math.min(pos.s, page.items.length);
+  return Math.min(Math.max(0, pos.s - 1), page.items.length);
 }
 
 /** The one place stored or submitted credentials are revealed: into Switchboard's `data`. */

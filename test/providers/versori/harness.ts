@@ -1,0 +1,67 @@
+import type { CallContext, ReplaceModelAdapter } from '../../../src/core/adapter.js';
+import { versoriProvider } from '../../../src/providers/versori/definition.js';
+import { addOrganisation, startVersoriSimulator, type VersoriSimulator } from '../../../src/providers/versori/simulator.js';
+import { captureLogs } from '../../helpers/logs.js';
+import type { SwitchboardSpec } from './spec.js';
+
+/**
+ * A Versori simulator on a loopback port with an adapter pointed at it through `baseUrl`, a
+ * captured pino log, and a spec check of every request the simulator received and every answer
+ * it gave (`specProblems()`, called after each test).
+ */
+export interface Harness {
+  sim: VersoriSimulator;
+  adapter: ReplaceModelAdapter;
+  logs: ReturnType<typeof captureLogs>;
+  ctx: CallContext;
+  orgId: string;
+  /** Problems of the requests and answers since the last call (validated against the spec). */
+  specProblems(): string[];
+  close(): Promise<void>;
+}
+
+export const TEST_ORG = 'org-test-101';
+
+export async function startHarness(spec: SwitchboardSpec, opts: { apiKey?: string; ignorePaging?: boolean } = {}): Promise<Harness> {
+  const apiKey = opts.apiKey ?? 'versori-test-key';
+  const sim = await startVersoriSimulator({ apiKey, recordExchanges: true, ignorePaging: opts.ignorePaging });
+  addOrganisation(sim.state, TEST_ORG, 'Test organisation');
+  const logs = captureLogs();
+  const adapter = versoriProvider.createAdapter(
+    { id: 'versori', type: 'versori', apiKey, baseUrl: sim.baseUrl, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 } },
+    { logger: logs.logger },
+  );
+  if (adapter.capabilities.updateModel !== 'replace') throw new Error('the Versori adapter must be a replace-model adapter');
+  const replaceAdapter = adapter as ReplaceModelAdapter;
+
+  let requestsSeen = 0;
+  let exchangesSeen = 0;
+  /** Auth type of each connection seen in any answer, to pick the `data` variant of a PUT. */
+  const authTypes = new Map<string, string>();
+
+  return {
+    sim,
+    adapter: replaceAdapter,
+    logs,
+    ctx: { requestId: 'req-versori-test' },
+    orgId: TEST_ORG,
+    specProblems() {
+      for (const ex of sim.exchanges) {
+        const body = ex.responseBody as { id?: unknown; authType?: unknown; items?: Array<{ id?: unknown; authType?: unknown }> } | undefined;
+        for (const c of [body, ...(body?.items ?? [])]) {
+          if (typeof c?.id === 'string' && typeof c.authType === 'string') authTypes.set(c.id, c.authType);
+        }
+      }
+      const problems: string[] = [];
+      for (const req of sim.kit.requests.slice(requestsSeen)) {
+        const id = /\/connections\/([^/]+)$/.exec(req.path)?.[1];
+        problems.push(...spec.checkRequest(req, id === undefined ? undefined : authTypes.get(decodeURIComponent(id))));
+      }
+      for (const ex of sim.exchanges.slice(exchangesSeen)) problems.push(...spec.checkResponse(ex));
+      requestsSeen = sim.kit.requests.length;
+      exchangesSeen = sim.exchanges.length;
+      return problems;
+    },
+    close: () => sim.close(),
+  };
+}
