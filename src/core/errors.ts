@@ -83,6 +83,16 @@ export class GatewayError extends Error {
     this.retryAfter = options.retryAfter;
   }
 
+  /** The same error with another detail text (and no cause, which might hold the old text). */
+  withDetail(detail: string): GatewayError {
+    const options: GatewayErrorOptions = {};
+    if (this.errors !== undefined) options.errors = this.errors;
+    if (this.provider !== undefined) options.provider = this.provider;
+    if (this.upstreamStatus !== undefined) options.upstreamStatus = this.upstreamStatus;
+    if (this.retryAfter !== undefined) options.retryAfter = this.retryAfter;
+    return new GatewayError(this.code, detail, options);
+  }
+
   get status(): number {
     return ERROR_STATUS[this.code];
   }

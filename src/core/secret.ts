@@ -33,3 +33,19 @@ export class Secret<T = string> {
 export function secret<T>(value: T): Secret<T> {
   return new Secret(value);
 }
+
+const MIN_SCRUB_LENGTH = 4;
+
+/** Every string of 4+ characters inside a value (credentials, a header): what must never be echoed. */
+export function secretValues(value: unknown): string[] {
+  if (typeof value === 'string') return value.length >= MIN_SCRUB_LENGTH ? [value] : [];
+  if (value instanceof Secret) return secretValues(value.reveal());
+  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(secretValues);
+  return [];
+}
+
+/** `text` with each of `values` replaced by `[redacted]` (longest first, so no fragment survives). */
+export function scrubText(text: string, values: readonly string[]): string {
+  return [...values].filter((v) => v.length >= MIN_SCRUB_LENGTH).sort((a, b) => b.length - a.length)
+    .reduce((out, v) => out.split(v).join(REDACTED), text);
+}

@@ -2,6 +2,7 @@ import ky, { HTTPError, TimeoutError } from 'ky';
 import type { Logger } from 'pino';
 import type { CallContext, CommonProviderConfig } from '../adapter.js';
 import { GatewayError } from '../errors.js';
+import { scrubText, secretValues } from '../secret.js';
 
 /**
  * The one way an adapter talks to its upstream. Built on ky; owns timeouts, retries of safe
@@ -45,6 +46,12 @@ export interface UpstreamRequest {
   form?: Record<string, string>;
   /** Skip the auth headers (token endpoints). */
   anonymous?: boolean;
+  /**
+   * Secret values this request carries (credentials in the body, a client secret in the form).
+   * Scrubbed, with the auth header values, from any error the call raises: an upstream message
+   * that echoes what it was sent never reaches a caller or a log with the secret in it.
+   */
+  secrets?: readonly string[];
 }
 
 export interface UpstreamResponse<T> {
@@ -180,15 +187,24 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
 
   return {
     async call<T>(ctx: CallContext, req: UpstreamRequest): Promise<UpstreamResponse<T>> {
-      const authHeaders = req.anonymous ? {} : await opts.auth.headers(ctx);
+      let authHeaders = req.anonymous ? {} : await opts.auth.headers(ctx);
       try {
-        return await once<T>(ctx, req, authHeaders);
-      } catch (e) {
-        if (!req.anonymous && opts.auth.invalidate && e instanceof GatewayError && (e as Failed)[FAILED_STATUS] === 401) {
-          opts.auth.invalidate();
-          return once<T>(ctx, req, await opts.auth.headers(ctx));
+        try {
+          return await once<T>(ctx, req, authHeaders);
+        } catch (e) {
+          if (!req.anonymous && opts.auth.invalidate && e instanceof GatewayError && (e as Failed)[FAILED_STATUS] === 401) {
+            opts.auth.invalidate();
+            authHeaders = await opts.auth.headers(ctx);
+            return await once<T>(ctx, req, authHeaders);
+          }
+          throw e;
         }
-        throw e;
+      } catch (e) {
+        if (!(e instanceof GatewayError)) throw e;
+        // Header values also without their scheme word ("Bearer <token>" → "<token>").
+        const values = [...(req.secrets ?? []), ...secretValues(Object.values(authHeaders).flatMap((v) => [v, v.split(/\s+/).at(-1) ?? '']))];
+        const detail = scrubText(e.message, values);
+        throw detail === e.message ? e : e.withDetail(detail);
       }
     },
   };

@@ -1,6 +1,6 @@
 import type { CallContext } from '../../core/adapter.js';
 import { GatewayError } from '../../core/errors.js';
-import { Secret } from '../../core/secret.js';
+import { scrubText, Secret } from '../../core/secret.js';
 import { retryAfterSeconds, type UpstreamClient, type UpstreamFailure } from '../../core/upstream/client.js';
 import { Auth0OAuthError, Auth0TokenResponse } from './api-types.js';
 
@@ -107,8 +107,7 @@ export function tokenEndpointError(providerId: string, failure: UpstreamFailure,
 }
 
 function scrub(text: string, s: Secret<string>): string {
-  const value = s.reveal();
-  return value.length > 0 ? text.split(value).join('[redacted]') : text;
+  return scrubText(text, [s.reveal()]);
 }
 
 function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {

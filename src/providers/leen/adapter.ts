@@ -78,33 +78,6 @@ async function collect<T>(page: PageRequest, fetchPage: (limit: number, offset: 
   }
 }
 
-const MIN_SCRUB_LENGTH = 4;
-
-/** String values of a credentials object, for scrubbing error text. */
-function secretStrings(credentials: unknown): string[] {
-  if (credentials === null || typeof credentials !== 'object') return [];
-  return Object.values(credentials).filter((v): v is string => typeof v === 'string' && v.length >= MIN_SCRUB_LENGTH);
-}
-
-/**
- * Defence in depth: should an upstream message ever echo a credential we just sent, the error that
- * leaves the adapter carries `[redacted]` instead (and no cause holding the original text).
- */
-async function scrubbing<T>(values: string[], run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (e) {
-    if (!(e instanceof GatewayError) || !values.some((v) => e.message.includes(v))) throw e;
-    const detail = values.reduce((msg, v) => msg.split(v).join('[redacted]'), e.message);
-    throw new GatewayError(e.code, detail, {
-      ...(e.errors ? { errors: e.errors } : {}),
-      ...(e.provider !== undefined ? { provider: e.provider } : {}),
-      ...(e.upstreamStatus !== undefined ? { upstreamStatus: e.upstreamStatus } : {}),
-      ...(e.retryAfter !== undefined ? { retryAfter: e.retryAfter } : {}),
-    });
-  }
-}
-
 export function createLeenAdapter(config: CommonProviderConfig & LeenConfig, deps: AdapterDeps): PatchModelAdapter {
   const client = createLeenClient({
     providerId: config.id,
@@ -126,7 +99,7 @@ export function createLeenAdapter(config: CommonProviderConfig & LeenConfig, dep
 
     async create(ctx, externalOrgId, input, credentials) {
       const body = createBodyToLeen(input, credentials);
-      const created = await scrubbing(secretStrings(body.credentials), () => client.createConnection(ctx, externalOrgId, body));
+      const created = await client.createConnection(ctx, externalOrgId, body);
       return connectionFromLeen(created);
     },
 
@@ -138,7 +111,7 @@ export function createLeenAdapter(config: CommonProviderConfig & LeenConfig, dep
     async patch(ctx, ref, change) {
       const body = changeToLeen(ref.kind, change);
       if (Object.keys(body).length === 0) return get(ctx, ref);
-      const updated = await scrubbing(secretStrings(body.credentials), () => client.updateConnection(ctx, ref.externalOrgId, ref.externalId, body));
+      const updated = await client.updateConnection(ctx, ref.externalOrgId, ref.externalId, body);
       return connectionFromLeen(updated);
     },
 

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { CallContext, CommonProviderConfig } from '../../core/adapter.js';
 import { GatewayError } from '../../core/errors.js';
 import type { Secret } from '../../core/secret.js';
+import { secretValues } from '../../core/secret.js';
 import { createUpstreamClient, path, upstreamError, type UpstreamClient, type UpstreamFailure } from '../../core/upstream/client.js';
 import {
   LeenConnectionIn, LeenErrorIn, LeenJobIn, LeenTestResultIn, leenListIn,
@@ -102,11 +103,11 @@ export function createLeenClient(opts: LeenClientOptions): LeenClient {
       return expect(LeenConnectionIn, res.body, 'connection');
     },
     async createConnection(ctx, orgId, body) {
-      const res = await http.call(ctx, { method: 'POST', path: connections(orgId), json: body });
+      const res = await http.call(ctx, { method: 'POST', path: connections(orgId), json: body, secrets: secretValues(body.credentials) });
       return expect(LeenConnectionIn, res.body, 'connection');
     },
     async updateConnection(ctx, orgId, id, body) {
-      const res = await http.call(ctx, { method: 'PATCH', path: connection(orgId, id), json: body });
+      const res = await http.call(ctx, { method: 'PATCH', path: connection(orgId, id), json: body, secrets: secretValues(body.credentials) });
       return expect(LeenConnectionIn, res.body, 'connection');
     },
     async deleteConnection(ctx, orgId, id) {

@@ -12,11 +12,11 @@ import type {
   ReplaceModelAdapter,
 } from '../../core/adapter.js';
 import type { UpstreamConnection } from '../../core/connection.js';
-import { GatewayError, isGatewayError, validationError, type FieldProblem, type GatewayErrorOptions } from '../../core/errors.js';
+import { validationError, type FieldProblem } from '../../core/errors.js';
 import { secret, type Secret } from '../../core/secret.js';
 import type { ConnectionData } from './api-types.js';
-import { createVersoriClient, redact, type ConnectionsPageRead, type VersoriClient } from './client.js';
-import { AUTH_TYPE_OF, secretStrings, toConnectionData, toUpstreamConnection, VersoriCredentials } from './mapping.js';
+import { createVersoriClient, type ConnectionsPageRead, type VersoriClient } from './client.js';
+import { AUTH_TYPE_OF, toConnectionData, toUpstreamConnection, VersoriCredentials } from './mapping.js';
 
 export type VersoriConfig = CommonProviderConfig & { apiKey: string };
 
@@ -69,7 +69,7 @@ function resumeIndex(page: ConnectionsPageRead, pos: ListCursor): number {
 }
 
 /** The one place stored or submitted credentials are revealed: into Switchboard's `data`. */
-function revealConnectionData(credentials: Secret<Credentials>): { authType: string; data: ConnectionData; secrets: string[] } {
+function revealConnectionData(credentials: Secret<Credentials>): { authType: string; data: ConnectionData } {
   const parsed = VersoriCredentials.safeParse(credentials.reveal());
   if (!parsed.success) {
     // zod's messages name fields and expectations, never the values.
@@ -78,20 +78,7 @@ function revealConnectionData(credentials: Secret<Credentials>): { authType: str
       'The credentials are not valid for Versori.',
     );
   }
-  return { authType: AUTH_TYPE_OF[parsed.data.type], data: toConnectionData(parsed.data), secrets: secretStrings(parsed.data) };
-}
-
-/** The same error without any of `secrets` in its text (an upstream message may echo a value). */
-function scrubbed(e: unknown, secrets: readonly string[]): unknown {
-  if (!isGatewayError(e)) return e;
-  const detail = redact(e.message, secrets);
-  if (detail === e.message) return e;
-  const options: GatewayErrorOptions = {};
-  if (e.errors !== undefined) options.errors = e.errors;
-  if (e.provider !== undefined) options.provider = e.provider;
-  if (e.upstreamStatus !== undefined) options.upstreamStatus = e.upstreamStatus;
-  if (e.retryAfter !== undefined) options.retryAfter = e.retryAfter;
-  return new GatewayError(e.code, detail, options);
+  return { authType: AUTH_TYPE_OF[parsed.data.type], data: toConnectionData(parsed.data) };
 }
 
 export function createVersoriAdapter(config: VersoriConfig, deps: AdapterDeps): ReplaceModelAdapter {
@@ -132,18 +119,9 @@ export function createVersoriAdapter(config: VersoriConfig, deps: AdapterDeps): 
       if (typeof input.name !== 'string' || input.name === '') problems.push({ pointer: '/name', message: 'required: a non-empty string' });
       if (credentials === undefined) problems.push({ pointer: '/credentials', message: 'required' });
       if (problems.length > 0 || credentials === undefined) throw validationError(problems);
-      const { authType, data, secrets } = revealConnectionData(credentials);
-      try {
-        const created = await client.createConnection(ctx, externalOrgId, {
-          name: input.name as string,
-          appId: input.kind as string,
-          authType,
-          data,
-        });
-        return toUpstreamConnection(created);
-      } catch (e) {
-        throw scrubbed(e, secrets);
-      }
+      const { authType, data } = revealConnectionData(credentials);
+      const created = await client.createConnection(ctx, externalOrgId, { name: input.name as string, appId: input.kind as string, authType, data });
+      return toUpstreamConnection(created);
     },
 
     async get(ctx: CallContext, ref: ConnectionRef): Promise<UpstreamConnection> {
@@ -174,13 +152,9 @@ export function createVersoriAdapter(config: VersoriConfig, deps: AdapterDeps): 
       if (state.name === null || state.name === '') {
         throw validationError([{ pointer: '/name', message: 'a Versori connection needs a non-empty name' }]);
       }
-      const { data, secrets } = revealConnectionData(state.credentials);
-      try {
-        // Switchboard's PUT replaces name and secret together; the app and auth type stay.
-        return toUpstreamConnection(await client.updateConnection(ctx, ref.externalOrgId, ref.externalId, { name: state.name, data }));
-      } catch (e) {
-        throw scrubbed(e, secrets);
-      }
+      const { data } = revealConnectionData(state.credentials);
+      // Switchboard's PUT replaces name and secret together; the app and auth type stay.
+      return toUpstreamConnection(await client.updateConnection(ctx, ref.externalOrgId, ref.externalId, { name: state.name, data }));
     },
 
     async delete(ctx: CallContext, ref: ConnectionRef): Promise<void> {

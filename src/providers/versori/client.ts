@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { CallContext, CommonProviderConfig } from '../../core/adapter.js';
 import { GatewayError } from '../../core/errors.js';
-import type { Secret } from '../../core/secret.js';
+import { secretValues, type Secret } from '../../core/secret.js';
 import { createUpstreamClient, path, upstreamError, type UpstreamFailure } from '../../core/upstream/client.js';
 import { VERSORI_DEFAULT_BASE_URL, type CreateConnectionRequestBody, type UpdateConnectionRequestBody } from './api-types.js';
 
@@ -62,13 +62,6 @@ export function authorizationValue(apiKey: string): string {
   return /^(Bearer|JWT)\s+\S/i.test(apiKey) ? apiKey : `Bearer ${apiKey}`;
 }
 
-/** Replaces every occurrence of each secret (4+ characters) in `text`. */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of [...secrets].filter((v) => v.length >= 4).sort((a, b) => b.length - a.length)) out = out.split(s).join('[redacted]');
-  return out;
-}
-
 const MAX_DETAIL = 500;
 
 function describeFailure(failure: UpstreamFailure): string {
@@ -96,8 +89,8 @@ export function createVersoriClient(opts: VersoriClientOptions): VersoriClient {
     baseUrl: opts.baseUrl ?? VERSORI_DEFAULT_BASE_URL,
     logger: opts.logger,
     auth: { headers: () => ({ authorization: authorizationValue(opts.apiKey.reveal()) }) },
-    // An upstream message could echo the header it refused; it never reaches a caller with the key in it.
-    mapError: (failure) => upstreamError(providerId, failure.status, redact(describeFailure(failure), [opts.apiKey.reveal()]), failure.headers),
+    // The upstream client scrubs the Authorization value and each request's `secrets` from errors.
+    mapError: (failure) => upstreamError(providerId, failure.status, describeFailure(failure), failure.headers),
     ...(opts.config ? { config: opts.config } : {}),
     fetch: opts.fetch,
   });
@@ -106,7 +99,7 @@ export function createVersoriClient(opts: VersoriClientOptions): VersoriClient {
 
   return {
     async createConnection(ctx, orgId, body) {
-      const res = await upstream.call(ctx, { method: 'POST', path: connections(orgId), json: body });
+      const res = await upstream.call(ctx, { method: 'POST', path: connections(orgId), json: body, secrets: secretValues(body.data) });
       return parseBody(ConnectionRead, res.body, providerId, res.status);
     },
     async getConnection(ctx, orgId, connectionId) {
@@ -118,7 +111,7 @@ export function createVersoriClient(opts: VersoriClientOptions): VersoriClient {
       return parseBody(ConnectionsPageRead, res.body, providerId, res.status);
     },
     async updateConnection(ctx, orgId, connectionId, body) {
-      const res = await upstream.call(ctx, { method: 'PUT', path: connection(orgId, connectionId), json: body });
+      const res = await upstream.call(ctx, { method: 'PUT', path: connection(orgId, connectionId), json: body, secrets: secretValues(body.data) });
       return parseBody(ConnectionRead, res.body, providerId, res.status);
     },
     async deleteConnection(ctx, orgId, connectionId) {

@@ -91,22 +91,6 @@ export function toConnectionData(c: VersoriCredentials): ConnectionData {
   }
 }
 
-/** Every string a credential holds that could be secret, for scrubbing error texts. */
-export function secretStrings(c: VersoriCredentials): string[] {
-  const out: string[] = [];
-  const walk = (v: unknown, key: string | null): void => {
-    if (typeof v === 'string') {
-      if (key !== 'type' && key !== 'algorithm') out.push(v);
-    } else if (Array.isArray(v)) {
-      for (const x of v) walk(x, null);
-    } else if (v !== null && typeof v === 'object') {
-      for (const [k, x] of Object.entries(v)) walk(x, k);
-    }
-  };
-  walk(c, null);
-  return out;
-}
-
 function healthOf(c: ConnectionRead): Health {
   if (c.authConfig?.isValid === false) {
     return {
