@@ -1,13 +1,15 @@
 import Database from 'better-sqlite3';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/config.js';
 import type { Connection } from '../../../src/core/connection.js';
 import { DEMO_ORGANISATION } from '../../../src/providers/versori/fixtures.js';
 import { versoriProvider } from '../../../src/providers/versori/definition.js';
 import { startVersoriSimulator, storedSecret, type VersoriSimulator } from '../../../src/providers/versori/simulator.js';
 import { json, startGateway, type TestGateway } from '../../helpers/gateway.js';
+import { specChecker } from './harness.js';
+import { SwitchboardSpec } from './spec.js';
 
 /**
  * PATCH over PUT through the whole gateway (contract §5.2, §5.3): the per-connection lock, the
@@ -18,13 +20,20 @@ const ORG = 'acme';
 const base = `/v1/organizations/${ORG}/connections`;
 let sim: VersoriSimulator;
 let gw: TestGateway;
+let specProblems: () => string[];
 
 beforeAll(async () => {
-  sim = await startVersoriSimulator({ seedDemo: true });
+  sim = await startVersoriSimulator({ seedDemo: true, recordExchanges: true });
+  specProblems = specChecker(await SwitchboardSpec.load(), sim);
   gw = await startGateway({ definitions: [versoriProvider], providers: [{ id: 'versori', type: 'versori', apiKey: sim.apiKey, baseUrl: sim.baseUrl }] });
   await gw.call('POST', '/v1/organizations', { body: { id: ORG, name: 'Acme', links: { versori: DEMO_ORGANISATION.id } } });
 });
+// Every request the gateway caused upstream, and every answer, conforms to Versori's published spec.
+afterEach(() => {
+  expect(specProblems()).toEqual([]);
+});
 afterAll(async () => {
+  expect(sim.exchanges.length).toBeGreaterThan(200); // the spec check above did see the traffic
   await gw.close();
   await sim.close();
 });

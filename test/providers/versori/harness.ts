@@ -34,10 +34,7 @@ export async function startHarness(spec: SwitchboardSpec, opts: { apiKey?: strin
   if (adapter.capabilities.updateModel !== 'replace') throw new Error('the Versori adapter must be a replace-model adapter');
   const replaceAdapter = adapter as ReplaceModelAdapter;
 
-  let requestsSeen = 0;
-  let exchangesSeen = 0;
-  /** Auth type of each connection seen in any answer, to pick the `data` variant of a PUT. */
-  const authTypes = new Map<string, string>();
+  const specProblems = specChecker(spec, sim);
 
   return {
     sim,
@@ -45,23 +42,35 @@ export async function startHarness(spec: SwitchboardSpec, opts: { apiKey?: strin
     logs,
     ctx: { requestId: 'req-versori-test' },
     orgId: TEST_ORG,
-    specProblems() {
-      for (const ex of sim.exchanges) {
-        const body = ex.responseBody as { id?: unknown; authType?: unknown; items?: Array<{ id?: unknown; authType?: unknown }> } | undefined;
-        for (const c of [body, ...(body?.items ?? [])]) {
-          if (typeof c?.id === 'string' && typeof c.authType === 'string') authTypes.set(c.id, c.authType);
-        }
-      }
-      const problems: string[] = [];
-      for (const req of sim.kit.requests.slice(requestsSeen)) {
-        const id = /\/connections\/([^/]+)$/.exec(req.path)?.[1];
-        problems.push(...spec.checkRequest(req, id === undefined ? undefined : authTypes.get(decodeURIComponent(id))));
-      }
-      for (const ex of sim.exchanges.slice(exchangesSeen)) problems.push(...spec.checkResponse(ex));
-      requestsSeen = sim.kit.requests.length;
-      exchangesSeen = sim.exchanges.length;
-      return problems;
-    },
+    specProblems,
     close: () => sim.close(),
+  };
+}
+
+/**
+ * Checks every request the simulator received and every answer it gave since the last call
+ * against the published spec; returns the problems. Needs a simulator started with `recordExchanges`.
+ */
+export function specChecker(spec: SwitchboardSpec, sim: VersoriSimulator): () => string[] {
+  let requestsSeen = 0;
+  let exchangesSeen = 0;
+  /** Auth type of each connection seen in any answer, to pick the `data` variant of a PUT. */
+  const authTypes = new Map<string, string>();
+  return () => {
+    for (const ex of sim.exchanges) {
+      const body = ex.responseBody as { id?: unknown; authType?: unknown; items?: Array<{ id?: unknown; authType?: unknown }> } | undefined;
+      for (const c of [body, ...(body?.items ?? [])]) {
+        if (typeof c?.id === 'string' && typeof c.authType === 'string') authTypes.set(c.id, c.authType);
+      }
+    }
+    const problems: string[] = [];
+    for (const req of sim.kit.requests.slice(requestsSeen)) {
+      const id = /\/connections\/([^/]+)$/.exec(req.path)?.[1];
+      problems.push(...spec.checkRequest(req, id === undefined ? undefined : authTypes.get(decodeURIComponent(id))));
+    }
+    for (const ex of sim.exchanges.slice(exchangesSeen)) problems.push(...spec.checkResponse(ex));
+    requestsSeen = sim.kit.requests.length;
+    exchangesSeen = sim.exchanges.length;
+    return problems;
   };
 }
