@@ -14,8 +14,11 @@ import { scrubText, secretValues } from '../secret.js';
 export interface UpstreamAuth {
   /** Headers that authenticate one call (may fetch a token). */
   headers(ctx: CallContext): Promise<Record<string, string>> | Record<string, string>;
-  /** Drop cached credentials after a 401; the call is then retried once with fresh headers. */
-  invalidate?(): void;
+  /**
+   * Drop cached credentials after a 401; the call is then retried once with fresh headers.
+   * Receives the headers that were refused, so a late 401 never drops credentials fetched since.
+   */
+  invalidate?(refused: Record<string, string>): void;
 }
 
 export interface UpstreamFailure {
@@ -193,7 +196,7 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
           return await once<T>(ctx, req, authHeaders);
         } catch (e) {
           if (!req.anonymous && opts.auth.invalidate && e instanceof GatewayError && (e as Failed)[FAILED_STATUS] === 401) {
-            opts.auth.invalidate();
+            opts.auth.invalidate(authHeaders);
             authHeaders = await opts.auth.headers(ctx);
             return await once<T>(ctx, req, authHeaders);
           }

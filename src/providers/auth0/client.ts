@@ -77,7 +77,7 @@ export class Auth0Client {
       baseUrl: `${origin}/api/v2`,
       auth: {
         headers: async (ctx) => ({ authorization: `Bearer ${(await tokens.token(ctx)).reveal()}` }),
-        invalidate: () => tokens.invalidate(),
+        invalidate: (refused) => tokens.invalidate(refused['authorization']?.replace(/^Bearer /, '')),
       },
       mapError: (f) => managementApiError(opts.providerId, f),
     });

@@ -56,9 +56,9 @@ export class ClientCredentialsTokenProvider {
     return abortable(this.#inflight, ctx.signal);
   }
 
-  /** Forget the cached token (after the API refused it). */
-  invalidate(): void {
-    this.#current = undefined;
+  /** Forget the cached token after the API refused `refused`; a newer token is kept. */
+  invalidate(refused?: string): void {
+    if (refused === undefined || this.#current?.value.reveal() === refused) this.#current = undefined;
   }
 
   async #fetch(ctx: CallContext): Promise<Secret<string>> {

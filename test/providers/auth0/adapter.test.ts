@@ -95,6 +95,17 @@ describe('token handling', () => {
     expect(counts(sim)).toEqual({ tokens: 1, api: 3 });
   });
 
+  it('concurrent 401s on one stale token cause one refresh: a late 401 never drops the new token', async () => {
+    const org = newOrg('stale-herd');
+    const adapter = adapterFor(sim);
+    await adapter.list(ctx(), org, { limit: 1, cursor: undefined });
+    sim.expireTokens();
+    sim.kit.resetRequests();
+    const pages = await Promise.all(Array.from({ length: 10 }, () => adapter.list(ctx(), org, { limit: 1, cursor: undefined })));
+    expect(pages).toHaveLength(10);
+    expect(counts(sim)).toEqual({ tokens: 1, api: 20 });
+  });
+
   it('a persistent 401 gives exactly one refresh and one retry, then upstream_error', async () => {
     const org = newOrg('always-401');
     const adapter = adapterFor(sim);
