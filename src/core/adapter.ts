@@ -113,6 +113,8 @@ export interface AdapterDeps {
   logger: Logger;
   /** Injected so tests and the sandbox can pass their own; defaults to the global fetch. */
   fetch?: typeof fetch;
+  /** Milliseconds since the epoch (token lifetimes, caches); defaults to Date.now. Tests inject one. */
+  now?: () => number;
 }
 
 /** Options every provider entry of the config file takes (contract §1). */

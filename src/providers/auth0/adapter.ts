@@ -39,11 +39,6 @@ export type Auth0Config = {
   clientSecret: string;
 };
 
-export interface Auth0AdapterDeps extends AdapterDeps {
-  /** Clock for the token cache (ms since the epoch); tests inject one. */
-  now?: () => number;
-}
-
 export const AUTH0_CAPABILITIES = {
   updateModel: 'patch',
   writableStatus: WRITABLE_STATUS,
@@ -95,7 +90,7 @@ export function planPages(offset: number, limit: number, maxPerPage = MAX_PER_PA
   return best as PagePlan;
 }
 
-export function createAuth0Adapter(config: CommonProviderConfig & Auth0Config, deps: Auth0AdapterDeps): PatchModelAdapter {
+export function createAuth0Adapter(config: CommonProviderConfig & Auth0Config, deps: AdapterDeps): PatchModelAdapter {
   const providerId = config.id;
   const client = new Auth0Client({
     providerId,

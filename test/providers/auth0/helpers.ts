@@ -1,6 +1,7 @@
 import { pino, type Logger } from 'pino';
 import type { CallContext, ConnectionRef, PatchModelAdapter } from '../../../src/core/adapter.js';
-import { createAuth0Adapter, type Auth0AdapterDeps } from '../../../src/providers/auth0/adapter.js';
+import type { AdapterDeps } from '../../../src/core/adapter.js';
+import { createAuth0Adapter } from '../../../src/providers/auth0/adapter.js';
 import { auth0Provider } from '../../../src/providers/auth0/definition.js';
 import type { Auth0Simulator } from '../../../src/providers/auth0/simulator.js';
 
@@ -49,7 +50,7 @@ export function adapterFor(sim: Auth0Simulator, o: AdapterOptions = {}): PatchMo
     baseUrl: sim.url,
     ...(o.retry ? { retry: o.retry } : {}),
   };
-  const deps: Auth0AdapterDeps = { logger: o.logger ?? captureLogger().logger, ...(o.now ? { now: o.now } : {}) };
+  const deps: AdapterDeps = { logger: o.logger ?? captureLogger().logger, ...(o.now ? { now: o.now } : {}) };
   // Only the clock needs the module's own factory; everything else goes through the definition.
   const adapter = o.now ? createAuth0Adapter(config, deps) : auth0Provider.createAdapter(config, deps);
   if (adapter.capabilities.updateModel !== 'patch') throw new Error('auth0 must be a patch-model adapter');
