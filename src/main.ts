@@ -29,7 +29,14 @@ async function main(): Promise<void> {
     await sandbox?.close();
     return fail(e);
   }
-  const server = await listen(gateway.app.fetch, { host: config.server.host, port: config.server.port });
+  let server;
+  try {
+    server = await listen(gateway.app.fetch, { host: config.server.host, port: config.server.port });
+  } catch (e) {
+    await gateway.close();
+    await sandbox?.close();
+    return fail(new Error(`cannot listen on ${config.server.host}:${config.server.port} (${(e as NodeJS.ErrnoException).code ?? String(e)})`));
+  }
   logger.info({ url: server.url, mode: sandbox ? 'sandbox' : 'configured', providers: config.providers.map((p) => p.id) }, 'plugboard listening');
   if (sandbox) printBanner(server.url, sandbox);
 

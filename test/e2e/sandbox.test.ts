@@ -102,3 +102,35 @@ describe('configured start', () => {
     expect(await running.exit).toBe(0);
   });
 });
+
+describe('npm run simulate -- <type>', () => {
+  it.each(['leen', 'auth0', 'versori'])('starts the %s simulator alone, prints its provider config, stops on SIGTERM', async (type) => {
+    const child = spawn(process.execPath, ['dist/simulate.js', type, '--port', '0'], { cwd: root, env: { PATH: process.env['PATH'] ?? '' } });
+    let out = '';
+    const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const url = await new Promise<string>((resolveUrl, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)\n[^]*provider config for the gateway: (.*)\n/.exec(out);
+        if (m) resolveUrl(m[1] as string);
+      });
+      void exit.then((code) => reject(new Error(`exited ${code}: ${out}`)));
+    });
+    const config = JSON.parse(/provider config for the gateway: (.*)\n/.exec(out)?.[1] ?? '{}') as { type: string; baseUrl: string };
+    expect(config.type).toBe(type);
+    expect(config.baseUrl.startsWith(url)).toBe(true);
+    const faults = await fetch(`${url}/__sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 503, times: 1 }) });
+    expect(faults.status).toBe(201);
+    expect((await fetch(`${config.baseUrl}/anything`)).status).toBe(503);
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+  });
+
+  it('refuses an unknown provider type with a usage line', async () => {
+    const child = spawn(process.execPath, ['dist/simulate.js', 'nope'], { cwd: root, env: { PATH: process.env['PATH'] ?? '' } });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    expect(await new Promise((r) => child.once('exit', r))).toBe(2);
+    expect(err).toContain('usage: npm run simulate -- <leen|auth0|versori>');
+  });
+});
