@@ -13,7 +13,8 @@ import type {
   ProviderCapabilities,
 } from '../../core/adapter.js';
 import type { UpstreamConnection } from '../../core/connection.js';
-import { GatewayError, validationError, type FieldProblem } from '../../core/errors.js';
+import { GatewayError, validationError } from '../../core/errors.js';
+import { parseOrThrow } from '../../core/validation.js';
 import { Secret } from '../../core/secret.js';
 import { Auth0Client, MAX_PER_PAGE } from './client.js';
 import {
@@ -117,9 +118,7 @@ class Auth0Adapter implements PatchModelAdapter {
 
   async create(ctx: CallContext, externalOrgId: string, input: CreateInput, credentials: Secret<Credentials> | undefined): Promise<UpstreamConnection> {
     if (credentials !== undefined) throw this.#unsupported('/credentials', 'Auth0 organization connections take no credentials.');
-    const parsed = createSchema.safeParse(input);
-    if (!parsed.success) throw validationError(parsed.error.issues.map(toProblem));
-    const created = await this.#client.createOrganizationConnection(ctx, externalOrgId, toCreateBody(parsed.data));
+    const created = await this.#client.createOrganizationConnection(ctx, externalOrgId, toCreateBody(parseOrThrow(createSchema, input)));
     // The create answer normally carries `connection {name, strategy}`; fetch it when it does not.
     if (created.connection?.strategy === undefined) return this.#get(ctx, externalOrgId, created.connection_id);
     return toUpstreamConnection(created);
@@ -154,9 +153,7 @@ class Auth0Adapter implements PatchModelAdapter {
     if (change.credentials !== undefined) throw this.#unsupported('/credentials', 'Auth0 organization connections take no credentials.');
     const checked: Auth0Change = {};
     if (change.name !== undefined) {
-      const name = AUTH0_SCHEMAS.name.safeParse(change.name);
-      if (!name.success) throw validationError(name.error.issues.map((i) => toProblem({ ...i, path: ['name', ...i.path] })));
-      checked.name = name.data;
+      checked.name = parseOrThrow(AUTH0_SCHEMAS.name, change.name, '/name');
     }
     if (change.status !== undefined) {
       if (!(WRITABLE_STATUS as readonly string[]).includes(change.status)) {
@@ -165,9 +162,7 @@ class Auth0Adapter implements PatchModelAdapter {
       checked.status = change.status;
     }
     if (change.settings !== undefined) {
-      const settings = settingsSchema.safeParse(change.settings);
-      if (!settings.success) throw validationError(settings.error.issues.map((i) => toProblem({ ...i, path: ['settings', ...i.path] })));
-      checked.settings = settings.data;
+      checked.settings = parseOrThrow(settingsSchema, change.settings, '/settings');
     }
     const body = toUpdateBody(checked);
     if (Object.keys(body).length === 0) return this.get(ctx, ref);
@@ -187,9 +182,4 @@ class Auth0Adapter implements PatchModelAdapter {
   #unsupported(pointer: string, message: string): GatewayError {
     return new GatewayError('unsupported_change', message, { provider: this.id, errors: [{ pointer, message }] });
   }
-}
-
-function toProblem(issue: { path: PropertyKey[]; message: string }): FieldProblem {
-  const pointer = issue.path.map((k) => `/${String(k).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
-  return { pointer, message: issue.message };
 }

@@ -13,6 +13,7 @@ import type {
 } from '../../core/adapter.js';
 import type { UpstreamConnection } from '../../core/connection.js';
 import { validationError, type FieldProblem } from '../../core/errors.js';
+import { parseOrThrow } from '../../core/validation.js';
 import { secret, type Secret } from '../../core/secret.js';
 import type { ConnectionData } from './api-types.js';
 import { createVersoriClient, type ConnectionsPageRead, type VersoriClient } from './client.js';
@@ -70,15 +71,9 @@ function resumeIndex(page: ConnectionsPageRead, pos: ListCursor): number {
 
 /** The one place stored or submitted credentials are revealed: into Switchboard's `data`. */
 function revealConnectionData(credentials: Secret<Credentials>): { authType: string; data: ConnectionData } {
-  const parsed = VersoriCredentials.safeParse(credentials.reveal());
-  if (!parsed.success) {
-    // zod's messages name fields and expectations, never the values.
-    throw validationError(
-      parsed.error.issues.map((i) => ({ pointer: `/credentials${i.path.map((p) => `/${String(p)}`).join('')}`, message: i.message })),
-      'The credentials are not valid for Versori.',
-    );
-  }
-  return { authType: AUTH_TYPE_OF[parsed.data.type], data: toConnectionData(parsed.data) };
+  // zod's messages name fields and expectations, never the values.
+  const parsed = parseOrThrow(VersoriCredentials, credentials.reveal(), '/credentials');
+  return { authType: AUTH_TYPE_OF[parsed.type], data: toConnectionData(parsed) };
 }
 
 export function createVersoriAdapter(config: VersoriConfig, deps: AdapterDeps): ReplaceModelAdapter {

@@ -290,7 +290,7 @@ describe('secrets never leak', () => {
 
   it('invalid credentials are described by field, never by value', async () => {
     const e = await rejection(create(APP_IDS.apiKey, 'x', { type: 'api_key', api_key: 'ok-value', extra: CANARY }));
-    expect(e.errors?.[0]?.pointer).toBe('/credentials');
+    expect(e.errors?.[0]?.pointer).toBe('/credentials/extra');
     assertClean(e);
     const e2 = await rejection(create(APP_IDS.jwtBearer, 'x', { type: 'jwt_bearer', secret: 's-1234', payload: {}, algorithm: CANARY }));
     assertClean(e2);

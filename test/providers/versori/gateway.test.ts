@@ -33,7 +33,6 @@ afterEach(() => {
   expect(specProblems()).toEqual([]);
 });
 afterAll(async () => {
-  expect(sim.exchanges.length).toBeGreaterThan(200); // the spec check above did see the traffic
   await gw.close();
   await sim.close();
 });
@@ -70,6 +69,7 @@ describe('Versori PATCH over PUT', () => {
     // The lock serialises read-merge-write: the upstream saw GET,PUT pairs, never GET,GET,PUT,PUT.
     const pairs = traffic(c).slice(traffic(c).indexOf('GET'));
     expect(pairs.join(',')).toMatch(/^(GET,PUT,)*GET,PUT$/);
+    expect(sim.exchanges.length).toBeGreaterThan(200); // what afterEach checks against the spec is real traffic
   });
 
   it('50 name PATCHes at once: the final name is one of them, 50 PUTs, never interleaved', async () => {
