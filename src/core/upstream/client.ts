@@ -1,6 +1,6 @@
 import ky, { HTTPError, TimeoutError } from 'ky';
 import type { Logger } from 'pino';
-import type { CallContext, CommonProviderConfig } from '../adapter.js';
+import type { AdapterDeps, CallContext, CommonProviderConfig } from '../adapter.js';
 import { GatewayError } from '../errors.js';
 import { scrubText, secretValues } from '../secret.js';
 
@@ -37,6 +37,21 @@ export interface UpstreamClientOptions {
   mapError: (failure: UpstreamFailure) => GatewayError;
   config?: Pick<CommonProviderConfig, 'timeoutMs' | 'retry'>;
   fetch?: typeof fetch | undefined;
+}
+
+/** What every provider's client takes from its config entry and the adapter's deps. */
+export interface ProviderClientOptions {
+  providerId: string;
+  baseUrl?: string | undefined;
+  logger: Logger;
+  config?: Pick<CommonProviderConfig, 'timeoutMs' | 'retry'> | undefined;
+  fetch?: typeof fetch | undefined;
+  now?: (() => number) | undefined;
+}
+
+export function providerClientOptions(config: CommonProviderConfig, deps: AdapterDeps): ProviderClientOptions {
+  return { providerId: config.id, baseUrl: config.baseUrl, logger: deps.logger, config: { timeoutMs: config.timeoutMs, retry: config.retry },
+    fetch: deps.fetch, now: deps.now };
 }
 
 export interface UpstreamRequest {

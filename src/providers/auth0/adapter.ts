@@ -14,6 +14,7 @@ import type {
 } from '../../core/adapter.js';
 import type { UpstreamConnection } from '../../core/connection.js';
 import { GatewayError, validationError } from '../../core/errors.js';
+import { providerClientOptions } from '../../core/upstream/client.js';
 import { parseOrThrow } from '../../core/validation.js';
 import { Secret } from '../../core/secret.js';
 import { Auth0Client, MAX_PER_PAGE } from './client.js';
@@ -94,15 +95,10 @@ export function planPages(offset: number, limit: number, maxPerPage = MAX_PER_PA
 export function createAuth0Adapter(config: CommonProviderConfig & Auth0Config, deps: AdapterDeps): PatchModelAdapter {
   const providerId = config.id;
   const client = new Auth0Client({
-    providerId,
+    ...providerClientOptions(config, deps),
     domain: config.domain,
     clientId: config.clientId,
     clientSecret: new Secret(config.clientSecret),
-    baseUrl: config.baseUrl,
-    logger: deps.logger,
-    fetch: deps.fetch,
-    config: { timeoutMs: config.timeoutMs, retry: config.retry },
-    now: deps.now,
   });
   return new Auth0Adapter(providerId, config.type, client);
 }

@@ -1,8 +1,9 @@
-import type { Logger } from 'pino';
-import type { CallContext, CommonProviderConfig } from '../../core/adapter.js';
+import type { CallContext } from '../../core/adapter.js';
 import { GatewayError } from '../../core/errors.js';
 import type { Secret } from '../../core/secret.js';
-import { createUpstreamClient, path, upstreamError, type UpstreamClient, type UpstreamFailure } from '../../core/upstream/client.js';
+import {
+  createUpstreamClient, path, upstreamError, type ProviderClientOptions, type UpstreamClient, type UpstreamFailure,
+} from '../../core/upstream/client.js';
 import {
   Auth0ErrorBody,
   Auth0OrganizationConnection,
@@ -30,16 +31,10 @@ export function auth0Audience(domain: string): string {
   return `https://${domain}/api/v2/`;
 }
 
-export interface Auth0ClientOptions {
-  providerId: string;
+export interface Auth0ClientOptions extends ProviderClientOptions {
   domain: string;
   clientId: string;
   clientSecret: Secret<string>;
-  baseUrl?: string | undefined;
-  logger: Logger;
-  fetch?: typeof fetch | undefined;
-  config?: Pick<CommonProviderConfig, 'timeoutMs' | 'retry'> | undefined;
-  now?: (() => number) | undefined;
 }
 
 export interface OrganizationConnectionsPage {

@@ -4,6 +4,7 @@ import type {
 } from '../../core/adapter.js';
 import { GatewayError } from '../../core/errors.js';
 import { secret } from '../../core/secret.js';
+import { providerClientOptions } from '../../core/upstream/client.js';
 import type { LeenList } from './api-types.js';
 import { createLeenClient, LEEN_MAX_PAGE } from './client.js';
 import { credentialFamily, credentialIssues, LeenVendorSchema } from './fixtures.js';
@@ -79,14 +80,7 @@ async function collect<T>(page: PageRequest, fetchPage: (limit: number, offset: 
 }
 
 export function createLeenAdapter(config: CommonProviderConfig & LeenConfig, deps: AdapterDeps): PatchModelAdapter {
-  const client = createLeenClient({
-    providerId: config.id,
-    apiKey: secret(config.apiKey),
-    baseUrl: config.baseUrl,
-    logger: deps.logger,
-    config: { timeoutMs: config.timeoutMs, retry: config.retry },
-    fetch: deps.fetch,
-  });
+  const client = createLeenClient({ ...providerClientOptions(config, deps), apiKey: secret(config.apiKey) });
 
   const get = async (ctx: CallContext, ref: ConnectionRef) => connectionFromLeen(await client.getConnection(ctx, ref.externalOrgId, ref.externalId));
 

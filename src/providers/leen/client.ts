@@ -1,10 +1,11 @@
-import type { Logger } from 'pino';
 import type { z } from 'zod';
-import type { CallContext, CommonProviderConfig } from '../../core/adapter.js';
+import type { CallContext } from '../../core/adapter.js';
 import { GatewayError } from '../../core/errors.js';
 import type { Secret } from '../../core/secret.js';
 import { secretValues } from '../../core/secret.js';
-import { createUpstreamClient, path, upstreamError, type UpstreamClient, type UpstreamFailure } from '../../core/upstream/client.js';
+import {
+  createUpstreamClient, path, upstreamError, type ProviderClientOptions, type UpstreamClient, type UpstreamFailure,
+} from '../../core/upstream/client.js';
 import {
   LeenConnectionIn, LeenErrorIn, LeenJobIn, LeenTestResultIn, leenListIn,
   type LeenCreateConnectionBody, type LeenList, type LeenUpdateConnectionBody,
@@ -46,13 +47,8 @@ function clip(s: string): string {
   return s.length > MAX_MSG_LENGTH ? `${s.slice(0, MAX_MSG_LENGTH)}…` : s;
 }
 
-export interface LeenClientOptions {
-  providerId: string;
+export interface LeenClientOptions extends ProviderClientOptions {
   apiKey: Secret<string>;
-  baseUrl?: string | undefined;
-  logger: Logger;
-  config?: Pick<CommonProviderConfig, 'timeoutMs' | 'retry'> | undefined;
-  fetch?: typeof fetch | undefined;
 }
 
 export interface LeenClient {

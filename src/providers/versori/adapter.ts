@@ -13,6 +13,7 @@ import type {
 } from '../../core/adapter.js';
 import type { UpstreamConnection } from '../../core/connection.js';
 import { validationError, type FieldProblem } from '../../core/errors.js';
+import { providerClientOptions } from '../../core/upstream/client.js';
 import { parseOrThrow } from '../../core/validation.js';
 import { secret, type Secret } from '../../core/secret.js';
 import type { ConnectionData } from './api-types.js';
@@ -77,14 +78,7 @@ function revealConnectionData(credentials: Secret<Credentials>): { authType: str
 }
 
 export function createVersoriAdapter(config: VersoriConfig, deps: AdapterDeps): ReplaceModelAdapter {
-  const client: VersoriClient = createVersoriClient({
-    providerId: config.id,
-    apiKey: secret(config.apiKey),
-    baseUrl: config.baseUrl,
-    logger: deps.logger,
-    config: { timeoutMs: config.timeoutMs, retry: config.retry },
-    fetch: deps.fetch,
-  });
+  const client: VersoriClient = createVersoriClient({ ...providerClientOptions(config, deps), apiKey: secret(config.apiKey) });
 
   return {
     id: config.id,

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import type { Logger } from 'pino';
-import type { CallContext, CommonProviderConfig } from '../../core/adapter.js';
+import type { CallContext } from '../../core/adapter.js';
 import { GatewayError } from '../../core/errors.js';
 import { secretValues, type Secret } from '../../core/secret.js';
-import { createUpstreamClient, path, upstreamError, type UpstreamFailure } from '../../core/upstream/client.js';
+import { createUpstreamClient, path, upstreamError, type ProviderClientOptions, type UpstreamFailure } from '../../core/upstream/client.js';
 import { VERSORI_DEFAULT_BASE_URL, type CreateConnectionRequestBody, type UpdateConnectionRequestBody } from './api-types.js';
 
 /**
@@ -44,13 +43,8 @@ export interface VersoriClient {
   deleteConnection(ctx: CallContext, orgId: string, connectionId: string): Promise<void>;
 }
 
-export interface VersoriClientOptions {
-  providerId: string;
+export interface VersoriClientOptions extends ProviderClientOptions {
   apiKey: Secret<string>;
-  baseUrl?: string | undefined;
-  logger: Logger;
-  config?: Pick<CommonProviderConfig, 'timeoutMs' | 'retry'> | undefined;
-  fetch?: typeof fetch | undefined;
 }
 
 /**
