@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { AppDeps, AppEnv } from './env.js';
 import { authenticate } from './middleware/auth.js';
 import { limitBody } from './middleware/body-limit.js';
-import { requestContext } from './middleware/request-id.js';
+import { requestScope } from './middleware/request-scope.js';
 import { notFound, onError } from './problem.js';
 import { publicRoutes, v1Routes } from './routes/index.js';
 
@@ -13,7 +13,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set('deps', deps);
     await next();
   });
-  app.use('*', requestContext());
+  app.use('*', requestScope());
   app.onError(onError);
   app.notFound(notFound);
   for (const r of publicRoutes) app.on(r.method.toUpperCase(), r.path, r.handler);

@@ -26,8 +26,8 @@ export function readQuery<T>(c: Context<AppEnv>, schema: z.ZodType<T>): T {
   return parseOrThrow(schema, c.req.query());
 }
 
-/** The services' view of this request. */
-export function requestContext(c: Context<AppEnv>): RequestContext {
+/** The services' view of this request (caller, request id, trace context). */
+export function serviceContext(c: Context<AppEnv>): RequestContext {
   return {
     requestId: c.get('requestId'),
     traceparent: c.req.header('traceparent'),

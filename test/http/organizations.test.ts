@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { leenProvider } from '../../src/providers/leen/definition.js';
 import { json, startGateway, type TestGateway } from '../helpers/gateway.js';
 
 let gw: TestGateway;
-beforeAll(async () => { gw = await startGateway(); });
+// A configured provider so links can be made; organization routes never call it (port 9: discard).
+beforeAll(async () => { gw = await startGateway({ definitions: [leenProvider], providers: [{ id: 'leen', type: 'leen', apiKey: 'k', baseUrl: 'http://127.0.0.1:9' }] }); });
 afterAll(async () => { await gw.close(); });
 
 describe('organizations (contract §3)', () => {
@@ -74,9 +76,16 @@ describe('organizations (contract §3)', () => {
     expect((await gw.call('GET', '/v1/organizations?limit=201')).status).toBe(400);
   });
 
-  it('removes a link with null in a merge patch', async () => {
-    await gw.call('POST', '/v1/organizations', { body: { id: 'links', name: 'L' } });
-    const res = await gw.call('PATCH', '/v1/organizations/links', { body: { links: { ghost: null } } });
-    expect(res.status).toBe(400); // ghost is not a configured provider
+  it('adds and removes links with a merge patch (null removes); unknown provider ids are 400', async () => {
+    const created = await gw.call('POST', '/v1/organizations', { body: { id: 'links', name: 'L', links: { leen: 'leen-org-1' } } });
+    expect(await json(created)).toMatchObject({ links: { leen: 'leen-org-1' } });
+    const renamed = await gw.call('PATCH', '/v1/organizations/links', { body: { name: 'L2' } });
+    expect(await json(renamed)).toMatchObject({ name: 'L2', links: { leen: 'leen-org-1' } });
+    const removed = await gw.call('PATCH', '/v1/organizations/links', { body: { links: { leen: null } } });
+    expect(removed.status).toBe(200);
+    expect((await json(removed))['links']).toEqual({});
+    const ghost = await gw.call('PATCH', '/v1/organizations/links', { body: { links: { ghost: null } } });
+    expect(ghost.status).toBe(400);
+    expect((await json<{ errors: Array<{ pointer: string }> }>(ghost)).errors[0]?.pointer).toBe('/links/ghost');
   });
 });

@@ -148,8 +148,7 @@ export class ConnectionService {
     const row: ConnectionRow = { id, organization_id: orgId, provider_id: providerId, external_org_id: externalOrgId,
       external_id: upstream.external_id, kind: upstream.kind, created_at: now, deleted_at: null };
     const sealed = credentials ? this.#seal(row, adapter, credentials.reveal(), now) : null;
-    const changed = Object.keys(input).filter((k) => k !== 'provider');
-    await this.deps.storage.insertConnection(row, sealed, this.#event(ctx, 'connection.created', row, changed, now));
+    await this.deps.storage.insertConnection(row, sealed, this.#event(ctx, 'connection.created', row, Object.keys(input), now));
     return this.#versioned(this.#canonical(row, adapter, upstream, sealed));
   }
 

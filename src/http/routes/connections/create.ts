@@ -1,4 +1,4 @@
-import { readJson, requestContext } from '../../request.js';
+import { readJson, serviceContext } from '../../request.js';
 import { CONNECTIONS, defineRoute } from '../route.js';
 import { sendConnection } from './respond.js';
 
@@ -7,7 +7,7 @@ export default defineRoute({
   path: CONNECTIONS,
   handler: async (c) => {
     const org = c.req.param('org') as string;
-    const created = await c.get('deps').connections.create(requestContext(c), org, await readJson(c));
+    const created = await c.get('deps').connections.create(serviceContext(c), org, await readJson(c));
     c.header('location', `/v1/organizations/${encodeURIComponent(org)}/connections/${created.connection.id}`);
     return sendConnection(c, created, 201);
   },

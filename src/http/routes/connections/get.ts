@@ -1,5 +1,5 @@
 import { etagMatches } from '../../../core/etag.js';
-import { requestContext } from '../../request.js';
+import { serviceContext } from '../../request.js';
 import { CONNECTION, defineRoute } from '../route.js';
 import { sendConnection } from './respond.js';
 
@@ -7,7 +7,7 @@ export default defineRoute({
   method: 'get',
   path: CONNECTION,
   handler: async (c) => {
-    const v = await c.get('deps').connections.get(requestContext(c), c.req.param('org') as string, c.req.param('id') as string);
+    const v = await c.get('deps').connections.get(serviceContext(c), c.req.param('org') as string, c.req.param('id') as string);
     const ifNoneMatch = c.req.header('if-none-match');
     if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, v.etag)) {
       c.header('etag', v.etag);

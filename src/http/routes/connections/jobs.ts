@@ -1,4 +1,4 @@
-import { readQuery, requestContext } from '../../request.js';
+import { readQuery, serviceContext } from '../../request.js';
 import { CONNECTION, defineRoute, PageQuery } from '../route.js';
 
 export default defineRoute({
@@ -6,6 +6,6 @@ export default defineRoute({
   path: `${CONNECTION}/jobs`,
   handler: async (c) => {
     const q = readQuery(c, PageQuery.strict());
-    return c.json(await c.get('deps').connections.jobs(requestContext(c), c.req.param('org') as string, c.req.param('id') as string, q));
+    return c.json(await c.get('deps').connections.jobs(serviceContext(c), c.req.param('org') as string, c.req.param('id') as string, q));
   },
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConnectionStatus } from '../../../core/connection.js';
-import { readQuery, requestContext } from '../../request.js';
+import { readQuery, serviceContext } from '../../request.js';
 import { CONNECTIONS, defineRoute, PageQuery } from '../route.js';
 
 const Query = PageQuery.extend({
@@ -14,6 +14,6 @@ export default defineRoute({
   path: CONNECTIONS,
   handler: async (c) => {
     const q = readQuery(c, Query);
-    return c.json(await c.get('deps').connections.list(requestContext(c), c.req.param('org') as string, q));
+    return c.json(await c.get('deps').connections.list(serviceContext(c), c.req.param('org') as string, q));
   },
 });

@@ -1,4 +1,4 @@
-import { MERGE_PATCH_TYPES, readJson, requestContext } from '../../request.js';
+import { MERGE_PATCH_TYPES, readJson, serviceContext } from '../../request.js';
 import { CONNECTION, defineRoute } from '../route.js';
 import { preconditions, sendConnection } from './respond.js';
 
@@ -8,7 +8,7 @@ export default defineRoute({
   path: CONNECTION,
   handler: async (c) => {
     const body = await readJson(c, MERGE_PATCH_TYPES);
-    const v = await c.get('deps').connections.patch(requestContext(c), c.req.param('org') as string, c.req.param('id') as string, body, preconditions(c));
+    const v = await c.get('deps').connections.patch(serviceContext(c), c.req.param('org') as string, c.req.param('id') as string, body, preconditions(c));
     return sendConnection(c, v);
   },
 });

@@ -1,4 +1,4 @@
-import { readJson, requestContext } from '../../request.js';
+import { readJson, serviceContext } from '../../request.js';
 import { CONNECTION, defineRoute } from '../route.js';
 import { preconditions, sendConnection } from './respond.js';
 
@@ -8,7 +8,7 @@ export default defineRoute({
   path: CONNECTION,
   handler: async (c) => {
     const body = await readJson(c);
-    const v = await c.get('deps').connections.replace(requestContext(c), c.req.param('org') as string, c.req.param('id') as string, body, preconditions(c));
+    const v = await c.get('deps').connections.replace(serviceContext(c), c.req.param('org') as string, c.req.param('id') as string, body, preconditions(c));
     return sendConnection(c, v);
   },
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { readQuery, requestContext } from '../../request.js';
+import { readQuery, serviceContext } from '../../request.js';
 import { defineRoute, ORG } from '../route.js';
 
 const Query = z.strictObject({
@@ -12,6 +12,6 @@ export default defineRoute({
   path: `${ORG}/events`,
   handler: async (c) => {
     const q = readQuery(c, Query);
-    return c.json(await c.get('deps').events.list(requestContext(c), c.req.param('org') as string, { after: q.after, limit: q.limit }));
+    return c.json(await c.get('deps').events.list(serviceContext(c), c.req.param('org') as string, { after: q.after, limit: q.limit }));
   },
 });

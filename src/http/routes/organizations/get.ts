@@ -1,8 +1,8 @@
-import { requestContext } from '../../request.js';
+import { serviceContext } from '../../request.js';
 import { defineRoute, ORG } from '../route.js';
 
 export default defineRoute({
   method: 'get',
   path: ORG,
-  handler: async (c) => c.json(await c.get('deps').organizations.get(requestContext(c), c.req.param('org') as string)),
+  handler: async (c) => c.json(await c.get('deps').organizations.get(serviceContext(c), c.req.param('org') as string)),
 });

@@ -1,4 +1,4 @@
-import { readQuery, requestContext } from '../../request.js';
+import { readQuery, serviceContext } from '../../request.js';
 import { defineRoute, PageQuery } from '../route.js';
 
 export default defineRoute({
@@ -6,6 +6,6 @@ export default defineRoute({
   path: '/v1/organizations',
   handler: async (c) => {
     const q = readQuery(c, PageQuery.strict());
-    return c.json(await c.get('deps').organizations.list(requestContext(c), { limit: q.limit, cursor: q.cursor }));
+    return c.json(await c.get('deps').organizations.list(serviceContext(c), { limit: q.limit, cursor: q.cursor }));
   },
 });

@@ -1,4 +1,4 @@
-import { MERGE_PATCH_TYPES, readJson, requestContext } from '../../request.js';
+import { MERGE_PATCH_TYPES, readJson, serviceContext } from '../../request.js';
 import { defineRoute, ORG } from '../route.js';
 
 export default defineRoute({
@@ -6,6 +6,6 @@ export default defineRoute({
   path: ORG,
   handler: async (c) => {
     const body = await readJson(c, MERGE_PATCH_TYPES);
-    return c.json(await c.get('deps').organizations.patch(requestContext(c), c.req.param('org') as string, body));
+    return c.json(await c.get('deps').organizations.patch(serviceContext(c), c.req.param('org') as string, body));
   },
 });

@@ -9,7 +9,7 @@ const WELL_FORMED = /^[A-Za-z0-9._:-]{1,128}$/;
  * X-Request-Id: taken from the caller when well-formed, else made; echoed on the response; every
  * log line of the request carries it. Writes the one access-log line per request.
  */
-export function requestContext(): MiddlewareHandler<AppEnv> {
+export function requestScope(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = performance.now();
     const given = c.req.header('x-request-id');
