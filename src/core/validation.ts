@@ -6,14 +6,23 @@ export function pointer(path: ReadonlyArray<PropertyKey>, prefix = ''): string {
   return prefix + path.map((p) => `/${String(p).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
 }
 
-/** Problems of a zod error, one per field; unknown keys are named each with their own pointer. */
+export interface FieldIssue {
+  path: PropertyKey[];
+  /** zod's issue code (`unrecognized_keys` for each unknown key). */
+  code: string;
+  message: string;
+}
+
+/** Issues of a zod error, one per field: each unknown key gets its own path. Never a value. */
+export function fieldIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.flatMap((i): FieldIssue[] => (i.code === 'unrecognized_keys'
+    ? i.keys.map((k) => ({ path: [...i.path, k], code: i.code, message: 'unknown field' }))
+    : [{ path: i.path, code: i.code, message: i.message }]));
+}
+
+/** Problems of a zod error, one per field, as JSON pointers under `prefix`. */
 export function problemsOf(error: z.ZodError, prefix = ''): FieldProblem[] {
-  return error.issues.flatMap((i): FieldProblem[] => {
-    if (i.code === 'unrecognized_keys') {
-      return i.keys.map((k) => ({ pointer: pointer([...i.path, k], prefix), message: 'unknown field' }));
-    }
-    return [{ pointer: pointer(i.path, prefix), message: i.message }];
-  });
+  return fieldIssues(error).map((i) => ({ pointer: pointer(i.path, prefix), message: i.message }));
 }
 
 /** Parses or throws a 400 `validation_failed` naming each field. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fieldIssues, type FieldIssue } from '../../core/validation.js';
 
 /**
  * Static facts about Leen shared by the adapter and the simulator: the vendor enum, the per-vendor
@@ -147,12 +148,8 @@ export const DEMO_CONNECTIONS: readonly DemoConnectionSeed[] = [
   },
 ];
 
-export interface CredentialIssue {
-  /** Path inside the credentials object (one key per unknown key). */
-  path: PropertyKey[];
-  code: string;
-  message: string;
-}
+/** An issue inside a credentials object (one per unknown key). */
+export type CredentialIssue = FieldIssue;
 
 /**
  * Checks a credentials object against a vendor's schema. Unknown keys come back one issue per key,
@@ -162,8 +159,5 @@ export function credentialIssues(vendor: string, credentials: unknown): Credenti
   const family = credentialFamily(vendor);
   if (!family) return [{ path: [], code: 'unknown_vendor', message: `Unknown vendor ${vendor}` }];
   const parsed = family.schema.safeParse(credentials);
-  if (parsed.success) return [];
-  return parsed.error.issues.flatMap((issue): CredentialIssue[] => issue.code === 'unrecognized_keys'
-    ? issue.keys.map((key) => ({ path: [...issue.path, key], code: 'unrecognized_key', message: 'Unknown field' }))
-    : [{ path: issue.path, code: issue.code, message: issue.message }]);
+  return parsed.success ? [] : fieldIssues(parsed.error);
 }

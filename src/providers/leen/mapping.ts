@@ -5,6 +5,7 @@ import {
 } from '../../core/connection.js';
 import { GatewayError, validationError, type FieldProblem } from '../../core/errors.js';
 import { secret, type Secret } from '../../core/secret.js';
+import { pointer } from '../../core/validation.js';
 import type {
   LeenConnectionIn, LeenCreateConnectionBody, LeenHealthIn, LeenJobIn, LeenState, LeenUpdateConnectionBody,
 } from './api-types.js';
@@ -98,10 +99,7 @@ function revealCredentials(vendor: string, credentials: Secret<Credentials>): Re
   const value = credentials.reveal();
   const issues = credentialIssues(vendor, value);
   if (issues.length > 0) {
-    const problems: FieldProblem[] = issues.map((i) => ({
-      pointer: ['/credentials', ...i.path.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1'))].join('/'),
-      message: i.message,
-    }));
+    const problems: FieldProblem[] = issues.map((i) => ({ pointer: pointer(i.path, '/credentials'), message: i.message }));
     throw validationError(problems, `The credentials are not valid for vendor ${vendor}.`);
   }
   return value;

@@ -191,7 +191,7 @@ function credentialsIssues(vendor: string, credentials: unknown): LeenValidation
   return credentialIssues(vendor, credentials).map((i) => {
     const loc = locOf('body', ['credentials', ...i.path]);
     const input = at(credentials, i.path);
-    if (i.code === 'unrecognized_key') return { type: 'extra_forbidden', loc, msg: 'Extra inputs are not permitted', input };
+    if (i.code === 'unrecognized_keys') return { type: 'extra_forbidden', loc, msg: 'Extra inputs are not permitted', input };
     if (input === undefined) return { type: 'missing', loc, msg: 'Field required', input: at(credentials, i.path.slice(0, -1)) ?? null };
     if (typeof input !== 'string') return { type: 'string_type', loc, msg: 'Input should be a valid string', input };
     if (input === '') return { type: 'string_too_short', loc, msg: 'String should have at least 1 character', input };
