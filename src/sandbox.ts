@@ -57,7 +57,7 @@ export async function startSandbox(opts: { dataDir: string; definitions: Readonl
       const ctx = { requestId: 'sandbox-seed', caller: ADMIN };
       const existing = await gateway.storage.getOrganization(DEMO_ORG);
       if (!existing) await gateway.organizations.create(ctx, { id: DEMO_ORG, name: 'Demo', links });
-      else await gateway.organizations.patch(ctx, DEMO_ORG, { links });
+      else if (Object.entries(links).some(([p, id]) => existing.links[p] !== id)) await gateway.organizations.patch(ctx, DEMO_ORG, { links });
     },
     close: async () => {
       await Promise.all(simulators.map((s) => s.setup.close()));

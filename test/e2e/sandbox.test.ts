@@ -50,7 +50,7 @@ describe('sandbox (npm start with no GATEWAY_CONFIG)', () => {
 
     const providers = await (await get(`${first.url}/v1/providers`)).json() as Array<{ id: string }>;
     expect(providers.map((p) => p.id).sort()).toEqual(['auth0', 'leen', 'versori']);
-    const org = await (await get(`${first.url}/v1/organizations/demo`)).json() as { links: Record<string, string> };
+    const org = await (await get(`${first.url}/v1/organizations/demo`)).json() as { links: Record<string, string>; updated_at: string };
     expect(Object.keys(org.links).sort()).toEqual(['auth0', 'leen', 'versori']);
     const res = await get(`${first.url}/v1/organizations/demo/connections`);
     expect(res.status).toBe(200);
@@ -66,6 +66,8 @@ describe('sandbox (npm start with no GATEWAY_CONFIG)', () => {
 
     const second = await start({ PLUGBOARD_DATA_DIR: dataDir });
     const again = await (await get(`${second.url}/v1/organizations/demo/connections`)).json() as { data: Array<{ id: string }> };
+    const orgAgain = await (await get(`${second.url}/v1/organizations/demo`)).json() as { links: Record<string, string>; updated_at: string };
+    expect(orgAgain).toEqual(org); // same links, untouched by the restart
     expect(again.data.map((c) => c.id).sort()).toEqual(list.data.map((c) => c.id).sort());
     second.child.kill('SIGINT');
     expect(await second.exit).toBe(0);
