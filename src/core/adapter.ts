@@ -34,13 +34,22 @@ export interface PageRequest {
 export interface ProviderCapabilities {
   /** `patch`: the upstream changes single fields; `replace`: it only takes the whole connection. */
   updateModel: 'patch' | 'replace';
+  /** Whether a caller may set `name` (on create and change); false → 422 `unsupported_change`. */
+  writableName: boolean;
+  /** Whether `name` may be set to null (cleared). */
+  nullableName: boolean;
   /** Statuses a caller may set; empty when status is not writable. */
   writableStatus: readonly ConnectionStatus[];
+  /** Keys of `settings` a caller may write; empty when the provider has no writable settings. */
+  writableSettings: readonly string[];
+  /**
+   * Keys of `settings` that this provider type knows but this entry's upstream lacks (e.g. a
+   * family of the API without the field): 422 `unsupported_change` rather than 400 unknown field.
+   */
+  unsupportedSettings: readonly string[];
   supportsCredentials: boolean;
   supportsTest: boolean;
   supportsJobs: boolean;
-  /** Whether `name` may be set to null (cleared). */
-  nullableName: boolean;
 }
 
 /** A validated create body, minus `provider`. Credentials arrive separately, wrapped. */
@@ -98,6 +107,10 @@ interface AdapterBase {
 
 export interface PatchModelAdapter extends AdapterBase {
   readonly capabilities: ProviderCapabilities & { updateModel: 'patch' };
+  /**
+   * Applies a change. The gateway calls it while holding the connection's lock, so an adapter whose
+   * upstream resets fields it is not sent may read the connection first and send them back.
+   */
   patch(ctx: CallContext, ref: ConnectionRef, change: ConnectionChange): Promise<UpstreamConnection>;
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
@@ -150,3 +151,22 @@ function saveState(file: string, state: unknown): void {
 }
 
 export type SimContext = Context<Env>;
+
+/** JSON with object keys sorted at every level, so equal values give equal text. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * What a simulator keeps of a secret it was sent (credentials, a token): a SHA-256 fingerprint of
+ * its canonical JSON, never the value, so state files on disk hold no user's secret. Tests compare
+ * fingerprints to check what was sent or replayed.
+ */
+export function fingerprint(value: unknown): string {
+  return `sha256:${createHash('sha256').update(stableJson(value)).digest('hex')}`;
+}

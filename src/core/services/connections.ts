@@ -109,7 +109,7 @@ export class ConnectionService {
     if (!adapter.capabilities.supportsTest || !adapter.test) {
       throw new GatewayError('unsupported_operation', `Provider ${adapter.id} (${adapter.type}) cannot test credentials.`, { provider: adapter.id });
     }
-    return this.#upstream(row, () => (adapter.test as NonNullable<ProviderAdapter['test']>)(ctx, refOf(row)));
+    return this.#subresource(ctx, row, adapter, 'credential test', () => (adapter.test as NonNullable<ProviderAdapter['test']>)(ctx, refOf(row)));
   }
 
   async jobs(ctx: RequestContext, orgId: string, id: string, page: { limit: number; cursor?: string | undefined }): Promise<{ data: Job[]; next_cursor: string | null }> {
@@ -119,7 +119,7 @@ export class ConnectionService {
     }
     const scope = `jobs:${row.id}`;
     const cursor = page.cursor ? this.deps.cursors.decode<{ c: string }>(scope, page.cursor).c : undefined;
-    const result = await this.#upstream(row, () => (adapter.jobs as NonNullable<ProviderAdapter['jobs']>)(ctx, refOf(row), { limit: page.limit, cursor }));
+    const result = await this.#subresource(ctx, row, adapter, 'job list', () => (adapter.jobs as NonNullable<ProviderAdapter['jobs']>)(ctx, refOf(row), { limit: page.limit, cursor }));
     return { data: result.items, next_cursor: result.nextCursor === null ? null : this.deps.cursors.encode(scope, { c: result.nextCursor }) };
   }
 
@@ -137,6 +137,10 @@ export class ConnectionService {
       throw validationError([{ pointer: '/provider', message: `organization ${orgId} is not linked to provider ${providerId}` }]);
     }
     const adapter = this.#adapter(providerId);
+    const unsupported = unsupportedFields(adapter, rest);
+    if (unsupported.length > 0) {
+      throw new GatewayError('unsupported_change', `Provider ${adapter.id} cannot set these fields.`, { errors: unsupported, provider: adapter.id });
+    }
     const input = parseOrThrow(adapter.schemas.create, rest);
     const credentials = input.credentials === undefined ? undefined : new Secret<Credentials>(input.credentials);
     const { credentials: _omit, ...plainInput } = input;
@@ -186,17 +190,15 @@ export class ConnectionService {
     const unknown = Object.keys(body).filter((k) => !(UPDATABLE as readonly string[]).includes(k));
     const problems: FieldProblem[] = unknown.map((k) => ({ pointer: `/${k}`, message: 'unknown field' }));
     if (mode === 'put') {
-      const required: Updatable[] = ['name'];
+      const required: Updatable[] = [];
+      if (caps.writableName) required.push('name');
       if (caps.writableStatus.length > 0) required.push('status');
       if (adapter.schemas.settings) required.push('settings');
       for (const k of required) if (!(k in body)) problems.push({ pointer: `/${k}`, message: 'required in a full replacement (PUT)' });
     }
     if (problems.length > 0) throw validationError(problems);
 
-    const unsupported: FieldProblem[] = [];
-    if ('status' in body && caps.writableStatus.length === 0) unsupported.push({ pointer: '/status', message: `status is not writable on ${adapter.type}` });
-    if ('settings' in body && !adapter.schemas.settings) unsupported.push({ pointer: '/settings', message: `${adapter.type} connections have no writable settings` });
-    if ('credentials' in body && !caps.supportsCredentials) unsupported.push({ pointer: '/credentials', message: `${adapter.type} connections hold no credentials the gateway can change` });
+    const unsupported = unsupportedFields(adapter, body);
     if (typeof body['status'] === 'string' && caps.writableStatus.length > 0 && ConnectionStatus.safeParse(body['status']).success
       && !caps.writableStatus.includes(body['status'] as ConnectionStatus)) {
       unsupported.push({ pointer: '/status', message: `status can be set to ${caps.writableStatus.join(' or ')} on ${adapter.type}` });
@@ -301,7 +303,25 @@ export class ConnectionService {
     return this.#canonical(row, adapter, upstream, meta);
   }
 
-  /** Runs an upstream call; a 404 there means the connection is gone, so its index row is tombstoned. */
+  /**
+   * Runs an upstream call on something below the connection (its test, its jobs). A 404 there does
+   * not prove the connection is gone (the path may be one the provider does not serve): the
+   * connection itself is read to tell. Gone → its id is retired and the answer is 404; still there
+   * → the id is kept and the answer is 502 saying which call the provider refused.
+   */
+  async #subresource<T>(ctx: RequestContext, row: ConnectionRow, adapter: ProviderAdapter, what: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (e) {
+      if (!isGatewayError(e) || e.code !== 'not_found') throw e;
+      await this.#upstream(row, () => adapter.get(ctx, refOf(row)));
+      throw new GatewayError('upstream_error',
+        `Provider ${adapter.id} answered 404 to the ${what} of connection ${row.id}, which still exists there; the connection keeps its id.`,
+        { provider: adapter.id, upstreamStatus: 404 });
+    }
+  }
+
+  /** Runs an upstream call on the connection itself; a 404 there means it is gone, so its id is retired (tombstoned). */
   async #upstream<T>(row: ConnectionRow, call: () => Promise<T>): Promise<T> {
     try {
       return await call();
@@ -358,6 +378,28 @@ export class ConnectionService {
   #adapter(providerId: string): ProviderAdapter {
     return this.deps.providers.get(providerId) as ProviderAdapter;
   }
+}
+
+/**
+ * Fields of a create or change body that this provider entry cannot set at all, as the problems of
+ * a 422 `unsupported_change` (checked before values, so a caller learns the field is not writable
+ * rather than that its value is wrong).
+ */
+function unsupportedFields(adapter: ProviderAdapter, body: Record<string, unknown>): FieldProblem[] {
+  const caps = adapter.capabilities;
+  const out: FieldProblem[] = [];
+  const where = `${adapter.id} (${adapter.type})`;
+  if ('name' in body && !caps.writableName) out.push({ pointer: '/name', message: `name is not writable on ${where}` });
+  if ('status' in body && caps.writableStatus.length === 0) out.push({ pointer: '/status', message: `status is not writable on ${where}` });
+  if ('settings' in body && !adapter.schemas.settings) out.push({ pointer: '/settings', message: `${where} connections have no writable settings` });
+  const settings = body['settings'];
+  if (adapter.schemas.settings && isObject(settings)) {
+    for (const key of Object.keys(settings)) {
+      if (caps.unsupportedSettings.includes(key)) out.push({ pointer: `/settings/${key}`, message: `${key} is not available on ${where}` });
+    }
+  }
+  if ('credentials' in body && !caps.supportsCredentials) out.push({ pointer: '/credentials', message: `${where} connections hold no credentials the gateway can set` });
+  return out;
 }
 
 function isPatchModel(a: ProviderAdapter): a is PatchModelAdapter {

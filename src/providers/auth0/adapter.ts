@@ -21,6 +21,7 @@ import { Auth0Client, MAX_PER_PAGE } from './client.js';
 import {
   createSchema,
   nameValue,
+  SETTING_KEYS,
   settingsSchema,
   toCreateBody,
   toUpdateBody,
@@ -43,7 +44,10 @@ export type Auth0Config = {
 
 export const AUTH0_CAPABILITIES = {
   updateModel: 'patch',
+  writableName: true,
   writableStatus: WRITABLE_STATUS,
+  writableSettings: SETTING_KEYS,
+  unsupportedSettings: [],
   supportsCredentials: false,
   supportsTest: false,
   supportsJobs: false,

@@ -19,7 +19,10 @@ export interface LeenConfig {
 
 export const LEEN_CAPABILITIES = {
   updateModel: 'patch',
+  writableName: true,
   writableStatus: WRITABLE_STATUS,
+  writableSettings: [],
+  unsupportedSettings: [],
   supportsCredentials: true,
   supportsTest: true,
   supportsJobs: true,

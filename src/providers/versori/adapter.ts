@@ -85,7 +85,10 @@ export function createVersoriAdapter(config: VersoriConfig, deps: AdapterDeps): 
     type: config.type,
     capabilities: {
       updateModel: 'replace',
+      writableName: true,
       writableStatus: [],
+      writableSettings: [],
+      unsupportedSettings: [],
       supportsCredentials: true,
       supportsTest: false,
       supportsJobs: false,

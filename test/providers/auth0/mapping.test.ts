@@ -80,7 +80,7 @@ describe('schemas and capabilities', () => {
     expect(AUTH0_SCHEMAS.settings?.safeParse({ is_enabled: true }).success).toBe(false);
     expect(AUTH0_SCHEMAS.credentials('samlp')).toBeNull();
     expect(AUTH0_CAPABILITIES).toEqual({
-      updateModel: 'patch', writableStatus: ['active', 'disabled'], supportsCredentials: false, supportsTest: false, supportsJobs: false, nullableName: true,
+      updateModel: 'patch', writableName: true, writableStatus: ['active', 'disabled'], writableSettings: ['assign_membership_on_login', 'show_as_button', 'is_signup_enabled', 'organization_access_level'], unsupportedSettings: [], supportsCredentials: false, supportsTest: false, supportsJobs: false, nullableName: true,
     });
   });
 

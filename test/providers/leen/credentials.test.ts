@@ -152,7 +152,7 @@ describe('Leen credentials through the adapter and the simulator', () => {
 
   it('createAdapter gives a patch-model adapter with the agreed capabilities', () => {
     expect(asPatch(h.adapter).capabilities).toEqual({
-      updateModel: 'patch', writableStatus: ['active', 'paused'], supportsCredentials: true, supportsTest: true, supportsJobs: true, nullableName: true,
+      updateModel: 'patch', writableName: true, writableStatus: ['active', 'paused'], writableSettings: [], unsupportedSettings: [], supportsCredentials: true, supportsTest: true, supportsJobs: true, nullableName: true,
     });
   });
 });

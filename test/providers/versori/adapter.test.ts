@@ -316,7 +316,7 @@ describe('secrets never leak', () => {
 
 describe('definition and schemas', () => {
   it('declares a replace-model adapter with credentials and no settings', () => {
-    expect(h.adapter.capabilities).toEqual({ updateModel: 'replace', writableStatus: [], supportsCredentials: true, supportsTest: false, supportsJobs: false, nullableName: false });
+    expect(h.adapter.capabilities).toEqual({ updateModel: 'replace', writableName: true, writableStatus: [], writableSettings: [], unsupportedSettings: [], supportsCredentials: true, supportsTest: false, supportsJobs: false, nullableName: false });
     expect(h.adapter.schemas.settings).toBeNull();
     expect(h.adapter.schemas.name.safeParse('x').success).toBe(true);
     expect(h.adapter.schemas.name.safeParse('').success).toBe(false);
