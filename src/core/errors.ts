@@ -83,10 +83,10 @@ export class GatewayError extends Error {
     this.retryAfter = options.retryAfter;
   }
 
-  /** The same error with another detail text (and no cause, which might hold the old text). */
-  withDetail(detail: string): GatewayError {
+  /** The same error with another detail text (and no cause, which might hold the old text), and optionally other field problems. */
+  withDetail(detail: string, errors: FieldProblem[] | undefined = this.errors): GatewayError {
     const options: GatewayErrorOptions = {};
-    if (this.errors !== undefined) options.errors = this.errors;
+    if (errors !== undefined) options.errors = errors;
     if (this.provider !== undefined) options.provider = this.provider;
     if (this.upstreamStatus !== undefined) options.upstreamStatus = this.upstreamStatus;
     if (this.retryAfter !== undefined) options.retryAfter = this.retryAfter;

@@ -24,10 +24,11 @@ export interface ConformanceCase {
 export const cases: ConformanceCase[] = [
   {
     definition: leenProvider,
-    createBody: (i) => ({ kind: 'TENABLE', name: `tenable-${i}`, credentials: { access_key: `ak-${i}`, secret_key: `sk-${i}` } }),
-    invalidCreate: { body: { kind: 'TENABLE', name: 'x', credentials: { access_key: 'ak' } }, pointer: '/credentials/secret_key' },
-    credentials: { access_key: 'ak-new', secret_key: 'sk-new' },
-    invalidCredentials: { body: { access_key: 'only' }, pointer: '/credentials/secret_key' },
+    // TENABLE's credential shape as Leen documents it.
+    createBody: (i) => ({ kind: 'TENABLE', name: `tenable-${i}`, credentials: { client_key: `ck-${i}`, secret_key: `sk-${i}` } }),
+    invalidCreate: { body: { kind: 'TENABLE', name: 'x', credentials: { client_key: 'ck' } }, pointer: '/credentials/secret_key' },
+    credentials: { client_key: 'ck-new', secret_key: 'sk-new' },
+    invalidCredentials: { body: { client_key: 'only' }, pointer: '/credentials/secret_key' },
   },
   {
     definition: auth0Provider,

@@ -1,7 +1,7 @@
 import ky, { HTTPError, TimeoutError } from 'ky';
 import type { Logger } from 'pino';
 import type { AdapterDeps, CallContext, CommonProviderConfig } from '../adapter.js';
-import { GatewayError } from '../errors.js';
+import { GatewayError, type FieldProblem } from '../errors.js';
 import { scrubText, secretValues } from '../secret.js';
 
 /**
@@ -110,9 +110,12 @@ export function retryAfterSeconds(headers: Headers, now = Date.now()): number | 
   return undefined;
 }
 
-/** The default status → code mapping; adapters refine the detail text from their error bodies. */
-export function upstreamError(providerId: string, status: number, detail: string, headers?: Headers): GatewayError {
-  const base = { provider: providerId, upstreamStatus: status };
+/**
+ * The default status → code mapping; adapters refine the detail text from their error bodies and
+ * may name the fields of the caller's request that the upstream refused (`errors`).
+ */
+export function upstreamError(providerId: string, status: number, detail: string, headers?: Headers, errors?: FieldProblem[]): GatewayError {
+  const base = { provider: providerId, upstreamStatus: status, ...(errors && errors.length > 0 ? { errors } : {}) };
   if (status === 404) return new GatewayError('not_found', detail, base);
   if (status === 429) {
     const retryAfter = headers ? retryAfterSeconds(headers) : undefined;
@@ -222,7 +225,9 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
         // Header values also without their scheme word ("Bearer <token>" → "<token>").
         const values = [...(req.secrets ?? []), ...secretValues(Object.values(authHeaders).flatMap((v) => [v, v.split(/\s+/).at(-1) ?? '']))];
         const detail = scrubText(e.message, values);
-        throw detail === e.message ? e : e.withDetail(detail);
+        const errors = e.errors?.map((p) => ({ pointer: p.pointer, message: scrubText(p.message, values) }));
+        const changed = detail !== e.message || (errors ?? []).some((p, i) => p.message !== e.errors?.[i]?.message);
+        throw changed ? e.withDetail(detail, errors) : e;
       }
     },
   };

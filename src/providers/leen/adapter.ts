@@ -1,15 +1,17 @@
 import { z } from 'zod';
 import type {
-  AdapterDeps, AdapterSchemas, CallContext, CommonProviderConfig, ConnectionRef, Page, PageRequest, PatchModelAdapter, ProviderCapabilities,
+  AdapterDeps, AdapterSchemas, CallContext, CommonProviderConfig, ConnectionRef, CreateInput, Page, PageRequest, PatchModelAdapter, ProviderCapabilities,
 } from '../../core/adapter.js';
+import type { ConnectionStatus } from '../../core/connection.js';
 import { GatewayError } from '../../core/errors.js';
 import { secret } from '../../core/secret.js';
 import { providerClientOptions } from '../../core/upstream/client.js';
-import type { LeenList } from './api-types.js';
+import { fieldIssues } from '../../core/validation.js';
+import type { LeenPage } from './api-types.js';
+import { credentialRule, credentialTypeOf, LeenOptionsSchema, LeenVendorSchema } from './catalog.js';
 import { createLeenClient, LEEN_MAX_PAGE } from './client.js';
-import { credentialFamily, credentialIssues, LeenVendorSchema } from './fixtures.js';
 import {
-  changeToLeen, connectionFromLeen, createBodyToLeen, credentialTypeOf, jobFromLeen, WRITABLE_STATUS,
+  changeToLeen, connectionFromLeen, createBodyToLeen, jobFromLeen, WRITABLE_STATUS, type LeenCreateInput, type WritableStatus,
 } from './mapping.js';
 
 /** The keys a `leen` provider entry adds to the common ones. */
@@ -29,27 +31,38 @@ export const LEEN_CAPABILITIES = {
   nullableName: true,
 } as const satisfies ProviderCapabilities & { updateModel: 'patch' };
 
-const NAME = z.string().min(1).max(255);
+/** `identifier`: a string Leen sets no limits on, or null. */
+const NAME = z.string({ error: 'Expected a string' });
 
-/** The canonical create body for `leen` (contract §5.1), minus `provider`. */
+const credentialsObject = z.record(z.string(), z.unknown(), { error: 'Expected an object' });
+
+/**
+ * The canonical create body for `leen` (contract §5.1), minus `provider`. Credentials are checked
+ * against the vendor's rule (catalog.ts): a published shape where Leen shows one, else any
+ * non-empty object; none needed for OAuth2 vendors. Options: documented keys typed, others pass.
+ */
 export const leenCreateSchema = z.strictObject({
   kind: LeenVendorSchema,
   name: NAME.nullable().optional(),
-  credentials: z.record(z.string(), z.unknown(), { error: (i) => (i.input === undefined ? 'Required' : 'Expected an object') }),
-  options: z.strictObject({
-    oauth2_redirect_urls: z.strictObject({ success: z.url(), error: z.url() }),
-  }).optional(),
+  credentials: credentialsObject.optional(),
+  options: LeenOptionsSchema.nullish(),
 }).superRefine((body, ctx) => {
-  for (const issue of credentialIssues(body.kind, body.credentials)) {
-    ctx.addIssue({ code: 'custom', path: ['credentials', ...issue.path], message: issue.message });
+  const rule = credentialRule(body.kind);
+  if (!rule) return;
+  if (body.credentials === undefined) {
+    if (rule.requiredOnCreate) ctx.addIssue({ code: 'custom', path: ['credentials'], message: `Required: Leen documents the credentials of ${body.kind}` });
+    return;
   }
+  const parsed = rule.schema.safeParse(body.credentials);
+  if (parsed.success) return;
+  for (const issue of fieldIssues(parsed.error)) ctx.addIssue({ code: 'custom', path: ['credentials', ...issue.path], message: issue.message });
 });
 
 export const LEEN_SCHEMAS: AdapterSchemas = {
   create: leenCreateSchema,
   name: NAME.nullable(),
   settings: null,
-  credentials: (kind) => credentialFamily(kind)?.schema ?? null,
+  credentials: (kind) => credentialRule(kind)?.schema ?? null,
 };
 
 const CURSOR = /^(0|[1-9][0-9]{0,14})$/;
@@ -65,9 +78,10 @@ function offsetOf(cursor: string | undefined): number {
 
 /**
  * Fills a page of up to `limit` items from Leen's offset pages (at most 100 per call), and points
- * the cursor right after the last item returned.
+ * the cursor right after the last item returned. The end is a short page, or `total` when Leen
+ * sends one (the list envelopes are not documented, so `total` may be missing).
  */
-async function collect<T>(page: PageRequest, fetchPage: (limit: number, offset: number) => Promise<LeenList<T>>): Promise<Page<T>> {
+async function collect<T>(page: PageRequest, fetchPage: (limit: number, offset: number) => Promise<LeenPage<T>>): Promise<Page<T>> {
   const limit = Math.max(1, Math.floor(page.limit));
   let offset = offsetOf(page.cursor);
   const items: T[] = [];
@@ -77,9 +91,14 @@ async function collect<T>(page: PageRequest, fetchPage: (limit: number, offset: 
     const got = res.items.slice(0, want);
     items.push(...got);
     offset += got.length;
-    if (got.length === 0 || offset >= res.total) return { items, nextCursor: null };
+    const ended = got.length < want || (res.total !== null && offset >= res.total);
+    if (ended) return { items, nextCursor: null };
     if (items.length >= limit) return { items, nextCursor: String(offset) };
   }
+}
+
+function isWritable(status: ConnectionStatus): status is WritableStatus {
+  return (WRITABLE_STATUS as readonly string[]).includes(status);
 }
 
 export function createLeenAdapter(config: CommonProviderConfig & LeenConfig, deps: AdapterDeps): PatchModelAdapter {
@@ -94,10 +113,10 @@ export function createLeenAdapter(config: CommonProviderConfig & LeenConfig, dep
     schemas: LEEN_SCHEMAS,
     get,
 
-    async create(ctx, externalOrgId, input, credentials) {
-      const body = createBodyToLeen(input, credentials);
-      const created = await client.createConnection(ctx, externalOrgId, body);
-      return connectionFromLeen(created);
+    async create(ctx, externalOrgId, input: CreateInput, credentials) {
+      // The gateway parsed `input` with LEEN_SCHEMAS.create before calling; this is that shape.
+      const body = createBodyToLeen(input as LeenCreateInput, credentials?.reveal());
+      return connectionFromLeen(await client.createConnection(ctx, externalOrgId, body));
     },
 
     async list(ctx, externalOrgId, page) {
@@ -106,10 +125,19 @@ export function createLeenAdapter(config: CommonProviderConfig & LeenConfig, dep
     },
 
     async patch(ctx, ref, change) {
-      const body = changeToLeen(ref.kind, change);
-      if (Object.keys(body).length === 0) return get(ctx, ref);
-      const updated = await client.updateConnection(ctx, ref.externalOrgId, ref.externalId, body);
-      return connectionFromLeen(updated);
+      const { name, status, credentials } = change;
+      if (name === undefined && status === undefined && credentials === undefined) return get(ctx, ref);
+      if (status !== undefined && !isWritable(status)) {
+        throw new GatewayError('internal', `status ${status} reached the Leen adapter although it is not writable`);
+      }
+      // Runs under the connection's lock: the state read here is the one the PATCH carries back.
+      const currentState = status === undefined ? (await client.getConnection(ctx, ref.externalOrgId, ref.externalId)).state : '';
+      const body = changeToLeen({
+        ...(name !== undefined ? { name } : {}),
+        ...(status !== undefined ? { status } : {}),
+        ...(credentials !== undefined ? { credentials: credentials.reveal() } : {}),
+      }, currentState);
+      return connectionFromLeen(await client.updateConnection(ctx, ref.externalOrgId, ref.externalId, body));
     },
 
     async delete(ctx, ref) {
@@ -127,8 +155,8 @@ export function createLeenAdapter(config: CommonProviderConfig & LeenConfig, dep
       return { items: res.items.map(jobFromLeen), nextCursor: res.nextCursor };
     },
 
-    credentialType(kind) {
-      return credentialTypeOf(kind);
+    credentialType(kind, credentials) {
+      return credentialTypeOf(kind, credentials);
     },
   };
 }

@@ -1,22 +1,19 @@
 import { z } from 'zod';
-import { LEEN_VENDORS, LeenVendorSchema } from './fixtures.js';
+import { LeenVendorSchema } from './catalog.js';
 
 /**
- * Leen's provisioning API in Leen's own spelling (leen.md §4–§6, plus the decisions recorded in
- * the provider brief where the docs are silent). Two kinds of schema live here:
- * - request bodies, strict, as the simulator validates them;
- * - responses, lenient (unknown fields dropped, optional where older revisions lacked them), as
- *   the client checks them.
+ * Leen's provisioning API in Leen's own spelling (docs/providers/leen.md). Two kinds of schema
+ * live here:
+ * - request bodies, as the simulator checks them (the top-level keys Leen documents; credentials
+ *   and options are checked per vendor by catalog.ts, unknown keys inside them pass);
+ * - responses, lenient (unknown fields dropped, optional where a revision lacked them), as the
+ *   client reads them. List Connections and List Jobs are not in Leen's public docs, so their
+ *   envelopes are read most leniently of all.
  */
 
 export const LEEN_STATES = ['PENDING', 'ACTIVE', 'PAUSED', 'DELETED'] as const;
 export type LeenState = (typeof LEEN_STATES)[number];
 export const LeenStateSchema = z.enum(LEEN_STATES);
-
-export const LEEN_JOB_STATUSES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED'] as const;
-export type LeenJobStatus = (typeof LEEN_JOB_STATUSES)[number];
-
-export { LEEN_VENDORS };
 
 /* ---------------------------------------------------------------- responses (what Leen sends) */
 
@@ -25,7 +22,7 @@ export interface LeenHealthDetail {
   endpoint: string;
 }
 
-/** `ConnectionHealthStatus` (leen.md §5.8). */
+/** `ConnectionHealthStatus`. */
 export interface LeenHealth {
   name: string;
   status: string;
@@ -34,7 +31,7 @@ export interface LeenHealth {
   details: LeenHealthDetail[] | null;
 }
 
-/** `ConnectionRespModel` (leen.md §5.1), as the simulator produces it. */
+/** `ConnectionRespModel`, as the simulator produces it. */
 export interface LeenConnection {
   id: string;
   vendor: string;
@@ -52,7 +49,7 @@ export interface LeenConnection {
   organization_name?: string;
 }
 
-/** `OrganizationRespModel` (leen.md §4.3; `created_at` is ours). */
+/** `OrganizationRespModel` (id, name, identifier are documented; `created_at` is the simulator's). */
 export interface LeenOrganization {
   id: string;
   name: string;
@@ -60,19 +57,15 @@ export interface LeenOrganization {
   created_at: string;
 }
 
+/** A sync job as the simulator serves it (Leen does not publish the job schema). */
 export interface LeenJob {
   id: string;
   connection_id: string;
-  status: LeenJobStatus;
+  status: string;
   data_export_type: string;
   started_at: string | null;
   finished_at: string | null;
   error: string | null;
-}
-
-export interface LeenList<T> {
-  items: T[];
-  total: number;
 }
 
 /** `ConnectionTestRespModel`. */
@@ -81,21 +74,13 @@ export interface LeenTestResult {
   message: string;
 }
 
-/** FastAPI's `HTTPValidationError` (422). */
+/** FastAPI's `HTTPValidationError` item (422). `input` echoes what was sent: never read it. */
 export interface LeenValidationIssue {
   loc: Array<string | number>;
   msg: string;
   type: string;
   input?: unknown;
   ctx?: Record<string, unknown>;
-}
-export interface LeenValidationError {
-  detail: LeenValidationIssue[];
-}
-
-/** Every other error (401, 404): `{ "detail": "..." }`. */
-export interface LeenErrorBody {
-  detail: string;
 }
 
 /* Lenient response schemas, used by the client. */
@@ -126,10 +111,12 @@ export const LeenConnectionIn = z.object({
 });
 export type LeenConnectionIn = z.infer<typeof LeenConnectionIn>;
 
+const idText = z.union([z.string(), z.number()]).transform(String);
+
+/** A job: only an id is needed; everything else is optional because nothing about it is documented. */
 export const LeenJobIn = z.object({
-  id: z.string(),
-  connection_id: z.string().nullish(),
-  status: z.string(),
+  id: idText,
+  status: z.string().nullish(),
   data_export_type: z.string().nullish(),
   started_at: z.string().nullish(),
   finished_at: z.string().nullish(),
@@ -137,13 +124,23 @@ export const LeenJobIn = z.object({
 });
 export type LeenJobIn = z.infer<typeof LeenJobIn>;
 
-export function leenListIn<T extends z.ZodType>(item: T) {
-  return z.object({ items: z.array(item), total: z.number().int().nonnegative() });
+/** A page of a list: `{items, total}` as seen in client code, with `total` missing or null; or a bare array. */
+export interface LeenPage<T> {
+  items: T[];
+  total: number | null;
+}
+
+export function leenPageIn<T extends z.ZodType>(item: T): z.ZodType<LeenPage<z.infer<T>>> {
+  return z.union([
+    z.object({ items: z.array(item), total: z.number().int().nonnegative().nullish() })
+      .transform((p) => ({ items: p.items, total: p.total ?? null })),
+    z.array(item).transform((items) => ({ items, total: null })),
+  ]);
 }
 
 export const LeenTestResultIn = z.object({ is_valid: z.boolean(), message: z.unknown() });
 
-/** A 422 or `{detail: string}` error body; anything else is left to the status code. */
+/** A 422 (`detail` items with `loc` and `msg`) or `{detail: string}`; anything else is left to the status code. */
 export const LeenErrorIn = z.object({
   detail: z.union([
     z.string(),
@@ -153,33 +150,27 @@ export const LeenErrorIn = z.object({
 
 /* ------------------------------------------------------------- requests (what Leen accepts) */
 
-export const LeenOAuth2RedirectUrls = z.strictObject({ success: z.url(), error: z.url() });
+const object = z.record(z.string(), z.unknown());
 
-/** `options` of Create Connection: only OAuth2 redirect overrides (leen.md §5.2). */
-export const LeenConnectionOptions = z.strictObject({ oauth2_redirect_urls: LeenOAuth2RedirectUrls.nullish() });
-
-/**
- * Create Connection body. `credentials` is checked here only as an object; its per-vendor shape
- * is checked against `credentialFamily(vendor)` (fixtures.ts) by whoever holds the vendor.
- */
+/** Create Connection body: the four documented keys. `credentials` is not required for OAuth2 vendors. */
 export const LeenCreateConnectionBody = z.strictObject({
   vendor: LeenVendorSchema,
-  credentials: z.record(z.string(), z.unknown()),
+  credentials: object.nullish(),
   identifier: z.string().nullish(),
-  options: LeenConnectionOptions.nullish(),
+  options: object.nullish(),
 });
 export type LeenCreateConnectionBody = z.infer<typeof LeenCreateConnectionBody>;
 
-/** Update Connection body: every field optional and nullable (leen.md §5.4). */
+/** Update Connection body: every field optional and nullable; no `vendor`, no `options`. */
 export const LeenUpdateConnectionBody = z.strictObject({
-  credentials: z.record(z.string(), z.unknown()).nullish(),
+  credentials: object.nullish(),
   identifier: z.string().nullish(),
   state: LeenStateSchema.nullish(),
 });
 export type LeenUpdateConnectionBody = z.infer<typeof LeenUpdateConnectionBody>;
 
-/** Create Organization body (ours; the page was not retrievable). */
-export const LeenCreateOrganizationBody = z.strictObject({
+/** Create Organization body (the page is not public; `name` as the quick start implies). */
+export const LeenCreateOrganizationBody = z.object({
   name: z.string().min(1),
   identifier: z.string().nullish(),
 });

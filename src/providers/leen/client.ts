@@ -1,46 +1,46 @@
 import type { z } from 'zod';
 import type { CallContext } from '../../core/adapter.js';
-import { GatewayError } from '../../core/errors.js';
+import { GatewayError, type FieldProblem } from '../../core/errors.js';
 import type { Secret } from '../../core/secret.js';
 import { secretValues } from '../../core/secret.js';
 import {
   createUpstreamClient, path, upstreamError, type ProviderClientOptions, type UpstreamClient, type UpstreamFailure,
 } from '../../core/upstream/client.js';
 import {
-  LeenConnectionIn, LeenErrorIn, LeenJobIn, LeenTestResultIn, leenListIn,
-  type LeenCreateConnectionBody, type LeenList, type LeenUpdateConnectionBody,
+  LeenConnectionIn, LeenErrorIn, LeenJobIn, LeenTestResultIn, leenPageIn,
+  type LeenCreateConnectionBody, type LeenPage, type LeenUpdateConnectionBody,
 } from './api-types.js';
+import { pointerFromLoc } from './mapping.js';
 
 /** Leen's public US host; `baseUrl` in the provider entry replaces it (a region, a simulator). */
 export const LEEN_DEFAULT_BASE_URL = 'https://api.leen.dev/v1';
 
-/** Leen's page size limit on provisioning lists. */
+/** The most items the gateway asks Leen for in one list call. */
 export const LEEN_MAX_PAGE = 100;
 
 const MAX_DETAIL_ITEMS = 10;
 const MAX_MSG_LENGTH = 300;
 
 /**
- * The contract error for a non-2xx Leen answer. A 422's detail is built from `loc` and `msg` only:
- * FastAPI also echoes the offending `input`, which may be a credential, so it is never read.
+ * The contract error for a non-2xx Leen answer. A 422's items become field problems whose pointers
+ * name the caller's field (`loc` body.credentials.client_key → `/credentials/client_key`), with
+ * Leen's `msg`. FastAPI also echoes the offending `input`, which may be a credential: it is never
+ * read. (The upstream client scrubs the secrets it sent from whatever text remains.)
  */
 export function leenError(providerId: string, failure: UpstreamFailure): GatewayError {
-  return upstreamError(providerId, failure.status, leenErrorDetail(providerId, failure), failure.headers);
-}
-
-function leenErrorDetail(providerId: string, failure: UpstreamFailure): string {
   const parsed = LeenErrorIn.safeParse(failure.body);
-  if (parsed.success) {
-    const { detail } = parsed.data;
-    if (typeof detail === 'string') return clip(detail);
-    const parts = detail.slice(0, MAX_DETAIL_ITEMS).map((d) => {
-      const msg = typeof d.msg === 'string' ? clip(d.msg) : 'invalid';
-      return d.loc.length > 0 ? `${d.loc.join('.')}: ${msg}` : msg;
-    });
-    if (detail.length > MAX_DETAIL_ITEMS) parts.push(`and ${detail.length - MAX_DETAIL_ITEMS} more`);
-    if (parts.length > 0) return parts.join('; ');
-  }
-  return `Provider ${providerId} answered ${failure.status}.`;
+  if (!parsed.success) return upstreamError(providerId, failure.status, `Provider ${providerId} answered ${failure.status}.`, failure.headers);
+  const { detail } = parsed.data;
+  if (typeof detail === 'string') return upstreamError(providerId, failure.status, clip(detail), failure.headers);
+  const items = detail.slice(0, MAX_DETAIL_ITEMS).map((d) => ({ loc: d.loc, msg: typeof d.msg === 'string' ? clip(d.msg) : 'invalid' }));
+  const parts = items.map((d) => (d.loc.length > 0 ? `${d.loc.join('.')}: ${d.msg}` : d.msg));
+  if (detail.length > MAX_DETAIL_ITEMS) parts.push(`and ${detail.length - MAX_DETAIL_ITEMS} more`);
+  const problems: FieldProblem[] = items.flatMap((d) => {
+    const at = pointerFromLoc(d.loc);
+    return at === null ? [] : [{ pointer: at, message: d.msg }];
+  });
+  const text = parts.length > 0 ? `Provider ${providerId} refused the request: ${parts.join('; ')}` : `Provider ${providerId} answered ${failure.status}.`;
+  return upstreamError(providerId, failure.status, text, failure.headers, problems);
 }
 
 function clip(s: string): string {
@@ -52,17 +52,17 @@ export interface LeenClientOptions extends ProviderClientOptions {
 }
 
 export interface LeenClient {
-  listConnections(ctx: CallContext, orgId: string, limit: number, offset: number): Promise<LeenList<LeenConnectionIn>>;
+  listConnections(ctx: CallContext, orgId: string, limit: number, offset: number): Promise<LeenPage<LeenConnectionIn>>;
   getConnection(ctx: CallContext, orgId: string, id: string): Promise<LeenConnectionIn>;
   createConnection(ctx: CallContext, orgId: string, body: LeenCreateConnectionBody): Promise<LeenConnectionIn>;
   updateConnection(ctx: CallContext, orgId: string, id: string, body: LeenUpdateConnectionBody): Promise<LeenConnectionIn>;
   deleteConnection(ctx: CallContext, orgId: string, id: string): Promise<LeenConnectionIn>;
   testConnection(ctx: CallContext, orgId: string, id: string): Promise<{ is_valid: boolean; message: unknown }>;
-  listJobs(ctx: CallContext, orgId: string, id: string, limit: number, offset: number): Promise<LeenList<LeenJobIn>>;
+  listJobs(ctx: CallContext, orgId: string, id: string, limit: number, offset: number): Promise<LeenPage<LeenJobIn>>;
 }
 
-const ConnectionList = leenListIn(LeenConnectionIn);
-const JobList = leenListIn(LeenJobIn);
+const ConnectionList = leenPageIn(LeenConnectionIn);
+const JobList = leenPageIn(LeenJobIn);
 
 /** Typed calls to `{baseUrl}/provisioning/...`, authenticated with `X-API-KEY`. */
 export function createLeenClient(opts: LeenClientOptions): LeenClient {
@@ -79,7 +79,7 @@ export function createLeenClient(opts: LeenClientOptions): LeenClient {
   });
 
   /** Checks a 2xx body against its schema; a mismatch is the provider's fault (502). */
-  function expect<S extends z.ZodType>(schema: S, body: unknown, what: string): z.infer<S> {
+  function expect<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
     const parsed = schema.safeParse(body);
     if (parsed.success) return parsed.data;
     log.warn({ what, issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), code: i.code })) }, 'unexpected upstream response');
@@ -114,6 +114,8 @@ export function createLeenClient(opts: LeenClientOptions): LeenClient {
       const res = await http.call(ctx, { method: 'GET', path: `${connection(orgId, id)}/test` });
       return expect(LeenTestResultIn, res.body, 'test result');
     },
+    // List Jobs by Connection ID exists in Leen's reference, but its path is not public: this one
+    // is a guess, which is why a 404 here never retires the connection (see ConnectionService).
     async listJobs(ctx, orgId, id, limit, offset) {
       const res = await http.call(ctx, { method: 'GET', path: `${connection(orgId, id)}/jobs`, query: { limit, offset } });
       return expect(JobList, res.body, 'job list');

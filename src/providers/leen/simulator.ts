@@ -1,31 +1,38 @@
 import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
-import type { z } from 'zod';
-import { startSimulator, type RunningSimulator, type SimContext, type SimulatorKit } from '../../simulator/kit.js';
+import { z } from 'zod';
+import { fieldIssues } from '../../core/validation.js';
+import { fingerprint, startSimulator, type RunningSimulator, type SimContext, type SimulatorKit } from '../../simulator/kit.js';
 import type { HttpBindings } from '../../net.js';
 import {
   LeenCreateConnectionBody, LeenCreateOrganizationBody, LeenUpdateConnectionBody,
-  type LeenConnection, type LeenHealth, type LeenHealthDetail, type LeenJob, type LeenJobStatus, type LeenList,
-  type LeenOrganization, type LeenState, type LeenValidationIssue,
+  type LeenConnection, type LeenHealth, type LeenHealthDetail, type LeenJob, type LeenOrganization, type LeenState,
+  type LeenValidationIssue,
 } from './api-types.js';
-import {
-  credentialIssues, DEFAULT_REFRESH_INTERVAL_SECS, DEFAULT_TIMEOUT_SECS, DEMO_CONNECTIONS, DEMO_ORG, HEALTH_ROWS,
-  OAUTH2_VENDORS, type LeenHealthName, type LeenVendor,
-} from './fixtures.js';
+import { DOCUMENTED_CREDENTIALS, HEALTH_ROWS, isOAuth2Vendor, LeenOptionsSchema, type LeenHealthName, type LeenVendor } from './catalog.js';
+import { DEFAULT_REFRESH_INTERVAL_SECS, DEFAULT_TIMEOUT_SECS, DEMO_CONNECTIONS, DEMO_ORG } from './fixtures.js';
 
 /**
- * A Leen provisioning API on loopback: organizations, connections (with their stored, write-only
- * credentials), connection tests and jobs, with Leen's status codes and FastAPI error bodies.
+ * A Leen provisioning API on loopback: organizations, connections, connection tests and jobs, with
+ * Leen's status codes and FastAPI error bodies (docs/providers/leen.md).
  *
- * Behaviour Leen does not document, decided here:
- * - OAuth2 vendors start PENDING with UNAUTHORIZED health and an `oauth2_authorize_url` pointing at
- *   this simulator's consent page (`GET /oauth2/authorize`); approving it (`POST`) makes the
- *   connection ACTIVE and HEALTHY and redirects to `options.oauth2_redirect_urls.success`.
- * - The credential test fails when the connection is an un-authorized OAuth2 one, when its health
- *   is UNAUTHORIZED, or when any credential value contains `invalid`.
- * - Delete is soft: the connection stays in `state.connections` with state DELETED, and the API
- *   then answers 404 for it and leaves it out of lists. PATCH `state: DELETED` does the same.
- * - Jobs are listed newest first.
+ * What it takes from Leen's docs: the vendor enum; the credential shapes Leen publishes (checked,
+ * other keys ignored as FastAPI models do by default); `credentials` required except for OAuth2
+ * vendors; the documented option keys; PATCH of `credentials`/`identifier`/`state` only; 200 with
+ * the connection on create and delete; 422 on malformed UUIDs.
+ *
+ * What it decides where Leen is silent (each can be switched where a test needs the other case):
+ * - PATCH without `state` sets ACTIVE, as one published revision documents (`omittedPatchState`,
+ *   or `'unchanged'`).
+ * - Lists are `?limit=&offset=` with `{items, total}` (`listTotal: 'null' | 'absent'` drops it);
+ *   jobs live at `…/connections/{id}/jobs`, newest first.
+ * - OAuth2 vendors (and SNYK without an API key) start PENDING with an `oauth2_authorize_url` on
+ *   this simulator's consent page, and with health UNAUTHORIZED (the least helpful answer Leen could
+ *   give, so the gateway is tested against it); approving makes them ACTIVE and HEALTHY.
+ * - Other new connections are ACTIVE and HEALTHY.
+ * - Credentials are never stored: only a fingerprint (to compare) and whether the credential test
+ *   should fail (any value containing `invalid`), so state files hold no secret.
+ * - Delete is soft (state DELETED, then 404 and absent from lists).
  */
 
 export type SimOrganization = LeenOrganization;
@@ -41,15 +48,27 @@ export interface SimConnection {
   updated_at: string;
   health: LeenHealth;
   identifier: string | null;
-  /** Stored as received; never returned by the API. */
-  credentials: Record<string, unknown>;
-  oauth2_redirect_urls: { success: string; error: string } | null;
+  /** Fingerprint of the credentials last sent (`fingerprint()` of the object), null when none were. */
+  credentials_fingerprint: string | null;
+  /** Whether the credential test fails (decided when the credentials arrive). */
+  credentials_test_fails: boolean;
+  /** `oauth2`: the end user authorizes at the authorize URL. */
+  auth: 'oauth2' | 'credentials';
+  oauth2_redirect_urls: { success?: string | undefined; error?: string | undefined } | null;
 }
 
 export interface LeenSimState {
   organizations: SimOrganization[];
   connections: SimConnection[];
   jobs: LeenJob[];
+}
+
+/** Behaviour Leen does not document, switchable at run time (also `PUT /__sim/behaviour`). */
+export interface LeenSimBehaviour {
+  /** What a PATCH without `state` does: reset it to ACTIVE (one documented revision) or leave it. */
+  omittedPatchState: 'ACTIVE' | 'unchanged';
+  /** How list envelopes carry `total`: a number, null, or not at all. */
+  listTotal: 'number' | 'null' | 'absent';
 }
 
 export interface LeenSimulatorOptions {
@@ -60,6 +79,11 @@ export interface LeenSimulatorOptions {
   apiKey?: string | undefined;
   /** Seed the demo organization when the state has none (never over restored data). */
   seedDemo?: boolean | undefined;
+  behaviour?: Partial<LeenSimBehaviour> | undefined;
+}
+
+export interface LeenSimulator extends RunningSimulator<LeenSimState> {
+  behaviour: LeenSimBehaviour;
 }
 
 export const LEEN_SIM_DEFAULT_API_KEY = 'leen-sim-key';
@@ -79,7 +103,7 @@ function findConnection(state: LeenSimState, connectionId: string): SimConnectio
   return conn;
 }
 
-/** Sets a connection's health to a row of leen.md §5.8 (as a job run would). */
+/** Sets a connection's health to a row of Leen's health table (as a job run would). */
 export function setConnectionHealth(state: LeenSimState, connectionId: string, name: LeenHealthName, details: LeenHealthDetail[] | null = null): void {
   findConnection(state, connectionId).health = healthOf(name, details);
 }
@@ -87,7 +111,7 @@ export function setConnectionHealth(state: LeenSimState, connectionId: string, n
 /** Records a job of a connection; fields not given get plausible values. */
 export function addJob(state: LeenSimState, connectionId: string, job: Partial<Omit<LeenJob, 'connection_id'>> = {}): LeenJob {
   findConnection(state, connectionId);
-  const status: LeenJobStatus = job.status ?? 'SUCCEEDED';
+  const status = job.status ?? 'SUCCEEDED';
   const started = job.started_at !== undefined ? job.started_at : new Date().toISOString();
   const record: LeenJob = {
     id: job.id ?? randomUUID(),
@@ -103,18 +127,32 @@ export function addJob(state: LeenSimState, connectionId: string, job: Partial<O
   return record;
 }
 
-/** Adds the demo organization, its connections and jobs; returns the organization id. */
+/** What the simulator keeps of credentials: a fingerprint and whether the credential test fails. */
+function credentialFacts(credentials: Record<string, unknown> | null | undefined): Pick<SimConnection, 'credentials_fingerprint' | 'credentials_test_fails'> {
+  if (credentials === null || credentials === undefined) return { credentials_fingerprint: null, credentials_test_fails: false };
+  const values = JSON.stringify(Object.values(credentials)).toLowerCase();
+  return { credentials_fingerprint: fingerprint(credentials), credentials_test_fails: values.includes('invalid') };
+}
+
+/** OAuth2 vendors authorize in a browser; SNYK does too unless it was given more than `base_url` (its API-key mode). */
+function authModeOf(vendor: LeenVendor, credentials: Record<string, unknown> | null | undefined): SimConnection['auth'] {
+  if (!isOAuth2Vendor(vendor)) return 'credentials';
+  if (vendor === 'SNYK' && credentials && Object.keys(credentials).some((k) => k !== 'base_url')) return 'credentials';
+  return 'oauth2';
+}
+
+/** Adds the demo organization, its connections and jobs (fixed ids); returns the organization id. */
 export function seedDemo(state: LeenSimState, now = Date.now()): string {
   const at = (hoursAgo: number) => new Date(now - hoursAgo * 3_600_000).toISOString();
-  const org: SimOrganization = { id: randomUUID(), name: DEMO_ORG.name, identifier: DEMO_ORG.identifier, created_at: at(24 * 30) };
+  const org: SimOrganization = { id: DEMO_ORG.id, name: DEMO_ORG.name, identifier: DEMO_ORG.identifier, created_at: at(24 * 30) };
   state.organizations.push(org);
   DEMO_CONNECTIONS.forEach((seed, i) => {
     const created = at(24 * (14 - i));
     const conn: SimConnection = {
-      id: randomUUID(), vendor: seed.vendor, organization_id: org.id, state: seed.state,
+      id: seed.id, vendor: seed.vendor, organization_id: org.id, state: seed.state,
       refresh_interval_secs: DEFAULT_REFRESH_INTERVAL_SECS, timeout_secs: DEFAULT_TIMEOUT_SECS,
       created_at: created, updated_at: created, health: healthOf(seed.health), identifier: seed.identifier,
-      credentials: { ...seed.credentials }, oauth2_redirect_urls: null,
+      ...credentialFacts(seed.credentials), auth: authModeOf(seed.vendor, seed.credentials), oauth2_redirect_urls: null,
     };
     state.connections.push(conn);
     for (const job of seed.jobs) {
@@ -132,6 +170,20 @@ export function seedDemo(state: LeenSimState, now = Date.now()): string {
 /** The demo organization's id, if the state has one. */
 export function demoOrganizationId(state: LeenSimState): string | undefined {
   return state.organizations.find((o) => o.identifier === DEMO_ORG.identifier)?.id;
+}
+
+/**
+ * State restored from a file written by an older simulator kept credentials in the clear: replace
+ * them with their facts (the kit rewrites the file right after start).
+ */
+function upgradeRestored(state: LeenSimState): void {
+  for (const conn of state.connections as Array<SimConnection & { credentials?: Record<string, unknown> }>) {
+    if (conn.credentials !== undefined) {
+      Object.assign(conn, credentialFacts(conn.credentials));
+      delete conn.credentials;
+    }
+    conn.auth ??= authModeOf(conn.vendor, null);
+  }
 }
 
 /* ------------------------------------------------------------------------- FastAPI-like errors */
@@ -187,11 +239,18 @@ function fastApiIssues(prefix: string, body: unknown, issues: z.core.$ZodIssue[]
   });
 }
 
-function credentialsIssues(vendor: string, credentials: unknown): LeenValidationIssue[] {
-  return credentialIssues(vendor, credentials).map((i) => {
+function credentialsIssues(vendor: LeenVendor, body: Record<string, unknown>, credentials: Record<string, unknown> | null | undefined): LeenValidationIssue[] {
+  if (credentials === null || credentials === undefined) {
+    // Required in the newest Create Connection revision; the guide says OAuth2 vendors need none.
+    return isOAuth2Vendor(vendor) ? [] : [{ type: 'missing', loc: ['body', 'credentials'], msg: 'Field required', input: body }];
+  }
+  const documented = DOCUMENTED_CREDENTIALS[vendor];
+  if (!documented) return [];
+  const parsed = documented.schema.safeParse(credentials);
+  if (parsed.success) return [];
+  return fieldIssues(parsed.error).map((i) => {
     const loc = locOf('body', ['credentials', ...i.path]);
     const input = at(credentials, i.path);
-    if (i.code === 'unrecognized_keys') return { type: 'extra_forbidden', loc, msg: 'Extra inputs are not permitted', input };
     if (input === undefined) return { type: 'missing', loc, msg: 'Field required', input: at(credentials, i.path.slice(0, -1)) ?? null };
     if (typeof input !== 'string') return { type: 'string_type', loc, msg: 'Input should be a valid string', input };
     if (input === '') return { type: 'string_too_short', loc, msg: 'String should have at least 1 character', input };
@@ -199,21 +258,40 @@ function credentialsIssues(vendor: string, credentials: unknown): LeenValidation
   });
 }
 
-/* ------------------------------------------------------------------------------- the server */
-
-export async function startLeenSimulator(opts: LeenSimulatorOptions = {}): Promise<RunningSimulator<LeenSimState>> {
-  const apiKey = opts.apiKey ?? LEEN_SIM_DEFAULT_API_KEY;
-  return startSimulator<LeenSimState>((app, kit, restored) => buildLeenSimulator(app, kit, restored, { apiKey, seedDemo: opts.seedDemo ?? false }),
-    { port: opts.port, host: opts.host, stateFile: opts.stateFile });
+function optionsIssues(body: unknown, options: unknown): LeenValidationIssue[] {
+  if (options === null || options === undefined) return [];
+  const parsed = LeenOptionsSchema.safeParse(options);
+  return parsed.success ? [] : fastApiIssues('body', body, parsed.error.issues.map((i) => ({ ...i, path: ['options', ...i.path] })));
 }
 
-function buildLeenSimulator(app: Hono<Env>, _kit: SimulatorKit, restored: LeenSimState | undefined, opts: { apiKey: string; seedDemo: boolean }): LeenSimState {
+/* ------------------------------------------------------------------------------- the server */
+
+const DEFAULT_BEHAVIOUR: LeenSimBehaviour = { omittedPatchState: 'ACTIVE', listTotal: 'number' };
+
+export async function startLeenSimulator(opts: LeenSimulatorOptions = {}): Promise<LeenSimulator> {
+  const apiKey = opts.apiKey ?? LEEN_SIM_DEFAULT_API_KEY;
+  const behaviour: LeenSimBehaviour = { ...DEFAULT_BEHAVIOUR, ...opts.behaviour };
+  const sim = await startSimulator<LeenSimState>((app, kit, restored) => buildLeenSimulator(app, kit, restored, { apiKey, seedDemo: opts.seedDemo ?? false, behaviour }),
+    { port: opts.port, host: opts.host, stateFile: opts.stateFile });
+  return { ...sim, behaviour };
+}
+
+const BehaviourPatch = z.strictObject({
+  omittedPatchState: z.enum(['ACTIVE', 'unchanged']).optional(),
+  listTotal: z.enum(['number', 'null', 'absent']).optional(),
+});
+
+function buildLeenSimulator(
+  app: Hono<Env>, _kit: SimulatorKit, restored: LeenSimState | undefined, opts: { apiKey: string; seedDemo: boolean; behaviour: LeenSimBehaviour },
+): LeenSimState {
   const state: LeenSimState = {
     organizations: restored?.organizations ?? [],
     connections: restored?.connections ?? [],
     jobs: restored?.jobs ?? [],
   };
+  upgradeRestored(state);
   if (opts.seedDemo && demoOrganizationId(state) === undefined) seedDemo(state);
+  const { behaviour } = opts;
 
   const invalid = (c: SimContext, detail: LeenValidationIssue[]) => c.json({ detail }, 422);
   const notFound = (c: SimContext, what: 'Organization' | 'Connection') => c.json({ detail: `${what} not found` }, 404);
@@ -243,8 +321,10 @@ function buildLeenSimulator(app: Hono<Env>, _kit: SimulatorKit, restored: LeenSi
     return { limit: read('limit', 50, 1, 100), offset: read('offset', 0, 0, Number.MAX_SAFE_INTEGER), issues };
   }
 
-  function paginate<T>(all: T[], page: { limit: number; offset: number }): LeenList<T> {
-    return { items: all.slice(page.offset, page.offset + page.limit), total: all.length };
+  function paginate<T>(all: T[], page: { limit: number; offset: number }): { items: T[]; total?: number | null } {
+    const items = all.slice(page.offset, page.offset + page.limit);
+    if (behaviour.listTotal === 'absent') return { items };
+    return { items, total: behaviour.listTotal === 'null' ? null : all.length };
   }
 
   /** Parses a JSON body; issues come back FastAPI-shaped. */
@@ -265,7 +345,7 @@ function buildLeenSimulator(app: Hono<Env>, _kit: SimulatorKit, restored: LeenSi
   const liveConnection = (orgId: string, id: string) => state.connections.find((c) => c.id === id && c.organization_id === orgId && c.state !== 'DELETED');
 
   function authorizeUrl(c: SimContext, conn: SimConnection): string | null {
-    if (!OAUTH2_VENDORS.includes(conn.vendor) || conn.state !== 'PENDING') return null;
+    if (conn.auth !== 'oauth2' || conn.state !== 'PENDING') return null;
     const url = new URL('/oauth2/authorize', new URL(c.req.url).origin);
     url.searchParams.set('connection_id', conn.id);
     return url.toString();
@@ -327,18 +407,22 @@ function buildLeenSimulator(app: Hono<Env>, _kit: SimulatorKit, restored: LeenSi
   app.post(CONNECTIONS, async (c) => {
     const orgId = c.req.param('org');
     const body = await bodyOf(c, LeenCreateConnectionBody);
-    const issues = [...pathIssues({ org: orgId }), ...('issues' in body ? body.issues : credentialsIssues(body.data.vendor, body.data.credentials))];
-    if (issues.length > 0 || 'issues' in body) return invalid(c, issues);
+    const issues = [...pathIssues({ org: orgId })];
+    if ('issues' in body) return invalid(c, [...issues, ...body.issues]);
+    const raw = body.data as Record<string, unknown>;
+    issues.push(...credentialsIssues(body.data.vendor, raw, body.data.credentials), ...optionsIssues(raw, body.data.options));
+    if (issues.length > 0) return invalid(c, issues);
     if (!liveOrg(orgId)) return notFound(c, 'Organization');
     const { vendor, credentials, identifier, options } = body.data;
     const now = new Date().toISOString();
-    const oauth2 = OAUTH2_VENDORS.includes(vendor);
+    const auth = authModeOf(vendor, credentials);
+    const redirects = options?.['oauth2_redirect_urls'];
     const conn: SimConnection = {
-      id: randomUUID(), vendor, organization_id: orgId, state: oauth2 ? 'PENDING' : 'ACTIVE',
+      id: randomUUID(), vendor, organization_id: orgId, state: auth === 'oauth2' ? 'PENDING' : 'ACTIVE',
       refresh_interval_secs: DEFAULT_REFRESH_INTERVAL_SECS, timeout_secs: DEFAULT_TIMEOUT_SECS,
-      created_at: now, updated_at: now, health: healthOf(oauth2 ? 'UNAUTHORIZED' : 'HEALTHY'),
-      identifier: identifier ?? null, credentials,
-      oauth2_redirect_urls: options?.oauth2_redirect_urls ?? null,
+      created_at: now, updated_at: now, health: healthOf(auth === 'oauth2' ? 'UNAUTHORIZED' : 'HEALTHY'),
+      identifier: identifier ?? null, ...credentialFacts(credentials), auth,
+      oauth2_redirect_urls: redirects !== null && typeof redirects === 'object' ? redirects as SimConnection['oauth2_redirect_urls'] : null,
     };
     state.connections.push(conn);
     return c.json(render(c, conn), 200);
@@ -377,12 +461,13 @@ function buildLeenSimulator(app: Hono<Env>, _kit: SimulatorKit, restored: LeenSi
     if ('issues' in body) return invalid(c, body.issues);
     const { credentials, identifier, state: newState } = body.data;
     if (credentials !== undefined && credentials !== null) {
-      const issues = credentialsIssues(conn.vendor, credentials);
+      const issues = credentialsIssues(conn.vendor, body.data as Record<string, unknown>, credentials);
       if (issues.length > 0) return invalid(c, issues);
-      conn.credentials = credentials;
+      Object.assign(conn, credentialFacts(credentials));
     }
     if (identifier !== undefined) conn.identifier = identifier;
     if (newState !== undefined && newState !== null) conn.state = newState;
+    else if (behaviour.omittedPatchState === 'ACTIVE') conn.state = 'ACTIVE';
     conn.updated_at = after(conn.updated_at);
     return c.json(render(c, conn), 200);
   });
@@ -398,11 +483,10 @@ function buildLeenSimulator(app: Hono<Env>, _kit: SimulatorKit, restored: LeenSi
   app.get(`${CONNECTION}/test`, (c) => {
     const conn = lookup(c);
     if (conn instanceof Response) return conn;
-    if (OAUTH2_VENDORS.includes(conn.vendor) && conn.state === 'PENDING') {
+    if (conn.auth === 'oauth2' && conn.state === 'PENDING') {
       return c.json({ is_valid: false, message: 'OAuth2 authorization has not been completed' }, 200);
     }
-    const rejected = conn.health.name === 'UNAUTHORIZED'
-      || Object.values(conn.credentials).some((v) => typeof v === 'string' && v.toLowerCase().includes('invalid'));
+    const rejected = conn.health.name === 'UNAUTHORIZED' || conn.credentials_test_fails;
     return c.json(rejected
       ? { is_valid: false, message: `${conn.vendor} rejected the credentials (401 Unauthorized)` }
       : { is_valid: true, message: 'Credentials are valid' }, 200);
@@ -420,7 +504,7 @@ function buildLeenSimulator(app: Hono<Env>, _kit: SimulatorKit, restored: LeenSi
 
   function pendingOAuth(id: string | undefined): SimConnection | undefined {
     const conn = state.connections.find((x) => x.id === id);
-    return conn && conn.state === 'PENDING' && OAUTH2_VENDORS.includes(conn.vendor) ? conn : undefined;
+    return conn && conn.state === 'PENDING' && conn.auth === 'oauth2' ? conn : undefined;
   }
 
   app.get('/oauth2/authorize', (c) => {
@@ -446,6 +530,13 @@ function buildLeenSimulator(app: Hono<Env>, _kit: SimulatorKit, restored: LeenSi
     const target = approved ? conn.oauth2_redirect_urls?.success : conn.oauth2_redirect_urls?.error;
     if (target) return c.redirect(target, 303);
     return c.json({ detail: approved ? 'Authorized' : 'Authorization denied' }, 200);
+  });
+
+  app.put('/__sim/behaviour', async (c) => {
+    const parsed = BehaviourPatch.safeParse(await c.req.json().catch(() => null));
+    if (!parsed.success) return c.json({ detail: 'expected {omittedPatchState?: ACTIVE|unchanged, listTotal?: number|null|absent}' }, 400);
+    Object.assign(behaviour, Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)));
+    return c.json(behaviour, 200);
   });
 
   return state;

@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../src/core/errors.js';
 import { secret } from '../../../src/core/secret.js';
+import { LEEN_SCHEMAS } from '../../../src/providers/leen/adapter.js';
 import { leenProvider } from '../../../src/providers/leen/definition.js';
 import { asPatch, capturingLogger, createOrg, ctx, refOf, startHarness, type LeenHarness } from './setup.js';
 
@@ -46,37 +47,47 @@ describe('Leen secrets never leak', () => {
     const attempt = async (p: Promise<unknown>) => { seen.push(await caught(p)); };
 
     // Success paths: create, get, list, patch, test, delete.
-    const conn = await h.adapter.create(ctx, orgId, { kind: 'SEMGREP', name: 'canary' }, secret({ api_token: CANARY }));
+    const conn = await h.adapter.create(ctx, orgId, { kind: 'TENABLE', name: 'canary' }, secret({ client_key: CANARY, secret_key: `${CANARY}-s` }));
     const ref = refOf(orgId, conn);
-    expect(h.sim.state.connections.find((c) => c.id === conn.external_id)?.credentials).toEqual({ api_token: CANARY });
+    expect(JSON.stringify(h.sim.state)).not.toContain(CANARY);
     expect(JSON.stringify(conn)).not.toContain(CANARY);
     await h.adapter.get(ctx, ref);
     await h.adapter.list(ctx, orgId, { limit: 10, cursor: undefined });
-    await h.adapter.patch(ctx, ref, { credentials: secret({ api_token: `${CANARY}-2` }) });
+    await h.adapter.patch(ctx, ref, { credentials: secret({ client_key: `${CANARY}-2`, secret_key: 's' }) });
     await h.adapter.test?.(ctx, ref);
 
-    // Local validation failures that hold the canary next to a bad field.
-    await attempt(h.adapter.create(ctx, orgId, { kind: 'CROWDSTRIKE' }, secret({ client_id: CANARY, client_secret: '' })));
-    await attempt(h.adapter.patch(ctx, ref, { credentials: secret({ api_token: CANARY, unknown: CANARY }) }));
+    // The gateway's own checks (run before the adapter) name fields, never values.
+    const local = [
+      LEEN_SCHEMAS.create.safeParse({ kind: 'TENABLE', credentials: { client_key: CANARY, secret_key: 42 } }),
+      LEEN_SCHEMAS.create.safeParse({ kind: 'ORCA', credentials: CANARY }),
+      LEEN_SCHEMAS.credentials('QUALYS')?.safeParse({ username: CANARY, password: ['x'] }),
+    ];
+    for (const r of local) {
+      expect(r?.success).toBe(false);
+      expect(JSON.stringify(r?.error?.issues.map((i) => [i.path, i.message]))).not.toContain(CANARY);
+    }
 
     // Upstream failures while the canary is in flight: a 422 whose msg and input echo it (as a
     // pydantic value error could), a 500, a 401.
     const echo = {
-      detail: [{ loc: ['body', 'credentials', 'api_token'], msg: `Value error, token ${CANARY} was revoked`, type: 'value_error', input: CANARY }],
+      detail: [{ loc: ['body', 'credentials', 'token'], msg: `Value error, token ${CANARY} was revoked`, type: 'value_error', input: CANARY }],
     };
     h.sim.kit.fault({ method: 'POST', path: '/connections', status: 422, body: echo, times: 1 });
-    await attempt(h.adapter.create(ctx, orgId, { kind: 'SEMGREP' }, secret({ api_token: CANARY })));
+    await attempt(h.adapter.create(ctx, orgId, { kind: 'ORCA' }, secret({ token: CANARY })));
     h.sim.kit.fault({ method: 'PATCH', path: '/connections', status: 422, body: echo, times: 1 });
-    await attempt(h.adapter.patch(ctx, ref, { credentials: secret({ api_token: CANARY }) }));
+    await attempt(h.adapter.patch(ctx, ref, { credentials: secret({ client_key: CANARY, secret_key: 's' }) }));
     h.sim.kit.fault({ method: 'POST', path: '/connections', status: 500, body: { detail: `boom ${CANARY}` }, times: 1 });
-    await attempt(h.adapter.create(ctx, orgId, { kind: 'SEMGREP' }, secret({ api_token: CANARY })));
+    await attempt(h.adapter.create(ctx, orgId, { kind: 'ORCA' }, secret({ token: CANARY })));
     h.sim.kit.fault({ method: 'PATCH', path: '/connections', status: 401, body: { detail: 'Invalid API key' }, times: 1 });
-    await attempt(h.adapter.patch(ctx, ref, { credentials: secret({ api_token: CANARY }) }));
+    await attempt(h.adapter.patch(ctx, ref, { credentials: secret({ client_key: CANARY, secret_key: 's' }) }));
 
-    expect(seen).toHaveLength(6);
+    expect(seen).toHaveLength(4);
     for (const e of seen) expect(everything(e)).not.toContain(CANARY);
-    const redacted = seen[2] as GatewayError;
-    expect(redacted).toMatchObject({ code: 'upstream_rejected', message: 'body.credentials.api_token: Value error, token [redacted] was revoked' });
+    const redacted = seen[0] as GatewayError;
+    expect(redacted).toMatchObject({
+      code: 'upstream_rejected', message: 'Provider leen refused the request: body.credentials.token: Value error, token [redacted] was revoked',
+      errors: [{ pointer: '/credentials/token', message: 'Value error, token [redacted] was revoked' }],
+    });
 
     await h.adapter.delete(ctx, ref);
     expect(h.lines.length).toBeGreaterThan(5);

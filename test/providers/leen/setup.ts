@@ -2,8 +2,8 @@ import pino, { type Logger } from 'pino';
 import type { CallContext, ConnectionRef, PatchModelAdapter, ProviderAdapter } from '../../../src/core/adapter.js';
 import type { UpstreamConnection } from '../../../src/core/connection.js';
 import { leenProvider } from '../../../src/providers/leen/definition.js';
-import { startLeenSimulator, type LeenSimState } from '../../../src/providers/leen/simulator.js';
-import type { RunningSimulator } from '../../../src/simulator/kit.js';
+import { startLeenSimulator, type LeenSimulator } from '../../../src/providers/leen/simulator.js';
+import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 
 export const API_KEY = 'test-leen-api-key-5b1d';
 export const ctx: CallContext = { requestId: 'req-leen-test' };
@@ -21,7 +21,7 @@ export function asPatch(adapter: ProviderAdapter): PatchModelAdapter {
 }
 
 export interface LeenHarness {
-  sim: RunningSimulator<LeenSimState>;
+  sim: LeenSimulator;
   adapter: PatchModelAdapter;
   lines: string[];
   close(): Promise<void>;
@@ -54,4 +54,36 @@ export async function createOrg(sim: { url: string }, name: string): Promise<str
 
 export function refOf(orgId: string, conn: UpstreamConnection): ConnectionRef {
   return { connectionId: `cn_${conn.external_id}`, externalOrgId: orgId, externalId: conn.external_id, kind: conn.kind };
+}
+
+/** A gateway with one `leen` provider on a fresh simulator, and organization `acme` linked to a simulated organization. */
+export interface LeenGatewayHarness {
+  sim: LeenSimulator;
+  gw: TestGateway;
+  leenOrg: string;
+  /** `/v1/organizations/acme/connections` */
+  base: string;
+  /** Upstream writes (POST/PATCH/DELETE) the simulator has seen so far. */
+  writes(): number;
+  /** The last request the simulator saw with this method, its body parsed. */
+  lastBody(method: string): Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+export async function startLeenGateway(): Promise<LeenGatewayHarness> {
+  const sim = await startLeenSimulator({ apiKey: API_KEY });
+  const leenOrg = await createOrg(sim, 'Acme');
+  const gw = await startGateway({ definitions: [leenProvider], providers: [{ id: 'leen', type: 'leen', apiKey: API_KEY, baseUrl: sim.url, retry: { attempts: 1 } }] });
+  const res = await gw.call('POST', '/v1/organizations', { body: { id: 'acme', name: 'Acme', links: { leen: leenOrg } } });
+  if (res.status !== 201) throw new Error(`organization create failed: ${res.status}`);
+  return {
+    sim, gw, leenOrg,
+    base: '/v1/organizations/acme/connections',
+    writes: () => sim.kit.requests.filter((r) => r.method !== 'GET').length,
+    lastBody: (method) => JSON.parse(sim.kit.requests.filter((r) => r.method === method).at(-1)?.body ?? '{}') as Record<string, unknown>,
+    close: async () => {
+      await gw.close();
+      await sim.close();
+    },
+  };
 }
