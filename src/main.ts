@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     await sandbox?.close();
     return fail(new Error(`cannot listen on ${config.server.host}:${config.server.port} (${(e as NodeJS.ErrnoException).code ?? String(e)})`));
   }
-  logger.info({ url: server.url, mode: sandbox ? 'sandbox' : 'configured', providers: config.providers.map((p) => p.id) }, 'plugboard listening');
+  logger.info({ url: server.url, pid: process.pid, mode: sandbox ? 'sandbox' : 'configured', providers: config.providers.map((p) => p.id) }, 'plugboard listening');
   if (sandbox) printBanner(server.url, sandbox);
 
   let stopping = false;
