@@ -25,8 +25,8 @@ import { DEMO_CONNECTIONS, DEMO_ORGANISATION, fixtureApps } from './fixtures.js'
  *   (Versori's auth guide); anything else is 401.
  * - Create answers 201, get/list/put 200, delete 200 `{ id }`; errors are `{ code, message }`.
  * - Secrets (`data`) are accepted and kept in the state, never returned (only `credentialId`).
- * - PUT replaces name and data. The spec marks `data` required; this simulator is lenient and a
- *   PUT without `data` really drops the stored credentials (`credentialId` becomes "").
+ * - PUT replaces name and data together (`UpdateConnectionRequestBody` requires both): a PUT without
+ *   `data`, or with `data: null`, is 400 and changes nothing.
  * - Lists page with `first` (default 20) / `after` / `before` cursors, or, with `ignorePaging`,
  *   answer every item the way the spec says Switchboard currently does.
  */
@@ -42,10 +42,10 @@ export interface SimConnection {
   name: string;
   appId: string;
   authType: VersoriAuthType;
-  /** "" once a PUT dropped the credentials. */
+  /** Id of the credential holding the secret; a new one on every PUT. */
   credentialId: string;
   /** The secret material as Switchboard stores it; never part of an answer. */
-  data: Record<string, unknown> | null;
+  data: Record<string, unknown>;
   usedByBoards: ConnectionBoardReference[];
 }
 
@@ -131,8 +131,8 @@ export function addOrganisation(state: VersoriSimState, id: string, name = id): 
   return org;
 }
 
-/** The secret material stored for a connection: null when dropped, undefined when no such connection. */
-export function storedSecret(state: VersoriSimState, orgId: string, connectionId: string): Record<string, unknown> | null | undefined {
+/** The secret material stored for a connection; undefined when no such connection. */
+export function storedSecret(state: VersoriSimState, orgId: string, connectionId: string): Record<string, unknown> | undefined {
   return state.organisations[orgId]?.connections[connectionId]?.data;
 }
 
@@ -185,7 +185,7 @@ const DATA_SCHEMAS: Partial<Record<VersoriAuthType, z.ZodType<Record<string, unk
 };
 
 const CreateBody = z.object({ name: z.string(), appId: z.string(), authType: z.string(), data: z.unknown() });
-const UpdateBody = z.object({ name: z.string(), data: z.unknown().optional() });
+const UpdateBody = z.object({ name: z.string(), data: z.unknown().refine((v) => v !== undefined && v !== null, 'required: an update replaces name and data together') });
 const SORT = /^([^:,]+:[^:,]+)(,[^:,]+:[^:,]+)*$/;
 
 class SimError extends Error {
@@ -361,10 +361,10 @@ function routes(app: Hono<Env>, state: VersoriSimState, opts: { apiKey: string; 
     if (!parsed.success) throw badRequest(describeIssue('', parsed.error));
     const { name, data } = parsed.data;
     // Everything is replaced: validate first, then write name and secret together.
-    const next = data === undefined || data === null ? null : checkData(conn.authType, data);
+    const next = checkData(conn.authType, data);
     conn.name = name;
     conn.data = next;
-    conn.credentialId = next === null ? '' : nextId(state);
+    conn.credentialId = nextId(state);
     return json(c, 200, toApi(state, conn));
   });
 

@@ -28,9 +28,21 @@ beforeAll(async () => {
   gw = await startGateway({ definitions: [versoriProvider], providers: [{ id: 'versori', type: 'versori', apiKey: sim.apiKey, baseUrl: sim.baseUrl }] });
   await gw.call('POST', '/v1/organizations', { body: { id: ORG, name: 'Acme', links: { versori: DEMO_ORGANISATION.id } } });
 });
-// Every request the gateway caused upstream, and every answer, conforms to Versori's published spec.
+/** PUT requests already checked for their `data`. */
+let putsChecked = 0;
+// Every request the gateway caused upstream, and every answer, conforms to Versori's published
+// spec; and, said explicitly, no PUT ever left without `data` (Switchboard's update replaces name
+// and secret together, so the gateway sends the submitted or the replayed credentials every time).
 afterEach(() => {
   expect(specProblems()).toEqual([]);
+  const fresh = sim.kit.requests.filter((r) => r.method === 'PUT').slice(putsChecked);
+  putsChecked += fresh.length;
+  for (const put of fresh) {
+    const body = JSON.parse(put.body) as { name?: unknown; data?: unknown };
+    expect(typeof body.name).toBe('string');
+    expect(body.data).toBeTypeOf('object');
+    expect(body.data).not.toBeNull();
+  }
 });
 afterAll(async () => {
   await gw.close();
@@ -48,6 +60,22 @@ async function create(name: string, apiKey: string): Promise<Connection> {
   const res = await gw.call('POST', base, { body: { provider: 'versori', kind: 'app_apikey', name, credentials: { type: 'api_key', api_key: apiKey } } });
   expect(res.status).toBe(201);
   return json<Connection>(res);
+}
+
+/** A connection made in Versori directly, so the gateway holds no copy of its credentials. */
+async function createOutside(name: string): Promise<Connection> {
+  const res = await fetch(`${sim.baseUrl}/organisations/${DEMO_ORGANISATION.id}/connections`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${sim.apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name, appId: 'app_apikey', authType: 'apikey', data: { apiKey: `outside-${name}` } }),
+  });
+  expect(res.status).toBe(201);
+  const externalId = ((await res.json()) as { id: string }).id;
+  const list = await json<{ data: Connection[] }>(await gw.call('GET', `${base}?limit=200`));
+  const found = list.data.find((c) => c.external.connection_id === externalId);
+  if (!found) throw new Error(`the gateway did not list ${externalId}`);
+  expect(found.credentials.stored).toBe(false);
+  return found;
 }
 
 const patch = (c: Connection, body: unknown) => gw.call('PATCH', `${base}/${c.id}`, { body });
@@ -86,21 +114,35 @@ describe('Versori PATCH over PUT', () => {
   });
 
   it('PATCH of a connection whose credentials the gateway never saw is 409 credentials_required with zero upstream writes', async () => {
-    const list = await json<{ data: Connection[] }>(await gw.call('GET', `${base}?limit=200`));
-    const seeded = list.data.find((c) => !c.credentials.stored);
-    expect(seeded).toBeDefined();
+    const outside = await createOutside('made-outside');
     const puts = sim.kit.count('PUT', /\/connections\//);
-    const res = await patch(seeded as Connection, { name: 'renamed' });
+    const res = await patch(outside, { name: 'renamed' });
     expect(res.status).toBe(409);
     const p = await json<{ code: string; errors: Array<{ pointer: string }> }>(res);
     expect(p.code).toBe('credentials_required');
     expect(p.errors[0]?.pointer).toBe('/credentials');
     expect(sim.kit.count('PUT', /\/connections\//)).toBe(puts);
-    expect(upstream(seeded as Connection)?.name).toBe((seeded as Connection).name);
+    expect(upstream(outside)?.name).toBe('made-outside');
     // Sending the credentials once makes later patches work.
-    expect((await patch(seeded as Connection, { name: 'renamed', credentials: { type: 'api_key', api_key: 'now-known' } })).status).toBe(200);
-    expect((await patch(seeded as Connection, { name: 'renamed again' })).status).toBe(200);
-    expect(secretOf(seeded as Connection)).toEqual({ apiKey: 'now-known' });
+    expect((await patch(outside, { name: 'renamed', credentials: { type: 'api_key', api_key: 'now-known' } })).status).toBe(200);
+    expect((await patch(outside, { name: 'renamed again' })).status).toBe(200);
+    expect(secretOf(outside)).toEqual({ apiKey: 'now-known' });
+  });
+
+  it('a gateway PUT without credentials sends the stored copy in data; with none stored it is 409 and nothing is sent', async () => {
+    const c = await create('put-replay', 'key-put-replay');
+    const puts = sim.kit.count('PUT', /\/connections\//);
+    expect((await gw.call('PUT', `${base}/${c.id}`, { body: { name: 'put-replayed' } })).status).toBe(200);
+    expect(sim.kit.count('PUT', /\/connections\//)).toBe(puts + 1);
+    expect(JSON.parse(sim.kit.requests.filter((r) => r.method === 'PUT').at(-1)?.body ?? '{}')).toEqual({ name: 'put-replayed', data: { apiKey: 'key-put-replay' } });
+    expect(upstream(c)?.name).toBe('put-replayed');
+
+    const outside = await createOutside('put-outside');
+    const res = await gw.call('PUT', `${base}/${outside.id}`, { body: { name: 'never-sent' } });
+    expect(res.status).toBe(409);
+    expect((await json(res))['code']).toBe('credentials_required');
+    expect(sim.kit.count('PUT', /\/connections\//)).toBe(puts + 1);
+    expect(upstream(outside)?.name).toBe('put-outside');
   });
 
   it('status is not writable (422 unsupported_change) and jobs are unsupported (422 unsupported_operation)', async () => {

@@ -18,8 +18,8 @@ import { SwitchboardSpec } from './spec.js';
 
 /**
  * The simulator on its own, by plain HTTP. Every answer is checked against the spec; every request
- * it accepted (status < 400) is too, except the one documented leniency (PUT without `data`).
- * Requests it refused are deliberately invalid and only their error answers are checked.
+ * it accepted (status < 400) is too. Requests it refused are deliberately invalid and only their
+ * error answers are checked.
  */
 
 const KEY = 'sim-test-key';
@@ -42,7 +42,7 @@ afterEach(() => {
     const from = checked.get(s) ?? 0;
     for (const ex of s.exchanges.slice(from)) {
       problems.push(...spec.checkResponse(ex));
-      if (ex.status < 400 && !isLenientPut(ex)) problems.push(...spec.checkRequest(asRecorded(ex), authTypeOf(ex)));
+      if (ex.status < 400) problems.push(...spec.checkRequest(asRecorded(ex), authTypeOf(ex)));
     }
     checked.set(s, s.exchanges.length);
   }
@@ -53,10 +53,6 @@ afterAll(async () => {
   expect(spec.checkedResponses).toBeGreaterThan(30);
   await Promise.all([sim, ...others].filter((s) => !closed.has(s)).map((s) => s.close()));
 });
-
-function isLenientPut(ex: SimExchange): boolean {
-  return ex.method === 'PUT' && (ex.requestBody as { data?: unknown } | undefined)?.data === undefined;
-}
 
 function asRecorded(ex: SimExchange) {
   const headers: Record<string, string> = {};
@@ -158,17 +154,18 @@ describe('get, put, delete', () => {
     expect((await call('GET', `/organisations/${ORG}/connections/${id}`)).json).toMatchObject({ name: 'after', credentialId: put.json['credentialId'] });
   });
 
-  it('PUT without data (lenient; the spec requires it) really drops the stored credentials', async () => {
-    const id = (await call('POST', `/organisations/${ORG}/connections`, { body: apiKeyBody('drop', 'key-dropped') })).json['id'] as string;
-    const put = await call('PUT', `/organisations/${ORG}/connections/${id}`, { body: { name: 'dropped' } });
-    expect(put).toMatchObject({ status: 200, json: { name: 'dropped', credentialId: '' } });
-    expect(storedSecret(sim.state, ORG, id)).toBeNull();
-    // The spec itself calls such a PUT invalid:
+  it.each([
+    ['without data', { name: 'renamed' }],
+    ['with data: null', { name: 'renamed', data: null }],
+  ])('PUT %s (UpdateConnectionRequestBody requires it) is 400 { code, message } and changes nothing', async (_label, body) => {
+    const created = (await call('POST', `/organisations/${ORG}/connections`, { body: apiKeyBody('whole', 'key-whole') })).json;
+    const id = created['id'] as string;
+    const put = await call('PUT', `/organisations/${ORG}/connections/${id}`, { body });
+    expect(put).toMatchObject({ status: 400, json: { code: 'bad_request', message: 'data: required: an update replaces name and data together' } });
+    // The spec calls such a PUT invalid too.
     expect(spec.checkRequest(asRecorded(sim.exchanges.at(-1) as SimExchange), 'apikey').join()).toContain('data');
-    const adapter = versoriProvider.createAdapter({ id: 'versori', type: 'versori', apiKey: KEY, baseUrl: sim.baseUrl }, { logger: captureLogs().logger });
-    const got = await adapter.get({ requestId: 'r' }, { connectionId: 'cn_d', externalOrgId: ORG, externalId: id, kind: APP_IDS.apiKey });
-    expect(got.credentials.configured).toBe(false);
-    expect(got.details['credential_id']).toBeNull();
+    expect((await call('GET', `/organisations/${ORG}/connections/${id}`)).json).toMatchObject({ name: 'whole', credentialId: created['credentialId'] });
+    expect(storedSecret(sim.state, ORG, id)).toEqual({ apiKey: 'key-whole' });
   });
 
   it('a PUT with invalid data changes nothing', async () => {
