@@ -2,7 +2,7 @@ import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { SimulatorStartOptions } from '../../core/adapter.js';
 import type { HttpBindings } from '../../net.js';
-import { startSimulator, type RunningSimulator } from '../../simulator/kit.js';
+import { fingerprint, startSimulator, type RunningSimulator } from '../../simulator/kit.js';
 import {
   JWT_ALGORITHMS,
   VERSORI_API_BASE_PATH,
@@ -24,7 +24,8 @@ import { DEMO_CONNECTIONS, DEMO_ORGANISATION, fixtureApps } from './fixtures.js'
  * - `Authorization` carries the API key, bare (the spec's apiKey scheme) or as `Bearer <key>`
  *   (Versori's auth guide); anything else is 401.
  * - Create answers 201, get/list/put 200, delete 200 `{ id }`; errors are `{ code, message }`.
- * - Secrets (`data`) are accepted and kept in the state, never returned (only `credentialId`).
+ * - Secrets (`data`) are checked against their `ConnectionData*` variant and never returned (only
+ *   `credentialId`). The state keeps only their fingerprint, so a state file holds no secret.
  * - PUT replaces name and data together (`UpdateConnectionRequestBody` requires both): a PUT without
  *   `data`, or with `data: null`, is 400 and changes nothing.
  * - Lists page with `first` (default 20) / `after` / `before` cursors, or, with `ignorePaging`,
@@ -44,8 +45,8 @@ export interface SimConnection {
   authType: VersoriAuthType;
   /** Id of the credential holding the secret; a new one on every PUT. */
   credentialId: string;
-  /** The secret material as Switchboard stores it; never part of an answer. */
-  data: Record<string, unknown>;
+  /** `fingerprint()` of the secret `data` last written; the secret itself is never kept. */
+  dataFingerprint: string;
   usedByBoards: ConnectionBoardReference[];
 }
 
@@ -55,9 +56,9 @@ export interface SimOrganisation {
   connections: Record<string, SimConnection>;
 }
 
-/** Plain JSON, persisted by the kit when a state file is given. */
+/** Plain JSON, persisted by the kit when a state file is given; it holds no secret. */
 export interface VersoriSimState {
-  version: 1;
+  version: 2;
   apps: App[];
   organisations: Record<string, SimOrganisation>;
   /** Monotonic id source: ids sort in creation order, which is the list order. */
@@ -119,7 +120,30 @@ function nextId(state: VersoriSimState): string {
 }
 
 export function initialState(): VersoriSimState {
-  return { version: 1, apps: fixtureApps(), organisations: {}, idClock: 0, idSeq: 0 };
+  return { version: 2, apps: fixtureApps(), organisations: {}, idClock: 0, idSeq: 0 };
+}
+
+/** A state file of version 1: each connection kept its secret `data` in plaintext. */
+interface VersoriSimStateV1 extends Omit<VersoriSimState, 'version' | 'organisations'> {
+  version: 1;
+  organisations: Record<string, Omit<SimOrganisation, 'connections'> & {
+    connections: Record<string, Omit<SimConnection, 'dataFingerprint'> & { data: unknown }>;
+  }>;
+}
+
+/**
+ * The state as read from a state file. A version 1 file's plaintext secrets become fingerprints
+ * here, and the kit rewrites the file at start, so the secrets leave the disk too.
+ */
+export function restoreState(restored: VersoriSimState | VersoriSimStateV1): VersoriSimState {
+  if (restored.version === 2) return restored;
+  const organisations: Record<string, SimOrganisation> = {};
+  for (const [orgId, org] of Object.entries(restored.organisations)) {
+    const connections: Record<string, SimConnection> = {};
+    for (const [id, { data, ...conn }] of Object.entries(org.connections)) connections[id] = { ...conn, dataFingerprint: fingerprint(data) };
+    organisations[orgId] = { ...org, connections };
+  }
+  return { ...restored, version: 2, organisations };
 }
 
 /** Adds an organisation (no-op when it exists) and returns it. */
@@ -131,9 +155,12 @@ export function addOrganisation(state: VersoriSimState, id: string, name = id): 
   return org;
 }
 
-/** The secret material stored for a connection; undefined when no such connection. */
-export function storedSecret(state: VersoriSimState, orgId: string, connectionId: string): Record<string, unknown> | undefined {
-  return state.organisations[orgId]?.connections[connectionId]?.data;
+/**
+ * The fingerprint of the secret `data` a connection holds (undefined when no such connection):
+ * compare it with `fingerprint(expected)` to check what was sent or replayed.
+ */
+export function storedSecretFingerprint(state: VersoriSimState, orgId: string, connectionId: string): string | undefined {
+  return state.organisations[orgId]?.connections[connectionId]?.dataFingerprint;
 }
 
 function insertConnection(
@@ -149,7 +176,7 @@ function insertConnection(
     appId: c.appId,
     authType: c.authType,
     credentialId: nextId(state),
-    data: structuredClone(c.data),
+    dataFingerprint: fingerprint(c.data),
     usedByBoards: structuredClone(c.usedByBoards ?? []),
   };
   org.connections[conn.id] = conn;
@@ -363,7 +390,7 @@ function routes(app: Hono<Env>, state: VersoriSimState, opts: { apiKey: string; 
     // Everything is replaced: validate first, then write name and secret together.
     const next = checkData(conn.authType, data);
     conn.name = name;
-    conn.data = next;
+    conn.dataFingerprint = fingerprint(next);
     conn.credentialId = nextId(state);
     return json(c, 200, toApi(state, conn));
   });
@@ -396,7 +423,8 @@ export async function startVersoriSimulator(opts: VersoriSimulatorOptions = {}):
   const behaviour = { ignorePaging: opts.ignorePaging ?? false };
   const exchanges: SimExchange[] = [];
   const sim = await startSimulator<VersoriSimState>((app, _kit, restored) => {
-    let state = restored;
+    // A state file is JSON of any earlier version.
+    let state = restored === undefined ? undefined : restoreState(restored as VersoriSimState | VersoriSimStateV1);
     if (!state) {
       state = initialState();
       if (opts.seedDemo) seedDemo(state);

@@ -6,7 +6,8 @@ import { ConfigError } from '../../../src/config.js';
 import type { Connection } from '../../../src/core/connection.js';
 import { DEMO_ORGANISATION } from '../../../src/providers/versori/fixtures.js';
 import { versoriProvider } from '../../../src/providers/versori/definition.js';
-import { startVersoriSimulator, storedSecret, type VersoriSimulator } from '../../../src/providers/versori/simulator.js';
+import { startVersoriSimulator, storedSecretFingerprint, type VersoriSimulator } from '../../../src/providers/versori/simulator.js';
+import { fingerprint } from '../../../src/simulator/kit.js';
 import { json, startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { specChecker } from './harness.js';
 import { SwitchboardSpec } from './spec.js';
@@ -50,7 +51,7 @@ afterAll(async () => {
 });
 
 const upstream = (c: Connection) => sim.state.organisations[DEMO_ORGANISATION.id]?.connections[c.external.connection_id];
-const secretOf = (c: Connection) => storedSecret(sim.state, DEMO_ORGANISATION.id, c.external.connection_id);
+const secretOf = (c: Connection) => storedSecretFingerprint(sim.state, DEMO_ORGANISATION.id, c.external.connection_id);
 /** GET and PUT requests the simulator received for one connection, in order. */
 const traffic = (c: Connection) => sim.kit.requests
   .filter((r) => r.path.endsWith(`/connections/${c.external.connection_id}`) && (r.method === 'GET' || r.method === 'PUT'))
@@ -91,7 +92,7 @@ describe('Versori PATCH over PUT', () => {
       ]);
       expect([a.status, b.status]).toEqual([200, 200]);
       expect(upstream(c)?.name).toBe(`name-${round}`);
-      expect(secretOf(c)).toEqual({ apiKey: `key-${round}` });
+      expect(secretOf(c)).toBe(fingerprint({ apiKey: `key-${round}` }));
       expect(traffic(c).filter((m) => m === 'PUT').length - putsBefore).toBe(2 * (round + 1));
     }
     // The lock serialises read-merge-write: the upstream saw GET,PUT pairs, never GET,GET,PUT,PUT.
@@ -110,7 +111,7 @@ describe('Versori PATCH over PUT', () => {
     const after = traffic(c).slice(before);
     expect(after.filter((m) => m === 'PUT')).toHaveLength(50);
     expect(after.join(',')).toMatch(/^(GET,PUT,)*GET,PUT$/);
-    expect(secretOf(c)).toEqual({ apiKey: 'key-herd' }); // replayed every time, never dropped
+    expect(secretOf(c)).toBe(fingerprint({ apiKey: 'key-herd' })); // replayed every time, never dropped
   });
 
   it('PATCH of a connection whose credentials the gateway never saw is 409 credentials_required with zero upstream writes', async () => {
@@ -126,7 +127,7 @@ describe('Versori PATCH over PUT', () => {
     // Sending the credentials once makes later patches work.
     expect((await patch(outside, { name: 'renamed', credentials: { type: 'api_key', api_key: 'now-known' } })).status).toBe(200);
     expect((await patch(outside, { name: 'renamed again' })).status).toBe(200);
-    expect(secretOf(outside)).toEqual({ apiKey: 'now-known' });
+    expect(secretOf(outside)).toBe(fingerprint({ apiKey: 'now-known' }));
   });
 
   it('a gateway PUT without credentials sends the stored copy in data; with none stored it is 409 and nothing is sent', async () => {
@@ -181,7 +182,7 @@ describe('secrets', () => {
     expect(gw.logs.lines.length).toBeGreaterThan(5);
     const db = join(gw.dir, 'gateway.db');
     for (const file of [db, `${db}-wal`]) if (existsSync(file)) expect(readFileSync(file).includes(CANARY)).toBe(false);
-    expect(secretOf(c)).toEqual({ apiKey: CANARY }); // it did reach the provider
+    expect(secretOf(c)).toBe(fingerprint({ apiKey: CANARY })); // it did reach the provider
   });
 
   it('tampering: sealed rows swapped between connections fail to open; no wrong secret goes upstream', async () => {
@@ -204,8 +205,8 @@ describe('secrets', () => {
       expect(p.detail).toMatch(/integrity check/);
     }
     expect(sim.kit.count('PUT', /\/connections\//)).toBe(puts);
-    expect(secretOf(a)).toEqual({ apiKey: 'secret-of-a' });
-    expect(secretOf(b)).toEqual({ apiKey: 'secret-of-b' });
+    expect(secretOf(a)).toBe(fingerprint({ apiKey: 'secret-of-a' }));
+    expect(secretOf(b)).toBe(fingerprint({ apiKey: 'secret-of-b' }));
     // Sending fresh credentials repairs the row.
     expect((await patch(a, { credentials: { type: 'api_key', api_key: 'fresh-a' } })).status).toBe(200);
     expect((await patch(a, { name: 'repaired' })).status).toBe(200);

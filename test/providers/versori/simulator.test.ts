@@ -1,18 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { VERSORI_API_BASE_PATH } from '../../../src/providers/versori/api-types.js';
 import { versoriProvider } from '../../../src/providers/versori/definition.js';
-import { APP_IDS, DEMO_ORGANISATION } from '../../../src/providers/versori/fixtures.js';
+import { APP_IDS, DEMO_CONNECTIONS, DEMO_ORGANISATION, fixtureApps } from '../../../src/providers/versori/fixtures.js';
 import {
   addOrganisation,
   startVersoriSimulator,
-  storedSecret,
+  storedSecretFingerprint,
   VERSORI_SIM_DEFAULT_API_KEY,
   type SimExchange,
   type VersoriSimulator,
 } from '../../../src/providers/versori/simulator.js';
+import { fingerprint } from '../../../src/simulator/kit.js';
 import { captureLogs } from '../../helpers/logs.js';
 import { SwitchboardSpec } from './spec.js';
 
@@ -100,7 +101,7 @@ describe('create', () => {
     expect(res.text).not.toContain('top-secret-crm-key');
     expect(res.json).toMatchObject({ orgId: ORG, name: 'crm', authType: 'apikey', app: { id: APP_IDS.apiKey, name: 'Acme CRM' }, authConfig: { type: 'apikey', isValid: true }, usedByBoards: [] });
     expect(typeof res.json['credentialId']).toBe('string');
-    expect(storedSecret(sim.state, ORG, res.json['id'] as string)).toEqual({ apiKey: 'top-secret-crm-key' });
+    expect(storedSecretFingerprint(sim.state, ORG, res.json['id'] as string)).toBe(fingerprint({ apiKey: 'top-secret-crm-key' }));
   });
 
   it.each([
@@ -136,7 +137,7 @@ describe('create', () => {
       const res = await call('POST', `/organisations/${ORG}/connections`, { body });
       expect(res.status).toBe(201);
       expect(res.json).toMatchObject({ authType: body.authType, authConfig: { type: body.authType } });
-      expect(storedSecret(sim.state, ORG, res.json['id'] as string)).toEqual(body.data);
+      expect(storedSecretFingerprint(sim.state, ORG, res.json['id'] as string)).toBe(fingerprint(body.data));
     }
   });
 });
@@ -150,7 +151,7 @@ describe('get, put, delete', () => {
     expect(put.text).not.toContain('key-after');
     expect(put.json).toMatchObject({ id, name: 'after' });
     expect(put.json['credentialId']).not.toBe(created['credentialId']);
-    expect(storedSecret(sim.state, ORG, id)).toEqual({ apiKey: 'key-after' });
+    expect(storedSecretFingerprint(sim.state, ORG, id)).toBe(fingerprint({ apiKey: 'key-after' }));
     expect((await call('GET', `/organisations/${ORG}/connections/${id}`)).json).toMatchObject({ name: 'after', credentialId: put.json['credentialId'] });
   });
 
@@ -165,7 +166,7 @@ describe('get, put, delete', () => {
     // The spec calls such a PUT invalid too.
     expect(spec.checkRequest(asRecorded(sim.exchanges.at(-1) as SimExchange), 'apikey').join()).toContain('data');
     expect((await call('GET', `/organisations/${ORG}/connections/${id}`)).json).toMatchObject({ name: 'whole', credentialId: created['credentialId'] });
-    expect(storedSecret(sim.state, ORG, id)).toEqual({ apiKey: 'key-whole' });
+    expect(storedSecretFingerprint(sim.state, ORG, id)).toBe(fingerprint({ apiKey: 'key-whole' }));
   });
 
   it('a PUT with invalid data changes nothing', async () => {
@@ -173,7 +174,7 @@ describe('get, put, delete', () => {
     const put = await call('PUT', `/organisations/${ORG}/connections/${id}`, { body: { name: 'changed', data: { user: 'u', password: 'p' } } });
     expect(put.status).toBe(400);
     expect((await call('GET', `/organisations/${ORG}/connections/${id}`)).json['name']).toBe('keep');
-    expect(storedSecret(sim.state, ORG, id)).toEqual({ apiKey: 'key-kept' });
+    expect(storedSecretFingerprint(sim.state, ORG, id)).toBe(fingerprint({ apiKey: 'key-kept' }));
     expect((await call('PUT', `/organisations/${ORG}/connections/${id}`, { body: { data: { apiKey: 'k' } } })).status).toBe(400);
   });
 
@@ -183,7 +184,7 @@ describe('get, put, delete', () => {
     expect(await call('GET', `/organisations/${ORG}/connections/${id}`)).toMatchObject({ status: 404, json: { code: 'not_found' } });
     expect((await call('PUT', `/organisations/${ORG}/connections/${id}`, { body: { name: 'x', data: { apiKey: 'k' } } })).status).toBe(404);
     expect((await call('DELETE', `/organisations/${ORG}/connections/${id}`)).status).toBe(404);
-    expect(storedSecret(sim.state, ORG, id)).toBeUndefined();
+    expect(storedSecretFingerprint(sim.state, ORG, id)).toBeUndefined();
   });
 
   it('unknown organisation or route → 404 { code, message }', async () => {
@@ -285,12 +286,72 @@ describe('state, control routes and the provider definition', () => {
       others.push(second);
       const list = await call('GET', `/organisations/${DEMO_ORGANISATION.id}/connections`, { on: second });
       expect((list.json['items'] as Array<{ name: string }>).map((c) => c.name)).toEqual(['Acme CRM (demo)', 'persisted']);
-      expect(storedSecret(second.state, DEMO_ORGANISATION.id, created.json['id'] as string)).toEqual({ apiKey: 'persisted-key' });
+      expect(storedSecretFingerprint(second.state, DEMO_ORGANISATION.id, created.json['id'] as string)).toBe(fingerprint({ apiKey: 'persisted-key' }));
       // Ids stay increasing after a restart, so list order stays creation order.
       const later = await call('POST', `/organisations/${DEMO_ORGANISATION.id}/connections`, { body: apiKeyBody('later'), on: second });
       expect((later.json['id'] as string) > (created.json['id'] as string)).toBe(true);
       await second.close();
       closed.add(second);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the state file holds fingerprints, never a secret: a canary sent on create and on PUT is not on disk', async () => {
+    const CANARY = 'canary-3d9e52b1-versori-state';
+    const dir = mkdtempSync(join(tmpdir(), 'versori-sim-'));
+    try {
+      const stateFile = join(dir, 'versori.json');
+      const s = await startVersoriSimulator({ stateFile, seedDemo: true, recordExchanges: true });
+      others.push(s);
+      const created = await call('POST', `/organisations/${DEMO_ORGANISATION.id}/connections`, { body: apiKeyBody('canary-conn', `${CANARY}-created`), on: s });
+      expect(created.status).toBe(201);
+      const id = created.json['id'] as string;
+      const put = await call('PUT', `/organisations/${DEMO_ORGANISATION.id}/connections/${id}`, { body: { name: 'canary-renamed', data: { apiKey: `${CANARY}-updated` } }, on: s });
+      expect(put.status).toBe(200);
+      await s.close();
+      closed.add(s);
+
+      const onDisk = readFileSync(stateFile, 'utf8');
+      // The file is the state after both writes...
+      expect(onDisk).toContain('canary-renamed');
+      expect(onDisk).toContain(fingerprint({ apiKey: `${CANARY}-updated` }));
+      // ...and holds neither secret, nor the demo seed's.
+      expect(onDisk).not.toContain(CANARY);
+      for (const seed of DEMO_CONNECTIONS) expect(onDisk).not.toContain(Object.values(seed.data)[0] as string);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a version 1 state file (plaintext data) is restored with fingerprints and rewritten without the secret', async () => {
+    const SECRET = 'v1-plaintext-secret-8c2f';
+    const dir = mkdtempSync(join(tmpdir(), 'versori-sim-'));
+    try {
+      const stateFile = join(dir, 'versori.json');
+      const id = '01HZX0000000000000000000V1';
+      const v1 = {
+        version: 1,
+        apps: fixtureApps(),
+        organisations: {
+          'org-v1': {
+            id: 'org-v1',
+            name: 'org-v1',
+            connections: { [id]: { id, orgId: 'org-v1', name: 'old', appId: APP_IDS.apiKey, authType: 'apikey', credentialId: '01HZX0000000000000000000V2', data: { apiKey: SECRET }, usedByBoards: [] } },
+          },
+        },
+        idClock: 0,
+        idSeq: 2,
+      };
+      writeFileSync(stateFile, JSON.stringify(v1));
+      const s = await startVersoriSimulator({ stateFile, recordExchanges: true });
+      others.push(s);
+      expect(s.state.version).toBe(2);
+      expect(storedSecretFingerprint(s.state, 'org-v1', id)).toBe(fingerprint({ apiKey: SECRET }));
+      expect(readFileSync(stateFile, 'utf8')).not.toContain(SECRET);
+      expect(await call('GET', `/organisations/org-v1/connections/${id}`, { on: s })).toMatchObject({ status: 200, json: { id, name: 'old' } });
+      await s.close();
+      closed.add(s);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
