@@ -188,12 +188,15 @@ export function seedDemo(state: VersoriSimState): void {
   for (const seed of DEMO_CONNECTIONS) insertConnection(state, DEMO_ORGANISATION.id, { ...seed, data: { ...seed.data } });
 }
 
-/** `data` per auth type, as the `ConnectionData*` variants define it (unknown keys refused). */
+/**
+ * `data` per auth type, as the `ConnectionData*` variants define it. Those schemas do not forbid
+ * other properties, so other keys are accepted (and count in the stored fingerprint).
+ */
 const DATA_SCHEMAS: Partial<Record<VersoriAuthType, z.ZodType<Record<string, unknown>>>> = {
-  apikey: z.strictObject({ apiKey: z.string() }),
-  httpBasicAuth: z.strictObject({ user: z.string(), password: z.string() }),
-  httprefresh: z.strictObject({ secret: z.string() }),
-  oauth2: z.strictObject({
+  apikey: z.looseObject({ apiKey: z.string() }),
+  httpBasicAuth: z.looseObject({ user: z.string(), password: z.string() }),
+  httprefresh: z.looseObject({ secret: z.string() }),
+  oauth2: z.looseObject({
     clientId: z.string(),
     clientSecret: z.string(),
     username: z.string().optional(),
@@ -202,7 +205,7 @@ const DATA_SCHEMAS: Partial<Record<VersoriAuthType, z.ZodType<Record<string, unk
     issueToken: z.boolean().optional(),
     authStyle: z.number().int().optional(),
   }),
-  jwtbearer: z.strictObject({
+  jwtbearer: z.looseObject({
     secret: z.string(),
     payload: z.record(z.string(), z.unknown()),
     algorithm: z.enum(JWT_ALGORITHMS),

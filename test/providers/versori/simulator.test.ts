@@ -132,6 +132,8 @@ describe('create', () => {
       { name: 'o', appId: APP_IDS.oauth2, authType: 'oauth2', data: { clientId: 'c', clientSecret: 's', additionalParameters: 'audience=x', authStyle: 1 } },
       { name: 'o2', appId: APP_IDS.oauth2, authType: 'apikey', data: { apiKey: 'k' } },
       { name: 'j', appId: APP_IDS.jwtBearer, authType: 'jwtbearer', data: { secret: 's', payload: { a: 1 }, algorithm: 'RS512', expiresIn: '1h' } },
+      // The ConnectionData* schemas allow properties they do not name (afterEach checks the request against the spec).
+      { name: 'x', appId: APP_IDS.apiKey, authType: 'apikey', data: { apiKey: 'k', note: 'other keys pass' } },
     ];
     for (const body of bodies) {
       const res = await call('POST', `/organisations/${ORG}/connections`, { body });
