@@ -7,7 +7,8 @@ import type { ConnectionRead } from './client.js';
 /**
  * Where Versori's spelling meets the canonical model (contract §4): the canonical credential
  * types (snake_case, `type` discriminator) ↔ Switchboard's `authType` + `ConnectionData*`, and a
- * Switchboard `Connection` → `UpstreamConnection`.
+ * Switchboard `Connection` → `UpstreamConnection`. The table of credential types, and why some
+ * Switchboard variants are not offered, is in `docs/providers/versori.md`.
  */
 
 const nonEmpty = z.string().min(1);

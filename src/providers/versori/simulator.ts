@@ -30,6 +30,8 @@ import { DEMO_CONNECTIONS, DEMO_ORGANISATION, fixtureApps } from './fixtures.js'
  *   `data`, or with `data: null`, is 400 and changes nothing.
  * - Lists page with `first` (default 20) / `after` / `before` cursors, or, with `ignorePaging`,
  *   answer every item the way the spec says Switchboard currently does.
+ *
+ * Its answers where Versori's documents are silent are listed in `docs/providers/versori.md`.
  */
 
 type Env = { Bindings: HttpBindings };
