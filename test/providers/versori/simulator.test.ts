@@ -12,6 +12,7 @@ import {
   VERSORI_SIM_DEFAULT_API_KEY,
   type SimExchange,
   type VersoriSimulator,
+  type VersoriSimulatorOptions,
 } from '../../../src/providers/versori/simulator.js';
 import { fingerprint } from '../../../src/simulator/kit.js';
 import { captureLogs } from '../../helpers/logs.js';
@@ -79,6 +80,28 @@ async function call(method: string, path: string, opts: { body?: unknown; raw?: 
   const res = await fetch(`${target.baseUrl}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
   const text = await res.text();
   return { status: res.status, text, json: (text === '' ? undefined : JSON.parse(text)) as Record<string, unknown> };
+}
+
+/** Runs `body` with the path of a state file in a fresh temporary directory, removed afterwards. */
+async function withStateFile(body: (stateFile: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'versori-sim-'));
+  try {
+    await body(join(dir, 'versori.json'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Another simulator, whose traffic afterEach checks against the spec like `sim`'s. */
+async function startOther(opts: VersoriSimulatorOptions): Promise<VersoriSimulator> {
+  const s = await startVersoriSimulator({ ...opts, recordExchanges: true });
+  others.push(s);
+  return s;
+}
+
+async function stop(s: VersoriSimulator): Promise<void> {
+  await s.close();
+  closed.add(s);
 }
 
 const apiKeyBody = (name: string, apiKey = `secret-${name}`) => ({ name, appId: APP_IDS.apiKey, authType: 'apikey', data: { apiKey } });
@@ -273,46 +296,34 @@ describe('state, control routes and the provider definition', () => {
   });
 
   it('persists to the state file and seeds the demo organisation only once', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'versori-sim-'));
-    try {
-      const stateFile = join(dir, 'versori.json');
-      const first = await startVersoriSimulator({ stateFile, seedDemo: true, recordExchanges: true });
-      others.push(first);
+    await withStateFile(async (stateFile) => {
+      const first = await startOther({ stateFile, seedDemo: true });
       expect(first.apiKey).toBe(VERSORI_SIM_DEFAULT_API_KEY);
       expect(Object.keys(first.state.organisations[DEMO_ORGANISATION.id]?.connections ?? {})).toHaveLength(1);
       const created = await call('POST', `/organisations/${DEMO_ORGANISATION.id}/connections`, { body: apiKeyBody('persisted', 'persisted-key'), on: first });
       expect(created.status).toBe(201);
-      await first.close();
-      closed.add(first);
-      const second = await startVersoriSimulator({ stateFile, seedDemo: true, recordExchanges: true });
-      others.push(second);
+      await stop(first);
+      const second = await startOther({ stateFile, seedDemo: true });
       const list = await call('GET', `/organisations/${DEMO_ORGANISATION.id}/connections`, { on: second });
       expect((list.json['items'] as Array<{ name: string }>).map((c) => c.name)).toEqual(['Acme CRM (demo)', 'persisted']);
       expect(storedSecretFingerprint(second.state, DEMO_ORGANISATION.id, created.json['id'] as string)).toBe(fingerprint({ apiKey: 'persisted-key' }));
       // Ids stay increasing after a restart, so list order stays creation order.
       const later = await call('POST', `/organisations/${DEMO_ORGANISATION.id}/connections`, { body: apiKeyBody('later'), on: second });
       expect((later.json['id'] as string) > (created.json['id'] as string)).toBe(true);
-      await second.close();
-      closed.add(second);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      await stop(second);
+    });
   });
 
   it('the state file holds fingerprints, never a secret: a canary sent on create and on PUT is not on disk', async () => {
     const CANARY = 'canary-3d9e52b1-versori-state';
-    const dir = mkdtempSync(join(tmpdir(), 'versori-sim-'));
-    try {
-      const stateFile = join(dir, 'versori.json');
-      const s = await startVersoriSimulator({ stateFile, seedDemo: true, recordExchanges: true });
-      others.push(s);
+    await withStateFile(async (stateFile) => {
+      const s = await startOther({ stateFile, seedDemo: true });
       const created = await call('POST', `/organisations/${DEMO_ORGANISATION.id}/connections`, { body: apiKeyBody('canary-conn', `${CANARY}-created`), on: s });
       expect(created.status).toBe(201);
       const id = created.json['id'] as string;
       const put = await call('PUT', `/organisations/${DEMO_ORGANISATION.id}/connections/${id}`, { body: { name: 'canary-renamed', data: { apiKey: `${CANARY}-updated` } }, on: s });
       expect(put.status).toBe(200);
-      await s.close();
-      closed.add(s);
+      await stop(s);
 
       const onDisk = readFileSync(stateFile, 'utf8');
       // The file is the state after both writes...
@@ -321,16 +332,12 @@ describe('state, control routes and the provider definition', () => {
       // ...and holds neither secret, nor the demo seed's.
       expect(onDisk).not.toContain(CANARY);
       for (const seed of DEMO_CONNECTIONS) expect(onDisk).not.toContain(Object.values(seed.data)[0] as string);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('a version 1 state file (plaintext data) is restored with fingerprints and rewritten without the secret', async () => {
     const SECRET = 'v1-plaintext-secret-8c2f';
-    const dir = mkdtempSync(join(tmpdir(), 'versori-sim-'));
-    try {
-      const stateFile = join(dir, 'versori.json');
+    await withStateFile(async (stateFile) => {
       const id = '01HZX0000000000000000000V1';
       const v1 = {
         version: 1,
@@ -346,17 +353,13 @@ describe('state, control routes and the provider definition', () => {
         idSeq: 2,
       };
       writeFileSync(stateFile, JSON.stringify(v1));
-      const s = await startVersoriSimulator({ stateFile, recordExchanges: true });
-      others.push(s);
+      const s = await startOther({ stateFile });
       expect(s.state.version).toBe(2);
       expect(storedSecretFingerprint(s.state, 'org-v1', id)).toBe(fingerprint({ apiKey: SECRET }));
       expect(readFileSync(stateFile, 'utf8')).not.toContain(SECRET);
       expect(await call('GET', `/organisations/org-v1/connections/${id}`, { on: s })).toMatchObject({ status: 200, json: { id, name: 'old' } });
-      await s.close();
-      closed.add(s);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      await stop(s);
+    });
   });
 
   it('definition.startSimulator gives a working provider config, the demo organisation with one connection, and method/path requests', async () => {
