@@ -137,7 +137,7 @@ interface VersoriSimStateV1 extends Omit<VersoriSimState, 'version' | 'organisat
  * The state as read from a state file. A version 1 file's plaintext secrets become fingerprints
  * here, and the kit rewrites the file at start, so the secrets leave the disk too.
  */
-export function restoreState(restored: VersoriSimState | VersoriSimStateV1): VersoriSimState {
+function restoreState(restored: VersoriSimState | VersoriSimStateV1): VersoriSimState {
   if (restored.version === 2) return restored;
   const organisations: Record<string, SimOrganisation> = {};
   for (const [orgId, org] of Object.entries(restored.organisations)) {
@@ -168,7 +168,7 @@ export function storedSecretFingerprint(state: VersoriSimState, orgId: string, c
 function insertConnection(
   state: VersoriSimState,
   orgId: string,
-  c: { name: string; appId: string; authType: VersoriAuthType; data: Record<string, unknown>; usedByBoards?: ConnectionBoardReference[] },
+  c: { name: string; appId: string; authType: VersoriAuthType; data: object; usedByBoards?: ConnectionBoardReference[] },
 ): SimConnection {
   const org = addOrganisation(state, orgId);
   const conn: SimConnection = {
@@ -187,7 +187,7 @@ function insertConnection(
 
 export function seedDemo(state: VersoriSimState): void {
   addOrganisation(state, DEMO_ORGANISATION.id, DEMO_ORGANISATION.name);
-  for (const seed of DEMO_CONNECTIONS) insertConnection(state, DEMO_ORGANISATION.id, { ...seed, data: { ...seed.data } });
+  for (const seed of DEMO_CONNECTIONS) insertConnection(state, DEMO_ORGANISATION.id, seed);
 }
 
 /**
