@@ -1,7 +1,8 @@
 /**
  * The Versori Switchboard API (v1alpha1) in its own spelling, as the published OpenAPI document
- * `versori-switchboard-api-v1alpha1.yaml` defines it (connections subset). Only the mapper
- * (`mapping.ts`) translates these to the canonical model.
+ * defines it (connections subset; vendored at
+ * `docs/providers/specs/versori-switchboard-api-v1alpha1.yaml`, described in
+ * `docs/providers/versori.md`). Only the mapper (`mapping.ts`) translates these to the canonical model.
  */
 
 /** The production base URL; a provider entry's `baseUrl` replaces it (contract §1). */

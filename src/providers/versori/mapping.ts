@@ -7,7 +7,8 @@ import type { ConnectionRead } from './client.js';
 /**
  * Where Versori's spelling meets the canonical model (contract §4): the canonical credential
  * types (snake_case, `type` discriminator) ↔ Switchboard's `authType` + `ConnectionData*`, and a
- * Switchboard `Connection` → `UpstreamConnection`.
+ * Switchboard `Connection` → `UpstreamConnection`. The table of credential types, and why some
+ * Switchboard variants are not offered, is in `docs/providers/versori.md`.
  */
 
 const nonEmpty = z.string().min(1);
@@ -103,7 +104,6 @@ function healthOf(c: ConnectionRead): Health {
 }
 
 export function toUpstreamConnection(c: ConnectionRead): UpstreamConnection {
-  const credentialId = c.credentialId === '' ? null : c.credentialId;
   return {
     external_id: c.id,
     kind: c.app.id,
@@ -111,13 +111,15 @@ export function toUpstreamConnection(c: ConnectionRead): UpstreamConnection {
     // Switchboard connections have no state of their own.
     status: 'active',
     health: healthOf(c),
-    // The gateway fills `type` from the credentials it stored; Switchboard never returns them.
-    credentials: { configured: credentialId !== null, type: null, updated_at: null },
+    // Every Switchboard connection holds a credential (`credentialId` is required; create and
+    // update both require `data`). The gateway fills `type` from the credentials it stored;
+    // Switchboard never returns them.
+    credentials: { configured: true, type: null, updated_at: null },
     settings: {},
     details: {
       app_name: c.app.name,
       auth_config_type: c.authConfig?.type ?? null,
-      credential_id: credentialId,
+      credential_id: c.credentialId,
       used_by_boards: (c.usedByBoards ?? []).map((b) => ({ id: b.id ?? null, name: b.name ?? null })),
     },
     // A Switchboard Connection carries no timestamps.

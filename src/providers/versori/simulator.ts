@@ -2,7 +2,7 @@ import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { SimulatorStartOptions } from '../../core/adapter.js';
 import type { HttpBindings } from '../../net.js';
-import { startSimulator, type RunningSimulator } from '../../simulator/kit.js';
+import { fingerprint, startSimulator, type RunningSimulator } from '../../simulator/kit.js';
 import {
   JWT_ALGORITHMS,
   VERSORI_API_BASE_PATH,
@@ -24,11 +24,14 @@ import { DEMO_CONNECTIONS, DEMO_ORGANISATION, fixtureApps } from './fixtures.js'
  * - `Authorization` carries the API key, bare (the spec's apiKey scheme) or as `Bearer <key>`
  *   (Versori's auth guide); anything else is 401.
  * - Create answers 201, get/list/put 200, delete 200 `{ id }`; errors are `{ code, message }`.
- * - Secrets (`data`) are accepted and kept in the state, never returned (only `credentialId`).
- * - PUT replaces name and data. The spec marks `data` required; this simulator is lenient and a
- *   PUT without `data` really drops the stored credentials (`credentialId` becomes "").
+ * - Secrets (`data`) are checked against their `ConnectionData*` variant and never returned (only
+ *   `credentialId`). The state keeps only their fingerprint, so a state file holds no secret.
+ * - PUT replaces name and data together (`UpdateConnectionRequestBody` requires both): a PUT without
+ *   `data`, or with `data: null`, is 400 and changes nothing.
  * - Lists page with `first` (default 20) / `after` / `before` cursors, or, with `ignorePaging`,
  *   answer every item the way the spec says Switchboard currently does.
+ *
+ * Its answers where Versori's documents are silent are listed in `docs/providers/versori.md`.
  */
 
 type Env = { Bindings: HttpBindings };
@@ -42,10 +45,10 @@ export interface SimConnection {
   name: string;
   appId: string;
   authType: VersoriAuthType;
-  /** "" once a PUT dropped the credentials. */
+  /** Id of the credential holding the secret; a new one on every PUT. */
   credentialId: string;
-  /** The secret material as Switchboard stores it; never part of an answer. */
-  data: Record<string, unknown> | null;
+  /** `fingerprint()` of the secret `data` last written; the secret itself is never kept. */
+  dataFingerprint: string;
   usedByBoards: ConnectionBoardReference[];
 }
 
@@ -55,9 +58,9 @@ export interface SimOrganisation {
   connections: Record<string, SimConnection>;
 }
 
-/** Plain JSON, persisted by the kit when a state file is given. */
+/** Plain JSON, persisted by the kit when a state file is given; it holds no secret. */
 export interface VersoriSimState {
-  version: 1;
+  version: 2;
   apps: App[];
   organisations: Record<string, SimOrganisation>;
   /** Monotonic id source: ids sort in creation order, which is the list order. */
@@ -119,7 +122,30 @@ function nextId(state: VersoriSimState): string {
 }
 
 export function initialState(): VersoriSimState {
-  return { version: 1, apps: fixtureApps(), organisations: {}, idClock: 0, idSeq: 0 };
+  return { version: 2, apps: fixtureApps(), organisations: {}, idClock: 0, idSeq: 0 };
+}
+
+/** A state file of version 1: each connection kept its secret `data` in plaintext. */
+interface VersoriSimStateV1 extends Omit<VersoriSimState, 'version' | 'organisations'> {
+  version: 1;
+  organisations: Record<string, Omit<SimOrganisation, 'connections'> & {
+    connections: Record<string, Omit<SimConnection, 'dataFingerprint'> & { data: unknown }>;
+  }>;
+}
+
+/**
+ * The state as read from a state file. A version 1 file's plaintext secrets become fingerprints
+ * here, and the kit rewrites the file at start, so the secrets leave the disk too.
+ */
+function restoreState(restored: VersoriSimState | VersoriSimStateV1): VersoriSimState {
+  if (restored.version === 2) return restored;
+  const organisations: Record<string, SimOrganisation> = {};
+  for (const [orgId, org] of Object.entries(restored.organisations)) {
+    const connections: Record<string, SimConnection> = {};
+    for (const [id, { data, ...conn }] of Object.entries(org.connections)) connections[id] = { ...conn, dataFingerprint: fingerprint(data) };
+    organisations[orgId] = { ...org, connections };
+  }
+  return { ...restored, version: 2, organisations };
 }
 
 /** Adds an organisation (no-op when it exists) and returns it. */
@@ -131,15 +157,18 @@ export function addOrganisation(state: VersoriSimState, id: string, name = id): 
   return org;
 }
 
-/** The secret material stored for a connection: null when dropped, undefined when no such connection. */
-export function storedSecret(state: VersoriSimState, orgId: string, connectionId: string): Record<string, unknown> | null | undefined {
-  return state.organisations[orgId]?.connections[connectionId]?.data;
+/**
+ * The fingerprint of the secret `data` a connection holds (undefined when no such connection):
+ * compare it with `fingerprint(expected)` to check what was sent or replayed.
+ */
+export function storedSecretFingerprint(state: VersoriSimState, orgId: string, connectionId: string): string | undefined {
+  return state.organisations[orgId]?.connections[connectionId]?.dataFingerprint;
 }
 
 function insertConnection(
   state: VersoriSimState,
   orgId: string,
-  c: { name: string; appId: string; authType: VersoriAuthType; data: Record<string, unknown>; usedByBoards?: ConnectionBoardReference[] },
+  c: { name: string; appId: string; authType: VersoriAuthType; data: object; usedByBoards?: ConnectionBoardReference[] },
 ): SimConnection {
   const org = addOrganisation(state, orgId);
   const conn: SimConnection = {
@@ -149,7 +178,7 @@ function insertConnection(
     appId: c.appId,
     authType: c.authType,
     credentialId: nextId(state),
-    data: structuredClone(c.data),
+    dataFingerprint: fingerprint(c.data),
     usedByBoards: structuredClone(c.usedByBoards ?? []),
   };
   org.connections[conn.id] = conn;
@@ -158,15 +187,18 @@ function insertConnection(
 
 export function seedDemo(state: VersoriSimState): void {
   addOrganisation(state, DEMO_ORGANISATION.id, DEMO_ORGANISATION.name);
-  for (const seed of DEMO_CONNECTIONS) insertConnection(state, DEMO_ORGANISATION.id, { ...seed, data: { ...seed.data } });
+  for (const seed of DEMO_CONNECTIONS) insertConnection(state, DEMO_ORGANISATION.id, seed);
 }
 
-/** `data` per auth type, as the `ConnectionData*` variants define it (unknown keys refused). */
+/**
+ * `data` per auth type, as the `ConnectionData*` variants define it. Those schemas do not forbid
+ * other properties, so other keys are accepted (and count in the stored fingerprint).
+ */
 const DATA_SCHEMAS: Partial<Record<VersoriAuthType, z.ZodType<Record<string, unknown>>>> = {
-  apikey: z.strictObject({ apiKey: z.string() }),
-  httpBasicAuth: z.strictObject({ user: z.string(), password: z.string() }),
-  httprefresh: z.strictObject({ secret: z.string() }),
-  oauth2: z.strictObject({
+  apikey: z.looseObject({ apiKey: z.string() }),
+  httpBasicAuth: z.looseObject({ user: z.string(), password: z.string() }),
+  httprefresh: z.looseObject({ secret: z.string() }),
+  oauth2: z.looseObject({
     clientId: z.string(),
     clientSecret: z.string(),
     username: z.string().optional(),
@@ -175,7 +207,7 @@ const DATA_SCHEMAS: Partial<Record<VersoriAuthType, z.ZodType<Record<string, unk
     issueToken: z.boolean().optional(),
     authStyle: z.number().int().optional(),
   }),
-  jwtbearer: z.strictObject({
+  jwtbearer: z.looseObject({
     secret: z.string(),
     payload: z.record(z.string(), z.unknown()),
     algorithm: z.enum(JWT_ALGORITHMS),
@@ -185,7 +217,7 @@ const DATA_SCHEMAS: Partial<Record<VersoriAuthType, z.ZodType<Record<string, unk
 };
 
 const CreateBody = z.object({ name: z.string(), appId: z.string(), authType: z.string(), data: z.unknown() });
-const UpdateBody = z.object({ name: z.string(), data: z.unknown().optional() });
+const UpdateBody = z.object({ name: z.string(), data: z.unknown().refine((v) => v !== undefined && v !== null, 'required: an update replaces name and data together') });
 const SORT = /^([^:,]+:[^:,]+)(,[^:,]+:[^:,]+)*$/;
 
 class SimError extends Error {
@@ -361,10 +393,10 @@ function routes(app: Hono<Env>, state: VersoriSimState, opts: { apiKey: string; 
     if (!parsed.success) throw badRequest(describeIssue('', parsed.error));
     const { name, data } = parsed.data;
     // Everything is replaced: validate first, then write name and secret together.
-    const next = data === undefined || data === null ? null : checkData(conn.authType, data);
+    const next = checkData(conn.authType, data);
     conn.name = name;
-    conn.data = next;
-    conn.credentialId = next === null ? '' : nextId(state);
+    conn.dataFingerprint = fingerprint(next);
+    conn.credentialId = nextId(state);
     return json(c, 200, toApi(state, conn));
   });
 
@@ -396,7 +428,8 @@ export async function startVersoriSimulator(opts: VersoriSimulatorOptions = {}):
   const behaviour = { ignorePaging: opts.ignorePaging ?? false };
   const exchanges: SimExchange[] = [];
   const sim = await startSimulator<VersoriSimState>((app, _kit, restored) => {
-    let state = restored;
+    // A state file is JSON of any earlier version.
+    let state = restored === undefined ? undefined : restoreState(restored as VersoriSimState | VersoriSimStateV1);
     if (!state) {
       state = initialState();
       if (opts.seedDemo) seedDemo(state);

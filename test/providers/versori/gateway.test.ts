@@ -6,7 +6,8 @@ import { ConfigError } from '../../../src/config.js';
 import type { Connection } from '../../../src/core/connection.js';
 import { DEMO_ORGANISATION } from '../../../src/providers/versori/fixtures.js';
 import { versoriProvider } from '../../../src/providers/versori/definition.js';
-import { startVersoriSimulator, storedSecret, type VersoriSimulator } from '../../../src/providers/versori/simulator.js';
+import { startVersoriSimulator, storedSecretFingerprint, type VersoriSimulator } from '../../../src/providers/versori/simulator.js';
+import { fingerprint } from '../../../src/simulator/kit.js';
 import { json, startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { specChecker } from './harness.js';
 import { SwitchboardSpec } from './spec.js';
@@ -28,9 +29,21 @@ beforeAll(async () => {
   gw = await startGateway({ definitions: [versoriProvider], providers: [{ id: 'versori', type: 'versori', apiKey: sim.apiKey, baseUrl: sim.baseUrl }] });
   await gw.call('POST', '/v1/organizations', { body: { id: ORG, name: 'Acme', links: { versori: DEMO_ORGANISATION.id } } });
 });
-// Every request the gateway caused upstream, and every answer, conforms to Versori's published spec.
+/** PUT requests already checked for their `data`. */
+let putsChecked = 0;
+// Every request the gateway caused upstream, and every answer, conforms to Versori's published
+// spec; and, said explicitly, no PUT ever left without `data` (Switchboard's update replaces name
+// and secret together, so the gateway sends the submitted or the replayed credentials every time).
 afterEach(() => {
   expect(specProblems()).toEqual([]);
+  const fresh = sim.kit.requests.filter((r) => r.method === 'PUT').slice(putsChecked);
+  putsChecked += fresh.length;
+  for (const put of fresh) {
+    const body = JSON.parse(put.body) as { name?: unknown; data?: unknown };
+    expect(typeof body.name).toBe('string');
+    expect(body.data).toBeTypeOf('object');
+    expect(body.data).not.toBeNull();
+  }
 });
 afterAll(async () => {
   await gw.close();
@@ -38,7 +51,7 @@ afterAll(async () => {
 });
 
 const upstream = (c: Connection) => sim.state.organisations[DEMO_ORGANISATION.id]?.connections[c.external.connection_id];
-const secretOf = (c: Connection) => storedSecret(sim.state, DEMO_ORGANISATION.id, c.external.connection_id);
+const secretOf = (c: Connection) => storedSecretFingerprint(sim.state, DEMO_ORGANISATION.id, c.external.connection_id);
 /** GET and PUT requests the simulator received for one connection, in order. */
 const traffic = (c: Connection) => sim.kit.requests
   .filter((r) => r.path.endsWith(`/connections/${c.external.connection_id}`) && (r.method === 'GET' || r.method === 'PUT'))
@@ -48,6 +61,22 @@ async function create(name: string, apiKey: string): Promise<Connection> {
   const res = await gw.call('POST', base, { body: { provider: 'versori', kind: 'app_apikey', name, credentials: { type: 'api_key', api_key: apiKey } } });
   expect(res.status).toBe(201);
   return json<Connection>(res);
+}
+
+/** A connection made in Versori directly, so the gateway holds no copy of its credentials. */
+async function createOutside(name: string): Promise<Connection> {
+  const res = await fetch(`${sim.baseUrl}/organisations/${DEMO_ORGANISATION.id}/connections`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${sim.apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name, appId: 'app_apikey', authType: 'apikey', data: { apiKey: `outside-${name}` } }),
+  });
+  expect(res.status).toBe(201);
+  const externalId = ((await res.json()) as { id: string }).id;
+  const list = await json<{ data: Connection[] }>(await gw.call('GET', `${base}?limit=200`));
+  const found = list.data.find((c) => c.external.connection_id === externalId);
+  if (!found) throw new Error(`the gateway did not list ${externalId}`);
+  expect(found.credentials.stored).toBe(false);
+  return found;
 }
 
 const patch = (c: Connection, body: unknown) => gw.call('PATCH', `${base}/${c.id}`, { body });
@@ -63,7 +92,7 @@ describe('Versori PATCH over PUT', () => {
       ]);
       expect([a.status, b.status]).toEqual([200, 200]);
       expect(upstream(c)?.name).toBe(`name-${round}`);
-      expect(secretOf(c)).toEqual({ apiKey: `key-${round}` });
+      expect(secretOf(c)).toBe(fingerprint({ apiKey: `key-${round}` }));
       expect(traffic(c).filter((m) => m === 'PUT').length - putsBefore).toBe(2 * (round + 1));
     }
     // The lock serialises read-merge-write: the upstream saw GET,PUT pairs, never GET,GET,PUT,PUT.
@@ -82,25 +111,39 @@ describe('Versori PATCH over PUT', () => {
     const after = traffic(c).slice(before);
     expect(after.filter((m) => m === 'PUT')).toHaveLength(50);
     expect(after.join(',')).toMatch(/^(GET,PUT,)*GET,PUT$/);
-    expect(secretOf(c)).toEqual({ apiKey: 'key-herd' }); // replayed every time, never dropped
+    expect(secretOf(c)).toBe(fingerprint({ apiKey: 'key-herd' })); // replayed every time, never dropped
   });
 
   it('PATCH of a connection whose credentials the gateway never saw is 409 credentials_required with zero upstream writes', async () => {
-    const list = await json<{ data: Connection[] }>(await gw.call('GET', `${base}?limit=200`));
-    const seeded = list.data.find((c) => !c.credentials.stored);
-    expect(seeded).toBeDefined();
+    const outside = await createOutside('made-outside');
     const puts = sim.kit.count('PUT', /\/connections\//);
-    const res = await patch(seeded as Connection, { name: 'renamed' });
+    const res = await patch(outside, { name: 'renamed' });
     expect(res.status).toBe(409);
     const p = await json<{ code: string; errors: Array<{ pointer: string }> }>(res);
     expect(p.code).toBe('credentials_required');
     expect(p.errors[0]?.pointer).toBe('/credentials');
     expect(sim.kit.count('PUT', /\/connections\//)).toBe(puts);
-    expect(upstream(seeded as Connection)?.name).toBe((seeded as Connection).name);
+    expect(upstream(outside)?.name).toBe('made-outside');
     // Sending the credentials once makes later patches work.
-    expect((await patch(seeded as Connection, { name: 'renamed', credentials: { type: 'api_key', api_key: 'now-known' } })).status).toBe(200);
-    expect((await patch(seeded as Connection, { name: 'renamed again' })).status).toBe(200);
-    expect(secretOf(seeded as Connection)).toEqual({ apiKey: 'now-known' });
+    expect((await patch(outside, { name: 'renamed', credentials: { type: 'api_key', api_key: 'now-known' } })).status).toBe(200);
+    expect((await patch(outside, { name: 'renamed again' })).status).toBe(200);
+    expect(secretOf(outside)).toBe(fingerprint({ apiKey: 'now-known' }));
+  });
+
+  it('a gateway PUT without credentials sends the stored copy in data; with none stored it is 409 and nothing is sent', async () => {
+    const c = await create('put-replay', 'key-put-replay');
+    const puts = sim.kit.count('PUT', /\/connections\//);
+    expect((await gw.call('PUT', `${base}/${c.id}`, { body: { name: 'put-replayed' } })).status).toBe(200);
+    expect(sim.kit.count('PUT', /\/connections\//)).toBe(puts + 1);
+    expect(JSON.parse(sim.kit.requests.filter((r) => r.method === 'PUT').at(-1)?.body ?? '{}')).toEqual({ name: 'put-replayed', data: { apiKey: 'key-put-replay' } });
+    expect(upstream(c)?.name).toBe('put-replayed');
+
+    const outside = await createOutside('put-outside');
+    const res = await gw.call('PUT', `${base}/${outside.id}`, { body: { name: 'never-sent' } });
+    expect(res.status).toBe(409);
+    expect((await json(res))['code']).toBe('credentials_required');
+    expect(sim.kit.count('PUT', /\/connections\//)).toBe(puts + 1);
+    expect(upstream(outside)?.name).toBe('put-outside');
   });
 
   it('status is not writable (422 unsupported_change) and jobs are unsupported (422 unsupported_operation)', async () => {
@@ -139,7 +182,7 @@ describe('secrets', () => {
     expect(gw.logs.lines.length).toBeGreaterThan(5);
     const db = join(gw.dir, 'gateway.db');
     for (const file of [db, `${db}-wal`]) if (existsSync(file)) expect(readFileSync(file).includes(CANARY)).toBe(false);
-    expect(secretOf(c)).toEqual({ apiKey: CANARY }); // it did reach the provider
+    expect(secretOf(c)).toBe(fingerprint({ apiKey: CANARY })); // it did reach the provider
   });
 
   it('tampering: sealed rows swapped between connections fail to open; no wrong secret goes upstream', async () => {
@@ -162,8 +205,8 @@ describe('secrets', () => {
       expect(p.detail).toMatch(/integrity check/);
     }
     expect(sim.kit.count('PUT', /\/connections\//)).toBe(puts);
-    expect(secretOf(a)).toEqual({ apiKey: 'secret-of-a' });
-    expect(secretOf(b)).toEqual({ apiKey: 'secret-of-b' });
+    expect(secretOf(a)).toBe(fingerprint({ apiKey: 'secret-of-a' }));
+    expect(secretOf(b)).toBe(fingerprint({ apiKey: 'secret-of-b' }));
     // Sending fresh credentials repairs the row.
     expect((await patch(a, { credentials: { type: 'api_key', api_key: 'fresh-a' } })).status).toBe(200);
     expect((await patch(a, { name: 'repaired' })).status).toBe(200);

@@ -1,25 +1,27 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { VERSORI_API_BASE_PATH } from '../../../src/providers/versori/api-types.js';
 import { versoriProvider } from '../../../src/providers/versori/definition.js';
-import { APP_IDS, DEMO_ORGANISATION } from '../../../src/providers/versori/fixtures.js';
+import { APP_IDS, DEMO_CONNECTIONS, DEMO_ORGANISATION, fixtureApps } from '../../../src/providers/versori/fixtures.js';
 import {
   addOrganisation,
   startVersoriSimulator,
-  storedSecret,
+  storedSecretFingerprint,
   VERSORI_SIM_DEFAULT_API_KEY,
   type SimExchange,
   type VersoriSimulator,
+  type VersoriSimulatorOptions,
 } from '../../../src/providers/versori/simulator.js';
+import { fingerprint } from '../../../src/simulator/kit.js';
 import { captureLogs } from '../../helpers/logs.js';
 import { SwitchboardSpec } from './spec.js';
 
 /**
  * The simulator on its own, by plain HTTP. Every answer is checked against the spec; every request
- * it accepted (status < 400) is too, except the one documented leniency (PUT without `data`).
- * Requests it refused are deliberately invalid and only their error answers are checked.
+ * it accepted (status < 400) is too. Requests it refused are deliberately invalid and only their
+ * error answers are checked.
  */
 
 const KEY = 'sim-test-key';
@@ -42,7 +44,7 @@ afterEach(() => {
     const from = checked.get(s) ?? 0;
     for (const ex of s.exchanges.slice(from)) {
       problems.push(...spec.checkResponse(ex));
-      if (ex.status < 400 && !isLenientPut(ex)) problems.push(...spec.checkRequest(asRecorded(ex), authTypeOf(ex)));
+      if (ex.status < 400) problems.push(...spec.checkRequest(asRecorded(ex), authTypeOf(ex)));
     }
     checked.set(s, s.exchanges.length);
   }
@@ -53,10 +55,6 @@ afterAll(async () => {
   expect(spec.checkedResponses).toBeGreaterThan(30);
   await Promise.all([sim, ...others].filter((s) => !closed.has(s)).map((s) => s.close()));
 });
-
-function isLenientPut(ex: SimExchange): boolean {
-  return ex.method === 'PUT' && (ex.requestBody as { data?: unknown } | undefined)?.data === undefined;
-}
 
 function asRecorded(ex: SimExchange) {
   const headers: Record<string, string> = {};
@@ -84,6 +82,28 @@ async function call(method: string, path: string, opts: { body?: unknown; raw?: 
   return { status: res.status, text, json: (text === '' ? undefined : JSON.parse(text)) as Record<string, unknown> };
 }
 
+/** Runs `body` with the path of a state file in a fresh temporary directory, removed afterwards. */
+async function withStateFile(body: (stateFile: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'versori-sim-'));
+  try {
+    await body(join(dir, 'versori.json'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Another simulator, whose traffic afterEach checks against the spec like `sim`'s. */
+async function startOther(opts: VersoriSimulatorOptions): Promise<VersoriSimulator> {
+  const s = await startVersoriSimulator({ ...opts, recordExchanges: true });
+  others.push(s);
+  return s;
+}
+
+async function stop(s: VersoriSimulator): Promise<void> {
+  await s.close();
+  closed.add(s);
+}
+
 const apiKeyBody = (name: string, apiKey = `secret-${name}`) => ({ name, appId: APP_IDS.apiKey, authType: 'apikey', data: { apiKey } });
 
 describe('authentication (Authorization header, spec security scheme apiKey)', () => {
@@ -104,7 +124,7 @@ describe('create', () => {
     expect(res.text).not.toContain('top-secret-crm-key');
     expect(res.json).toMatchObject({ orgId: ORG, name: 'crm', authType: 'apikey', app: { id: APP_IDS.apiKey, name: 'Acme CRM' }, authConfig: { type: 'apikey', isValid: true }, usedByBoards: [] });
     expect(typeof res.json['credentialId']).toBe('string');
-    expect(storedSecret(sim.state, ORG, res.json['id'] as string)).toEqual({ apiKey: 'top-secret-crm-key' });
+    expect(storedSecretFingerprint(sim.state, ORG, res.json['id'] as string)).toBe(fingerprint({ apiKey: 'top-secret-crm-key' }));
   });
 
   it.each([
@@ -135,12 +155,14 @@ describe('create', () => {
       { name: 'o', appId: APP_IDS.oauth2, authType: 'oauth2', data: { clientId: 'c', clientSecret: 's', additionalParameters: 'audience=x', authStyle: 1 } },
       { name: 'o2', appId: APP_IDS.oauth2, authType: 'apikey', data: { apiKey: 'k' } },
       { name: 'j', appId: APP_IDS.jwtBearer, authType: 'jwtbearer', data: { secret: 's', payload: { a: 1 }, algorithm: 'RS512', expiresIn: '1h' } },
+      // The ConnectionData* schemas allow properties they do not name (afterEach checks the request against the spec).
+      { name: 'x', appId: APP_IDS.apiKey, authType: 'apikey', data: { apiKey: 'k', note: 'other keys pass' } },
     ];
     for (const body of bodies) {
       const res = await call('POST', `/organisations/${ORG}/connections`, { body });
       expect(res.status).toBe(201);
       expect(res.json).toMatchObject({ authType: body.authType, authConfig: { type: body.authType } });
-      expect(storedSecret(sim.state, ORG, res.json['id'] as string)).toEqual(body.data);
+      expect(storedSecretFingerprint(sim.state, ORG, res.json['id'] as string)).toBe(fingerprint(body.data));
     }
   });
 });
@@ -154,21 +176,22 @@ describe('get, put, delete', () => {
     expect(put.text).not.toContain('key-after');
     expect(put.json).toMatchObject({ id, name: 'after' });
     expect(put.json['credentialId']).not.toBe(created['credentialId']);
-    expect(storedSecret(sim.state, ORG, id)).toEqual({ apiKey: 'key-after' });
+    expect(storedSecretFingerprint(sim.state, ORG, id)).toBe(fingerprint({ apiKey: 'key-after' }));
     expect((await call('GET', `/organisations/${ORG}/connections/${id}`)).json).toMatchObject({ name: 'after', credentialId: put.json['credentialId'] });
   });
 
-  it('PUT without data (lenient; the spec requires it) really drops the stored credentials', async () => {
-    const id = (await call('POST', `/organisations/${ORG}/connections`, { body: apiKeyBody('drop', 'key-dropped') })).json['id'] as string;
-    const put = await call('PUT', `/organisations/${ORG}/connections/${id}`, { body: { name: 'dropped' } });
-    expect(put).toMatchObject({ status: 200, json: { name: 'dropped', credentialId: '' } });
-    expect(storedSecret(sim.state, ORG, id)).toBeNull();
-    // The spec itself calls such a PUT invalid:
+  it.each([
+    ['without data', { name: 'renamed' }],
+    ['with data: null', { name: 'renamed', data: null }],
+  ])('PUT %s (UpdateConnectionRequestBody requires it) is 400 { code, message } and changes nothing', async (_label, body) => {
+    const created = (await call('POST', `/organisations/${ORG}/connections`, { body: apiKeyBody('whole', 'key-whole') })).json;
+    const id = created['id'] as string;
+    const put = await call('PUT', `/organisations/${ORG}/connections/${id}`, { body });
+    expect(put).toMatchObject({ status: 400, json: { code: 'bad_request', message: 'data: required: an update replaces name and data together' } });
+    // The spec calls such a PUT invalid too.
     expect(spec.checkRequest(asRecorded(sim.exchanges.at(-1) as SimExchange), 'apikey').join()).toContain('data');
-    const adapter = versoriProvider.createAdapter({ id: 'versori', type: 'versori', apiKey: KEY, baseUrl: sim.baseUrl }, { logger: captureLogs().logger });
-    const got = await adapter.get({ requestId: 'r' }, { connectionId: 'cn_d', externalOrgId: ORG, externalId: id, kind: APP_IDS.apiKey });
-    expect(got.credentials.configured).toBe(false);
-    expect(got.details['credential_id']).toBeNull();
+    expect((await call('GET', `/organisations/${ORG}/connections/${id}`)).json).toMatchObject({ name: 'whole', credentialId: created['credentialId'] });
+    expect(storedSecretFingerprint(sim.state, ORG, id)).toBe(fingerprint({ apiKey: 'key-whole' }));
   });
 
   it('a PUT with invalid data changes nothing', async () => {
@@ -176,7 +199,7 @@ describe('get, put, delete', () => {
     const put = await call('PUT', `/organisations/${ORG}/connections/${id}`, { body: { name: 'changed', data: { user: 'u', password: 'p' } } });
     expect(put.status).toBe(400);
     expect((await call('GET', `/organisations/${ORG}/connections/${id}`)).json['name']).toBe('keep');
-    expect(storedSecret(sim.state, ORG, id)).toEqual({ apiKey: 'key-kept' });
+    expect(storedSecretFingerprint(sim.state, ORG, id)).toBe(fingerprint({ apiKey: 'key-kept' }));
     expect((await call('PUT', `/organisations/${ORG}/connections/${id}`, { body: { data: { apiKey: 'k' } } })).status).toBe(400);
   });
 
@@ -186,7 +209,7 @@ describe('get, put, delete', () => {
     expect(await call('GET', `/organisations/${ORG}/connections/${id}`)).toMatchObject({ status: 404, json: { code: 'not_found' } });
     expect((await call('PUT', `/organisations/${ORG}/connections/${id}`, { body: { name: 'x', data: { apiKey: 'k' } } })).status).toBe(404);
     expect((await call('DELETE', `/organisations/${ORG}/connections/${id}`)).status).toBe(404);
-    expect(storedSecret(sim.state, ORG, id)).toBeUndefined();
+    expect(storedSecretFingerprint(sim.state, ORG, id)).toBeUndefined();
   });
 
   it('unknown organisation or route → 404 { code, message }', async () => {
@@ -273,30 +296,70 @@ describe('state, control routes and the provider definition', () => {
   });
 
   it('persists to the state file and seeds the demo organisation only once', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'versori-sim-'));
-    try {
-      const stateFile = join(dir, 'versori.json');
-      const first = await startVersoriSimulator({ stateFile, seedDemo: true, recordExchanges: true });
-      others.push(first);
+    await withStateFile(async (stateFile) => {
+      const first = await startOther({ stateFile, seedDemo: true });
       expect(first.apiKey).toBe(VERSORI_SIM_DEFAULT_API_KEY);
       expect(Object.keys(first.state.organisations[DEMO_ORGANISATION.id]?.connections ?? {})).toHaveLength(1);
       const created = await call('POST', `/organisations/${DEMO_ORGANISATION.id}/connections`, { body: apiKeyBody('persisted', 'persisted-key'), on: first });
       expect(created.status).toBe(201);
-      await first.close();
-      closed.add(first);
-      const second = await startVersoriSimulator({ stateFile, seedDemo: true, recordExchanges: true });
-      others.push(second);
+      await stop(first);
+      const second = await startOther({ stateFile, seedDemo: true });
       const list = await call('GET', `/organisations/${DEMO_ORGANISATION.id}/connections`, { on: second });
       expect((list.json['items'] as Array<{ name: string }>).map((c) => c.name)).toEqual(['Acme CRM (demo)', 'persisted']);
-      expect(storedSecret(second.state, DEMO_ORGANISATION.id, created.json['id'] as string)).toEqual({ apiKey: 'persisted-key' });
+      expect(storedSecretFingerprint(second.state, DEMO_ORGANISATION.id, created.json['id'] as string)).toBe(fingerprint({ apiKey: 'persisted-key' }));
       // Ids stay increasing after a restart, so list order stays creation order.
       const later = await call('POST', `/organisations/${DEMO_ORGANISATION.id}/connections`, { body: apiKeyBody('later'), on: second });
       expect((later.json['id'] as string) > (created.json['id'] as string)).toBe(true);
-      await second.close();
-      closed.add(second);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      await stop(second);
+    });
+  });
+
+  it('the state file holds fingerprints, never a secret: a canary sent on create and on PUT is not on disk', async () => {
+    const CANARY = 'canary-3d9e52b1-versori-state';
+    await withStateFile(async (stateFile) => {
+      const s = await startOther({ stateFile, seedDemo: true });
+      const created = await call('POST', `/organisations/${DEMO_ORGANISATION.id}/connections`, { body: apiKeyBody('canary-conn', `${CANARY}-created`), on: s });
+      expect(created.status).toBe(201);
+      const id = created.json['id'] as string;
+      const put = await call('PUT', `/organisations/${DEMO_ORGANISATION.id}/connections/${id}`, { body: { name: 'canary-renamed', data: { apiKey: `${CANARY}-updated` } }, on: s });
+      expect(put.status).toBe(200);
+      await stop(s);
+
+      const onDisk = readFileSync(stateFile, 'utf8');
+      // The file is the state after both writes...
+      expect(onDisk).toContain('canary-renamed');
+      expect(onDisk).toContain(fingerprint({ apiKey: `${CANARY}-updated` }));
+      // ...and holds neither secret, nor the demo seed's.
+      expect(onDisk).not.toContain(CANARY);
+      for (const seed of DEMO_CONNECTIONS) expect(onDisk).not.toContain(Object.values(seed.data)[0] as string);
+    });
+  });
+
+  it('a version 1 state file (plaintext data) is restored with fingerprints and rewritten without the secret', async () => {
+    const SECRET = 'v1-plaintext-secret-8c2f';
+    await withStateFile(async (stateFile) => {
+      const id = '01HZX0000000000000000000V1';
+      const v1 = {
+        version: 1,
+        apps: fixtureApps(),
+        organisations: {
+          'org-v1': {
+            id: 'org-v1',
+            name: 'org-v1',
+            connections: { [id]: { id, orgId: 'org-v1', name: 'old', appId: APP_IDS.apiKey, authType: 'apikey', credentialId: '01HZX0000000000000000000V2', data: { apiKey: SECRET }, usedByBoards: [] } },
+          },
+        },
+        idClock: 0,
+        idSeq: 2,
+      };
+      writeFileSync(stateFile, JSON.stringify(v1));
+      const s = await startOther({ stateFile });
+      expect(s.state.version).toBe(2);
+      expect(storedSecretFingerprint(s.state, 'org-v1', id)).toBe(fingerprint({ apiKey: SECRET }));
+      expect(readFileSync(stateFile, 'utf8')).not.toContain(SECRET);
+      expect(await call('GET', `/organisations/org-v1/connections/${id}`, { on: s })).toMatchObject({ status: 200, json: { id, name: 'old' } });
+      await stop(s);
+    });
   });
 
   it('definition.startSimulator gives a working provider config, the demo organisation with one connection, and method/path requests', async () => {

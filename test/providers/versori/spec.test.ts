@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VERSORI_API_BASE_PATH } from '../../../src/providers/versori/api-types.js';
 import { fixtureApps } from '../../../src/providers/versori/fixtures.js';
-import { SPEC_FILE, SwitchboardSpec } from './spec.js';
+import { SPEC_FILE, SPEC_PROVENANCE_FILE, SwitchboardSpec } from './spec.js';
 
 /** The spec check must be able to fail: these are the guards of every other Versori test. */
 
@@ -30,8 +31,17 @@ function request(method: string, path: string, body?: unknown, headers: Record<s
 }
 
 describe('the published Switchboard document', () => {
-  it('is read from ../shared beside the repository, and its production server path is the simulator base path', () => {
-    expect(existsSync(SPEC_FILE)).toBe(true);
+  it('is the vendored copy inside the repository, unchanged: its SHA-256 is the one recorded with its provenance', () => {
+    const provenance = readFileSync(SPEC_PROVENANCE_FILE, 'utf8');
+    const section = provenance.slice(provenance.indexOf('## `versori-switchboard-api-v1alpha1.yaml`'));
+    const recorded = /\| SHA-256 \| `([0-9a-f]{64})` \|/.exec(section)?.[1];
+    expect(recorded).toBeDefined();
+    expect(createHash('sha256').update(readFileSync(SPEC_FILE)).digest('hex')).toBe(recorded);
+    expect(section).toContain('`versori/user-docs`');
+    expect(section).toContain('`openapi/switchboard-api-v1alpha1.yaml`');
+  });
+
+  it('names the production server whose path is the simulator base path', () => {
     expect(spec.apiRoot).toBe(base);
   });
 

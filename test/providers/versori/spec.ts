@@ -1,12 +1,12 @@
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { OpenAPIBackend, type Operation, type ValidationResult } from 'openapi-backend';
 import type { RecordedRequest } from '../../../src/simulator/kit.js';
 import type { SimExchange } from '../../../src/providers/versori/simulator.js';
+import { repoPath } from '../../helpers/repo.js';
 
 /**
- * Validates traffic against Versori's published Switchboard OpenAPI document (unchanged, in
- * `../shared/upstreams/specs/` beside the repository) with openapi-backend.
+ * Validates traffic against Versori's published Switchboard OpenAPI document with openapi-backend.
+ * The document is vendored unchanged at `docs/providers/specs/versori-switchboard-api-v1alpha1.yaml`;
+ * its origin and SHA-256 are recorded in `docs/providers/specs/README.md`.
  *
  * The API root is the path of the document's first (production) server URL, which is also where
  * the simulator serves the API. Only the five connection operations are expected.
@@ -32,8 +32,9 @@ interface AjvLike {
   addFormat(name: string, format: unknown): unknown;
 }
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const SPEC_FILE = resolve(REPO_ROOT, '../shared/upstreams/specs/versori-switchboard-api-v1alpha1.yaml');
+export const SPEC_FILE = repoPath('docs/providers/specs/versori-switchboard-api-v1alpha1.yaml');
+/** Where the vendored document's provenance (origin, commits, SHA-256, date) is recorded. */
+export const SPEC_PROVENANCE_FILE = repoPath('docs/providers/specs/README.md');
 
 const CONNECTION_OPERATIONS = ['CreateConnection', 'GetConnections', 'GetConnection', 'UpdateConnection', 'DeleteConnection'];
 
