@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { startSimulator, type RunningSimulator, type SimContext } from '../../simulator/kit.js';
+import { fingerprint, startSimulator, type RunningSimulator, type SimContext } from '../../simulator/kit.js';
 import {
   ORGANIZATION_ACCESS_LEVELS,
   type Auth0Organization,
@@ -64,14 +64,19 @@ export interface IssuedToken {
   expires_at: number;
 }
 
-/** The simulator's whole state: plain JSON, persisted by the kit when a state file is given. */
+/**
+ * The simulator's whole state: plain JSON, persisted by the kit when a state file is given, so it
+ * holds no secret: issued tokens are kept by `fingerprint()` only (version 2; a version-1 file kept
+ * them in plaintext and its tokens are dropped on restore, so clients simply fetch a new one).
+ */
 export interface Auth0SimState {
-  version: 1;
+  version: 2;
   domain: string;
   connections: Auth0TenantConnection[];
   organizations: Auth0Organization[];
   /** organization id → its connections, in attach order. */
   organizationConnections: Record<string, StoredOrganizationConnection[]>;
+  /** `fingerprint(access_token)` → what the token grants. */
   tokens: Record<string, IssuedToken>;
 }
 
@@ -328,7 +333,7 @@ function isCheckpoint(c: SimContext): boolean {
 
 function freshState(domain: string, seedDemo: boolean): Auth0SimState {
   const state: Auth0SimState = {
-    version: 1,
+    version: 2,
     domain,
     connections: TENANT_CONNECTIONS.map((c) => structuredClone(c)),
     organizations: [],
@@ -341,6 +346,11 @@ function freshState(domain: string, seedDemo: boolean): Auth0SimState {
     state.organizationConnections[DEMO_ORGANIZATION.id] = DEMO_ORGANIZATION_CONNECTIONS.map((b) => attach({ ...b }));
   }
   return state;
+}
+
+/** A restored state file in today's shape; a version-1 file's plaintext tokens are forgotten, not kept. */
+function upgradeState(restored: Omit<Auth0SimState, 'version'> & { version: number }): Auth0SimState {
+  return restored.version === 2 ? { ...restored, version: 2 } : { ...restored, version: 2, tokens: {} };
 }
 
 /** A stored organization connection with Auth0's defaults (auth0.md §4.1; defaults are inference). */
@@ -367,7 +377,7 @@ export async function startAuth0Simulator(opts: Auth0SimulatorOptions = {}): Pro
   let domain = opts.domain ?? DEFAULT_DOMAIN;
 
   const running = await startSimulator<Auth0SimState>((app, _kit, restored) => {
-    const state = restored ?? freshState(domain, opts.seedDemo ?? false);
+    const state = restored ? upgradeState(restored) : freshState(domain, opts.seedDemo ?? false);
     if (opts.domain === undefined) domain = state.domain;
     state.domain = domain;
     const audience = `https://${domain}/api/v2/`;
@@ -420,7 +430,7 @@ export async function startAuth0Simulator(opts: Auth0SimulatorOptions = {}): Pro
       for (const [t, info] of Object.entries(state.tokens)) if (info.expires_at <= issuedAt) delete state.tokens[t];
       const accessToken = randomBytes(32).toString('base64url');
       const scope = (client.scopes ?? [...ALL_SCOPES]).join(' ');
-      state.tokens[accessToken] = { client_id: client.clientId, scope, expires_at: issuedAt + tokenTtlSec * 1000 };
+      state.tokens[fingerprint(accessToken)] = { client_id: client.clientId, scope, expires_at: issuedAt + tokenTtlSec * 1000 };
       return c.json({ access_token: accessToken, scope, expires_in: tokenTtlSec, token_type: 'Bearer' }, 200, { 'cache-control': 'no-store', pragma: 'no-cache' });
     });
 
@@ -452,7 +462,7 @@ export async function startAuth0Simulator(opts: Auth0SimulatorOptions = {}): Pro
     const guarded = (scope: string, handler: (c: SimContext) => Response | Promise<Response>) => async (c: SimContext): Promise<Response> => {
       const m = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
       if (!m?.[1]) return apiError(c, 401, 'Missing authentication');
-      const token = state.tokens[m[1]];
+      const token = state.tokens[fingerprint(m[1])];
       if (!token) return c.json({ statusCode: 401, error: 'Unauthorized', message: 'Invalid token', attributes: { error: 'Invalid token' } }, 401);
       if (token.expires_at <= now()) {
         const message = 'Expired token received for JSON Web Token validation';
