@@ -13,7 +13,8 @@ import {
 /**
  * An in-memory Auth0 tenant, faithful enough that the official `auth0` SDK (7.1.0) runs against it
  * (test/providers/auth0/sdk-fidelity.test.ts): the client-credentials token endpoint, the
- * Management API's tenant connections, organizations and organization connections (EA family),
+ * Management API's tenant connections, organizations and organization connections (both the EA
+ * `connections` and the GA `enabled_connections` family, over the same records),
  * Auth0's error bodies, list envelopes, status codes and `x-ratelimit-*` headers. auth0.md §2–§8.
  */
 
@@ -46,15 +47,18 @@ export interface Auth0SimulatorOptions {
   now?: (() => number) | undefined;
 }
 
-/** What an organization connection stores; `connection {name, strategy}` is joined in on the way out. */
+/**
+ * What an organization connection stores, whichever family wrote it; `connection {name, strategy}`
+ * is joined in on the way out. A field with no documented default stays absent until it is set.
+ */
 export interface StoredOrganizationConnection {
   connection_id: string;
   organization_connection_name?: string;
-  assign_membership_on_login: boolean;
+  assign_membership_on_login?: boolean;
   show_as_button: boolean;
   is_signup_enabled: boolean;
   organization_access_level?: Auth0OrganizationAccessLevel;
-  is_enabled: boolean;
+  is_enabled?: boolean;
 }
 
 export interface IssuedToken {
@@ -205,6 +209,45 @@ const UPDATE_ORG_CONNECTION: BodySpec = {
   },
 };
 
+/** GA `AddOrganizationConnectionRequestContent`; also the items of `POST /organizations` `enabled_connections`. */
+const ADD_ENABLED_CONNECTION: BodySpec = {
+  required: ['connection_id'],
+  fields: {
+    connection_id: { type: 'string', min: 1, max: 50 },
+    assign_membership_on_login: { type: 'boolean' },
+    is_signup_enabled: { type: 'boolean' },
+    show_as_button: { type: 'boolean' },
+  },
+};
+
+/** GA `UpdateOrganizationConnectionRequestContent`: no nulls. */
+const UPDATE_ENABLED_CONNECTION: BodySpec = {
+  required: [],
+  fields: {
+    assign_membership_on_login: { type: 'boolean' },
+    is_signup_enabled: { type: 'boolean' },
+    show_as_button: { type: 'boolean' },
+  },
+};
+
+/**
+ * One family of organization-connection routes. Both families serve the same stored records; each
+ * shows only the fields its create body knows (its response schema is `additionalProperties: false`).
+ */
+interface OrgConnectionFamily {
+  /** Path segment and list envelope key. */
+  key: 'connections' | 'enabled_connections';
+  create: BodySpec;
+  update: BodySpec;
+  /** EA lists take an `is_enabled` filter; GA lists do not. */
+  isEnabledFilter: boolean;
+}
+
+const FAMILIES: readonly OrgConnectionFamily[] = [
+  { key: 'connections', create: CREATE_ORG_CONNECTION, update: UPDATE_ORG_CONNECTION, isEnabledFilter: true },
+  { key: 'enabled_connections', create: ADD_ENABLED_CONNECTION, update: UPDATE_ENABLED_CONNECTION, isEnabledFilter: false },
+];
+
 const ORG_NAME = /^[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?$/;
 
 const CREATE_ORGANIZATION: BodySpec = {
@@ -353,18 +396,26 @@ function upgradeState(restored: Omit<Auth0SimState, 'version'> & { version: numb
   return restored.version === 2 ? { ...restored, version: 2 } : { ...restored, version: 2, tokens: {} };
 }
 
-/** A stored organization connection with Auth0's defaults (auth0.md §4.1; defaults are inference). */
+/**
+ * A stored organization connection from a create body that passed its family's validation. Only
+ * the documented defaults are filled in (`show_as_button` true, `is_signup_enabled` false); the
+ * fields whose default Auth0 does not document (`assign_membership_on_login`, `is_enabled`) stay
+ * absent (docs/providers/auth0.md).
+ */
 function attach(body: Record<string, unknown>): StoredOrganizationConnection {
-  const oc: StoredOrganizationConnection = {
-    connection_id: body['connection_id'] as string,
-    assign_membership_on_login: (body['assign_membership_on_login'] as boolean | undefined) ?? false,
-    show_as_button: (body['show_as_button'] as boolean | undefined) ?? true,
-    is_signup_enabled: (body['is_signup_enabled'] as boolean | undefined) ?? false,
-    is_enabled: (body['is_enabled'] as boolean | undefined) ?? true,
-  };
-  if (typeof body['organization_connection_name'] === 'string') oc.organization_connection_name = body['organization_connection_name'];
-  if (typeof body['organization_access_level'] === 'string') oc.organization_access_level = body['organization_access_level'] as Auth0OrganizationAccessLevel;
-  return oc;
+  return { show_as_button: true, is_signup_enabled: false, ...body } as StoredOrganizationConnection;
+}
+
+/**
+ * Applies a PATCH body that passed its family's validation: a value sets the field, `null` (where
+ * the EA schema allows it) removes it, so the field reads as never set.
+ */
+function applyUpdate(oc: StoredOrganizationConnection, body: Record<string, unknown>): void {
+  const record = oc as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(body)) {
+    if (value === null) delete record[key];
+    else record[key] = value;
+  }
 }
 
 export async function startAuth0Simulator(opts: Auth0SimulatorOptions = {}): Promise<Auth0Simulator> {
@@ -386,9 +437,11 @@ export async function startAuth0Simulator(opts: Auth0SimulatorOptions = {}): Pro
     const findOrg = (id: string): Auth0Organization | undefined => state.organizations.find((o) => o.id === id);
     const findConnection = (id: string): Auth0TenantConnection | undefined => state.connections.find((c) => c.id === id);
     const orgConnections = (orgId: string): StoredOrganizationConnection[] => (state.organizationConnections[orgId] ??= []);
-    const view = (oc: StoredOrganizationConnection): Record<string, unknown> => {
+    /** A stored record as `family` shows it: the fields its create body knows, plus `connection`. */
+    const view = (family: OrgConnectionFamily, oc: StoredOrganizationConnection): Record<string, unknown> => {
       const conn = findConnection(oc.connection_id);
-      return { ...oc, connection: { name: conn?.name, strategy: conn?.strategy } };
+      const shown = Object.entries(oc).filter(([k]) => k in family.create.fields);
+      return { ...Object.fromEntries(shown), connection: { name: conn?.name, strategy: conn?.strategy } };
     };
     const noOrg = (c: SimContext): Response => apiError(c, 404, 'No organization found by that id or name', 'inexistent_organization');
     const badId = (c: SimContext, id: string, prop: string): Response | null => (id.length > 50
@@ -526,10 +579,7 @@ export async function startAuth0Simulator(opts: Auth0SimulatorOptions = {}): Pro
       if (inline.length > 10) return apiError(c, 400, `Payload validation error: 'Array is too long (${inline.length}), maximum 10' on property enabled_connections.`, 'invalid_body');
       const attached: StoredOrganizationConnection[] = [];
       for (const item of inline) {
-        const itemProblem = validateBody(item, { required: ['connection_id'], fields: {
-          connection_id: { type: 'string', min: 1, max: 50 },
-          assign_membership_on_login: { type: 'boolean' }, show_as_button: { type: 'boolean' }, is_signup_enabled: { type: 'boolean' },
-        } });
+        const itemProblem = validateBody(item, ADD_ENABLED_CONNECTION);
         if (itemProblem) return apiError(c, 400, itemProblem, 'invalid_body');
         const rec = item as Record<string, unknown>;
         if (!findConnection(rec['connection_id'] as string)) return apiError(c, 404, 'No connection found by that id', 'inexistent_connection');
@@ -588,89 +638,81 @@ export async function startAuth0Simulator(opts: Auth0SimulatorOptions = {}): Pro
       return c.body(null, 204);
     }));
 
-    // -- organization connections (EA family) -------------------------------------------------
-    app.get('/api/v2/organizations/:id/connections', guarded('read:organization_connections', (c) => {
-      const id = param(c, 'id');
-      const invalid = badId(c, id, 'id');
-      if (invalid) return invalid;
-      const q = offsetQuery(c);
-      if (!q.ok) return q.response;
-      const enabled = boolParam(c, 'is_enabled');
-      if (!enabled.ok) return enabled.response;
-      if (!findOrg(id)) return noOrg(c);
-      const all = orgConnections(id).filter((oc) => enabled.value === undefined || oc.is_enabled === enabled.value).map(view);
-      return offsetPage(c, 'connections', all, q.value);
-    }));
+    // -- organization connections: both families over the same records --------------------------
+    for (const family of FAMILIES) {
+      const base = `/api/v2/organizations/:id/${family.key}`;
+      const show = (oc: StoredOrganizationConnection): Record<string, unknown> => view(family, oc);
 
-    app.post('/api/v2/organizations/:id/connections', guarded('create:organization_connections', async (c) => {
-      const id = param(c, 'id');
-      const invalid = badId(c, id, 'id');
-      if (invalid) return invalid;
-      const read = await readBody(c);
-      if (!read.ok) return read.response;
-      const problem = validateBody(read.body, CREATE_ORG_CONNECTION);
-      if (problem) return apiError(c, 400, problem, 'invalid_body');
-      if (!findOrg(id)) return noOrg(c);
-      const b = read.body as Record<string, unknown>;
-      const connectionId = b['connection_id'] as string;
-      if (!findConnection(connectionId)) return apiError(c, 404, 'No connection found by that id', 'inexistent_connection');
-      const list = orgConnections(id);
-      if (list.some((oc) => oc.connection_id === connectionId)) {
-        return apiError(c, 409, 'The connection is already enabled for this organization', 'organization_connection_conflict');
-      }
-      const oc = attach(b);
-      list.push(oc);
-      return c.json(view(oc), 201);
-    }));
+      app.get(base, guarded('read:organization_connections', (c) => {
+        const id = param(c, 'id');
+        const invalid = badId(c, id, 'id');
+        if (invalid) return invalid;
+        const q = offsetQuery(c);
+        if (!q.ok) return q.response;
+        const enabled = family.isEnabledFilter ? boolParam(c, 'is_enabled') : { ok: true as const, value: undefined };
+        if (!enabled.ok) return enabled.response;
+        if (!findOrg(id)) return noOrg(c);
+        // An absent is_enabled (never set) counts as enabled, as the gateway reads it.
+        const all = orgConnections(id).filter((oc) => enabled.value === undefined || (oc.is_enabled ?? true) === enabled.value).map(show);
+        return offsetPage(c, family.key, all, q.value);
+      }));
 
-    const findAttached = (c: SimContext): { oc: StoredOrganizationConnection; list: StoredOrganizationConnection[] } | Response => {
-      const id = param(c, 'id');
-      const connectionId = param(c, 'connection_id');
-      const invalid = badId(c, id, 'id') ?? badId(c, connectionId, 'connection_id');
-      if (invalid) return invalid;
-      if (!findOrg(id)) return noOrg(c);
-      const list = orgConnections(id);
-      const oc = list.find((x) => x.connection_id === connectionId);
-      return oc ? { oc, list } : apiError(c, 404, 'No connection found by that id for this organization', 'inexistent_organization_connection');
-    };
+      app.post(base, guarded('create:organization_connections', async (c) => {
+        const id = param(c, 'id');
+        const invalid = badId(c, id, 'id');
+        if (invalid) return invalid;
+        const read = await readBody(c);
+        if (!read.ok) return read.response;
+        const problem = validateBody(read.body, family.create);
+        if (problem) return apiError(c, 400, problem, 'invalid_body');
+        if (!findOrg(id)) return noOrg(c);
+        const b = read.body as Record<string, unknown>;
+        const connectionId = b['connection_id'] as string;
+        if (!findConnection(connectionId)) return apiError(c, 404, 'No connection found by that id', 'inexistent_connection');
+        const list = orgConnections(id);
+        if (list.some((oc) => oc.connection_id === connectionId)) {
+          return apiError(c, 409, 'The organization connection already exists.', 'organization_connection_conflict');
+        }
+        const oc = attach(b);
+        list.push(oc);
+        return c.json(show(oc), 201);
+      }));
 
-    app.get('/api/v2/organizations/:id/connections/:connection_id', guarded('read:organization_connections', (c) => {
-      const found = findAttached(c);
-      return found instanceof Response ? found : c.json(view(found.oc));
-    }));
+      const findAttached = (c: SimContext): { oc: StoredOrganizationConnection; list: StoredOrganizationConnection[] } | Response => {
+        const id = param(c, 'id');
+        const connectionId = param(c, 'connection_id');
+        const invalid = badId(c, id, 'id') ?? badId(c, connectionId, 'connection_id');
+        if (invalid) return invalid;
+        if (!findOrg(id)) return noOrg(c);
+        const list = orgConnections(id);
+        const oc = list.find((x) => x.connection_id === connectionId);
+        return oc ? { oc, list } : apiError(c, 404, 'No connection found by that id for this organization', 'inexistent_organization_connection');
+      };
 
-    app.patch('/api/v2/organizations/:id/connections/:connection_id', guarded('update:organization_connections', async (c) => {
-      const read = await readBody(c);
-      if (!read.ok) return read.response;
-      const problem = validateBody(read.body, UPDATE_ORG_CONNECTION);
-      if (problem) return apiError(c, 400, problem, 'invalid_body');
-      const found = findAttached(c);
-      if (found instanceof Response) return found;
-      const { oc } = found;
-      const b = read.body as Record<string, unknown>;
-      // `null` is accepted where the schema allows it (auth0.md §4.2); what it does is not documented:
-      // here it removes the org-scoped name / access level and puts is_enabled back to its default.
-      if ('organization_connection_name' in b) {
-        if (b['organization_connection_name'] === null) delete oc.organization_connection_name;
-        else oc.organization_connection_name = b['organization_connection_name'] as string;
-      }
-      if ('organization_access_level' in b) {
-        if (b['organization_access_level'] === null) delete oc.organization_access_level;
-        else oc.organization_access_level = b['organization_access_level'] as Auth0OrganizationAccessLevel;
-      }
-      if ('is_enabled' in b) oc.is_enabled = (b['is_enabled'] as boolean | null) ?? true;
-      for (const key of ['assign_membership_on_login', 'show_as_button', 'is_signup_enabled'] as const) {
-        if (typeof b[key] === 'boolean') oc[key] = b[key];
-      }
-      return c.json(view(oc));
-    }));
+      app.get(`${base}/:connection_id`, guarded('read:organization_connections', (c) => {
+        const found = findAttached(c);
+        return found instanceof Response ? found : c.json(show(found.oc));
+      }));
 
-    app.delete('/api/v2/organizations/:id/connections/:connection_id', guarded('delete:organization_connections', (c) => {
-      const found = findAttached(c);
-      if (found instanceof Response) return found;
-      found.list.splice(found.list.indexOf(found.oc), 1);
-      return c.body(null, 204);
-    }));
+      app.patch(`${base}/:connection_id`, guarded('update:organization_connections', async (c) => {
+        const read = await readBody(c);
+        if (!read.ok) return read.response;
+        const problem = validateBody(read.body, family.update);
+        if (problem) return apiError(c, 400, problem, 'invalid_body');
+        const found = findAttached(c);
+        if (found instanceof Response) return found;
+        applyUpdate(found.oc, read.body as Record<string, unknown>);
+        return c.json(show(found.oc));
+      }));
+
+      // Removes the organization's record of the connection (in both families); the tenant connection stays.
+      app.delete(`${base}/:connection_id`, guarded('delete:organization_connections', (c) => {
+        const found = findAttached(c);
+        if (found instanceof Response) return found;
+        found.list.splice(found.list.indexOf(found.oc), 1);
+        return c.body(null, 204);
+      }));
+    }
 
     app.all('/api/v2/*', (c) => apiError(c, 404, 'Not Found'));
 

@@ -250,7 +250,7 @@ describe('organization connections through the adapter', () => {
     await adapter.create(ctx(), org, { external_connection_id: DB.id }, undefined);
     const dup = await rejection(adapter.create(ctx(), org, { external_connection_id: DB.id }, undefined));
     expect([dup.code, dup.status, dup.upstreamStatus, dup.provider]).toEqual(['conflict', 409, 409, 'auth0']);
-    expect(dup.message).toContain('already enabled');
+    expect(dup.message).toContain('The organization connection already exists.');
     const missingConn = await rejection(adapter.create(ctx(), org, { external_connection_id: 'con_nothere00000000' }, undefined));
     expect(missingConn.code).toBe('not_found');
     const missingOrg = await rejection(adapter.create(ctx(), 'org_nothere00000000', { external_connection_id: DB.id }, undefined));

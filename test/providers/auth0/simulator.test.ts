@@ -171,7 +171,10 @@ describe('Management API', () => {
     expect((await create({ name: 'inline' })).status).toBe(409);
     expect((await api('/organizations/name/inline')).body).toMatchObject({ name: 'inline' });
     const id = (made.body as { id: string }).id;
-    expect((await api(`/organizations/${id}/connections`)).body).toEqual([expect.objectContaining({ is_signup_enabled: true, is_enabled: true })]);
+    // Documented defaults only: show_as_button true; is_enabled and assign_membership_on_login stay unset.
+    expect((await api(`/organizations/${id}/connections`)).body).toEqual([
+      { connection_id: TENANT_CONNECTIONS[0]!.id, is_signup_enabled: true, show_as_button: true, connection: { name: TENANT_CONNECTIONS[0]!.name, strategy: 'auth0' } },
+    ]);
   });
 });
 
