@@ -43,7 +43,7 @@ import {
 /**
  * Auth0 as a patch-model provider: a canonical connection is an organization connection. Create
  * attaches an existing tenant connection, delete detaches it; no credentials, no test, no jobs.
- * Which family of endpoints an entry uses is its `connectionsApi` (docs/providers/auth0.md):
+ * Which family of endpoints an entry uses is its `connectionsApi` (docs/providers/auth0.md §3–§4):
  * - `connections` (default; Early Access): name, status (`is_enabled`) and four settings;
  * - `enabled_connections` (GA, for tenants without Early Access): three settings only; the fields
  *   it lacks are not writable, which the capabilities say, so the core answers 422 for them.

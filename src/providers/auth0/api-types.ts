@@ -3,7 +3,7 @@ import { z } from 'zod';
 /**
  * Auth0's own spelling of what the gateway reads and writes (Management API v2: organization
  * connections in both families, and the client-credentials token endpoint). See
- * docs/providers/auth0.md for the sources. Nothing here knows the canonical model.
+ * docs/providers/auth0.md §2–§6 for the sources. Nothing here knows the canonical model.
  */
 
 /**

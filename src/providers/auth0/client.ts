@@ -16,7 +16,7 @@ import { ClientCredentialsTokenProvider, tokenEndpointError } from './token.js';
 /**
  * The few Management API calls the gateway makes: list, create, get, update and delete an
  * organization connection, in the family `F` the entry is configured for (`connections`, EA, or
- * `enabled_connections`, GA; docs/providers/auth0.md). The family is the path segment, the list
+ * `enabled_connections`, GA; docs/providers/auth0.md §3). The family is the path segment, the list
  * envelope key and the body types; everything else is the same. Calls go through the shared upstream
  * client: token on every call, one refresh-and-retry on a 401.
  */
@@ -139,7 +139,7 @@ export class Auth0Client<F extends Auth0ConnectionsApi> {
 }
 
 /**
- * A Management API failure (`{statusCode, error, message, errorCode}`, docs/providers/auth0.md) as the contract
+ * A Management API failure (`{statusCode, error, message, errorCode}`, docs/providers/auth0.md §6) as the contract
  * error. 409 (the connection is already attached) becomes `conflict`: the caller's create collides
  * with state that exists, which is what a 409 means to a gateway client; the rest is the shared table.
  */

@@ -14,7 +14,7 @@ function required(what: string) {
  * `domain` is the bare tenant host (`acme.eu.auth0.com`, a custom domain, or `host:port`), as the
  * official SDK requires: no scheme, path, query or fragment. `audience` overrides the Management API
  * audience derived from it (`https://{domain}/api/v2/`), for a `domain` that is a custom domain.
- * `connectionsApi` picks the organization-connection family (docs/providers/auth0.md).
+ * `connectionsApi` picks the organization-connection family (docs/providers/auth0.md §3, §9).
  */
 export const auth0ConfigSchema = z.strictObject({
   domain: required('a host name').regex(/^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d{1,5})?$/i, {

@@ -18,7 +18,7 @@ import {
 
 const noNul = (s: string): boolean => !s.includes('\0');
 
-/** `organization_connection_name`: 1–50 characters, no NUL (docs/providers/auth0.md). */
+/** `organization_connection_name`: 1–50 characters, no NUL (docs/providers/auth0.md §4.1). */
 export const nameValue = z.string().min(1).max(50).refine(noNul, 'must not contain NUL characters');
 
 /** The settings both families have. */

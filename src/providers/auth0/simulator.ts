@@ -15,7 +15,7 @@ import {
  * (test/providers/auth0/sdk-fidelity.test.ts): the client-credentials token endpoint, the
  * Management API's tenant connections, organizations and organization connections (both the EA
  * `connections` and the GA `enabled_connections` family, over the same records),
- * Auth0's error bodies, list envelopes, status codes and `x-ratelimit-*` headers. auth0.md §2–§8.
+ * Auth0's error bodies, list envelopes, status codes and `x-ratelimit-*` headers. docs/providers/auth0.md §2–§8.
  */
 
 export interface Auth0SimClient {
@@ -123,12 +123,12 @@ function randomId(prefix: string): string {
   return prefix + Array.from(randomBytes(16), (b) => alphabet[b % alphabet.length]).join('');
 }
 
-/** Auth0's Management API error body (auth0.md §6). */
+/** Auth0's Management API error body (docs/providers/auth0.md §6). */
 function apiError(c: SimContext, status: ErrorStatus, message: string, errorCode?: string): Response {
   return c.json({ statusCode: status, error: REASONS[status], message, ...(errorCode ? { errorCode } : {}) }, status);
 }
 
-/** The token endpoint's OAuth error body (auth0.md §2). */
+/** The token endpoint's OAuth error body (docs/providers/auth0.md §2). */
 function oauthError(c: SimContext, status: 400 | 401 | 403, error: string, description: string): Response {
   return c.json({ error, error_description: description }, status, { 'cache-control': 'no-store' });
 }
@@ -290,7 +290,7 @@ const BOOLEAN_FIELDS = new Set(['assign_membership_on_login', 'show_as_button', 
 
 type BodyResult = { ok: true; body: unknown } | { ok: false; response: Response };
 
-/** Request bodies are JSON or form-encoded (auth0.md §3). */
+/** Request bodies are JSON or form-encoded (docs/providers/auth0.md §3). */
 async function readBody(c: SimContext): Promise<BodyResult> {
   const type = c.req.header('content-type') ?? '';
   const text = await c.req.text();
@@ -352,7 +352,7 @@ function offsetPage(c: SimContext, key: string, all: unknown[], q: OffsetQuery):
   return c.json(q.includeTotals ? { start, limit: q.perPage, total: all.length, [key]: items } : items);
 }
 
-/** Checkpoint page (`from`/`take`, auth0.md §5): `{<key>, next?}`; `next` is opaque. */
+/** Checkpoint page (`from`/`take`, used by other list endpoints; docs/providers/auth0.md §5): `{<key>, next?}`; `next` is opaque. */
 function checkpointPage(c: SimContext, key: string, all: unknown[]): Response {
   const take = intParam(c, 'take', 50, 1, 100);
   if (!take.ok) return take.response;
@@ -400,7 +400,7 @@ function upgradeState(restored: Omit<Auth0SimState, 'version'> & { version: numb
  * A stored organization connection from a create body that passed its family's validation. Only
  * the documented defaults are filled in (`show_as_button` true, `is_signup_enabled` false); the
  * fields whose default Auth0 does not document (`assign_membership_on_login`, `is_enabled`) stay
- * absent (docs/providers/auth0.md).
+ * absent (docs/providers/auth0.md §4.1).
  */
 function attach(body: Record<string, unknown>): StoredOrganizationConnection {
   return { show_as_button: true, is_signup_enabled: false, ...body } as StoredOrganizationConnection;

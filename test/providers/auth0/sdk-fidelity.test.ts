@@ -183,7 +183,7 @@ describe('official auth0 SDK 7.1.0 against the simulator', () => {
     expect(page.data.map((c) => c.connection_id)).toEqual(ids.slice(5));
     expect(page.hasNextPage()).toBe(false);
 
-    // include_totals=false: Auth0 answers a bare array, which the SDK's page cannot read (notes §8.2).
+    // include_totals=false: Auth0 answers a bare array, which the SDK's page cannot read (docs/providers/auth0.md §8).
     const bare = await mgmt.organizations.connections.list(org.id!, { include_totals: false });
     expect(Array.isArray(bare.response)).toBe(true);
     expect((bare.response as unknown as unknown[]).length).toBe(7);
@@ -275,7 +275,7 @@ describe('official auth0 SDK 7.1.0 against the simulator', () => {
     }
   });
 
-  it('does not refresh its token on a 401 (notes §8.1): expired tokens surface as UnauthorizedError', async () => {
+  it('does not refresh its token on a 401 (docs/providers/auth0.md §8): expired tokens surface as UnauthorizedError', async () => {
     const client = sdk({ maxRetries: 0 });
     await client.organizations.get(orgId);
     sim.expireTokens();
