@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Connection } from '../../src/core/connection.js';
 import type { ProviderCapabilities, SimulatorSetup } from '../../src/core/adapter.js';
-import { json, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { json, startGateway, walkList, type TestGateway } from '../helpers/gateway.js';
 import { cases } from './cases.js';
 
 /**
@@ -294,19 +294,7 @@ describe.each(labelled)('conformance: $label', (kase) => {
     const all = await json<{ data: Connection[]; next_cursor: string | null }>(await gw.call('GET', `${base}?limit=200`));
     expect(all.next_cursor).toBeNull();
     for (const limit of [1, 2, 3]) {
-      const seen: string[] = [];
-      let cursor: string | null = null;
-      let pages = 0;
-      do {
-        const q: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
-        const res = await gw.call('GET', `${base}?limit=${limit}${q}`);
-        expect(res.status).toBe(200);
-        const page = await json<{ data: Connection[]; next_cursor: string | null }>(res);
-        expect(page.data.length).toBeLessThanOrEqual(limit);
-        seen.push(...page.data.map((c) => c.id));
-        cursor = page.next_cursor;
-        pages += 1;
-      } while (cursor && pages < 100);
+      const seen = (await walkList<Connection>(gw, base, limit)).map((c) => c.id);
       expect(seen.sort()).toEqual(all.data.map((c) => c.id).sort());
     }
     const forged = await gw.call('GET', `${base}?cursor=eyJwIjoibGVlbiJ9.AAAAAAAAAAAAAAAAAAAAAA`);

@@ -184,51 +184,42 @@ function validateBody(body: unknown, spec: BodySpec, where = 'Payload'): string 
 
 const NO_NUL = /^[^\0]*$/;
 
+/** The fields both families' bodies have: three booleans, never null. */
+const SHARED_FIELDS = {
+  assign_membership_on_login: { type: 'boolean' },
+  show_as_button: { type: 'boolean' },
+  is_signup_enabled: { type: 'boolean' },
+} as const satisfies Record<string, FieldSpec>;
+const CONNECTION_ID: FieldSpec = { type: 'string', min: 1, max: 50 };
+
+/** EA `CreateOrganizationAllConnectionRequestContent`. */
 const CREATE_ORG_CONNECTION: BodySpec = {
   required: ['connection_id'],
   fields: {
-    connection_id: { type: 'string', min: 1, max: 50 },
+    connection_id: CONNECTION_ID,
     organization_connection_name: { type: 'string', min: 1, max: 50, pattern: NO_NUL },
-    assign_membership_on_login: { type: 'boolean' },
-    show_as_button: { type: 'boolean' },
-    is_signup_enabled: { type: 'boolean' },
+    ...SHARED_FIELDS,
     organization_access_level: { type: 'enum', values: ORGANIZATION_ACCESS_LEVELS },
     is_enabled: { type: 'boolean' },
   },
 };
 
+/** EA `UpdateOrganizationAllConnectionRequestContent`: name, access level and is_enabled take null. */
 const UPDATE_ORG_CONNECTION: BodySpec = {
   required: [],
   fields: {
     organization_connection_name: { type: 'string', min: 1, max: 50, pattern: NO_NUL, nullable: true },
-    assign_membership_on_login: { type: 'boolean' },
-    show_as_button: { type: 'boolean' },
-    is_signup_enabled: { type: 'boolean' },
+    ...SHARED_FIELDS,
     organization_access_level: { type: 'enum', values: ORGANIZATION_ACCESS_LEVELS, nullable: true },
     is_enabled: { type: 'boolean', nullable: true },
   },
 };
 
 /** GA `AddOrganizationConnectionRequestContent`; also the items of `POST /organizations` `enabled_connections`. */
-const ADD_ENABLED_CONNECTION: BodySpec = {
-  required: ['connection_id'],
-  fields: {
-    connection_id: { type: 'string', min: 1, max: 50 },
-    assign_membership_on_login: { type: 'boolean' },
-    is_signup_enabled: { type: 'boolean' },
-    show_as_button: { type: 'boolean' },
-  },
-};
+const ADD_ENABLED_CONNECTION: BodySpec = { required: ['connection_id'], fields: { connection_id: CONNECTION_ID, ...SHARED_FIELDS } };
 
 /** GA `UpdateOrganizationConnectionRequestContent`: no nulls. */
-const UPDATE_ENABLED_CONNECTION: BodySpec = {
-  required: [],
-  fields: {
-    assign_membership_on_login: { type: 'boolean' },
-    is_signup_enabled: { type: 'boolean' },
-    show_as_button: { type: 'boolean' },
-  },
-};
+const UPDATE_ENABLED_CONNECTION: BodySpec = { required: [], fields: { ...SHARED_FIELDS } };
 
 /**
  * One family of organization-connection routes. Both families serve the same stored records; each

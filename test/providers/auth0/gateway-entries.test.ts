@@ -3,7 +3,7 @@ import type { Connection } from '../../../src/core/connection.js';
 import { auth0Provider } from '../../../src/providers/auth0/definition.js';
 import { SPARE_TENANT_CONNECTIONS, TENANT_CONNECTIONS } from '../../../src/providers/auth0/fixtures.js';
 import { startAuth0Simulator, type Auth0Simulator } from '../../../src/providers/auth0/simulator.js';
-import { json, startGateway, type TestGateway } from '../../helpers/gateway.js';
+import { json, startGateway, walkList, type TestGateway } from '../../helpers/gateway.js';
 
 /**
  * The Auth0 entry's own config keys, through real HTTP: `connectionsApi: "enabled_connections"` (the
@@ -13,7 +13,7 @@ import { json, startGateway, type TestGateway } from '../../helpers/gateway.js';
  */
 
 type Problem = { status: number; code: string; errors?: Array<{ pointer: string }> };
-type List = { data: Connection[]; next_cursor: string | null };
+type List = { data: Connection[] };
 
 const DOMAIN = 'tenant.auth0.local';
 const CUSTOM_DOMAIN = 'login.example.com';
@@ -101,19 +101,7 @@ describe('connectionsApi: "enabled_connections" (GA family) through the gateway'
     const attached = SPARE_TENANT_CONNECTIONS.slice(0, 7).map((c) => c.id);
     for (const id of attached) expect((await gw.call('POST', base, { body: { provider: 'auth0-ga', external_connection_id: id } })).status).toBe(201);
     for (const limit of [1, 2, 3, 7, 50]) {
-      const seen: string[] = [];
-      let cursor: string | null = null;
-      let pages = 0;
-      do {
-        const q: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
-        const res = await gw.call('GET', `${base}?limit=${limit}${q}`);
-        expect(res.status).toBe(200);
-        const page: List = await json<List>(res);
-        expect(page.data.length).toBeLessThanOrEqual(limit);
-        seen.push(...page.data.map((c) => c.external.connection_id));
-        cursor = page.next_cursor;
-        pages += 1;
-      } while (cursor !== null && pages < 50);
+      const seen = (await walkList<Connection>(gw, base, limit)).map((c) => c.external.connection_id);
       expect(seen, `limit ${limit}`).toEqual(attached);
     }
   });

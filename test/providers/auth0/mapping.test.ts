@@ -12,6 +12,17 @@ import { Secret } from '../../../src/core/secret.js';
 import { captureLogger } from './helpers.js';
 
 const base = { connection_id: 'con_Abc', connection: { name: 'acme-saml', strategy: 'samlp' } };
+/** The canonical shape `base` maps to, in either family, with the fields that differ. */
+const mapped = (o: { name: string; status: string; settings: Record<string, unknown> }) => ({
+  external_id: 'con_Abc',
+  kind: 'samlp',
+  ...o,
+  health: { status: 'unknown', description: null, resolution_owner: null },
+  credentials: { configured: false, type: null, updated_at: null },
+  details: { connection_name: 'acme-saml' },
+  created_at: null,
+  updated_at: null,
+});
 
 describe('toUpstreamConnection (contract §4, auth0 column)', () => {
   it('prefers the organization-scoped name and falls back to connection.name', () => {
@@ -28,18 +39,7 @@ describe('toUpstreamConnection (contract §4, auth0 column)', () => {
 
   it('kind is the strategy; details carry connection.name; settings only what is present', () => {
     const c = toUpstreamConnection({ ...base, show_as_button: false, organization_access_level: 'none', is_enabled: true });
-    expect(c).toEqual({
-      external_id: 'con_Abc',
-      kind: 'samlp',
-      name: 'acme-saml',
-      status: 'active',
-      health: { status: 'unknown', description: null, resolution_owner: null },
-      credentials: { configured: false, type: null, updated_at: null },
-      settings: { show_as_button: false, organization_access_level: 'none' },
-      details: { connection_name: 'acme-saml' },
-      created_at: null,
-      updated_at: null,
-    });
+    expect(c).toEqual(mapped({ name: 'acme-saml', status: 'active', settings: { show_as_button: false, organization_access_level: 'none' } }));
   });
 });
 
@@ -49,18 +49,7 @@ describe('toUpstreamEnabledConnection (GA family)', () => {
     const ga = toUpstreamEnabledConnection({
       ...base, assign_membership_on_login: true, show_as_button: false, organization_connection_name: 'Ignored', organization_access_level: 'full', is_enabled: false,
     });
-    expect(ga).toEqual({
-      external_id: 'con_Abc',
-      kind: 'samlp',
-      name: 'acme-saml',
-      status: 'active',
-      health: { status: 'unknown', description: null, resolution_owner: null },
-      credentials: { configured: false, type: null, updated_at: null },
-      settings: { assign_membership_on_login: true, show_as_button: false },
-      details: { connection_name: 'acme-saml' },
-      created_at: null,
-      updated_at: null,
-    });
+    expect(ga).toEqual(mapped({ name: 'acme-saml', status: 'active', settings: { assign_membership_on_login: true, show_as_button: false } }));
     expect(toUpstreamEnabledConnection({ connection_id: 'con_x' })).toMatchObject({ kind: 'unknown', name: null, settings: {}, details: { connection_name: null } });
   });
 });
