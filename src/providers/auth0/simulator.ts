@@ -298,6 +298,16 @@ async function readBody(c: SimContext): Promise<BodyResult> {
   }
 }
 
+type ValidBody = { ok: true; body: Record<string, unknown> } | { ok: false; response: Response };
+
+/** The request body, read (§3) and checked against `spec`; else Auth0's 400 `invalid_body`. */
+async function readValidBody(c: SimContext, spec: BodySpec): Promise<ValidBody> {
+  const read = await readBody(c);
+  if (!read.ok) return read;
+  const problem = validateBody(read.body, spec);
+  return problem ? { ok: false, response: apiError(c, 400, problem, 'invalid_body') } : { ok: true, body: read.body as Record<string, unknown> };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Query parameters (page/per_page/include_totals, from/take)
 
@@ -532,11 +542,9 @@ export async function startAuth0Simulator(opts: Auth0SimulatorOptions = {}): Pro
     }));
 
     app.post('/api/v2/connections', guarded('create:connections', async (c) => {
-      const read = await readBody(c);
+      const read = await readValidBody(c, CREATE_CONNECTION);
       if (!read.ok) return read.response;
-      const problem = validateBody(read.body, CREATE_CONNECTION);
-      if (problem) return apiError(c, 400, problem, 'invalid_body');
-      const b = read.body as Record<string, unknown>;
+      const b = read.body;
       if (state.connections.some((k) => k.name === b['name'])) return apiError(c, 409, 'A connection with the same name already exists', 'connection_conflict');
       const conn: Auth0TenantConnection = {
         id: randomId('con_'),
@@ -560,11 +568,9 @@ export async function startAuth0Simulator(opts: Auth0SimulatorOptions = {}): Pro
     }));
 
     app.post('/api/v2/organizations', guarded('create:organizations', async (c) => {
-      const read = await readBody(c);
+      const read = await readValidBody(c, CREATE_ORGANIZATION);
       if (!read.ok) return read.response;
-      const problem = validateBody(read.body, CREATE_ORGANIZATION);
-      if (problem) return apiError(c, 400, problem, 'invalid_body');
-      const b = read.body as Record<string, unknown>;
+      const b = read.body;
       if (state.organizations.some((o) => o.name === b['name'])) return apiError(c, 409, 'An organization with this name already exists.', 'organization_conflict');
       const inline = (b['enabled_connections'] as unknown[] | undefined) ?? [];
       if (inline.length > 10) return apiError(c, 400, `Payload validation error: 'Array is too long (${inline.length}), maximum 10' on property enabled_connections.`, 'invalid_body');
@@ -604,13 +610,11 @@ export async function startAuth0Simulator(opts: Auth0SimulatorOptions = {}): Pro
       const id = param(c, 'id');
       const invalid = badId(c, id, 'id');
       if (invalid) return invalid;
-      const read = await readBody(c);
+      const read = await readValidBody(c, UPDATE_ORGANIZATION);
       if (!read.ok) return read.response;
-      const problem = validateBody(read.body, UPDATE_ORGANIZATION);
-      if (problem) return apiError(c, 400, problem, 'invalid_body');
       const org = findOrg(id);
       if (!org) return noOrg(c);
-      const b = read.body as Record<string, unknown>;
+      const b = read.body;
       if (typeof b['name'] === 'string' && state.organizations.some((o) => o.id !== id && o.name === b['name'])) {
         return apiError(c, 409, 'An organization with this name already exists.', 'organization_conflict');
       }
@@ -652,12 +656,10 @@ export async function startAuth0Simulator(opts: Auth0SimulatorOptions = {}): Pro
         const id = param(c, 'id');
         const invalid = badId(c, id, 'id');
         if (invalid) return invalid;
-        const read = await readBody(c);
+        const read = await readValidBody(c, family.create);
         if (!read.ok) return read.response;
-        const problem = validateBody(read.body, family.create);
-        if (problem) return apiError(c, 400, problem, 'invalid_body');
         if (!findOrg(id)) return noOrg(c);
-        const b = read.body as Record<string, unknown>;
+        const b = read.body;
         const connectionId = b['connection_id'] as string;
         if (!findConnection(connectionId)) return apiError(c, 404, 'No connection found by that id', 'inexistent_connection');
         const list = orgConnections(id);
@@ -686,13 +688,11 @@ export async function startAuth0Simulator(opts: Auth0SimulatorOptions = {}): Pro
       }));
 
       app.patch(`${base}/:connection_id`, guarded('update:organization_connections', async (c) => {
-        const read = await readBody(c);
+        const read = await readValidBody(c, family.update);
         if (!read.ok) return read.response;
-        const problem = validateBody(read.body, family.update);
-        if (problem) return apiError(c, 400, problem, 'invalid_body');
         const found = findAttached(c);
         if (found instanceof Response) return found;
-        applyUpdate(found.oc, read.body as Record<string, unknown>);
+        applyUpdate(found.oc, read.body);
         return c.json(show(found.oc));
       }));
 
