@@ -9,6 +9,10 @@ import { versoriProvider } from '../../src/providers/versori/definition.js';
  */
 export interface ConformanceCase {
   definition: ProviderDefinition;
+  /** The provider id of the entry (default: the type); distinct when one type has several cases. */
+  providerId?: string;
+  /** Keys added to the simulator's provider entry (e.g. a variant of the upstream API). */
+  providerConfig?: Record<string, unknown>;
   /** A valid create body (without `provider`); `i` makes it distinct from the others. */
   createBody(i: number): Record<string, unknown>;
   /** A create body with one invalid field, and that field's pointer. */
@@ -19,7 +23,15 @@ export interface ConformanceCase {
   invalidCredentials?: { body: Record<string, unknown>; pointer: string };
   /** A settings change (when the provider has settings). */
   settings?: Record<string, unknown>;
+  /**
+   * A boolean setting the suite flips when it needs a change that makes a new version of a
+   * connection and `name` is not writable (required then).
+   */
+  toggleSetting?: string;
 }
+
+/** `con_conformance01`…`40`: tenant connections the Auth0 simulator seeds for attaching (not attached to the demo org). */
+const spareAuth0Connection = (i: number): string => `con_conformance${String(i).padStart(2, '0')}`;
 
 export const cases: ConformanceCase[] = [
   {
@@ -32,10 +44,19 @@ export const cases: ConformanceCase[] = [
   },
   {
     definition: auth0Provider,
-    // Tenant connections the Auth0 simulator seeds for attaching (not attached to the demo org).
-    createBody: (i) => ({ external_connection_id: `con_conformance${String(i).padStart(2, '0')}`, name: `attached-${i}`, settings: { show_as_button: true } }),
+    createBody: (i) => ({ external_connection_id: spareAuth0Connection(i), name: `attached-${i}`, settings: { show_as_button: true } }),
     invalidCreate: { body: { external_connection_id: 'con_x', settings: { organization_access_level: 'everything' } }, pointer: '/settings/organization_access_level' },
     settings: { assign_membership_on_login: true, organization_access_level: 'readonly' },
+  },
+  {
+    // The GA enabled_connections family: no name, no status, three settings.
+    definition: auth0Provider,
+    providerId: 'auth0-ga',
+    providerConfig: { connectionsApi: 'enabled_connections' },
+    createBody: (i) => ({ external_connection_id: spareAuth0Connection(i), settings: { show_as_button: true } }),
+    invalidCreate: { body: { external_connection_id: 'con_x', settings: { show_as_button: 'yes' } }, pointer: '/settings/show_as_button' },
+    settings: { assign_membership_on_login: true, is_signup_enabled: true },
+    toggleSetting: 'assign_membership_on_login',
   },
   {
     definition: versoriProvider,

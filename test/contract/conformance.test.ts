@@ -1,18 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Connection } from '../../src/core/connection.js';
 import type { ProviderCapabilities, SimulatorSetup } from '../../src/core/adapter.js';
-import { json, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { json, startGateway, walkList, type TestGateway } from '../helpers/gateway.js';
 import { cases } from './cases.js';
 
 /**
- * THE adapter conformance suite: the same tests through real HTTP for every provider. Where a
- * provider lacks a capability, the test asserts the contract's 422 instead of skipping.
+ * THE adapter conformance suite: the same tests through real HTTP for every provider entry. Where an
+ * entry lacks a capability (a writable name, status, setting, credentials, test, jobs), the test
+ * asserts the contract's 422 instead of skipping.
  */
 
 type Problem = { status: number; code: string; errors?: Array<{ pointer: string }> };
 
-describe.each(cases)('conformance: $definition.type', (kase) => {
-  const type = kase.definition.type;
+const labelled = cases.map((kase) => ({ ...kase, label: kase.providerId ?? kase.definition.type }));
+
+describe.each(labelled)('conformance: $label', (kase) => {
+  const providerId = kase.label;
   const ORG = 'conf';
   const base = `/v1/organizations/${ORG}/connections`;
   let sim: SimulatorSetup;
@@ -20,18 +23,34 @@ describe.each(cases)('conformance: $definition.type', (kase) => {
   let caps: ProviderCapabilities;
   let n = 0;
   const writes = () => sim.requests().filter((r) => r.method !== 'GET' && !r.path.includes('/oauth/')).length;
+  /**
+   * A change this entry can make that gives a connection a new version: a new name where names are
+   * writable, else the case's boolean setting flipped.
+   */
+  const changeOf = (c: Connection, label: string): Record<string, unknown> => {
+    if (caps.writableName) return { name: label };
+    const key = kase.toggleSetting;
+    if (key === undefined) throw new Error(`case ${providerId}: name is not writable, so toggleSetting is required`);
+    return { settings: { [key]: c.settings[key] !== true } };
+  };
+  /** Fields this entry cannot write at all, each with a value and the pointer of its 422. */
+  const notWritable = (): Array<[Record<string, unknown>, string]> => [
+    ...(caps.writableName ? [] : [[{ name: 'x' }, '/name'] as [Record<string, unknown>, string]]),
+    ...(caps.writableStatus.length > 0 ? [] : [[{ status: 'active' }, '/status'] as [Record<string, unknown>, string]]),
+    ...caps.unsupportedSettings.map((k): [Record<string, unknown>, string] => [{ settings: { [k]: null } }, `/settings/${k}`]),
+  ];
   const create = async () => {
     n += 1;
-    const res = await gw.call('POST', base, { body: { provider: type, ...kase.createBody(n) } });
+    const res = await gw.call('POST', base, { body: { provider: providerId, ...kase.createBody(n) } });
     expect(res.status, JSON.stringify(await res.clone().json())).toBe(201);
     return { res, body: Connection.parse(await res.json()), etag: res.headers.get('etag') as string };
   };
 
   beforeAll(async () => {
     sim = await kase.definition.startSimulator({});
-    gw = await startGateway({ definitions: [kase.definition], providers: [{ id: type, type, ...sim.providerConfig }] });
-    caps = (gw.gateway.adapters.get(type) as { capabilities: ProviderCapabilities }).capabilities;
-    expect((await gw.call('POST', '/v1/organizations', { body: { id: ORG, name: 'Conformance', links: { [type]: sim.demoExternalOrgId } } })).status).toBe(201);
+    gw = await startGateway({ definitions: [kase.definition], providers: [{ id: providerId, type: kase.definition.type, ...sim.providerConfig, ...kase.providerConfig }] });
+    caps = (gw.gateway.adapters.get(providerId) as { capabilities: ProviderCapabilities }).capabilities;
+    expect((await gw.call('POST', '/v1/organizations', { body: { id: ORG, name: 'Conformance', links: { [providerId]: sim.demoExternalOrgId } } })).status).toBe(201);
   });
   afterAll(async () => {
     await gw?.close();
@@ -42,7 +61,7 @@ describe.each(cases)('conformance: $definition.type', (kase) => {
     const { res, body, etag } = await create();
     expect(res.headers.get('location')).toBe(`${base}/${body.id}`);
     expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
-    expect(body).toMatchObject({ organization_id: ORG, provider: type, provider_type: type });
+    expect(body).toMatchObject({ organization_id: ORG, provider: providerId, provider_type: kase.definition.type });
     expect(body.id).toMatch(/^cn_[a-z0-9]{20}$/);
     expect(body.external.organization_id).toBe(sim.demoExternalOrgId);
 
@@ -54,12 +73,22 @@ describe.each(cases)('conformance: $definition.type', (kase) => {
     const list = await json<{ data: Connection[] }>(await gw.call('GET', `${base}?limit=200`));
     expect(list.data.filter((c) => c.id === body.id)).toHaveLength(1);
 
-    const renamed = await gw.call('PATCH', `${base}/${body.id}`, { body: { name: `renamed-${n}` } });
-    expect(renamed.status).toBe(200);
-    const after = Connection.parse(await renamed.json());
-    expect(after.name).toBe(`renamed-${n}`);
-    expect(renamed.headers.get('etag')).not.toBe(got.headers.get('etag'));
-    expect(Connection.parse(await (await gw.call('GET', `${base}/${body.id}`)).json()).name).toBe(`renamed-${n}`);
+    const change = changeOf(body, `renamed-${n}`);
+    const changed = await gw.call('PATCH', `${base}/${body.id}`, { body: change });
+    expect(changed.status).toBe(200);
+    expect(Connection.parse(await changed.json())).toMatchObject(change);
+    expect(changed.headers.get('etag')).not.toBe(got.headers.get('etag'));
+    expect(Connection.parse(await (await gw.call('GET', `${base}/${body.id}`)).json())).toMatchObject(change);
+    if (!caps.writableName) {
+      // No rename where the name is not writable: the contract's 422, and nothing reaches the upstream.
+      const before = sim.requests().length;
+      const renamed = await gw.call('PATCH', `${base}/${body.id}`, { body: { name: `renamed-${n}` } });
+      expect(renamed.status).toBe(422);
+      const p = await json<Problem>(renamed);
+      expect([p.code, p.errors?.map((e) => e.pointer)]).toEqual(['unsupported_change', ['/name']]);
+      expect(sim.requests().length).toBe(before);
+      expect(Connection.parse(await (await gw.call('GET', `${base}/${body.id}`)).json()).name).toBe(body.name);
+    }
 
     expect((await gw.call('DELETE', `${base}/${body.id}`)).status).toBe(204);
     expect((await gw.call('GET', `${base}/${body.id}`)).status).toBe(404);
@@ -79,7 +108,7 @@ describe.each(cases)('conformance: $definition.type', (kase) => {
   it('404 for unknown ids, other organizations and unknown organizations', async () => {
     const { body } = await create();
     expect((await gw.call('GET', `${base}/cn_doesnotexist000000000`)).status).toBe(404);
-    await gw.call('POST', '/v1/organizations', { body: { id: 'other-org', name: 'Other', links: { [type]: sim.demoExternalOrgId } } });
+    await gw.call('POST', '/v1/organizations', { body: { id: 'other-org', name: 'Other', links: { [providerId]: sim.demoExternalOrgId } } });
     const cross = await gw.call('GET', `/v1/organizations/other-org/connections/${body.id}`);
     expect(cross.status).toBe(404);
     expect((await json<Problem>(cross)).code).toBe('not_found');
@@ -88,19 +117,28 @@ describe.each(cases)('conformance: $definition.type', (kase) => {
 
   it('rejects invalid and unknown create fields with pointers, before any upstream write', async () => {
     const before = writes();
-    const invalid = await gw.call('POST', base, { body: { provider: type, ...kase.invalidCreate.body } });
+    const invalid = await gw.call('POST', base, { body: { provider: providerId, ...kase.invalidCreate.body } });
     expect(invalid.status).toBe(400);
     const p = await json<Problem>(invalid);
     expect(p.code).toBe('validation_failed');
     expect(p.errors?.map((e) => e.pointer)).toContain(kase.invalidCreate.pointer);
 
-    const unknown = await gw.call('POST', base, { body: { provider: type, ...kase.createBody(999), colour: 'red' } });
+    const unknown = await gw.call('POST', base, { body: { provider: providerId, ...kase.createBody(999), colour: 'red' } });
     expect(unknown.status).toBe(400);
     expect((await json<Problem>(unknown)).errors?.map((e) => e.pointer)).toEqual(['/colour']);
 
     const noProvider = await gw.call('POST', base, { body: kase.createBody(998) });
     expect((await json<Problem>(noProvider)).errors?.[0]?.pointer).toBe('/provider');
     expect(writes()).toBe(before);
+
+    const calls = sim.requests().length;
+    for (const [field, pointer] of notWritable()) {
+      const refused = await gw.call('POST', base, { body: { provider: providerId, ...kase.createBody(997), ...field } });
+      expect(refused.status, pointer).toBe(422);
+      const p = await json<Problem>(refused);
+      expect([p.code, p.errors?.map((e) => e.pointer)]).toEqual(['unsupported_change', [pointer]]);
+    }
+    expect(sim.requests().length).toBe(calls);
   });
 
   it('rejects unknown and invalid patch fields with pointers, before any upstream write', async () => {
@@ -110,8 +148,16 @@ describe.each(cases)('conformance: $definition.type', (kase) => {
     expect(unknown.status).toBe(400);
     expect((await json<Problem>(unknown)).errors?.map((e) => e.pointer)).toEqual(['/colour']);
     const badName = await gw.call('PATCH', `${base}/${body.id}`, { body: { name: 42 } });
-    expect(badName.status).toBe(400);
+    // An invalid name is 400 where names are writable; where they are not, the field itself is 422.
+    expect(badName.status).toBe(caps.writableName ? 400 : 422);
     expect((await json<Problem>(badName)).errors?.[0]?.pointer).toBe('/name');
+    const calls = sim.requests().length;
+    for (const [field, pointer] of notWritable()) {
+      const refused = await gw.call('PATCH', `${base}/${body.id}`, { body: field });
+      expect(refused.status, pointer).toBe(422);
+      expect((await json<Problem>(refused)).errors?.map((e) => e.pointer)).toEqual([pointer]);
+    }
+    expect(sim.requests().length).toBe(calls);
     expect((await gw.call('PATCH', `${base}/${body.id}`, { raw: '{"name":', headers: { 'content-type': 'application/json' } })).status).toBe(400);
     expect((await gw.call('PATCH', `${base}/${body.id}`, { raw: '{"name":"x"}', headers: { 'content-type': 'text/plain' } })).status).toBe(415);
     expect(writes()).toBe(before);
@@ -126,17 +172,18 @@ describe.each(cases)('conformance: $definition.type', (kase) => {
     expect(notModified.headers.get('etag')).toBe(etag);
 
     const before = writes();
-    const stale = await gw.call('PATCH', `${base}/${body.id}`, { body: { name: 'never' }, headers: { 'if-match': '"stale"' } });
+    const stale = await gw.call('PATCH', `${base}/${body.id}`, { body: changeOf(body, 'never'), headers: { 'if-match': '"stale"' } });
     expect(stale.status).toBe(412);
     expect((await json<Problem>(stale)).code).toBe('precondition_failed');
     expect((await gw.call('DELETE', `${base}/${body.id}`, { headers: { 'if-match': '"stale"' } })).status).toBe(412);
     expect(writes()).toBe(before);
-    expect(Connection.parse(await (await gw.call('GET', `${base}/${body.id}`)).json()).name).toBe(body.name);
+    expect((await gw.call('GET', `${base}/${body.id}`)).headers.get('etag')).toBe(etag);
 
-    const ok = await gw.call('PATCH', `${base}/${body.id}`, { body: { name: `matched-${n}` }, headers: { 'if-match': etag } });
+    const ok = await gw.call('PATCH', `${base}/${body.id}`, { body: changeOf(body, `matched-${n}`), headers: { 'if-match': etag } });
     expect(ok.status).toBe(200);
     const newEtag = ok.headers.get('etag') as string;
-    expect((await gw.call('PATCH', `${base}/${body.id}`, { body: { name: 'late' }, headers: { 'if-match': etag } })).status).toBe(412);
+    expect(newEtag).not.toBe(etag);
+    expect((await gw.call('PATCH', `${base}/${body.id}`, { body: changeOf(body, 'late'), headers: { 'if-match': etag } })).status).toBe(412);
     expect((await gw.call('DELETE', `${base}/${body.id}`, { headers: { 'if-match': newEtag } })).status).toBe(204);
   });
 
@@ -202,14 +249,22 @@ describe.each(cases)('conformance: $definition.type', (kase) => {
     const { body } = await create();
     const missing = await gw.call('PUT', `${base}/${body.id}`, { body: {} });
     expect(missing.status).toBe(400);
-    expect((await json<Problem>(missing)).errors?.map((e) => e.pointer)).toContain('/name');
-    const full: Record<string, unknown> = { name: `put-${n}` };
+    const required = [
+      ...(caps.writableName ? ['/name'] : []),
+      ...(caps.writableStatus.length > 0 ? ['/status'] : []),
+      ...(kase.settings ? ['/settings'] : []),
+    ];
+    expect((await json<Problem>(missing)).errors?.map((e) => e.pointer).sort()).toEqual(required.sort());
+    const full: Record<string, unknown> = {};
+    if (caps.writableName) full['name'] = `put-${n}`;
     if (caps.writableStatus.length > 0) full['status'] = caps.writableStatus[0];
     if (kase.settings) full['settings'] = kase.settings;
     if (kase.credentials) full['credentials'] = kase.credentials;
     const res = await gw.call('PUT', `${base}/${body.id}`, { body: full });
     expect(res.status).toBe(200);
-    expect(Connection.parse(await res.json()).name).toBe(`put-${n}`);
+    const put = Connection.parse(await res.json());
+    if (caps.writableName) expect(put.name).toBe(`put-${n}`);
+    if (kase.settings) expect(put.settings).toMatchObject(kase.settings);
   });
 
   it('test and jobs: answered when supported, else 422 unsupported_operation before any upstream call', async () => {
@@ -239,19 +294,7 @@ describe.each(cases)('conformance: $definition.type', (kase) => {
     const all = await json<{ data: Connection[]; next_cursor: string | null }>(await gw.call('GET', `${base}?limit=200`));
     expect(all.next_cursor).toBeNull();
     for (const limit of [1, 2, 3]) {
-      const seen: string[] = [];
-      let cursor: string | null = null;
-      let pages = 0;
-      do {
-        const q: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
-        const res = await gw.call('GET', `${base}?limit=${limit}${q}`);
-        expect(res.status).toBe(200);
-        const page = await json<{ data: Connection[]; next_cursor: string | null }>(res);
-        expect(page.data.length).toBeLessThanOrEqual(limit);
-        seen.push(...page.data.map((c) => c.id));
-        cursor = page.next_cursor;
-        pages += 1;
-      } while (cursor && pages < 100);
+      const seen = (await walkList<Connection>(gw, base, limit)).map((c) => c.id);
       expect(seen.sort()).toEqual(all.data.map((c) => c.id).sort());
     }
     const forged = await gw.call('GET', `${base}?cursor=eyJwIjoibGVlbiJ9.AAAAAAAAAAAAAAAAAAAAAA`);
@@ -263,7 +306,7 @@ describe.each(cases)('conformance: $definition.type', (kase) => {
     const all = await json<{ data: Connection[] }>(await gw.call('GET', `${base}?limit=200`));
     const active = await json<{ data: Connection[] }>(await gw.call('GET', `${base}?limit=200&status=active`));
     expect(active.data.map((c) => c.id).sort()).toEqual(all.data.filter((c) => c.status === 'active').map((c) => c.id).sort());
-    const byProvider = await json<{ data: Connection[] }>(await gw.call('GET', `${base}?limit=200&provider=${type}`));
+    const byProvider = await json<{ data: Connection[] }>(await gw.call('GET', `${base}?limit=200&provider=${providerId}`));
     expect(byProvider.data).toHaveLength(all.data.length);
     expect((await gw.call('GET', `${base}?provider=unknown`)).status).toBe(400);
     expect((await gw.call('GET', `${base}?status=sleepy`)).status).toBe(400);
@@ -271,12 +314,13 @@ describe.each(cases)('conformance: $definition.type', (kase) => {
 
   it('records audit events without secret values', async () => {
     const { body } = await create();
-    await gw.call('PATCH', `${base}/${body.id}`, { body: { name: `evented-${n}` } });
+    const change = changeOf(body, `evented-${n}`);
+    expect((await gw.call('PATCH', `${base}/${body.id}`, { body: change })).status).toBe(200);
     const events = await json<{ data: Array<{ type: string; connection_id: string; changed: string[]; actor: string }> }>(
       await gw.call('GET', `/v1/organizations/${ORG}/events?limit=200`));
     const mine = events.data.filter((e) => e.connection_id === body.id);
     expect(mine.map((e) => e.type)).toEqual(['connection.created', 'connection.updated']);
-    expect(mine[1]?.changed).toEqual(['name']);
+    expect(mine[1]?.changed).toEqual(Object.keys(change));
     expect(mine[0]?.actor).toBe('admin');
   });
 });

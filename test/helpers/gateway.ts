@@ -64,3 +64,23 @@ export async function startGateway(opts: {
 export async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
   return (await res.json()) as T;
 }
+
+/**
+ * Walks a gateway list `limit` items at a time, following `next_cursor` to the end. Fails on a page
+ * that is not 200, a page longer than `limit`, or a walk that does not end within `maxPages`.
+ */
+export async function walkList<T>(gw: TestGateway, path: string, limit: number, maxPages = 100): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  for (let pages = 0; pages < maxPages; pages += 1) {
+    const url = `${path}${path.includes('?') ? '&' : '?'}limit=${limit}${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`;
+    const res = await gw.call('GET', url);
+    if (res.status !== 200) throw new Error(`GET ${url}: ${res.status} ${await res.text()}`);
+    const page = await json<{ data: T[]; next_cursor: string | null }>(res);
+    if (page.data.length > limit) throw new Error(`GET ${url}: ${page.data.length} items, more than the limit ${limit}`);
+    items.push(...page.data);
+    cursor = page.next_cursor;
+    if (cursor === null) return items;
+  }
+  throw new Error(`GET ${path}: no end after ${maxPages} pages of ${limit}`);
+}

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type {
   AdapterDeps,
   AdapterSchemas,
@@ -17,48 +18,119 @@ import { GatewayError, validationError } from '../../core/errors.js';
 import { providerClientOptions } from '../../core/upstream/client.js';
 import { parseOrThrow } from '../../core/validation.js';
 import { Secret } from '../../core/secret.js';
+import type { Auth0ConnectionsApi, Auth0FamilyBodies, Auth0OrganizationConnection } from './api-types.js';
 import { Auth0Client, MAX_PER_PAGE } from './client.js';
 import {
-  createSchema,
+  EA_ONLY_SETTING_KEYS,
+  EA_SETTING_KEYS,
+  eaCreateSchema,
+  eaSettingsSchema,
+  GA_SETTING_KEYS,
+  gaCreateSchema,
+  gaSettingsSchema,
   nameValue,
-  SETTING_KEYS,
-  settingsSchema,
+  toAddBody,
   toCreateBody,
+  toEnabledConnectionUpdateBody,
   toUpdateBody,
   toUpstreamConnection,
+  toUpstreamEnabledConnection,
   WRITABLE_STATUS,
   type Auth0Change,
+  type Auth0Settings,
 } from './mapping.js';
 
 /**
- * Auth0 as a patch-model provider: a canonical connection is an organization connection
- * (`/organizations/{id}/connections/{connection_id}`, EA family). Create attaches an existing
- * tenant connection, delete detaches it; no credentials, no test, no jobs.
+ * Auth0 as a patch-model provider: a canonical connection is an organization connection. Create
+ * attaches an existing tenant connection, delete detaches it; no credentials, no test, no jobs.
+ * Which family of endpoints an entry uses is its `connectionsApi` (docs/providers/auth0.md §3–§4):
+ * - `connections` (default; Early Access): name, status (`is_enabled`) and four settings;
+ * - `enabled_connections` (GA, for tenants without Early Access): three settings only; the fields
+ *   it lacks are not writable, which the capabilities say, so the core answers 422 for them.
  */
 
 export type Auth0Config = {
   domain: string;
   clientId: string;
   clientSecret: string;
+  /** Management API audience; defaults to `https://{domain}/api/v2/`. */
+  audience?: string | undefined;
+  /** Organization-connection family; defaults to `connections`. */
+  connectionsApi?: Auth0ConnectionsApi | undefined;
 };
 
-export const AUTH0_CAPABILITIES = {
+const COMMON_CAPABILITIES = {
   updateModel: 'patch',
-  writableName: true,
-  writableStatus: WRITABLE_STATUS,
-  writableSettings: SETTING_KEYS,
-  unsupportedSettings: [],
   supportsCredentials: false,
   supportsTest: false,
   supportsJobs: false,
+} as const;
+
+/** The EA `connections` family. */
+export const AUTH0_CAPABILITIES = {
+  ...COMMON_CAPABILITIES,
+  writableName: true,
   nullableName: true,
+  writableStatus: WRITABLE_STATUS,
+  writableSettings: EA_SETTING_KEYS,
+  unsupportedSettings: [],
+} as const satisfies ProviderCapabilities;
+
+/** The GA `enabled_connections` family: no name, no status, no access level. */
+export const AUTH0_GA_CAPABILITIES = {
+  ...COMMON_CAPABILITIES,
+  writableName: false,
+  nullableName: false,
+  writableStatus: [],
+  writableSettings: GA_SETTING_KEYS,
+  unsupportedSettings: EA_ONLY_SETTING_KEYS,
 } as const satisfies ProviderCapabilities;
 
 export const AUTH0_SCHEMAS: AdapterSchemas = {
-  create: createSchema,
+  create: eaCreateSchema,
   name: nameValue.nullable(),
-  settings: settingsSchema,
+  settings: eaSettingsSchema,
   credentials: () => null,
+};
+
+export const AUTH0_GA_SCHEMAS: AdapterSchemas = {
+  create: gaCreateSchema,
+  // Never reached (writableName is false, so the core answers 422); kept so the schema set is whole.
+  name: nameValue.nullable(),
+  settings: gaSettingsSchema,
+  credentials: () => null,
+};
+
+/** What differs between the families, as pure data and pure mappers; the adapter holds one. */
+export interface Auth0Family<F extends Auth0ConnectionsApi> {
+  api: F;
+  capabilities: ProviderCapabilities & { updateModel: 'patch' };
+  schemas: AdapterSchemas;
+  /** The same schema as `schemas.settings`, typed for the mapper. */
+  settings: z.ZodType<Auth0Settings>;
+  toCreateBody(input: CreateInput): Auth0FamilyBodies[F]['create'];
+  toUpdateBody(change: Auth0Change): Auth0FamilyBodies[F]['update'];
+  toUpstreamConnection(oc: Auth0OrganizationConnection): UpstreamConnection;
+}
+
+export const EA_FAMILY: Auth0Family<'connections'> = {
+  api: 'connections',
+  capabilities: AUTH0_CAPABILITIES,
+  schemas: AUTH0_SCHEMAS,
+  settings: eaSettingsSchema,
+  toCreateBody: (input) => toCreateBody(parseOrThrow(eaCreateSchema, input)),
+  toUpdateBody,
+  toUpstreamConnection,
+};
+
+export const GA_FAMILY: Auth0Family<'enabled_connections'> = {
+  api: 'enabled_connections',
+  capabilities: AUTH0_GA_CAPABILITIES,
+  schemas: AUTH0_GA_SCHEMAS,
+  settings: gaSettingsSchema,
+  toCreateBody: (input) => toAddBody(parseOrThrow(gaCreateSchema, input)),
+  toUpdateBody: toEnabledConnectionUpdateBody,
+  toUpstreamConnection: toUpstreamEnabledConnection,
 };
 
 /** The list cursor is the offset of the next item, in decimal. */
@@ -97,31 +169,40 @@ export function planPages(offset: number, limit: number, maxPerPage = MAX_PER_PA
 }
 
 export function createAuth0Adapter(config: CommonProviderConfig & Auth0Config, deps: AdapterDeps): PatchModelAdapter {
-  const providerId = config.id;
+  return config.connectionsApi === 'enabled_connections' ? build(GA_FAMILY, config, deps) : build(EA_FAMILY, config, deps);
+}
+
+function build<F extends Auth0ConnectionsApi>(family: Auth0Family<F>, config: CommonProviderConfig & Auth0Config, deps: AdapterDeps): PatchModelAdapter {
   const client = new Auth0Client({
     ...providerClientOptions(config, deps),
     domain: config.domain,
+    audience: config.audience,
     clientId: config.clientId,
     clientSecret: new Secret(config.clientSecret),
+    family: family.api,
   });
-  return new Auth0Adapter(providerId, config.type, client);
+  return new Auth0Adapter(config.id, config.type, family, client);
 }
 
-class Auth0Adapter implements PatchModelAdapter {
-  readonly capabilities = AUTH0_CAPABILITIES;
-  readonly schemas = AUTH0_SCHEMAS;
-  readonly #client: Auth0Client;
+class Auth0Adapter<F extends Auth0ConnectionsApi> implements PatchModelAdapter {
+  readonly capabilities: ProviderCapabilities & { updateModel: 'patch' };
+  readonly schemas: AdapterSchemas;
+  readonly #family: Auth0Family<F>;
+  readonly #client: Auth0Client<F>;
 
-  constructor(readonly id: string, readonly type: string, client: Auth0Client) {
+  constructor(readonly id: string, readonly type: string, family: Auth0Family<F>, client: Auth0Client<F>) {
+    this.capabilities = family.capabilities;
+    this.schemas = family.schemas;
+    this.#family = family;
     this.#client = client;
   }
 
   async create(ctx: CallContext, externalOrgId: string, input: CreateInput, credentials: Secret<Credentials> | undefined): Promise<UpstreamConnection> {
     if (credentials !== undefined) throw this.#unsupported('/credentials', 'Auth0 organization connections take no credentials.');
-    const created = await this.#client.createOrganizationConnection(ctx, externalOrgId, toCreateBody(parseOrThrow(createSchema, input)));
+    const created = await this.#client.createOrganizationConnection(ctx, externalOrgId, this.#family.toCreateBody(input));
     // The create answer normally carries `connection {name, strategy}`; fetch it when it does not.
     if (created.connection?.strategy === undefined) return this.#get(ctx, externalOrgId, created.connection_id);
-    return toUpstreamConnection(created);
+    return this.#family.toUpstreamConnection(created);
   }
 
   get(ctx: CallContext, ref: ConnectionRef): Promise<UpstreamConnection> {
@@ -138,7 +219,7 @@ class Auth0Adapter implements PatchModelAdapter {
     for (let p = plan.page, skip = plan.skip; items.length < limit; p += 1, skip = 0) {
       const res = await this.#client.listOrganizationConnections(ctx, externalOrgId, { page: p, per_page: plan.perPage });
       listEnd = res.total ?? listEnd;
-      for (const oc of res.connections.slice(skip, skip + limit - items.length)) items.push(toUpstreamConnection(oc));
+      for (const oc of res.connections.slice(skip, skip + limit - items.length)) items.push(this.#family.toUpstreamConnection(oc));
       if (res.connections.length < plan.perPage) {
         listEnd = p * plan.perPage + res.connections.length;
         break;
@@ -149,26 +230,33 @@ class Auth0Adapter implements PatchModelAdapter {
     return { items, nextCursor: more ? encodeCursor(next) : null };
   }
 
+  /** The core has checked the change against the capabilities and schemas; these guards keep direct callers to the same rules. */
   async patch(ctx: CallContext, ref: ConnectionRef, change: ConnectionChange): Promise<UpstreamConnection> {
+    const caps = this.capabilities;
     if (change.credentials !== undefined) throw this.#unsupported('/credentials', 'Auth0 organization connections take no credentials.');
     const checked: Auth0Change = {};
     if (change.name !== undefined) {
-      checked.name = parseOrThrow(AUTH0_SCHEMAS.name, change.name, '/name');
+      if (!caps.writableName) throw this.#unsupported('/name', `The name is not writable through Auth0's ${this.#family.api} API.`);
+      checked.name = parseOrThrow(this.schemas.name, change.name, '/name');
     }
     if (change.status !== undefined) {
-      if (!(WRITABLE_STATUS as readonly string[]).includes(change.status)) {
-        throw this.#unsupported('/status', `Auth0 connections can only be ${WRITABLE_STATUS.join(' or ')}.`);
+      if (!caps.writableStatus.includes(change.status)) {
+        throw this.#unsupported('/status', caps.writableStatus.length === 0
+          ? `The status is not writable through Auth0's ${this.#family.api} API.`
+          : `Auth0 connections can only be ${caps.writableStatus.join(' or ')}.`);
       }
       checked.status = change.status;
     }
     if (change.settings !== undefined) {
-      checked.settings = parseOrThrow(settingsSchema, change.settings, '/settings');
+      const missing = Object.keys(change.settings).find((k) => caps.unsupportedSettings.includes(k));
+      if (missing !== undefined) throw this.#unsupported(`/settings/${missing}`, `${missing} is not available through Auth0's ${this.#family.api} API.`);
+      checked.settings = parseOrThrow(this.#family.settings, change.settings, '/settings');
     }
-    const body = toUpdateBody(checked);
+    const body = this.#family.toUpdateBody(checked);
     if (Object.keys(body).length === 0) return this.get(ctx, ref);
     const updated = await this.#client.updateOrganizationConnection(ctx, ref.externalOrgId, ref.externalId, body);
     if (updated.connection?.strategy === undefined) return this.get(ctx, ref);
-    return toUpstreamConnection(updated);
+    return this.#family.toUpstreamConnection(updated);
   }
 
   async delete(ctx: CallContext, ref: ConnectionRef): Promise<void> {
@@ -176,7 +264,7 @@ class Auth0Adapter implements PatchModelAdapter {
   }
 
   async #get(ctx: CallContext, externalOrgId: string, connectionId: string): Promise<UpstreamConnection> {
-    return toUpstreamConnection(await this.#client.getOrganizationConnection(ctx, externalOrgId, connectionId));
+    return this.#family.toUpstreamConnection(await this.#client.getOrganizationConnection(ctx, externalOrgId, connectionId));
   }
 
   #unsupported(pointer: string, message: string): GatewayError {

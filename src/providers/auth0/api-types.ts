@@ -1,10 +1,19 @@
 import { z } from 'zod';
 
 /**
- * Auth0's own spelling of what the gateway reads and writes (Management API v2, organization
- * connections of the Early Access family, and the client-credentials token endpoint). See
- * /work/shared/upstreams/auth0.md §2–§6. Nothing here knows the canonical model.
+ * Auth0's own spelling of what the gateway reads and writes (Management API v2: organization
+ * connections in both families, and the client-credentials token endpoint). See
+ * docs/providers/auth0.md §2–§6 for the sources. Nothing here knows the canonical model.
  */
+
+/**
+ * The two families of organization-connection endpoints: `connections` (Early Access,
+ * `/organizations/{id}/connections`) and `enabled_connections` (GA,
+ * `/organizations/{id}/enabled_connections`). The name is both the path segment and the list
+ * envelope key.
+ */
+export const CONNECTIONS_APIS = ['connections', 'enabled_connections'] as const;
+export type Auth0ConnectionsApi = (typeof CONNECTIONS_APIS)[number];
 
 export const ORGANIZATION_ACCESS_LEVELS = ['none', 'readonly', 'limited', 'full'] as const;
 export type Auth0OrganizationAccessLevel = (typeof ORGANIZATION_ACCESS_LEVELS)[number];
@@ -16,7 +25,11 @@ export const Auth0ConnectionInformation = z.looseObject({
 });
 export type Auth0ConnectionInformation = z.infer<typeof Auth0ConnectionInformation>;
 
-/** `OrganizationAllConnectionPost`: the object of create, get, update and list (EA family). */
+/**
+ * `OrganizationAllConnectionPost`: the object of create, get, update and list in the EA family. The
+ * GA family's `OrganizationConnection` is the same object without `organization_connection_name`,
+ * `organization_access_level` and `is_enabled`, so one schema reads both.
+ */
 export const Auth0OrganizationConnection = z.looseObject({
   connection_id: z.string().min(1),
   organization_connection_name: z.string().optional(),
@@ -29,12 +42,16 @@ export const Auth0OrganizationConnection = z.looseObject({
 });
 export type Auth0OrganizationConnection = z.infer<typeof Auth0OrganizationConnection>;
 
-/** `GET /organizations/{id}/connections?include_totals=true`. */
+/**
+ * `GET /organizations/{id}/{connections|enabled_connections}?include_totals=true`: the items sit
+ * under the family's own key.
+ */
 export const Auth0OrganizationConnectionsPage = z.looseObject({
   start: z.number().int().min(0).optional(),
   limit: z.number().int().min(0).optional(),
   total: z.number().int().min(0).optional(),
-  connections: z.array(Auth0OrganizationConnection),
+  connections: z.array(Auth0OrganizationConnection).optional(),
+  enabled_connections: z.array(Auth0OrganizationConnection).optional(),
 });
 export type Auth0OrganizationConnectionsPage = z.infer<typeof Auth0OrganizationConnectionsPage>;
 
@@ -57,6 +74,27 @@ export interface Auth0UpdateOrganizationConnectionBody {
   is_signup_enabled?: boolean;
   organization_access_level?: Auth0OrganizationAccessLevel | null;
   is_enabled?: boolean | null;
+}
+
+/** GA `AddOrganizationConnectionRequestContent` (additionalProperties: false). */
+export interface Auth0AddEnabledConnectionBody {
+  connection_id: string;
+  assign_membership_on_login?: boolean;
+  is_signup_enabled?: boolean;
+  show_as_button?: boolean;
+}
+
+/** GA `UpdateOrganizationConnectionRequestContent`: partial, no nulls. */
+export interface Auth0UpdateEnabledConnectionBody {
+  assign_membership_on_login?: boolean;
+  is_signup_enabled?: boolean;
+  show_as_button?: boolean;
+}
+
+/** The request bodies of each family. */
+export interface Auth0FamilyBodies {
+  connections: { create: Auth0CreateOrganizationConnectionBody; update: Auth0UpdateOrganizationConnectionBody };
+  enabled_connections: { create: Auth0AddEnabledConnectionBody; update: Auth0UpdateEnabledConnectionBody };
 }
 
 /** A tenant connection (`/api/v2/connections`), the part the simulator keeps. */

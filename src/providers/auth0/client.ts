@@ -8,14 +8,17 @@ import {
   Auth0ErrorBody,
   Auth0OrganizationConnection,
   Auth0OrganizationConnectionsPage,
-  type Auth0CreateOrganizationConnectionBody,
-  type Auth0UpdateOrganizationConnectionBody,
+  type Auth0ConnectionsApi,
+  type Auth0FamilyBodies,
 } from './api-types.js';
 import { ClientCredentialsTokenProvider, tokenEndpointError } from './token.js';
 
 /**
- * The few Management API calls the gateway makes (organization connections, EA family, auth0.md §3),
- * through the shared upstream client: token on every call, one refresh-and-retry on a 401.
+ * The few Management API calls the gateway makes: list, create, get, update and delete an
+ * organization connection, in the family `F` the entry is configured for (`connections`, EA, or
+ * `enabled_connections`, GA; docs/providers/auth0.md §3). The family is the path segment, the list
+ * envelope key and the body types; everything else is the same. Calls go through the shared upstream
+ * client: token on every call, one refresh-and-retry on a 401.
  */
 
 /** Auth0 answers at most this many items per page (`per_page` 1–100). */
@@ -26,15 +29,22 @@ export function auth0Origin(domain: string, baseUrl?: string): string {
   return (baseUrl ?? `https://${domain}`).replace(/\/+$/, '');
 }
 
-/** The Management API audience: always the tenant's own domain, with the trailing slash. */
-export function auth0Audience(domain: string): string {
-  return `https://${domain}/api/v2/`;
+/**
+ * The Management API audience: the configured one (a tenant reached through a custom domain, whose
+ * Management API identifier is still `https://{tenant}.auth0.com/api/v2/`), else derived from
+ * `domain`, with the trailing slash, as the official SDK derives it.
+ */
+export function auth0Audience(domain: string, audience?: string): string {
+  return audience ?? `https://${domain}/api/v2/`;
 }
 
-export interface Auth0ClientOptions extends ProviderClientOptions {
+export interface Auth0ClientOptions<F extends Auth0ConnectionsApi> extends ProviderClientOptions {
   domain: string;
+  /** Overrides the audience derived from `domain`. */
+  audience?: string | undefined;
   clientId: string;
   clientSecret: Secret<string>;
+  family: F;
 }
 
 export interface OrganizationConnectionsPage {
@@ -43,13 +53,15 @@ export interface OrganizationConnectionsPage {
   total: number | undefined;
 }
 
-export class Auth0Client {
+export class Auth0Client<F extends Auth0ConnectionsApi> {
   readonly providerId: string;
   readonly tokens: ClientCredentialsTokenProvider;
   readonly #api: UpstreamClient;
+  readonly #family: F;
 
-  constructor(opts: Auth0ClientOptions) {
+  constructor(opts: Auth0ClientOptions<F>) {
     this.providerId = opts.providerId;
+    this.#family = opts.family;
     const origin = auth0Origin(opts.domain, opts.baseUrl);
     const common = { providerId: opts.providerId, logger: opts.logger, fetch: opts.fetch, ...(opts.config ? { config: opts.config } : {}) };
     const tokenHttp = createUpstreamClient({
@@ -62,7 +74,7 @@ export class Auth0Client {
       providerId: opts.providerId,
       clientId: opts.clientId,
       clientSecret: opts.clientSecret,
-      audience: auth0Audience(opts.domain),
+      audience: auth0Audience(opts.domain, opts.audience),
       http: tokenHttp,
       now: opts.now,
     });
@@ -78,47 +90,56 @@ export class Auth0Client {
     });
   }
 
+  /** One offset page, asked with `include_totals=true`; a bare array (no totals) is read too. */
   async listOrganizationConnections(ctx: CallContext, orgId: string, q: { page: number; per_page: number }): Promise<OrganizationConnectionsPage> {
-    const res = await this.#api.call<unknown>(ctx, {
-      method: 'GET',
-      path: path`/organizations/${orgId}/connections`,
-      query: { page: q.page, per_page: q.per_page, include_totals: true },
-    });
+    const res = await this.#api.call<unknown>(ctx, { method: 'GET', path: this.#path(orgId), query: { page: q.page, per_page: q.per_page, include_totals: true } });
     if (Array.isArray(res.body)) return { connections: this.#parse(Auth0OrganizationConnection.array(), res.body), total: undefined };
     const page = this.#parse(Auth0OrganizationConnectionsPage, res.body);
-    return { connections: page.connections, total: page.total };
+    const connections = page[this.#family];
+    if (connections === undefined) throw this.#notUnderstood();
+    return { connections, total: page.total };
   }
 
-  async createOrganizationConnection(ctx: CallContext, orgId: string, body: Auth0CreateOrganizationConnectionBody): Promise<Auth0OrganizationConnection> {
-    const res = await this.#api.call<unknown>(ctx, { method: 'POST', path: path`/organizations/${orgId}/connections`, json: body });
+  /** EA create / GA add: 201 with the object. */
+  async createOrganizationConnection(ctx: CallContext, orgId: string, body: Auth0FamilyBodies[F]['create']): Promise<Auth0OrganizationConnection> {
+    const res = await this.#api.call<unknown>(ctx, { method: 'POST', path: this.#path(orgId), json: body });
     return this.#parse(Auth0OrganizationConnection, res.body);
   }
 
   async getOrganizationConnection(ctx: CallContext, orgId: string, connectionId: string): Promise<Auth0OrganizationConnection> {
-    const res = await this.#api.call<unknown>(ctx, { method: 'GET', path: path`/organizations/${orgId}/connections/${connectionId}` });
+    const res = await this.#api.call<unknown>(ctx, { method: 'GET', path: this.#path(orgId, connectionId) });
     return this.#parse(Auth0OrganizationConnection, res.body);
   }
 
-  async updateOrganizationConnection(ctx: CallContext, orgId: string, connectionId: string, body: Auth0UpdateOrganizationConnectionBody): Promise<Auth0OrganizationConnection> {
-    const res = await this.#api.call<unknown>(ctx, { method: 'PATCH', path: path`/organizations/${orgId}/connections/${connectionId}`, json: body });
+  async updateOrganizationConnection(ctx: CallContext, orgId: string, connectionId: string, body: Auth0FamilyBodies[F]['update']): Promise<Auth0OrganizationConnection> {
+    const res = await this.#api.call<unknown>(ctx, { method: 'PATCH', path: this.#path(orgId, connectionId), json: body });
     return this.#parse(Auth0OrganizationConnection, res.body);
   }
 
+  /** 204: removes the organization's connection (the enablement); the tenant connection stays. */
   async deleteOrganizationConnection(ctx: CallContext, orgId: string, connectionId: string): Promise<void> {
-    await this.#api.call<unknown>(ctx, { method: 'DELETE', path: path`/organizations/${orgId}/connections/${connectionId}` });
+    await this.#api.call<unknown>(ctx, { method: 'DELETE', path: this.#path(orgId, connectionId) });
+  }
+
+  /** `/organizations/{id}/{family}[/{connection_id}]`, segments encoded. */
+  #path(orgId: string, connectionId?: string): string {
+    const collection = path`/organizations/${orgId}/${this.#family}`;
+    return connectionId === undefined ? collection : collection + path`/${connectionId}`;
+  }
+
+  #notUnderstood(): GatewayError {
+    return new GatewayError('upstream_error', `Auth0 (${this.providerId}) answered with a body the gateway does not understand.`, { provider: this.providerId });
   }
 
   #parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }, body: unknown): T {
     const parsed = schema.safeParse(body);
-    if (!parsed.success) {
-      throw new GatewayError('upstream_error', `Auth0 (${this.providerId}) answered with a body the gateway does not understand.`, { provider: this.providerId });
-    }
+    if (!parsed.success) throw this.#notUnderstood();
     return parsed.data;
   }
 }
 
 /**
- * A Management API failure (`{statusCode, error, message, errorCode}`, auth0.md §6) as the contract
+ * A Management API failure (`{statusCode, error, message, errorCode}`, docs/providers/auth0.md §6) as the contract
  * error. 409 (the connection is already attached) becomes `conflict`: the caller's create collides
  * with state that exists, which is what a 409 means to a gateway client; the rest is the shared table.
  */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ProviderDefinition } from '../../core/adapter.js';
 import { createAuth0Adapter, type Auth0Config } from './adapter.js';
+import { CONNECTIONS_APIS } from './api-types.js';
 import { DEFAULT_DOMAIN, DEMO_ORGANIZATION, SANDBOX_CLIENT } from './fixtures.js';
 import { startAuth0Simulator } from './simulator.js';
 
@@ -11,7 +12,9 @@ function required(what: string) {
 
 /**
  * `domain` is the bare tenant host (`acme.eu.auth0.com`, a custom domain, or `host:port`), as the
- * official SDK requires: no scheme, path, query or fragment.
+ * official SDK requires: no scheme, path, query or fragment. `audience` overrides the Management API
+ * audience derived from it (`https://{domain}/api/v2/`), for a `domain` that is a custom domain.
+ * `connectionsApi` picks the organization-connection family (docs/providers/auth0.md §3, §9).
  */
 export const auth0ConfigSchema = z.strictObject({
   domain: required('a host name').regex(/^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d{1,5})?$/i, {
@@ -19,6 +22,8 @@ export const auth0ConfigSchema = z.strictObject({
   }),
   clientId: required('a string'),
   clientSecret: required('a string'),
+  audience: z.url({ protocol: /^https?$/, error: 'must be an absolute URL, e.g. https://acme.eu.auth0.com/api/v2/' }).optional(),
+  connectionsApi: z.enum(CONNECTIONS_APIS, { error: `must be one of ${CONNECTIONS_APIS.map((a) => `"${a}"`).join(', ')}` }).optional(),
 });
 
 export const auth0Provider: ProviderDefinition<Auth0Config> = {

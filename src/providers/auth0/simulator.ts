@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { startSimulator, type RunningSimulator, type SimContext } from '../../simulator/kit.js';
+import { fingerprint, startSimulator, type RunningSimulator, type SimContext } from '../../simulator/kit.js';
 import {
   ORGANIZATION_ACCESS_LEVELS,
   type Auth0Organization,
@@ -13,8 +13,9 @@ import {
 /**
  * An in-memory Auth0 tenant, faithful enough that the official `auth0` SDK (7.1.0) runs against it
  * (test/providers/auth0/sdk-fidelity.test.ts): the client-credentials token endpoint, the
- * Management API's tenant connections, organizations and organization connections (EA family),
- * Auth0's error bodies, list envelopes, status codes and `x-ratelimit-*` headers. auth0.md §2–§8.
+ * Management API's tenant connections, organizations and organization connections (both the EA
+ * `connections` and the GA `enabled_connections` family, over the same records),
+ * Auth0's error bodies, list envelopes, status codes and `x-ratelimit-*` headers. docs/providers/auth0.md §2–§8.
  */
 
 export interface Auth0SimClient {
@@ -46,15 +47,18 @@ export interface Auth0SimulatorOptions {
   now?: (() => number) | undefined;
 }
 
-/** What an organization connection stores; `connection {name, strategy}` is joined in on the way out. */
+/**
+ * What an organization connection stores, whichever family wrote it; `connection {name, strategy}`
+ * is joined in on the way out. A field with no documented default stays absent until it is set.
+ */
 export interface StoredOrganizationConnection {
   connection_id: string;
   organization_connection_name?: string;
-  assign_membership_on_login: boolean;
+  assign_membership_on_login?: boolean;
   show_as_button: boolean;
   is_signup_enabled: boolean;
   organization_access_level?: Auth0OrganizationAccessLevel;
-  is_enabled: boolean;
+  is_enabled?: boolean;
 }
 
 export interface IssuedToken {
@@ -64,14 +68,19 @@ export interface IssuedToken {
   expires_at: number;
 }
 
-/** The simulator's whole state: plain JSON, persisted by the kit when a state file is given. */
+/**
+ * The simulator's whole state: plain JSON, persisted by the kit when a state file is given, so it
+ * holds no secret: issued tokens are kept by `fingerprint()` only (version 2; a version-1 file kept
+ * them in plaintext and its tokens are dropped on restore, so clients simply fetch a new one).
+ */
 export interface Auth0SimState {
-  version: 1;
+  version: 2;
   domain: string;
   connections: Auth0TenantConnection[];
   organizations: Auth0Organization[];
   /** organization id → its connections, in attach order. */
   organizationConnections: Record<string, StoredOrganizationConnection[]>;
+  /** `fingerprint(access_token)` → what the token grants. */
   tokens: Record<string, IssuedToken>;
 }
 
@@ -114,12 +123,12 @@ function randomId(prefix: string): string {
   return prefix + Array.from(randomBytes(16), (b) => alphabet[b % alphabet.length]).join('');
 }
 
-/** Auth0's Management API error body (auth0.md §6). */
+/** Auth0's Management API error body (docs/providers/auth0.md §6). */
 function apiError(c: SimContext, status: ErrorStatus, message: string, errorCode?: string): Response {
   return c.json({ statusCode: status, error: REASONS[status], message, ...(errorCode ? { errorCode } : {}) }, status);
 }
 
-/** The token endpoint's OAuth error body (auth0.md §2). */
+/** The token endpoint's OAuth error body (docs/providers/auth0.md §2). */
 function oauthError(c: SimContext, status: 400 | 401 | 403, error: string, description: string): Response {
   return c.json({ error, error_description: description }, status, { 'cache-control': 'no-store' });
 }
@@ -175,30 +184,60 @@ function validateBody(body: unknown, spec: BodySpec, where = 'Payload'): string 
 
 const NO_NUL = /^[^\0]*$/;
 
+/** The fields both families' bodies have: three booleans, never null. */
+const SHARED_FIELDS = {
+  assign_membership_on_login: { type: 'boolean' },
+  show_as_button: { type: 'boolean' },
+  is_signup_enabled: { type: 'boolean' },
+} as const satisfies Record<string, FieldSpec>;
+const CONNECTION_ID: FieldSpec = { type: 'string', min: 1, max: 50 };
+
+/** EA `CreateOrganizationAllConnectionRequestContent`. */
 const CREATE_ORG_CONNECTION: BodySpec = {
   required: ['connection_id'],
   fields: {
-    connection_id: { type: 'string', min: 1, max: 50 },
+    connection_id: CONNECTION_ID,
     organization_connection_name: { type: 'string', min: 1, max: 50, pattern: NO_NUL },
-    assign_membership_on_login: { type: 'boolean' },
-    show_as_button: { type: 'boolean' },
-    is_signup_enabled: { type: 'boolean' },
+    ...SHARED_FIELDS,
     organization_access_level: { type: 'enum', values: ORGANIZATION_ACCESS_LEVELS },
     is_enabled: { type: 'boolean' },
   },
 };
 
+/** EA `UpdateOrganizationAllConnectionRequestContent`: name, access level and is_enabled take null. */
 const UPDATE_ORG_CONNECTION: BodySpec = {
   required: [],
   fields: {
     organization_connection_name: { type: 'string', min: 1, max: 50, pattern: NO_NUL, nullable: true },
-    assign_membership_on_login: { type: 'boolean' },
-    show_as_button: { type: 'boolean' },
-    is_signup_enabled: { type: 'boolean' },
+    ...SHARED_FIELDS,
     organization_access_level: { type: 'enum', values: ORGANIZATION_ACCESS_LEVELS, nullable: true },
     is_enabled: { type: 'boolean', nullable: true },
   },
 };
+
+/** GA `AddOrganizationConnectionRequestContent`; also the items of `POST /organizations` `enabled_connections`. */
+const ADD_ENABLED_CONNECTION: BodySpec = { required: ['connection_id'], fields: { connection_id: CONNECTION_ID, ...SHARED_FIELDS } };
+
+/** GA `UpdateOrganizationConnectionRequestContent`: no nulls. */
+const UPDATE_ENABLED_CONNECTION: BodySpec = { required: [], fields: { ...SHARED_FIELDS } };
+
+/**
+ * One family of organization-connection routes. Both families serve the same stored records; each
+ * shows only the fields its create body knows (its response schema is `additionalProperties: false`).
+ */
+interface OrgConnectionFamily {
+  /** Path segment and list envelope key. */
+  key: 'connections' | 'enabled_connections';
+  create: BodySpec;
+  update: BodySpec;
+  /** EA lists take an `is_enabled` filter; GA lists do not. */
+  isEnabledFilter: boolean;
+}
+
+const FAMILIES: readonly OrgConnectionFamily[] = [
+  { key: 'connections', create: CREATE_ORG_CONNECTION, update: UPDATE_ORG_CONNECTION, isEnabledFilter: true },
+  { key: 'enabled_connections', create: ADD_ENABLED_CONNECTION, update: UPDATE_ENABLED_CONNECTION, isEnabledFilter: false },
+];
 
 const ORG_NAME = /^[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?$/;
 
@@ -242,7 +281,7 @@ const BOOLEAN_FIELDS = new Set(['assign_membership_on_login', 'show_as_button', 
 
 type BodyResult = { ok: true; body: unknown } | { ok: false; response: Response };
 
-/** Request bodies are JSON or form-encoded (auth0.md §3). */
+/** Request bodies are JSON or form-encoded (docs/providers/auth0.md §3). */
 async function readBody(c: SimContext): Promise<BodyResult> {
   const type = c.req.header('content-type') ?? '';
   const text = await c.req.text();
@@ -257,6 +296,16 @@ async function readBody(c: SimContext): Promise<BodyResult> {
   } catch {
     return { ok: false, response: apiError(c, 400, 'Invalid request payload JSON format') };
   }
+}
+
+type ValidBody = { ok: true; body: Record<string, unknown> } | { ok: false; response: Response };
+
+/** The request body, read (§3) and checked against `spec`; else Auth0's 400 `invalid_body`. */
+async function readValidBody(c: SimContext, spec: BodySpec): Promise<ValidBody> {
+  const read = await readBody(c);
+  if (!read.ok) return read;
+  const problem = validateBody(read.body, spec);
+  return problem ? { ok: false, response: apiError(c, 400, problem, 'invalid_body') } : { ok: true, body: read.body as Record<string, unknown> };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -304,7 +353,7 @@ function offsetPage(c: SimContext, key: string, all: unknown[], q: OffsetQuery):
   return c.json(q.includeTotals ? { start, limit: q.perPage, total: all.length, [key]: items } : items);
 }
 
-/** Checkpoint page (`from`/`take`, auth0.md §5): `{<key>, next?}`; `next` is opaque. */
+/** Checkpoint page (`from`/`take`, used by other list endpoints; docs/providers/auth0.md §5): `{<key>, next?}`; `next` is opaque. */
 function checkpointPage(c: SimContext, key: string, all: unknown[]): Response {
   const take = intParam(c, 'take', 50, 1, 100);
   if (!take.ok) return take.response;
@@ -328,7 +377,7 @@ function isCheckpoint(c: SimContext): boolean {
 
 function freshState(domain: string, seedDemo: boolean): Auth0SimState {
   const state: Auth0SimState = {
-    version: 1,
+    version: 2,
     domain,
     connections: TENANT_CONNECTIONS.map((c) => structuredClone(c)),
     organizations: [],
@@ -343,18 +392,31 @@ function freshState(domain: string, seedDemo: boolean): Auth0SimState {
   return state;
 }
 
-/** A stored organization connection with Auth0's defaults (auth0.md §4.1; defaults are inference). */
+/** A restored state file in today's shape; a version-1 file's plaintext tokens are forgotten, not kept. */
+function upgradeState(restored: Omit<Auth0SimState, 'version'> & { version: number }): Auth0SimState {
+  return restored.version === 2 ? { ...restored, version: 2 } : { ...restored, version: 2, tokens: {} };
+}
+
+/**
+ * A stored organization connection from a create body that passed its family's validation. Only
+ * the documented defaults are filled in (`show_as_button` true, `is_signup_enabled` false); the
+ * fields whose default Auth0 does not document (`assign_membership_on_login`, `is_enabled`) stay
+ * absent (docs/providers/auth0.md §4.1).
+ */
 function attach(body: Record<string, unknown>): StoredOrganizationConnection {
-  const oc: StoredOrganizationConnection = {
-    connection_id: body['connection_id'] as string,
-    assign_membership_on_login: (body['assign_membership_on_login'] as boolean | undefined) ?? false,
-    show_as_button: (body['show_as_button'] as boolean | undefined) ?? true,
-    is_signup_enabled: (body['is_signup_enabled'] as boolean | undefined) ?? false,
-    is_enabled: (body['is_enabled'] as boolean | undefined) ?? true,
-  };
-  if (typeof body['organization_connection_name'] === 'string') oc.organization_connection_name = body['organization_connection_name'];
-  if (typeof body['organization_access_level'] === 'string') oc.organization_access_level = body['organization_access_level'] as Auth0OrganizationAccessLevel;
-  return oc;
+  return { show_as_button: true, is_signup_enabled: false, ...body } as StoredOrganizationConnection;
+}
+
+/**
+ * Applies a PATCH body that passed its family's validation: a value sets the field, `null` (where
+ * the EA schema allows it) removes it, so the field reads as never set.
+ */
+function applyUpdate(oc: StoredOrganizationConnection, body: Record<string, unknown>): void {
+  const record = oc as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(body)) {
+    if (value === null) delete record[key];
+    else record[key] = value;
+  }
 }
 
 export async function startAuth0Simulator(opts: Auth0SimulatorOptions = {}): Promise<Auth0Simulator> {
@@ -367,7 +429,7 @@ export async function startAuth0Simulator(opts: Auth0SimulatorOptions = {}): Pro
   let domain = opts.domain ?? DEFAULT_DOMAIN;
 
   const running = await startSimulator<Auth0SimState>((app, _kit, restored) => {
-    const state = restored ?? freshState(domain, opts.seedDemo ?? false);
+    const state = restored ? upgradeState(restored) : freshState(domain, opts.seedDemo ?? false);
     if (opts.domain === undefined) domain = state.domain;
     state.domain = domain;
     const audience = `https://${domain}/api/v2/`;
@@ -376,9 +438,11 @@ export async function startAuth0Simulator(opts: Auth0SimulatorOptions = {}): Pro
     const findOrg = (id: string): Auth0Organization | undefined => state.organizations.find((o) => o.id === id);
     const findConnection = (id: string): Auth0TenantConnection | undefined => state.connections.find((c) => c.id === id);
     const orgConnections = (orgId: string): StoredOrganizationConnection[] => (state.organizationConnections[orgId] ??= []);
-    const view = (oc: StoredOrganizationConnection): Record<string, unknown> => {
+    /** A stored record as `family` shows it: the fields its create body knows, plus `connection`. */
+    const view = (family: OrgConnectionFamily, oc: StoredOrganizationConnection): Record<string, unknown> => {
       const conn = findConnection(oc.connection_id);
-      return { ...oc, connection: { name: conn?.name, strategy: conn?.strategy } };
+      const shown = Object.entries(oc).filter(([k]) => k in family.create.fields);
+      return { ...Object.fromEntries(shown), connection: { name: conn?.name, strategy: conn?.strategy } };
     };
     const noOrg = (c: SimContext): Response => apiError(c, 404, 'No organization found by that id or name', 'inexistent_organization');
     const badId = (c: SimContext, id: string, prop: string): Response | null => (id.length > 50
@@ -420,7 +484,7 @@ export async function startAuth0Simulator(opts: Auth0SimulatorOptions = {}): Pro
       for (const [t, info] of Object.entries(state.tokens)) if (info.expires_at <= issuedAt) delete state.tokens[t];
       const accessToken = randomBytes(32).toString('base64url');
       const scope = (client.scopes ?? [...ALL_SCOPES]).join(' ');
-      state.tokens[accessToken] = { client_id: client.clientId, scope, expires_at: issuedAt + tokenTtlSec * 1000 };
+      state.tokens[fingerprint(accessToken)] = { client_id: client.clientId, scope, expires_at: issuedAt + tokenTtlSec * 1000 };
       return c.json({ access_token: accessToken, scope, expires_in: tokenTtlSec, token_type: 'Bearer' }, 200, { 'cache-control': 'no-store', pragma: 'no-cache' });
     });
 
@@ -452,7 +516,7 @@ export async function startAuth0Simulator(opts: Auth0SimulatorOptions = {}): Pro
     const guarded = (scope: string, handler: (c: SimContext) => Response | Promise<Response>) => async (c: SimContext): Promise<Response> => {
       const m = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
       if (!m?.[1]) return apiError(c, 401, 'Missing authentication');
-      const token = state.tokens[m[1]];
+      const token = state.tokens[fingerprint(m[1])];
       if (!token) return c.json({ statusCode: 401, error: 'Unauthorized', message: 'Invalid token', attributes: { error: 'Invalid token' } }, 401);
       if (token.expires_at <= now()) {
         const message = 'Expired token received for JSON Web Token validation';
@@ -478,11 +542,9 @@ export async function startAuth0Simulator(opts: Auth0SimulatorOptions = {}): Pro
     }));
 
     app.post('/api/v2/connections', guarded('create:connections', async (c) => {
-      const read = await readBody(c);
+      const read = await readValidBody(c, CREATE_CONNECTION);
       if (!read.ok) return read.response;
-      const problem = validateBody(read.body, CREATE_CONNECTION);
-      if (problem) return apiError(c, 400, problem, 'invalid_body');
-      const b = read.body as Record<string, unknown>;
+      const b = read.body;
       if (state.connections.some((k) => k.name === b['name'])) return apiError(c, 409, 'A connection with the same name already exists', 'connection_conflict');
       const conn: Auth0TenantConnection = {
         id: randomId('con_'),
@@ -506,20 +568,15 @@ export async function startAuth0Simulator(opts: Auth0SimulatorOptions = {}): Pro
     }));
 
     app.post('/api/v2/organizations', guarded('create:organizations', async (c) => {
-      const read = await readBody(c);
+      const read = await readValidBody(c, CREATE_ORGANIZATION);
       if (!read.ok) return read.response;
-      const problem = validateBody(read.body, CREATE_ORGANIZATION);
-      if (problem) return apiError(c, 400, problem, 'invalid_body');
-      const b = read.body as Record<string, unknown>;
+      const b = read.body;
       if (state.organizations.some((o) => o.name === b['name'])) return apiError(c, 409, 'An organization with this name already exists.', 'organization_conflict');
       const inline = (b['enabled_connections'] as unknown[] | undefined) ?? [];
       if (inline.length > 10) return apiError(c, 400, `Payload validation error: 'Array is too long (${inline.length}), maximum 10' on property enabled_connections.`, 'invalid_body');
       const attached: StoredOrganizationConnection[] = [];
       for (const item of inline) {
-        const itemProblem = validateBody(item, { required: ['connection_id'], fields: {
-          connection_id: { type: 'string', min: 1, max: 50 },
-          assign_membership_on_login: { type: 'boolean' }, show_as_button: { type: 'boolean' }, is_signup_enabled: { type: 'boolean' },
-        } });
+        const itemProblem = validateBody(item, ADD_ENABLED_CONNECTION);
         if (itemProblem) return apiError(c, 400, itemProblem, 'invalid_body');
         const rec = item as Record<string, unknown>;
         if (!findConnection(rec['connection_id'] as string)) return apiError(c, 404, 'No connection found by that id', 'inexistent_connection');
@@ -553,13 +610,11 @@ export async function startAuth0Simulator(opts: Auth0SimulatorOptions = {}): Pro
       const id = param(c, 'id');
       const invalid = badId(c, id, 'id');
       if (invalid) return invalid;
-      const read = await readBody(c);
+      const read = await readValidBody(c, UPDATE_ORGANIZATION);
       if (!read.ok) return read.response;
-      const problem = validateBody(read.body, UPDATE_ORGANIZATION);
-      if (problem) return apiError(c, 400, problem, 'invalid_body');
       const org = findOrg(id);
       if (!org) return noOrg(c);
-      const b = read.body as Record<string, unknown>;
+      const b = read.body;
       if (typeof b['name'] === 'string' && state.organizations.some((o) => o.id !== id && o.name === b['name'])) {
         return apiError(c, 409, 'An organization with this name already exists.', 'organization_conflict');
       }
@@ -578,89 +633,77 @@ export async function startAuth0Simulator(opts: Auth0SimulatorOptions = {}): Pro
       return c.body(null, 204);
     }));
 
-    // -- organization connections (EA family) -------------------------------------------------
-    app.get('/api/v2/organizations/:id/connections', guarded('read:organization_connections', (c) => {
-      const id = param(c, 'id');
-      const invalid = badId(c, id, 'id');
-      if (invalid) return invalid;
-      const q = offsetQuery(c);
-      if (!q.ok) return q.response;
-      const enabled = boolParam(c, 'is_enabled');
-      if (!enabled.ok) return enabled.response;
-      if (!findOrg(id)) return noOrg(c);
-      const all = orgConnections(id).filter((oc) => enabled.value === undefined || oc.is_enabled === enabled.value).map(view);
-      return offsetPage(c, 'connections', all, q.value);
-    }));
+    // -- organization connections: both families over the same records --------------------------
+    for (const family of FAMILIES) {
+      const base = `/api/v2/organizations/:id/${family.key}`;
+      const show = (oc: StoredOrganizationConnection): Record<string, unknown> => view(family, oc);
 
-    app.post('/api/v2/organizations/:id/connections', guarded('create:organization_connections', async (c) => {
-      const id = param(c, 'id');
-      const invalid = badId(c, id, 'id');
-      if (invalid) return invalid;
-      const read = await readBody(c);
-      if (!read.ok) return read.response;
-      const problem = validateBody(read.body, CREATE_ORG_CONNECTION);
-      if (problem) return apiError(c, 400, problem, 'invalid_body');
-      if (!findOrg(id)) return noOrg(c);
-      const b = read.body as Record<string, unknown>;
-      const connectionId = b['connection_id'] as string;
-      if (!findConnection(connectionId)) return apiError(c, 404, 'No connection found by that id', 'inexistent_connection');
-      const list = orgConnections(id);
-      if (list.some((oc) => oc.connection_id === connectionId)) {
-        return apiError(c, 409, 'The connection is already enabled for this organization', 'organization_connection_conflict');
-      }
-      const oc = attach(b);
-      list.push(oc);
-      return c.json(view(oc), 201);
-    }));
+      app.get(base, guarded('read:organization_connections', (c) => {
+        const id = param(c, 'id');
+        const invalid = badId(c, id, 'id');
+        if (invalid) return invalid;
+        const q = offsetQuery(c);
+        if (!q.ok) return q.response;
+        const enabled = family.isEnabledFilter ? boolParam(c, 'is_enabled') : { ok: true as const, value: undefined };
+        if (!enabled.ok) return enabled.response;
+        if (!findOrg(id)) return noOrg(c);
+        // An absent is_enabled (never set) counts as enabled, as the gateway reads it.
+        const all = orgConnections(id).filter((oc) => enabled.value === undefined || (oc.is_enabled ?? true) === enabled.value).map(show);
+        return offsetPage(c, family.key, all, q.value);
+      }));
 
-    const findAttached = (c: SimContext): { oc: StoredOrganizationConnection; list: StoredOrganizationConnection[] } | Response => {
-      const id = param(c, 'id');
-      const connectionId = param(c, 'connection_id');
-      const invalid = badId(c, id, 'id') ?? badId(c, connectionId, 'connection_id');
-      if (invalid) return invalid;
-      if (!findOrg(id)) return noOrg(c);
-      const list = orgConnections(id);
-      const oc = list.find((x) => x.connection_id === connectionId);
-      return oc ? { oc, list } : apiError(c, 404, 'No connection found by that id for this organization', 'inexistent_organization_connection');
-    };
+      app.post(base, guarded('create:organization_connections', async (c) => {
+        const id = param(c, 'id');
+        const invalid = badId(c, id, 'id');
+        if (invalid) return invalid;
+        const read = await readValidBody(c, family.create);
+        if (!read.ok) return read.response;
+        if (!findOrg(id)) return noOrg(c);
+        const b = read.body;
+        const connectionId = b['connection_id'] as string;
+        if (!findConnection(connectionId)) return apiError(c, 404, 'No connection found by that id', 'inexistent_connection');
+        const list = orgConnections(id);
+        if (list.some((oc) => oc.connection_id === connectionId)) {
+          return apiError(c, 409, 'The organization connection already exists.', 'organization_connection_conflict');
+        }
+        const oc = attach(b);
+        list.push(oc);
+        return c.json(show(oc), 201);
+      }));
 
-    app.get('/api/v2/organizations/:id/connections/:connection_id', guarded('read:organization_connections', (c) => {
-      const found = findAttached(c);
-      return found instanceof Response ? found : c.json(view(found.oc));
-    }));
+      const findAttached = (c: SimContext): { oc: StoredOrganizationConnection; list: StoredOrganizationConnection[] } | Response => {
+        const id = param(c, 'id');
+        const connectionId = param(c, 'connection_id');
+        const invalid = badId(c, id, 'id') ?? badId(c, connectionId, 'connection_id');
+        if (invalid) return invalid;
+        if (!findOrg(id)) return noOrg(c);
+        const list = orgConnections(id);
+        const oc = list.find((x) => x.connection_id === connectionId);
+        return oc ? { oc, list } : apiError(c, 404, 'No connection found by that id for this organization', 'inexistent_organization_connection');
+      };
 
-    app.patch('/api/v2/organizations/:id/connections/:connection_id', guarded('update:organization_connections', async (c) => {
-      const read = await readBody(c);
-      if (!read.ok) return read.response;
-      const problem = validateBody(read.body, UPDATE_ORG_CONNECTION);
-      if (problem) return apiError(c, 400, problem, 'invalid_body');
-      const found = findAttached(c);
-      if (found instanceof Response) return found;
-      const { oc } = found;
-      const b = read.body as Record<string, unknown>;
-      // `null` is accepted where the schema allows it (auth0.md §4.2); what it does is not documented:
-      // here it removes the org-scoped name / access level and puts is_enabled back to its default.
-      if ('organization_connection_name' in b) {
-        if (b['organization_connection_name'] === null) delete oc.organization_connection_name;
-        else oc.organization_connection_name = b['organization_connection_name'] as string;
-      }
-      if ('organization_access_level' in b) {
-        if (b['organization_access_level'] === null) delete oc.organization_access_level;
-        else oc.organization_access_level = b['organization_access_level'] as Auth0OrganizationAccessLevel;
-      }
-      if ('is_enabled' in b) oc.is_enabled = (b['is_enabled'] as boolean | null) ?? true;
-      for (const key of ['assign_membership_on_login', 'show_as_button', 'is_signup_enabled'] as const) {
-        if (typeof b[key] === 'boolean') oc[key] = b[key];
-      }
-      return c.json(view(oc));
-    }));
+      app.get(`${base}/:connection_id`, guarded('read:organization_connections', (c) => {
+        const found = findAttached(c);
+        return found instanceof Response ? found : c.json(show(found.oc));
+      }));
 
-    app.delete('/api/v2/organizations/:id/connections/:connection_id', guarded('delete:organization_connections', (c) => {
-      const found = findAttached(c);
-      if (found instanceof Response) return found;
-      found.list.splice(found.list.indexOf(found.oc), 1);
-      return c.body(null, 204);
-    }));
+      app.patch(`${base}/:connection_id`, guarded('update:organization_connections', async (c) => {
+        const read = await readValidBody(c, family.update);
+        if (!read.ok) return read.response;
+        const found = findAttached(c);
+        if (found instanceof Response) return found;
+        applyUpdate(found.oc, read.body);
+        return c.json(show(found.oc));
+      }));
+
+      // Removes the organization's record of the connection (in both families); the tenant connection stays.
+      app.delete(`${base}/:connection_id`, guarded('delete:organization_connections', (c) => {
+        const found = findAttached(c);
+        if (found instanceof Response) return found;
+        found.list.splice(found.list.indexOf(found.oc), 1);
+        return c.body(null, 204);
+      }));
+    }
 
     app.all('/api/v2/*', (c) => apiError(c, 404, 'Not Found'));
 

@@ -5,7 +5,7 @@ import { retryAfterSeconds, type UpstreamClient, type UpstreamFailure } from '..
 import { Auth0OAuthError, Auth0TokenResponse } from './api-types.js';
 
 /**
- * Client-credentials token for the Auth0 Management API (auth0.md §2): one per adapter instance,
+ * Client-credentials token for the Auth0 Management API (docs/providers/auth0.md §2): one per adapter instance,
  * cached until shortly before `expires_in` ends, one request shared by concurrent callers, dropped
  * on a 401 from the API. The token and the client secret live in `Secret`s only.
  */
@@ -21,7 +21,7 @@ export interface TokenProviderOptions {
   providerId: string;
   clientId: string;
   clientSecret: Secret<string>;
-  /** `https://{domain}/api/v2/`, whatever host the token endpoint is reached at. */
+  /** The Management API audience (`auth0Audience`: configured, else `https://{domain}/api/v2/`), whatever host the token endpoint is reached at. */
   audience: string;
   /** Client rooted at the token endpoint's origin; calls are anonymous. */
   http: UpstreamClient;

@@ -144,7 +144,7 @@ describe('token handling', () => {
     const org = newOrg('quiet-logs');
     await adapter.create(ctx(), org, { external_connection_id: DB.id }, undefined);
     await adapter.list(ctx(), org, { limit: 5, cursor: undefined });
-    const tokens = Object.keys(sim.state.tokens);
+    const tokens = [...new Set(sim.kit.requests.map((r) => r.headers['authorization']?.replace(/^Bearer /, '')).filter((t) => t !== undefined))];
     expect(tokens.length).toBeGreaterThan(0);
     const text = log.text();
     expect(text).toContain('upstream call');
@@ -250,7 +250,7 @@ describe('organization connections through the adapter', () => {
     await adapter.create(ctx(), org, { external_connection_id: DB.id }, undefined);
     const dup = await rejection(adapter.create(ctx(), org, { external_connection_id: DB.id }, undefined));
     expect([dup.code, dup.status, dup.upstreamStatus, dup.provider]).toEqual(['conflict', 409, 409, 'auth0']);
-    expect(dup.message).toContain('already enabled');
+    expect(dup.message).toContain('The organization connection already exists.');
     const missingConn = await rejection(adapter.create(ctx(), org, { external_connection_id: 'con_nothere00000000' }, undefined));
     expect(missingConn.code).toBe('not_found');
     const missingOrg = await rejection(adapter.create(ctx(), 'org_nothere00000000', { external_connection_id: DB.id }, undefined));
@@ -313,6 +313,17 @@ describe('organization connections through the adapter', () => {
     expect(sim.kit.requests.map((q) => q.method)).toEqual(['GET']);
   });
 
+  it('settings.organization_access_level null clears it (EA PATCH takes null)', async () => {
+    const org = newOrg('clear-access-level');
+    const adapter = adapterFor(sim);
+    const r = ref(org, SAML.id, 'samlp');
+    await adapter.create(ctx(), org, { external_connection_id: SAML.id, settings: { organization_access_level: 'limited' } }, undefined);
+    const cleared = await adapter.patch(ctx(), r, { settings: { organization_access_level: null } });
+    expect(JSON.parse(sim.kit.requests.filter((q) => q.method === 'PATCH').at(-1)!.body)).toEqual({ organization_access_level: null });
+    expect(cleared.settings).not.toHaveProperty('organization_access_level');
+    expect((await adapter.get(ctx(), r)).settings).not.toHaveProperty('organization_access_level');
+  });
+
   it('patch refuses what Auth0 cannot change', async () => {
     const adapter = adapterFor(sim);
     const r = ref('org_any', DB.id);
@@ -348,6 +359,81 @@ describe('organization connections through the adapter', () => {
   });
 });
 
+describe('the GA enabled_connections family through the adapter', () => {
+  const lastWrite = (method: string) => sim.kit.requests.filter((q) => q.method === method).at(-1)!;
+
+  it('create POSTs {connection_id, settings…} to enabled_connections and maps the GA object', async () => {
+    const org = newOrg('ga-create');
+    const adapter = adapterFor(sim, { connectionsApi: 'enabled_connections' });
+    const created = await adapter.create(ctx(), org, { external_connection_id: SAML.id, settings: { assign_membership_on_login: true } }, undefined);
+    expect(created).toEqual({
+      external_id: SAML.id,
+      kind: 'samlp',
+      name: SAML.name,
+      status: 'active',
+      health: { status: 'unknown', description: null, resolution_owner: null },
+      credentials: { configured: false, type: null, updated_at: null },
+      settings: { assign_membership_on_login: true, show_as_button: true, is_signup_enabled: false },
+      details: { connection_name: SAML.name },
+      created_at: null,
+      updated_at: null,
+    });
+    const post = lastWrite('POST');
+    expect(post.path).toBe(`/api/v2/organizations/${org}/enabled_connections`);
+    expect(JSON.parse(post.body)).toEqual({ connection_id: SAML.id, assign_membership_on_login: true });
+    expect(await adapter.get(ctx(), ref(org, SAML.id, 'samlp'))).toEqual(created);
+    expect(sim.kit.requests.at(-1)!.path).toBe(`/api/v2/organizations/${org}/enabled_connections/${SAML.id}`);
+    const dup = await rejection(adapter.create(ctx(), org, { external_connection_id: SAML.id }, undefined));
+    expect([dup.code, dup.upstreamStatus]).toEqual(['conflict', 409]);
+  });
+
+  it('patch sends only the three GA settings; name, status and the access level are refused before any request', async () => {
+    const org = newOrg('ga-patch');
+    const adapter = adapterFor(sim, { connectionsApi: 'enabled_connections' });
+    const r = ref(org, DB.id);
+    await adapter.create(ctx(), org, { external_connection_id: DB.id }, undefined);
+    const patched = await adapter.patch(ctx(), r, { settings: { is_signup_enabled: true, show_as_button: false } });
+    expect(patched.settings).toEqual({ is_signup_enabled: true, show_as_button: false });
+    expect(lastWrite('PATCH').path).toBe(`/api/v2/organizations/${org}/enabled_connections/${DB.id}`);
+    expect(JSON.parse(lastWrite('PATCH').body)).toEqual({ is_signup_enabled: true, show_as_button: false });
+
+    const before = sim.kit.requests.length;
+    for (const [change, pointer] of [
+      [{ name: 'x' }, '/name'],
+      [{ name: null }, '/name'],
+      [{ status: 'disabled' }, '/status'],
+      [{ settings: { organization_access_level: 'full' } }, '/settings/organization_access_level'],
+    ] as const) {
+      const err = await rejection(adapter.patch(ctx(), r, change));
+      expect([err.code, err.errors?.[0]?.pointer], JSON.stringify(change)).toEqual(['unsupported_change', pointer]);
+    }
+    expect(sim.kit.requests.length).toBe(before);
+  });
+
+  it('reads what the EA family wrote as a GA enablement: the tenant connection\'s name, active, GA settings only', async () => {
+    const org = newOrg('ga-reads-ea');
+    await adapterFor(sim).create(ctx(), org, {
+      external_connection_id: WAAD.id, name: 'Contoso', status: 'disabled', settings: { organization_access_level: 'full', is_signup_enabled: true },
+    }, undefined);
+    const ga = adapterFor(sim, { connectionsApi: 'enabled_connections' });
+    expect(await ga.get(ctx(), ref(org, WAAD.id, 'waad'))).toMatchObject({
+      name: WAAD.name, status: 'active', settings: { show_as_button: true, is_signup_enabled: true },
+    });
+    expect((await ga.list(ctx(), org, { limit: 5, cursor: undefined })).items.map((c) => [c.external_id, c.name, c.status])).toEqual([[WAAD.id, WAAD.name, 'active']]);
+  });
+
+  it('delete DELETEs the enablement (204); the tenant connection stays; then not_found', async () => {
+    const org = newOrg('ga-delete');
+    const adapter = adapterFor(sim, { connectionsApi: 'enabled_connections' });
+    await adapter.create(ctx(), org, { external_connection_id: GOOGLE.id }, undefined);
+    await adapter.delete(ctx(), ref(org, GOOGLE.id));
+    expect(lastWrite('DELETE').path).toBe(`/api/v2/organizations/${org}/enabled_connections/${GOOGLE.id}`);
+    expect(sim.state.connections.some((c) => c.id === GOOGLE.id)).toBe(true);
+    expect((await rejection(adapter.get(ctx(), ref(org, GOOGLE.id)))).code).toBe('not_found');
+    expect((await rejection(adapter.delete(ctx(), ref(org, GOOGLE.id)))).code).toBe('not_found');
+  });
+});
+
 describe('list pagination', () => {
   let org: string;
   let attached: string[];
@@ -365,8 +451,8 @@ describe('list pagination', () => {
     }
   });
 
-  async function walk(limits: (i: number) => number): Promise<{ ids: string[]; pages: number }> {
-    const adapter = adapterFor(sim);
+  async function walk(limits: (i: number) => number, connectionsApi?: 'enabled_connections'): Promise<{ ids: string[]; pages: number }> {
+    const adapter = adapterFor(sim, connectionsApi ? { connectionsApi } : {});
     const ids: string[] = [];
     let cursor: string | undefined;
     let pages = 0;
@@ -388,6 +474,16 @@ describe('list pagination', () => {
     const { ids, pages } = await walk(() => limit);
     expect(ids).toEqual(attached);
     expect(pages).toBe(Math.max(1, Math.ceil(TOTAL / limit)));
+  });
+
+  it.each([1, 7, 23, 150])('GA family, limit %i: every item exactly once, read from enabled_connections pages', async (limit) => {
+    sim.kit.resetRequests();
+    const { ids, pages } = await walk(() => limit, 'enabled_connections');
+    expect(ids).toEqual(attached);
+    expect(pages).toBe(Math.max(1, Math.ceil(TOTAL / limit)));
+    const lists = sim.kit.requests.filter((r) => r.method === 'GET');
+    expect(lists.length).toBeGreaterThan(0);
+    for (const r of lists) expect(r.path).toBe(`/api/v2/organizations/${org}/enabled_connections`);
   });
 
   it('varying limits from page to page still give every item exactly once', async () => {

@@ -4,6 +4,7 @@ import type { AdapterDeps } from '../../../src/core/adapter.js';
 import { createAuth0Adapter } from '../../../src/providers/auth0/adapter.js';
 import { auth0Provider } from '../../../src/providers/auth0/definition.js';
 import type { Auth0Simulator } from '../../../src/providers/auth0/simulator.js';
+import type { Auth0ConnectionsApi } from '../../../src/providers/auth0/api-types.js';
 
 export interface CapturedLogger {
   logger: Logger;
@@ -32,6 +33,8 @@ export interface AdapterOptions {
   id?: string;
   clientId?: string;
   clientSecret?: string;
+  /** Organization-connection family (`connectionsApi`); the default is the EA `connections`. */
+  connectionsApi?: Auth0ConnectionsApi;
   logger?: Logger;
   retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
   now?: () => number;
@@ -48,6 +51,7 @@ export function adapterFor(sim: Auth0Simulator, o: AdapterOptions = {}): PatchMo
     clientId: o.clientId ?? client.clientId,
     clientSecret: o.clientSecret ?? client.clientSecret,
     baseUrl: sim.url,
+    ...(o.connectionsApi ? { connectionsApi: o.connectionsApi } : {}),
     ...(o.retry ? { retry: o.retry } : {}),
   };
   const deps: AdapterDeps = { logger: o.logger ?? captureLogger().logger, ...(o.now ? { now: o.now } : {}) };

@@ -1,14 +1,28 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AUTH0_CAPABILITIES, AUTH0_SCHEMAS, decodeCursor, planPages } from '../../../src/providers/auth0/adapter.js';
+import { AUTH0_CAPABILITIES, AUTH0_GA_CAPABILITIES, AUTH0_GA_SCHEMAS, AUTH0_SCHEMAS, decodeCursor, planPages } from '../../../src/providers/auth0/adapter.js';
 import { auth0Audience, auth0Origin, managementApiError } from '../../../src/providers/auth0/client.js';
 import { auth0ConfigSchema, auth0Provider } from '../../../src/providers/auth0/definition.js';
-import { toCreateBody, toUpdateBody, toUpstreamConnection } from '../../../src/providers/auth0/mapping.js';
+import {
+  toAddBody, toCreateBody, toEnabledConnectionUpdateBody, toUpdateBody, toUpstreamConnection, toUpstreamEnabledConnection,
+} from '../../../src/providers/auth0/mapping.js';
+import { ConfigError, parseConfig } from '../../../src/config.js';
 import { refreshMarginMs, tokenEndpointError } from '../../../src/providers/auth0/token.js';
 import { Secret } from '../../../src/core/secret.js';
 import { captureLogger } from './helpers.js';
 
 const base = { connection_id: 'con_Abc', connection: { name: 'acme-saml', strategy: 'samlp' } };
+/** The canonical shape `base` maps to, in either family, with the fields that differ. */
+const mapped = (o: { name: string; status: string; settings: Record<string, unknown> }) => ({
+  external_id: 'con_Abc',
+  kind: 'samlp',
+  ...o,
+  health: { status: 'unknown', description: null, resolution_owner: null },
+  credentials: { configured: false, type: null, updated_at: null },
+  details: { connection_name: 'acme-saml' },
+  created_at: null,
+  updated_at: null,
+});
 
 describe('toUpstreamConnection (contract §4, auth0 column)', () => {
   it('prefers the organization-scoped name and falls back to connection.name', () => {
@@ -17,7 +31,7 @@ describe('toUpstreamConnection (contract §4, auth0 column)', () => {
     expect(toUpstreamConnection({ connection_id: 'con_x' }).name).toBeNull();
   });
 
-  it('status: is_enabled false → disabled, anything else → active', () => {
+  it('status: is_enabled false → disabled, anything else (also absent: no documented default) → active', () => {
     expect(toUpstreamConnection({ ...base, is_enabled: false }).status).toBe('disabled');
     expect(toUpstreamConnection({ ...base, is_enabled: true }).status).toBe('active');
     expect(toUpstreamConnection(base).status).toBe('active');
@@ -25,18 +39,18 @@ describe('toUpstreamConnection (contract §4, auth0 column)', () => {
 
   it('kind is the strategy; details carry connection.name; settings only what is present', () => {
     const c = toUpstreamConnection({ ...base, show_as_button: false, organization_access_level: 'none', is_enabled: true });
-    expect(c).toEqual({
-      external_id: 'con_Abc',
-      kind: 'samlp',
-      name: 'acme-saml',
-      status: 'active',
-      health: { status: 'unknown', description: null, resolution_owner: null },
-      credentials: { configured: false, type: null, updated_at: null },
-      settings: { show_as_button: false, organization_access_level: 'none' },
-      details: { connection_name: 'acme-saml' },
-      created_at: null,
-      updated_at: null,
+    expect(c).toEqual(mapped({ name: 'acme-saml', status: 'active', settings: { show_as_button: false, organization_access_level: 'none' } }));
+  });
+});
+
+describe('toUpstreamEnabledConnection (GA family)', () => {
+  it('name is connection.name, status always active, settings the three GA fields present, details as EA', () => {
+    // Fields the GA object does not have are ignored even if an upstream sent them.
+    const ga = toUpstreamEnabledConnection({
+      ...base, assign_membership_on_login: true, show_as_button: false, organization_connection_name: 'Ignored', organization_access_level: 'full', is_enabled: false,
     });
+    expect(ga).toEqual(mapped({ name: 'acme-saml', status: 'active', settings: { assign_membership_on_login: true, show_as_button: false } }));
+    expect(toUpstreamEnabledConnection({ connection_id: 'con_x' })).toMatchObject({ kind: 'unknown', name: null, settings: {}, details: { connection_name: null } });
   });
 });
 
@@ -47,10 +61,21 @@ describe('request bodies', () => {
       .toEqual({ connection_id: 'con_1', organization_connection_name: 'N', is_enabled: true, is_signup_enabled: true });
   });
 
-  it('update: only what changed, null name kept as null', () => {
+  it('update: only what changed, null name and null access level kept as null (EA PATCH clears with them)', () => {
     expect(toUpdateBody({})).toEqual({});
     expect(toUpdateBody({ name: null })).toEqual({ organization_connection_name: null });
     expect(toUpdateBody({ status: 'disabled', settings: { show_as_button: false } })).toEqual({ is_enabled: false, show_as_button: false });
+    expect(toUpdateBody({ settings: { organization_access_level: null } })).toEqual({ organization_access_level: null });
+  });
+
+  it('GA add: connection_id and the three GA settings; GA PATCH: only the three GA settings', () => {
+    expect(toAddBody({ external_connection_id: 'con_1' })).toEqual({ connection_id: 'con_1' });
+    expect(toAddBody({ external_connection_id: 'con_1', settings: { assign_membership_on_login: true, is_signup_enabled: false, show_as_button: true } }))
+      .toEqual({ connection_id: 'con_1', assign_membership_on_login: true, is_signup_enabled: false, show_as_button: true });
+    expect(toEnabledConnectionUpdateBody({ settings: { show_as_button: false } })).toEqual({ show_as_button: false });
+    // Name, status and the access level never reach a GA body (the core answers 422 first).
+    expect(toEnabledConnectionUpdateBody({ name: 'x', status: 'disabled', settings: { organization_access_level: 'full', is_signup_enabled: true } }))
+      .toEqual({ is_signup_enabled: true });
   });
 });
 
@@ -84,6 +109,34 @@ describe('schemas and capabilities', () => {
     });
   });
 
+  it('EA settings: organization_access_level null is accepted on PATCH, not on create (Auth0\'s create enum has no null)', () => {
+    expect(AUTH0_SCHEMAS.settings?.safeParse({ organization_access_level: null }).success).toBe(true);
+    expect(AUTH0_SCHEMAS.create.safeParse({ external_connection_id: 'con_1', settings: { organization_access_level: null } }).success).toBe(false);
+  });
+
+  it('GA: create takes external_connection_id and the three settings only; capabilities say what the family lacks', () => {
+    expect(AUTH0_GA_SCHEMAS.create.safeParse({ external_connection_id: 'con_1', settings: { show_as_button: false } }).success).toBe(true);
+    for (const bad of [
+      { external_connection_id: 'con_1', name: 'x' },
+      { external_connection_id: 'con_1', status: 'active' },
+      { external_connection_id: 'con_1', settings: { organization_access_level: 'full' } },
+    ]) expect(AUTH0_GA_SCHEMAS.create.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
+    expect(AUTH0_GA_SCHEMAS.settings?.safeParse({ assign_membership_on_login: true, show_as_button: false, is_signup_enabled: true }).success).toBe(true);
+    expect(AUTH0_GA_CAPABILITIES).toEqual({
+      updateModel: 'patch', writableName: false, nullableName: false, writableStatus: [],
+      writableSettings: ['assign_membership_on_login', 'show_as_button', 'is_signup_enabled'], unsupportedSettings: ['organization_access_level'],
+      supportsCredentials: false, supportsTest: false, supportsJobs: false,
+    });
+  });
+
+  it('connectionsApi picks the family\'s capabilities and schemas', () => {
+    const make = (extra: Record<string, unknown>) => auth0Provider.createAdapter({ id: 'a', type: 'auth0', domain: 'x.auth0.com', clientId: 'c', clientSecret: 's', ...extra }, { logger: captureLogger().logger });
+    expect(make({}).capabilities).toEqual(AUTH0_CAPABILITIES);
+    expect(make({ connectionsApi: 'connections' }).capabilities).toEqual(AUTH0_CAPABILITIES);
+    expect(make({ connectionsApi: 'enabled_connections' }).capabilities).toEqual(AUTH0_GA_CAPABILITIES);
+    expect(make({ connectionsApi: 'enabled_connections' }).schemas).toBe(AUTH0_GA_SCHEMAS);
+  });
+
   it('the adapter has no test or jobs methods', () => {
     const adapter = auth0Provider.createAdapter({ id: 'auth0', type: 'auth0', domain: 'x.auth0.com', clientId: 'c', clientSecret: 's' }, { logger: captureLogger().logger });
     expect('test' in adapter).toBe(false);
@@ -101,7 +154,48 @@ describe('config', () => {
     for (const domain of ['https://acme.auth0.com', 'acme.auth0.com/', 'acme.auth0.com/api/v2', '']) {
       expect(auth0ConfigSchema.safeParse({ domain, clientId: 'id', clientSecret: 's' }).success, domain).toBe(false);
     }
-    expect(auth0ConfigSchema.safeParse({ domain: 'a.auth0.com', clientId: 'id', clientSecret: 's', audience: 'x' }).success).toBe(false);
+    expect(auth0ConfigSchema.safeParse({ domain: 'a.auth0.com', clientId: 'id', clientSecret: 's', colour: 'x' }).success).toBe(false);
+  });
+
+  it('connectionsApi: "connections" or "enabled_connections", optional', () => {
+    const entry = { domain: 'a.auth0.com', clientId: 'id', clientSecret: 's' };
+    expect(auth0ConfigSchema.safeParse(entry).data).toEqual(entry);
+    for (const api of ['connections', 'enabled_connections']) expect(auth0ConfigSchema.safeParse({ ...entry, connectionsApi: api }).data).toMatchObject({ connectionsApi: api });
+    for (const bad of ['enabled-connections', 'ga', '', 42, null]) expect(auth0ConfigSchema.safeParse({ ...entry, connectionsApi: bad }).success, String(bad)).toBe(false);
+  });
+
+  it('audience: an absolute http(s) URL, optional', () => {
+    const entry = { domain: 'login.acme.com', clientId: 'id', clientSecret: 's' };
+    expect(auth0ConfigSchema.safeParse({ ...entry, audience: 'https://acme.eu.auth0.com/api/v2/' }).data).toMatchObject({ audience: 'https://acme.eu.auth0.com/api/v2/' });
+    for (const bad of ['acme.eu.auth0.com', '/api/v2/', 'ftp://acme.eu.auth0.com/api/v2/', '', 7]) {
+      expect(auth0ConfigSchema.safeParse({ ...entry, audience: bad }).success, String(bad)).toBe(false);
+    }
+  });
+
+  it('a bad connectionsApi or audience in a config file is a problem naming the key path, never echoing a value', () => {
+    const canary = 'CANARY-auth0-config-0001';
+    const text = JSON.stringify({
+      auth: { adminKey: 'admin-key-0123456789' },
+      providers: [
+        { id: 'ga', type: 'auth0', domain: 'a.auth0.com', clientId: 'id', clientSecret: canary, connectionsApi: `${canary}-api` },
+        { id: 'custom', type: 'auth0', domain: 'login.acme.com', clientId: 'id', clientSecret: canary, audience: `${canary}-audience` },
+        { id: 'fine', type: 'auth0', domain: 'login.acme.com', clientId: 'id', clientSecret: 's', audience: 'https://acme.auth0.com/api/v2/', connectionsApi: 'enabled_connections' },
+      ],
+    });
+    let problems: string[] = [];
+    try {
+      parseConfig({ text, env: {}, definitions: [auth0Provider] });
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      problems = e.problems;
+    }
+    expect(problems).toEqual([
+      'providers[0].connectionsApi: must be one of "connections", "enabled_connections"',
+      'providers[1].audience: must be an absolute URL, e.g. https://acme.eu.auth0.com/api/v2/',
+    ]);
+    expect(problems.join('\n')).not.toContain(canary);
+    const ok = parseConfig({ text: JSON.stringify({ auth: { adminKey: 'admin-key-0123456789' }, providers: [JSON.parse(text).providers[2]] }), env: {}, definitions: [auth0Provider] });
+    expect(ok.providers[0]).toMatchObject({ audience: 'https://acme.auth0.com/api/v2/', connectionsApi: 'enabled_connections' });
   });
 
   it('problems never echo a value', () => {
@@ -113,10 +207,11 @@ describe('config', () => {
     expect(missing.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['clientSecret', 'required']]);
   });
 
-  it('baseUrl replaces https://{domain}; the audience stays the domain\'s', () => {
+  it('baseUrl replaces https://{domain}; the audience stays the domain\'s unless configured', () => {
     expect(auth0Origin('acme.auth0.com')).toBe('https://acme.auth0.com');
     expect(auth0Origin('acme.auth0.com', 'http://127.0.0.1:4010')).toBe('http://127.0.0.1:4010');
     expect(auth0Audience('acme.auth0.com')).toBe('https://acme.auth0.com/api/v2/');
+    expect(auth0Audience('login.acme.com', 'https://acme.auth0.com/api/v2/')).toBe('https://acme.auth0.com/api/v2/');
   });
 });
 

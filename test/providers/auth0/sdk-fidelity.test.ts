@@ -108,14 +108,14 @@ describe('official auth0 SDK 7.1.0 against the simulator', () => {
       connection_id: saml.id, organization_connection_name: 'Acme', show_as_button: true, organization_access_level: 'limited',
     });
     use('organizations.connections.create');
+    // Auth0 documents defaults for show_as_button (true) and is_signup_enabled (false) only; the
+    // simulator leaves assign_membership_on_login and is_enabled unset rather than invent one.
     expect(created).toEqual({
       connection_id: saml.id,
       organization_connection_name: 'Acme',
-      assign_membership_on_login: false,
       show_as_button: true,
       is_signup_enabled: false,
       organization_access_level: 'limited',
-      is_enabled: true,
       connection: { name: saml.name, strategy: 'samlp' },
     });
     const post = sim.kit.requests.filter((r) => r.method === 'POST' && r.path === `/api/v2/organizations/${orgId}/connections`).at(-1)!;
@@ -132,6 +132,10 @@ describe('official auth0 SDK 7.1.0 against the simulator', () => {
     expect(updated.organization_connection_name).toBeUndefined();
     expect(updated.organization_access_level).toBeUndefined();
     expect(updated).toMatchObject({ is_enabled: false, assign_membership_on_login: true, show_as_button: true });
+    // is_enabled: null takes it back to unset (no documented default to put back).
+    const reset = await mgmt.organizations.connections.update(orgId, saml.id, { is_enabled: null });
+    expect('is_enabled' in reset).toBe(false);
+    await mgmt.organizations.connections.update(orgId, saml.id, { is_enabled: false });
 
     const enabledOnly = await mgmt.organizations.connections.list(orgId, { is_enabled: true });
     use('organizations.connections.list');
@@ -179,7 +183,7 @@ describe('official auth0 SDK 7.1.0 against the simulator', () => {
     expect(page.data.map((c) => c.connection_id)).toEqual(ids.slice(5));
     expect(page.hasNextPage()).toBe(false);
 
-    // include_totals=false: Auth0 answers a bare array, which the SDK's page cannot read (notes §8.2).
+    // include_totals=false: Auth0 answers a bare array, which the SDK's page cannot read (docs/providers/auth0.md §8).
     const bare = await mgmt.organizations.connections.list(org.id!, { include_totals: false });
     expect(Array.isArray(bare.response)).toBe(true);
     expect((bare.response as unknown as unknown[]).length).toBe(7);
@@ -271,7 +275,7 @@ describe('official auth0 SDK 7.1.0 against the simulator', () => {
     }
   });
 
-  it('does not refresh its token on a 401 (notes §8.1): expired tokens surface as UnauthorizedError', async () => {
+  it('does not refresh its token on a 401 (docs/providers/auth0.md §8): expired tokens surface as UnauthorizedError', async () => {
     const client = sdk({ maxRetries: 0 });
     await client.organizations.get(orgId);
     sim.expireTokens();
@@ -297,13 +301,151 @@ describe('official auth0 SDK 7.1.0 against the simulator', () => {
     expect(sim.state.organizationConnections[org.id!]).toBeUndefined();
   });
 
-  afterAll(() => {
-    // 5 organization-connection methods the gateway uses + 8 around them.
-    expect([...exercised].sort()).toEqual([
-      'connections.create', 'connections.get', 'connections.list',
-      'organizations.connections.create', 'organizations.connections.delete', 'organizations.connections.get',
-      'organizations.connections.list', 'organizations.connections.update',
-      'organizations.create', 'organizations.delete', 'organizations.get', 'organizations.list', 'organizations.update',
-    ]);
+});
+
+describe('official auth0 SDK 7.1.0: the GA enabled_connections family', () => {
+  const db = TENANT_CONNECTIONS[0]!;
+  const saml = TENANT_CONNECTIONS[2]!;
+  const waad = TENANT_CONNECTIONS[3]!;
+  const GA_FIELDS = ['assign_membership_on_login', 'connection', 'connection_id', 'is_signup_enabled', 'show_as_button'];
+  let ga: ManagementClient;
+  beforeAll(() => { ga = sdk({ maxRetries: 0 }); });
+
+  it('adds (201), reads, updates and removes (204) an enabled connection; only GA fields are shown', async () => {
+    const org = sim.addOrganization({ name: 'ga-roundtrip' }).id;
+    const added = await ga.organizations.enabledConnections.add(org, { connection_id: saml.id, assign_membership_on_login: true }).withRawResponse();
+    use('organizations.enabledConnections.add');
+    expect(added.rawResponse.status).toBe(201);
+    expect(added.data).toEqual({
+      connection_id: saml.id, assign_membership_on_login: true, show_as_button: true, is_signup_enabled: false, connection: { name: saml.name, strategy: 'samlp' },
+    });
+
+    const got = await ga.organizations.enabledConnections.get(org, saml.id);
+    use('organizations.enabledConnections.get');
+    expect(got).toEqual(added.data);
+
+    const updated = await ga.organizations.enabledConnections.update(org, saml.id, { show_as_button: false, is_signup_enabled: true });
+    use('organizations.enabledConnections.update');
+    expect(updated).toEqual({ ...added.data, show_as_button: false, is_signup_enabled: true });
+    const patch = sim.kit.requests.filter((r) => r.method === 'PATCH').at(-1)!;
+    expect(patch.path).toBe(`/api/v2/organizations/${org}/enabled_connections/${saml.id}`);
+    expect(JSON.parse(patch.body)).toEqual({ show_as_button: false, is_signup_enabled: true });
+
+    const removed = await ga.organizations.enabledConnections.delete(org, saml.id).withRawResponse();
+    use('organizations.enabledConnections.delete');
+    expect(removed.rawResponse.status).toBe(204);
+    expect(removed.data).toBeUndefined();
+    await expectRejects(ga.organizations.enabledConnections.get(org, saml.id), Management.NotFoundError);
+    expect(sim.state.connections.some((c) => c.id === saml.id)).toBe(true); // the tenant connection stays
   });
+
+  it('one record, two views: an EA-written connection shows through GA without the EA fields, and GA writes show through EA', async () => {
+    const org = sim.addOrganization({ name: 'ga-same-records' }).id;
+    await ga.organizations.connections.create(org, {
+      connection_id: waad.id, organization_connection_name: 'Contoso', organization_access_level: 'full', is_enabled: false,
+    });
+    const viaGa = await ga.organizations.enabledConnections.get(org, waad.id);
+    expect(Object.keys(viaGa).sort()).toEqual(['connection', 'connection_id', 'is_signup_enabled', 'show_as_button']);
+    await ga.organizations.enabledConnections.update(org, waad.id, { assign_membership_on_login: true });
+    expect(await ga.organizations.connections.get(org, waad.id)).toMatchObject({
+      organization_connection_name: 'Contoso', organization_access_level: 'full', is_enabled: false, assign_membership_on_login: true,
+    });
+    for (const oc of (await ga.organizations.enabledConnections.list(org)).data) {
+      for (const key of Object.keys(oc)) expect(GA_FIELDS).toContain(key);
+    }
+  });
+
+  it('validates GA bodies (additionalProperties: false; no nulls)', async () => {
+    const org = sim.addOrganization({ name: 'ga-validation' }).id;
+    const eaField = await expectRejects(
+      ga.organizations.enabledConnections.add(org, { connection_id: db.id, is_enabled: true } as unknown as Management.AddOrganizationConnectionRequestContent),
+      Management.BadRequestError,
+    );
+    expect(eaField.body).toEqual({ statusCode: 400, error: 'Bad Request', errorCode: 'invalid_body', message: "Payload validation error: 'Additional properties not allowed: is_enabled'." });
+    await ga.organizations.enabledConnections.add(org, { connection_id: db.id });
+    const access = await expectRejects(
+      ga.organizations.enabledConnections.update(org, db.id, { organization_access_level: 'full' } as unknown as Management.UpdateOrganizationConnectionRequestContent),
+      Management.BadRequestError,
+    );
+    expect((access.body as { message: string }).message).toBe("Payload validation error: 'Additional properties not allowed: organization_access_level'.");
+    const nulled = await expectRejects(
+      ga.organizations.enabledConnections.update(org, db.id, { show_as_button: null } as unknown as Management.UpdateOrganizationConnectionRequestContent),
+      Management.BadRequestError,
+    );
+    expect((nulled.body as { message: string }).message).toContain('on property show_as_button');
+  });
+
+  it('409 ConflictError on a duplicate add; 404 NotFoundError for a missing organization or organization connection', async () => {
+    const org = sim.addOrganization({ name: 'ga-errors' }).id;
+    await ga.organizations.enabledConnections.add(org, { connection_id: db.id });
+    const dup = await expectRejects(ga.organizations.enabledConnections.add(org, { connection_id: db.id }), Management.ConflictError);
+    expect(dup.statusCode).toBe(409);
+    expect(dup.body).toMatchObject({ statusCode: 409, error: 'Conflict', message: 'The organization connection already exists.' });
+
+    const missingOrg = 'org_doesnotexist000';
+    const calls = (o: string, id: string): Array<() => Promise<unknown>> => [
+      () => ga.organizations.enabledConnections.get(o, id),
+      () => ga.organizations.enabledConnections.update(o, id, { show_as_button: true }),
+      () => ga.organizations.enabledConnections.delete(o, id),
+    ];
+    for (const call of [
+      () => ga.organizations.enabledConnections.list(missingOrg),
+      () => ga.organizations.enabledConnections.add(missingOrg, { connection_id: db.id }),
+      ...calls(missingOrg, db.id),
+    ]) {
+      const err = await expectRejects(call(), Management.NotFoundError);
+      expect(err.body).toMatchObject({ statusCode: 404, error: 'Not Found', errorCode: 'inexistent_organization' });
+    }
+    for (const call of calls(org, saml.id)) {
+      const err = await expectRejects(call(), Management.NotFoundError);
+      expect(err.body).toMatchObject({ statusCode: 404, errorCode: 'inexistent_organization_connection' });
+    }
+  });
+
+  it('auto-paginates: with per_page (stops on a short page), without it (stops on an empty page), include_totals=false is a bare array', async () => {
+    const org = sim.addOrganization({ name: 'ga-paging' }).id;
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i += 1) {
+      const c = sim.addTenantConnection({ name: `ga-paging-${i}`, strategy: i % 2 ? 'samlp' : 'auth0' });
+      await ga.organizations.enabledConnections.add(org, { connection_id: c.id });
+      ids.push(c.id);
+    }
+    const listed = () => sim.kit.requests.filter((r) => r.path === `/api/v2/organizations/${org}/enabled_connections`);
+    sim.kit.resetRequests();
+
+    const first = await ga.organizations.enabledConnections.list(org, { per_page: 3 });
+    use('organizations.enabledConnections.list');
+    expect(first.response).toMatchObject({ start: 0, limit: 3, total: 7 });
+    const withPerPage: string[] = [];
+    for await (const c of first) withPerPage.push(c.connection_id!);
+    expect(withPerPage).toEqual(ids);
+    expect(listed().map((r) => new URLSearchParams(r.query).get('page'))).toEqual(['0', '1', '2']);
+    for (const r of listed()) expect(new URLSearchParams(r.query).get('include_totals')).toBe('true');
+
+    sim.kit.resetRequests();
+    const all: string[] = [];
+    for await (const c of await ga.organizations.enabledConnections.list(org)) all.push(c.connection_id!);
+    expect(all).toEqual(ids);
+    expect(listed().map((r) => new URLSearchParams(r.query).get('page'))).toEqual(['0', '1']);
+
+    const past = await ga.organizations.enabledConnections.list(org, { page: 3, per_page: 5 });
+    expect(past.response).toEqual({ start: 15, limit: 5, total: 7, enabled_connections: [] });
+    const bare = await ga.organizations.enabledConnections.list(org, { include_totals: false });
+    expect(Array.isArray(bare.response)).toBe(true);
+    expect((bare.response as unknown as unknown[]).length).toBe(7);
+    expect(bare.data).toEqual([]);
+  });
+});
+
+afterAll(() => {
+  // 10 organization-connection methods (both families) + 8 around them.
+  expect([...exercised].sort()).toEqual([
+    'connections.create', 'connections.get', 'connections.list',
+    'organizations.connections.create', 'organizations.connections.delete', 'organizations.connections.get',
+    'organizations.connections.list', 'organizations.connections.update',
+    'organizations.create', 'organizations.delete',
+    'organizations.enabledConnections.add', 'organizations.enabledConnections.delete', 'organizations.enabledConnections.get',
+    'organizations.enabledConnections.list', 'organizations.enabledConnections.update',
+    'organizations.get', 'organizations.list', 'organizations.update',
+  ]);
 });

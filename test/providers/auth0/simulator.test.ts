@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fingerprint } from '../../../src/simulator/kit.js';
 import { auth0Provider } from '../../../src/providers/auth0/definition.js';
 import { DEMO_ORGANIZATION, TENANT_CONNECTIONS } from '../../../src/providers/auth0/fixtures.js';
 import { startAuth0Simulator, type Auth0Simulator } from '../../../src/providers/auth0/simulator.js';
@@ -170,7 +171,10 @@ describe('Management API', () => {
     expect((await create({ name: 'inline' })).status).toBe(409);
     expect((await api('/organizations/name/inline')).body).toMatchObject({ name: 'inline' });
     const id = (made.body as { id: string }).id;
-    expect((await api(`/organizations/${id}/connections`)).body).toEqual([expect.objectContaining({ is_signup_enabled: true, is_enabled: true })]);
+    // Documented defaults only: show_as_button true; is_enabled and assign_membership_on_login stay unset.
+    expect((await api(`/organizations/${id}/connections`)).body).toEqual([
+      { connection_id: TENANT_CONNECTIONS[0]!.id, is_signup_enabled: true, show_as_button: true, connection: { name: TENANT_CONNECTIONS[0]!.name, strategy: 'auth0' } },
+    ]);
   });
 });
 
@@ -209,7 +213,7 @@ describe('definition.startSimulator (sandbox)', () => {
       expect(demo.items.map((c) => [c.kind, c.name])).toEqual([['auth0', 'Username-Password-Authentication'], ['samlp', 'Acme SSO']]);
       await adapter.delete(ctx(), { connectionId: 'cn_x', externalOrgId: setup.demoExternalOrgId, externalId: demo.items[0]!.external_id, kind: 'auth0' });
       await setup.close();
-      expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toMatchObject({ version: 1, domain: 'sandbox.auth0.local' });
+      expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toMatchObject({ version: 2, domain: 'sandbox.auth0.local' });
 
       const restarted = await auth0Provider.startSimulator({ port: 0, stateFile });
       try {
@@ -220,6 +224,59 @@ describe('definition.startSimulator (sandbox)', () => {
         await restarted.close();
       }
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('state file', () => {
+  it('holds neither an issued access token nor the client secret, only the token\'s fingerprint', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'auth0-sim-secrets-'));
+    const stateFile = join(dir, 'auth0.json');
+    const client = { clientId: 'stateFileClient', clientSecret: 'state-file-client-secret-c4n4ry' };
+    const own = await startAuth0Simulator({ domain: 'state.auth0.local', clients: [client], stateFile });
+    try {
+      const org = own.addOrganization({ name: 'persisted' }).id;
+      const res = await fetch(`${own.url}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: form({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret, audience: own.audience }),
+      });
+      const accessToken = ((await res.json()) as { access_token: string }).access_token;
+      // A write, so the kit rewrites the file after the token was used.
+      const attached = await fetch(`${own.url}/api/v2/organizations/${org}/connections`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ connection_id: TENANT_CONNECTIONS[0]!.id }),
+      });
+      expect(attached.status).toBe(201);
+      const text = readFileSync(stateFile, 'utf8');
+      expect(text).toContain(TENANT_CONNECTIONS[0]!.id); // the file is the state after the call
+      expect(text).toContain(fingerprint(accessToken)); // the token is known, by its fingerprint
+      expect(text).not.toContain(accessToken);
+      expect(text).not.toContain(client.clientSecret);
+    } finally {
+      await own.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a version-1 file (tokens kept in plaintext) is restored without its tokens', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'auth0-sim-v1-'));
+    const stateFile = join(dir, 'auth0.json');
+    const plaintext = 'v1-plaintext-access-token-0123456789abcdef';
+    writeFileSync(stateFile, JSON.stringify({
+      version: 1, domain: 'old.auth0.local', connections: [], organizations: [], organizationConnections: {},
+      tokens: { [plaintext]: { client_id: CLIENT.clientId, scope: 'read:connections', expires_at: Date.now() + 3_600_000 } },
+    }));
+    const old = await startAuth0Simulator({ clients: [CLIENT], stateFile });
+    try {
+      expect(old.domain).toBe('old.auth0.local');
+      const refused = await fetch(`${old.url}/api/v2/connections`, { headers: { authorization: `Bearer ${plaintext}` } });
+      expect(refused.status).toBe(401);
+      expect(readFileSync(stateFile, 'utf8')).not.toContain(plaintext);
+    } finally {
+      await old.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
