@@ -63,6 +63,6 @@ export const cases: ConformanceCase[] = [
     createBody: (i) => ({ kind: 'app_apikey', name: `versori-${i}`, credentials: { type: 'api_key', api_key: `key-${i}` } }),
     invalidCreate: { body: { kind: 'app_apikey', name: 'x', credentials: { type: 'api_key' } }, pointer: '/credentials/api_key' },
     credentials: { type: 'api_key', api_key: 'rotated-key' },
-    invalidCredentials: { body: { type: 'api_key', api_key: '' }, pointer: '/credentials/api_key' },
+    invalidCredentials: { body: { type: 'api_key', api_key: 42 }, pointer: '/credentials/api_key' },
   },
 ];

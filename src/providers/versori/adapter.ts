@@ -12,7 +12,7 @@ import type {
   ReplaceModelAdapter,
 } from '../../core/adapter.js';
 import type { UpstreamConnection } from '../../core/connection.js';
-import { validationError, type FieldProblem } from '../../core/errors.js';
+import { validationError } from '../../core/errors.js';
 import { providerClientOptions } from '../../core/upstream/client.js';
 import { parseOrThrow } from '../../core/validation.js';
 import { secret, type Secret } from '../../core/secret.js';
@@ -23,8 +23,8 @@ import { AUTH_TYPE_OF, toConnectionData, toUpstreamConnection, VersoriCredential
 export type VersoriConfig = CommonProviderConfig & { apiKey: string };
 
 const CreateBody = z.strictObject({
-  kind: z.string().min(1),
-  name: z.string().min(1),
+  kind: z.string(),
+  name: z.string(),
   credentials: VersoriCredentials,
 });
 
@@ -96,7 +96,7 @@ export function createVersoriAdapter(config: VersoriConfig, deps: AdapterDeps): 
     },
     schemas: {
       create: CreateBody,
-      name: z.string().min(1),
+      name: z.string(),
       settings: null,
       credentials: () => VersoriCredentials,
     },
@@ -106,14 +106,11 @@ export function createVersoriAdapter(config: VersoriConfig, deps: AdapterDeps): 
     },
 
     async create(ctx: CallContext, externalOrgId: string, input: CreateInput, credentials: Secret<Credentials> | undefined): Promise<UpstreamConnection> {
-      const problems: FieldProblem[] = [];
-      if (typeof input.kind !== 'string' || input.kind === '') problems.push({ pointer: '/kind', message: 'required: the Switchboard app id' });
-      if (typeof input.name !== 'string' || input.name === '') problems.push({ pointer: '/name', message: 'required: a non-empty string' });
-      if (credentials === undefined) problems.push({ pointer: '/credentials', message: 'required' });
-      if (problems.length > 0 || credentials === undefined) throw validationError(problems);
+      // The gateway parsed `input` with CreateBody before calling: kind and name are strings, credentials present.
+      const { kind, name } = input as { kind: string; name: string };
+      if (credentials === undefined) throw validationError([{ pointer: '/credentials', message: 'Required' }]);
       const { authType, data } = revealConnectionData(credentials);
-      const created = await client.createConnection(ctx, externalOrgId, { name: input.name as string, appId: input.kind as string, authType, data });
-      return toUpstreamConnection(created);
+      return toUpstreamConnection(await client.createConnection(ctx, externalOrgId, { name, appId: kind, authType, data }));
     },
 
     async get(ctx: CallContext, ref: ConnectionRef): Promise<UpstreamConnection> {
@@ -141,9 +138,7 @@ export function createVersoriAdapter(config: VersoriConfig, deps: AdapterDeps): 
     },
 
     async replace(ctx: CallContext, ref: ConnectionRef, state: ConnectionState): Promise<UpstreamConnection> {
-      if (state.name === null || state.name === '') {
-        throw validationError([{ pointer: '/name', message: 'a Versori connection needs a non-empty name' }]);
-      }
+      if (state.name === null) throw validationError([{ pointer: '/name', message: 'a Versori connection needs a name' }]);
       const { data } = revealConnectionData(state.credentials);
       // Switchboard's PUT replaces name and secret together; the app and auth type stay.
       return toUpstreamConnection(await client.updateConnection(ctx, ref.externalOrgId, ref.externalId, { name: state.name, data }));

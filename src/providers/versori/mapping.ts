@@ -11,16 +11,17 @@ import type { ConnectionRead } from './client.js';
  * Switchboard variants are not offered, is in `docs/providers/versori.md`.
  */
 
-const nonEmpty = z.string().min(1);
+/** Switchboard declares these as plain strings (no length limit): the gateway passes any string on. */
+const text = z.string();
 
-export const ApiKeyCredentials = z.strictObject({ type: z.literal('api_key'), api_key: nonEmpty });
-export const BasicAuthCredentials = z.strictObject({ type: z.literal('basic_auth'), user: nonEmpty, password: z.string() });
+export const ApiKeyCredentials = z.strictObject({ type: z.literal('api_key'), api_key: text });
+export const BasicAuthCredentials = z.strictObject({ type: z.literal('basic_auth'), user: text, password: z.string() });
 /** One secret, for auth types that need just that (Switchboard's example: HTTP refresh). */
-export const SecretCredentials = z.strictObject({ type: z.literal('secret'), secret: nonEmpty });
+export const SecretCredentials = z.strictObject({ type: z.literal('secret'), secret: text });
 export const OAuth2ClientCredentials = z.strictObject({
   type: z.literal('oauth2_client_credentials'),
-  client_id: nonEmpty,
-  client_secret: nonEmpty,
+  client_id: text,
+  client_secret: text,
   username: z.string().optional(),
   password: z.string().optional(),
   /** URL-encoded query string passed to the token endpoint, e.g. `audience=https://example.com`. */
@@ -28,11 +29,11 @@ export const OAuth2ClientCredentials = z.strictObject({
   /** When true, Versori fails the create/update if it cannot issue a token. */
   issue_token: z.boolean().optional(),
   /** 0 auto-detect, 1 client credentials in the body, 2 in an HTTP Basic header. */
-  auth_style: z.union([z.literal(0), z.literal(1), z.literal(2)]).optional(),
+  auth_style: z.number().int().optional(),
 });
 export const JwtBearerCredentials = z.strictObject({
   type: z.literal('jwt_bearer'),
-  secret: nonEmpty,
+  secret: text,
   payload: z.record(z.string(), z.unknown()),
   algorithm: z.enum(JWT_ALGORITHMS),
   prefix: z.string().optional(),

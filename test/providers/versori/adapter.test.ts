@@ -121,7 +121,7 @@ describe('create: every credential type becomes its Switchboard authType and dat
     const before = h.sim.kit.requests.length;
     const none = await rejection(h.adapter.create(h.ctx, h.orgId, { kind: APP_IDS.apiKey, name: 'x' }, undefined));
     expect(none.code).toBe('validation_failed');
-    expect(none.errors).toEqual([{ pointer: '/credentials', message: 'required' }]);
+    expect(none.errors).toEqual([{ pointer: '/credentials', message: 'Required' }]);
     const bad = await rejection(create(APP_IDS.apiKey, 'x', { type: 'api_key' }));
     expect(bad.code).toBe('validation_failed');
     expect(bad.errors?.map((e) => e.pointer)).toEqual(['/credentials/api_key']);
@@ -316,7 +316,8 @@ describe('definition and schemas', () => {
     expect(h.adapter.capabilities).toEqual({ updateModel: 'replace', writableName: true, writableStatus: [], writableSettings: [], unsupportedSettings: [], supportsCredentials: true, supportsTest: false, supportsJobs: false, nullableName: false });
     expect(h.adapter.schemas.settings).toBeNull();
     expect(h.adapter.schemas.name.safeParse('x').success).toBe(true);
-    expect(h.adapter.schemas.name.safeParse('').success).toBe(false);
+    // Switchboard declares a plain string: the gateway sets no length rule of its own.
+    expect(h.adapter.schemas.name.safeParse('').success).toBe(true);
     expect(h.adapter.schemas.name.safeParse(null).success).toBe(false);
     expect(h.adapter.test).toBeUndefined();
     expect(h.adapter.jobs).toBeUndefined();
@@ -330,7 +331,8 @@ describe('definition and schemas', () => {
     const creds = h.adapter.schemas.credentials(APP_IDS.apiKey);
     expect(creds?.safeParse({ type: 'basic_auth', user: 'u', password: '' }).success).toBe(true);
     expect(creds?.safeParse({ type: 'basic_auth', user: 'u', password: 'p', apiKey: 'x' }).success).toBe(false);
-    expect(creds?.safeParse({ type: 'oauth2_client_credentials', client_id: 'c', client_secret: 's', auth_style: 3 }).success).toBe(false);
+    expect(creds?.safeParse({ type: 'oauth2_client_credentials', client_id: 'c', client_secret: 's', auth_style: 3 }).success).toBe(true);
+    expect(creds?.safeParse({ type: 'oauth2_client_credentials', client_id: 'c', client_secret: 's', auth_style: 1.5 }).success).toBe(false);
     expect(creds?.safeParse({ type: 'jwt_bearer', secret: 's', payload: {}, algorithm: 'none' }).success).toBe(false);
     expect(creds?.safeParse({ type: 'custom_function', data: 'x' }).success).toBe(false);
   });
