@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -48,8 +49,8 @@ describe('sandbox (npm start with no GATEWAY_CONFIG)', () => {
     expect(first.stdout()).toContain(`Admin key  ${KEY}`);
     expect(first.stdout()).toContain('curl -s -H');
 
-    const providers = await (await get(`${first.url}/v1/providers`)).json() as Array<{ id: string }>;
-    expect(providers.map((p) => p.id).sort()).toEqual(['auth0', 'leen', 'versori']);
+    const providers = await (await get(`${first.url}/v1/providers`)).json() as { data: Array<{ id: string }> };
+    expect(providers.data.map((p) => p.id).sort()).toEqual(['auth0', 'leen', 'versori']);
     const org = await (await get(`${first.url}/v1/organizations/demo`)).json() as { links: Record<string, string>; updated_at: string };
     expect(Object.keys(org.links).sort()).toEqual(['auth0', 'leen', 'versori']);
     const res = await get(`${first.url}/v1/organizations/demo/connections`);
@@ -71,6 +72,34 @@ describe('sandbox (npm start with no GATEWAY_CONFIG)', () => {
     expect(again.data.map((c) => c.id).sort()).toEqual(list.data.map((c) => c.id).sort());
     second.child.kill('SIGINT');
     expect(await second.exit).toBe(0);
+  });
+
+  it('`npm start` passes a signal on: stopping npm stops the gateway, no orphan is left', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pb-npm-start-'));
+    const child = spawn('npm', ['start'], { cwd: root, env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? tmpdir(), PORT: '0', LOG_LEVEL: 'info', PLUGBOARD_DATA_DIR: dataDir } });
+    const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    let out = '';
+    const started = await new Promise<{ url: string; pid: number }>((resolveStart, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)","pid":(\d+)/.exec(out);
+        if (m) resolveStart({ url: m[1] as string, pid: Number(m[2]) });
+      });
+      void exit.then((code) => reject(new Error(`npm start exited ${code}: ${out}`)));
+    });
+    try {
+      expect(started.pid).not.toBe(child.pid);
+      expect((await fetch(`${started.url}/healthz`)).status).toBe(200);
+      child.kill('SIGTERM');
+      expect(await exit).toBe(0);
+      // npm returns once its child has gone: the gateway process no longer exists.
+      expect(() => process.kill(started.pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
+      await expect(fetch(`${started.url}/healthz`)).rejects.toThrow();
+    } finally {
+      try {
+        process.kill(started.pid, 'SIGKILL'); // only reached when the test failed and left it running
+      } catch { /* gone, as it should be */ }
+    }
   });
 });
 
@@ -97,8 +126,8 @@ describe('configured start', () => {
       GATEWAY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'), LEEN_API_KEY: 'k', AUTH0_CLIENT_ID: 'c', AUTH0_CLIENT_SECRET: 's',
       VERSORI_API_KEY: 'v', GATEWAY_DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}` });
     expect((await fetch(`${running.url}/readyz`)).status).toBe(200);
-    const providers = await (await fetch(`${running.url}/v1/providers`, { headers: { authorization: 'Bearer configured-admin-key-01' } })).json() as Array<{ id: string }>;
-    expect(providers.map((p) => p.id)).toEqual(['leen', 'auth0', 'versori']);
+    const providers = await (await fetch(`${running.url}/v1/providers`, { headers: { authorization: 'Bearer configured-admin-key-01' } })).json() as { data: Array<{ id: string }> };
+    expect(providers.data.map((p) => p.id)).toEqual(['leen', 'auth0', 'versori']);
     expect(running.stdout()).not.toContain('configured-admin-key-01');
     running.child.kill('SIGTERM');
     expect(await running.exit).toBe(0);
@@ -128,6 +157,27 @@ describe('npm run simulate -- <type>', () => {
     expect(await exit).toBe(0);
   });
 
+  it('--help prints the usage line and exits 0; a bad option is one line and exit 2, never a stack trace', async () => {
+    const help = await runSimulate(['--help']);
+    expect(help).toEqual({ code: 0, stdout: 'usage: npm run simulate -- <leen|auth0|versori> [--port N] [--host H] [--state FILE]\n', stderr: '' });
+    const bad = await runSimulate(['leen', '--colour']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('usage: npm run simulate');
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a port in use is one clear line and exit 1', async () => {
+    const blocker = createServer();
+    const port = await new Promise<number>((r) => blocker.listen(0, '127.0.0.1', () => r((blocker.address() as { port: number }).port)));
+    try {
+      const busy = await runSimulate(['leen', '--port', String(port)]);
+      expect(busy.code).toBe(1);
+      expect(busy.stderr).toBe(`leen simulator: cannot listen on 127.0.0.1:${port}: the port is in use; pick another with --port, or --port 0 for any free one (EADDRINUSE)\n`);
+    } finally {
+      blocker.close();
+    }
+  });
+
   it('refuses an unknown provider type with a usage line', async () => {
     const child = spawn(process.execPath, ['dist/simulate.js', 'nope'], { cwd: root, env: { PATH: process.env['PATH'] ?? '' } });
     let err = '';
@@ -136,3 +186,13 @@ describe('npm run simulate -- <type>', () => {
     expect(err).toContain('usage: npm run simulate -- <leen|auth0|versori>');
   });
 });
+
+async function runSimulate(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['dist/simulate.js', ...args], { cwd: root, env: { PATH: process.env['PATH'] ?? '' } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  return { code, stdout, stderr };
+}

@@ -140,17 +140,15 @@ describe('connectionsApi: "enabled_connections" (GA family) through the gateway'
   it('/v1/providers shows what each entry can write', async () => {
     const res = await gw.call('GET', '/v1/providers');
     expect(res.status).toBe(200);
-    const body = await json<unknown>(res);
-    // Today the route answers a bare array (contract §8 says `{data}`); read either.
-    const list = (Array.isArray(body) ? body : (body as { data: unknown[] }).data) as Array<{ id: string; capabilities: Record<string, unknown> }>;
+    const list = (await json<{ data: Array<{ id: string; capabilities: Record<string, unknown> }> }>(res)).data;
     const caps = (id: string) => list.find((p) => p.id === id)?.capabilities;
     expect(caps('auth0-ga')).toMatchObject({
-      writableName: false, writableStatus: [],
-      writableSettings: ['assign_membership_on_login', 'show_as_button', 'is_signup_enabled'], unsupportedSettings: ['organization_access_level'],
+      writable_name: false, writable_status: [],
+      writable_settings: ['assign_membership_on_login', 'show_as_button', 'is_signup_enabled'], unsupported_settings: ['organization_access_level'],
     });
     expect(caps('auth0-ea')).toMatchObject({
-      writableName: true, writableStatus: ['active', 'disabled'],
-      writableSettings: ['assign_membership_on_login', 'show_as_button', 'is_signup_enabled', 'organization_access_level'], unsupportedSettings: [],
+      writable_name: true, writable_status: ['active', 'disabled'],
+      writable_settings: ['assign_membership_on_login', 'show_as_button', 'is_signup_enabled', 'organization_access_level'], unsupported_settings: [],
     });
   });
 });
