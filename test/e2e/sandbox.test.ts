@@ -134,6 +134,47 @@ describe('configured start', () => {
   });
 });
 
+describe('README: configured mode against `npm run simulate`', () => {
+  it('examples/simulated.json matches what the simulators print, and the README\'s organization lists all three providers', async () => {
+    const sims = await Promise.all(['leen', 'auth0', 'versori'].map(async (type) => startSimulateProcess(type)));
+    try {
+      const example = JSON.parse(readFileSync(join(root, 'examples/simulated.json'), 'utf8')) as { providers: Array<Record<string, unknown>> };
+      const readme = readFileSync(join(root, 'README.md'), 'utf8');
+      expect(readme).toContain('GATEWAY_CONFIG=examples/simulated.json npm start');
+      for (const [i, sim] of sims.entries()) {
+        const entry = example.providers[i] as Record<string, unknown>;
+        // As printed, apart from the port the README picks (4010-4012).
+        expect({ ...entry, baseUrl: '' }).toEqual({ ...sim.config, baseUrl: '' });
+        const port = new URL(String(entry['baseUrl'])).port;
+        expect(readme).toContain(`npm run simulate -- ${String(entry['type'])} --port ${port}`);
+        entry['baseUrl'] = sim.config['baseUrl'];
+      }
+      const dir = mkdtempSync(join(tmpdir(), 'pb-simulated-'));
+      const file = join(dir, 'simulated.json');
+      writeFileSync(file, JSON.stringify(example));
+      const running = await start({ GATEWAY_CONFIG: file, LOG_LEVEL: 'info', GATEWAY_ADMIN_KEY: 'local-admin-key-0123456789',
+        GATEWAY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'), GATEWAY_DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}` });
+      try {
+        const body = /-d '(\{"id":"acme".*\})'/.exec(readme)?.[1] ?? '';
+        expect(body).not.toBe('');
+        const org = JSON.parse(body) as { links: Record<string, string> };
+        expect(org.links).toEqual(Object.fromEntries(sims.map((x) => [x.type, x.demoOrg])));
+        const headers = { authorization: 'Bearer local-admin-key-0123456789', 'content-type': 'application/json' };
+        expect((await fetch(`${running.url}/v1/organizations`, { method: 'POST', headers, body })).status).toBe(201);
+        const list = await (await fetch(`${running.url}/v1/organizations/acme/connections?limit=200`, { headers })).json() as { data: Array<{ provider: string }>; incomplete?: boolean };
+        expect(list.incomplete).toBeUndefined();
+        expect(new Set(list.data.map((c) => c.provider))).toEqual(new Set(['leen', 'auth0', 'versori']));
+      } finally {
+        running.child.kill('SIGTERM');
+        await running.exit;
+      }
+    } finally {
+      for (const x of sims) x.child.kill('SIGTERM');
+      await Promise.all(sims.map((x) => x.exit));
+    }
+  });
+});
+
 describe('npm run simulate -- <type>', () => {
   it.each(['leen', 'auth0', 'versori'])('starts the %s simulator alone, prints its provider config, stops on SIGTERM', async (type) => {
     const child = spawn(process.execPath, ['dist/simulate.js', type, '--port', '0'], { cwd: root, env: { PATH: process.env['PATH'] ?? '' } });
@@ -195,4 +236,19 @@ async function runSimulate(args: string[]): Promise<{ code: number | null; stdou
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
   const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
   return { code, stdout, stderr };
+}
+
+/** `node dist/simulate.js <type> --port 0`, once it prints its URL, provider config and demo organization. */
+async function startSimulateProcess(type: string): Promise<{ type: string; child: ChildProcess; exit: Promise<number | null>; config: Record<string, unknown>; demoOrg: string }> {
+  const child = spawn(process.execPath, ['dist/simulate.js', type, '--port', '0'], { cwd: root, env: { PATH: process.env['PATH'] ?? '' } });
+  const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  let out = '';
+  return new Promise((resolveStart, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /provider config for the gateway: (.*)\ndemo organization: (.*)\n/.exec(out);
+      if (m) resolveStart({ type, child, exit, config: JSON.parse(m[1] as string) as Record<string, unknown>, demoOrg: m[2] as string });
+    });
+    void exit.then((code) => reject(new Error(`simulator exited ${code}: ${out}`)));
+  });
 }

@@ -57,7 +57,7 @@ export class ConnectionService {
   async list(ctx: RequestContext, orgId: string, q: ListQuery): Promise<ConnectionList> {
     const org = await this.organizations.require(ctx, orgId);
     if (q.provider !== undefined && !this.deps.providers.has(q.provider)) {
-      throw validationError([{ pointer: '/provider', message: 'not a configured provider id' }]);
+      throw validationError([{ pointer: '/provider', message: `not a configured provider id (configured: ${[...this.deps.providers.keys()].join(', ')})` }]);
     }
     const linked = [...this.deps.providers.keys()].filter((id) => org.links[id] !== undefined && (q.provider === undefined || q.provider === id)).sort();
     const filter: ListCursor['f'] = [q.provider ?? null, q.status ?? null];
