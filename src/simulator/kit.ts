@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
@@ -162,11 +162,17 @@ function stableJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+/** Keys this process's fingerprints; never written anywhere, so a state file cannot be brute-forced offline. */
+const FINGERPRINT_KEY = randomBytes(32);
+
 /**
- * What a simulator keeps of a secret it was sent (credentials, a token): a SHA-256 fingerprint of
- * its canonical JSON, never the value, so state files on disk hold no user's secret. Tests compare
- * fingerprints to check what was sent or replayed.
+ * What a simulator keeps of a secret it was sent (credentials, a token): an HMAC-SHA-256
+ * fingerprint of its canonical JSON under a key that lives only in this process, never the value,
+ * so state files on disk hold no user's secret (not even a hash a weak password could be guessed
+ * from). Fingerprints compare within one process: tests use them to check what was sent or
+ * replayed; after a restart, restored fingerprints match nothing (a restored token is refused and
+ * fetched again).
  */
 export function fingerprint(value: unknown): string {
-  return `sha256:${createHash('sha256').update(stableJson(value)).digest('hex')}`;
+  return `hmac-sha256:${createHmac('sha256', FINGERPRINT_KEY).update(stableJson(value)).digest('hex')}`;
 }
