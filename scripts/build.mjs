@@ -1,16 +1,22 @@
 // Bundles the two entry points to dist/ with esbuild (~100 ms), so `npm start` runs plain JS:
 // no on-the-fly TypeScript compile on the sidecar's start path. Dependencies stay external.
+// Code split: what only the sandbox and `simulate` load (the simulators) sits in chunks that
+// `node dist/main.js` in configured mode never reads.
 // Files are written to a temporary name and renamed into place, so a process starting while
-// another build runs (three `npm run simulate` at once) never reads a half-written file.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+// another build runs (three `npm run simulate` at once) never reads a half-written file; files of
+// earlier builds that this one did not write are removed afterwards.
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import process from 'node:process';
-import { dirname } from 'node:path';
 import { build } from 'esbuild';
 
+const outdir = resolve('dist');
 const result = await build({
   entryPoints: ['src/main.ts', 'src/simulate.ts'],
-  outdir: 'dist',
+  outdir,
   bundle: true,
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   platform: 'node',
   format: 'esm',
   target: 'node20',
@@ -19,9 +25,17 @@ const result = await build({
   logLevel: 'warning',
   write: false,
 });
+const written = new Set();
 for (const file of result.outputFiles) {
   mkdirSync(dirname(file.path), { recursive: true });
   const tmp = `${file.path}.${process.pid}.tmp`;
   writeFileSync(tmp, file.contents);
   renameSync(tmp, file.path);
+  written.add(file.path);
+}
+for (const dir of [outdir, resolve(outdir, 'chunks')]) {
+  for (const name of readdirSync(dir)) {
+    const path = resolve(dir, name);
+    if (name !== 'chunks' && !written.has(path) && !name.endsWith('.tmp')) rmSync(path, { force: true });
+  }
 }

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { CommonProviderConfig, ProviderDefinition } from './core/adapter.js';
+import type { CommonProviderConfig } from './core/adapter.js';
+import { Secret } from './core/secret.js';
+import type { ProviderDefinition } from './providers/definition.js';
 
 /**
  * Config file (contract §1): JSON, `${NAME}` in any string replaced by that environment variable,
@@ -13,8 +15,9 @@ export type ProviderConfig = CommonProviderConfig & Record<string, unknown>;
 export interface GatewayConfig {
   server: { host: string; port: number };
   database: { url: string };
-  auth: { adminKey: string };
-  encryption: { key: Buffer | null };
+  /** Secrets are `Secret` from the moment they are parsed: never printed, logged or serialised. */
+  auth: { adminKey: Secret<string> };
+  encryption: { key: Secret<Buffer> | null };
   logLevel: string;
   providers: ProviderConfig[];
 }
@@ -110,10 +113,43 @@ export function parseConfig({ text, env, definitions }: LoadOptions): GatewayCon
   if (!parsed.success) throw new ConfigError([...problems, ...issuesToProblems(parsed.error, [])]);
   const file = parsed.data;
 
+  const { providers, problems: providerProblems } = parseProviderEntries(file.providers, definitions);
+  problems.push(...providerProblems);
+
+  const port = env['PORT'] !== undefined ? Number(env['PORT']) : (file.server?.port ?? DEFAULTS.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push('PORT: must be an integer 0-65535');
+  const logLevel = env['LOG_LEVEL'] ?? file.log?.level ?? DEFAULTS.logLevel;
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')}`);
+  const adminKey = env['GATEWAY_ADMIN_KEY'] || file.auth?.adminKey;
+  if (!adminKey) problems.push('auth.adminKey: required (or set GATEWAY_ADMIN_KEY)');
+  else if (adminKey.length < 16) problems.push('GATEWAY_ADMIN_KEY: must be at least 16 characters');
+  const rawKey = env['GATEWAY_ENCRYPTION_KEY'] || file.encryption?.key || '';
+  const key = rawKey ? decodeEncryptionKey(rawKey) : null;
+  if (rawKey && !key) problems.push('encryption.key: must be 32 bytes, base64-encoded');
+  const databaseUrl = env['GATEWAY_DATABASE_URL'] || file.database?.url || DEFAULTS.databaseUrl;
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) problems.push('database.url: must start with sqlite: or postgres://');
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    server: { host: env['HOST'] || file.server?.host || DEFAULTS.host, port },
+    database: { url: databaseUrl },
+    auth: { adminKey: new Secret(adminKey as string) },
+    encryption: { key: key ? new Secret(key) : null },
+    logLevel,
+    providers,
+  };
+}
+
+/**
+ * Provider entries (`providers[i]`) checked against the common keys and their type's own schema.
+ * Problems name the key path, never a value; secret values come out as `Secret`.
+ */
+export function parseProviderEntries(entries: ReadonlyArray<Record<string, unknown>>, definitions: ReadonlyArray<ProviderDefinition>): { providers: ProviderConfig[]; problems: string[] } {
   const byType = new Map(definitions.map((d) => [d.type, d]));
   const providers: ProviderConfig[] = [];
+  const problems: string[] = [];
   const seen = new Set<string>();
-  file.providers.forEach((entry, i) => {
+  entries.forEach((entry, i) => {
     const common = CommonProvider.safeParse(Object.fromEntries(Object.entries(entry).filter(([k]) => COMMON_KEYS.has(k))));
     if (!common.success) {
       problems.push(...issuesToProblems(common.error, ['providers', i]));
@@ -133,29 +169,14 @@ export function parseConfig({ text, env, definitions }: LoadOptions): GatewayCon
     }
     providers.push({ ...stripUndefined(common.data), ...specific.data } as ProviderConfig);
   });
+  return { providers, problems };
+}
 
-  const port = env['PORT'] !== undefined ? Number(env['PORT']) : (file.server?.port ?? DEFAULTS.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push('PORT: must be an integer 0-65535');
-  const logLevel = env['LOG_LEVEL'] ?? file.log?.level ?? DEFAULTS.logLevel;
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')}`);
-  const adminKey = env['GATEWAY_ADMIN_KEY'] || file.auth?.adminKey;
-  if (!adminKey) problems.push('auth.adminKey: required (or set GATEWAY_ADMIN_KEY)');
-  else if (adminKey.length < 16) problems.push('GATEWAY_ADMIN_KEY: must be at least 16 characters');
-  const rawKey = env['GATEWAY_ENCRYPTION_KEY'] || file.encryption?.key || '';
-  const key = rawKey ? decodeEncryptionKey(rawKey) : null;
-  if (rawKey && !key) problems.push('encryption.key: must be 32 bytes, base64-encoded');
-  const databaseUrl = env['GATEWAY_DATABASE_URL'] || file.database?.url || DEFAULTS.databaseUrl;
-  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) problems.push('database.url: must start with sqlite: or postgres://');
-
+/** `parseProviderEntries`, throwing a ConfigError when an entry is wrong (the sandbox, tests). */
+export function configureProviders(entries: ReadonlyArray<Record<string, unknown>>, definitions: ReadonlyArray<ProviderDefinition>): ProviderConfig[] {
+  const { providers, problems } = parseProviderEntries(entries, definitions);
   if (problems.length > 0) throw new ConfigError(problems);
-  return {
-    server: { host: env['HOST'] || file.server?.host || DEFAULTS.host, port },
-    database: { url: databaseUrl },
-    auth: { adminKey: adminKey as string },
-    encryption: { key },
-    logLevel,
-    providers,
-  };
+  return providers;
 }
 
 export function loadConfigFile(path: string, env: NodeJS.ProcessEnv, definitions: ReadonlyArray<ProviderDefinition>): GatewayConfig {

@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { ConfigError, type GatewayConfig } from './config.js';
-import type { ProviderAdapter, ProviderDefinition } from './core/adapter.js';
+import type { ProviderAdapter } from './core/adapter.js';
 import { ADMIN, type Caller } from './core/caller.js';
 import { Sealer } from './core/crypto.js';
 import { CursorCodec } from './core/cursor.js';
@@ -11,6 +11,7 @@ import { EventService } from './core/services/events.js';
 import { OrganizationService } from './core/services/organizations.js';
 import { createApp } from './http/app.js';
 import type { AppEnv } from './http/env.js';
+import type { ProviderDefinition } from './providers/definition.js';
 import { openStorage } from './storage/open.js';
 import type { Storage } from './storage/storage.js';
 
@@ -50,13 +51,13 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
   const deps = {
     storage,
     providers: adapters,
-    sealer: config.encryption.key ? new Sealer([config.encryption.key]) : null,
+    sealer: config.encryption.key ? new Sealer([config.encryption.key.reveal()]) : null,
     cursors: new CursorCodec(cursorSecret),
     logger: opts.logger,
     now: opts.now ?? (() => new Date()),
   };
   const organizations = new OrganizationService(deps);
-  const adminDigest = digest(config.auth.adminKey);
+  const adminDigest = digest(config.auth.adminKey.reveal());
   const app = createApp({
     organizations,
     connections: new ConnectionService(deps, organizations),

@@ -3,7 +3,7 @@ import { createGateway } from './gateway.js';
 import { createLogger } from './logger.js';
 import { listen } from './net.js';
 import { definitions } from './providers/registry.js';
-import { DEMO_ORG, SANDBOX_ADMIN_KEY, startSandbox, type Sandbox } from './sandbox.js';
+import type { Sandbox } from './sandbox.js';
 
 /** Process entry: config (or sandbox) → gateway → listen → graceful stop on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -14,6 +14,8 @@ async function main(): Promise<void> {
     if (env['GATEWAY_CONFIG']) {
       config = loadConfigFile(env['GATEWAY_CONFIG'], env, definitions);
     } else {
+      // The sandbox (and with it every simulator) is loaded only in sandbox mode: not on the production path.
+      const { startSandbox } = await import('./sandbox.js');
       sandbox = await startSandbox({ dataDir: env['PLUGBOARD_DATA_DIR'] ?? './data', definitions, env });
       config = sandbox.config;
     }
@@ -65,19 +67,20 @@ function fail(e: unknown): void {
   process.exit(1);
 }
 
+/** For the human at the terminal, on stderr: stdout carries only the JSON log lines. */
 function printBanner(url: string, sandbox: Sandbox): void {
   const sims = sandbox.simulators.map((s) => `    ${s.type.padEnd(8)} ${s.setup.url}`).join('\n');
-  process.stdout.write(`
+  process.stderr.write(`
   Plugboard sandbox is running.
 
     URL        ${url}
-    Admin key  ${SANDBOX_ADMIN_KEY}
+    Admin key  ${sandbox.adminKey}
     Storage    ${sandbox.config.database.url}
   Simulated providers:
 ${sims}
 
   Try:
-    curl -s -H 'Authorization: Bearer ${SANDBOX_ADMIN_KEY}' ${url}/v1/organizations/${DEMO_ORG}/connections
+    curl -s -H 'Authorization: Bearer ${sandbox.adminKey}' ${url}/v1/organizations/${sandbox.demoOrganization}/connections
 
 `);
 }

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { GatewayConfig, ProviderConfig } from './config.js';
-import type { ProviderDefinition, SimulatorSetup } from './core/adapter.js';
+import { configureProviders, type GatewayConfig } from './config.js';
 import { ADMIN } from './core/caller.js';
+import { Secret } from './core/secret.js';
+import type { ProviderDefinition, SimulatorSetup } from './providers/definition.js';
 import type { Gateway } from './gateway.js';
 
 export const SANDBOX_ADMIN_KEY = 'sandbox-admin-key';
@@ -11,6 +12,9 @@ export const DEMO_ORG = 'demo';
 
 export interface Sandbox {
   config: GatewayConfig;
+  /** The admin key and demo organization a banner shows. */
+  adminKey: string;
+  demoOrganization: string;
   simulators: Array<{ type: string; setup: SimulatorSetup }>;
   /** Links organization `demo` to each simulated provider organization (after the gateway is up). */
   seed(gateway: Gateway): Promise<void>;
@@ -39,18 +43,20 @@ export async function startSandbox(opts: { dataDir: string; definitions: Readonl
     await Promise.all(simulators.map((s) => s.setup.close()));
     throw e;
   }
-  const providers: ProviderConfig[] = simulators.map(({ type, setup }) => ({ id: type, type, ...setup.providerConfig }));
+  const providers = configureProviders(simulators.map(({ type, setup }) => ({ id: type, type, ...setup.providerConfig })), opts.definitions);
   const port = opts.env['PORT'] !== undefined ? Number(opts.env['PORT']) : 8080;
   const config: GatewayConfig = {
     server: { host: opts.env['HOST'] || '127.0.0.1', port },
     database: { url: `sqlite:${join(dataDir, 'sandbox.db')}` },
-    auth: { adminKey: SANDBOX_ADMIN_KEY },
-    encryption: { key },
+    auth: { adminKey: new Secret(SANDBOX_ADMIN_KEY) },
+    encryption: { key: new Secret(key) },
     logLevel: opts.env['LOG_LEVEL'] ?? 'info',
     providers,
   };
   return {
     config,
+    adminKey: SANDBOX_ADMIN_KEY,
+    demoOrganization: DEMO_ORG,
     simulators,
     async seed(gateway) {
       const links = Object.fromEntries(simulators.map(({ type, setup }) => [type, setup.demoExternalOrgId]));

@@ -141,36 +141,3 @@ export interface CommonProviderConfig {
   circuitBreaker?: { failureThreshold?: number | undefined; openMs?: number | undefined } | undefined;
   cache?: { ttlMs?: number | undefined } | undefined;
 }
-
-export interface SimulatorStartOptions {
-  port?: number | undefined;
-  host?: string | undefined;
-  /** Persist the simulator's state to this JSON file (the sandbox does). */
-  stateFile?: string | undefined;
-}
-
-/** A running simulator as the sandbox and `npm run simulate` see it. */
-export interface SimulatorSetup {
-  url: string;
-  port: number;
-  close(): Promise<void>;
-  /** The type-specific keys of a provider entry that point an adapter at this simulator (incl. `baseUrl`). */
-  providerConfig: Record<string, unknown>;
-  /** The simulated organization seeded with demo connections, for the sandbox's `demo` link. */
-  demoExternalOrgId: string;
-  /** Requests the simulator has served so far (tests count upstream writes with it). */
-  requests(): ReadonlyArray<{ method: string; path: string }>;
-}
-
-/** A provider type: its config schema (the type-specific keys), its adapter factory, its simulator. */
-export interface ProviderDefinition<C extends Record<string, unknown> = Record<string, unknown>> {
-  type: string;
-  /** Zod object of the keys this type adds to a provider entry (e.g. `apiKey`); strict. */
-  configSchema: z.ZodType<C>;
-  /** Config keys whose values are secrets: never printed, even in config errors. */
-  secretConfigKeys: readonly string[];
-  /** Method syntax on purpose: lets definitions with narrower configs sit in one registry list. */
-  createAdapter(config: CommonProviderConfig & C, deps: AdapterDeps): ProviderAdapter;
-  /** Starts this provider's simulator, seeded with demo data (kept when restored from stateFile). */
-  startSimulator(opts: SimulatorStartOptions): Promise<SimulatorSetup>;
-}

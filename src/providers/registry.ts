@@ -1,4 +1,4 @@
-import type { ProviderDefinition } from '../core/adapter.js';
+import type { ProviderDefinition } from './definition.js';
 import { auth0Provider } from './auth0/definition.js';
 import { leenProvider } from './leen/definition.js';
 import { versoriProvider } from './versori/definition.js';

@@ -4,12 +4,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError, loadConfigFile, parseConfig } from '../../src/config.js';
-import type { ProviderDefinition } from '../../src/core/adapter.js';
+import type { ProviderDefinition } from '../../src/providers/definition.js';
 
 const fake = (type: string, schema: z.ZodType<Record<string, unknown>>): ProviderDefinition => ({
   type,
   configSchema: schema,
-  secretConfigKeys: ['apiKey', 'clientSecret'],
   createAdapter: () => { throw new Error('not used'); },
   startSimulator: () => { throw new Error('not used'); },
 });
@@ -47,8 +46,9 @@ describe('config (contract §1)', () => {
   it('reads a good file with ${ENV} interpolation anywhere in a string', () => {
     const c = parseConfig({ text: JSON.stringify(good), env, definitions });
     expect(c.server).toEqual({ host: '0.0.0.0', port: 9090 });
-    expect(c.auth.adminKey).toBe('admin-key-0123456789');
-    expect(c.encryption.key?.length).toBe(32);
+    expect(c.auth.adminKey.reveal()).toBe('admin-key-0123456789');
+    expect(c.encryption.key?.reveal().length).toBe(32);
+    expect(JSON.stringify(c)).not.toContain('admin-key-0123456789');
     expect(c.providers.map((p) => p.id)).toEqual(['leen', 'auth0-eu', 'auth0-us']);
     expect(c.providers[0]).toMatchObject({ apiKey: 'leen-key', timeoutMs: 2000, retry: { attempts: 2 } });
     expect(c.providers[1]).toMatchObject({ clientSecret: 'pre-middle-post', baseUrl: 'http://127.0.0.1:9999' });
@@ -57,7 +57,7 @@ describe('config (contract §1)', () => {
   it('lets environment variables beat the file', () => {
     const c = parseConfig({ text: JSON.stringify(good), env: { ...env, HOST: '127.0.0.2', PORT: '7000', GATEWAY_ADMIN_KEY: 'from-env-key-0123456', GATEWAY_DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'warn' }, definitions });
     expect(c.server).toEqual({ host: '127.0.0.2', port: 7000 });
-    expect(c.auth.adminKey).toBe('from-env-key-0123456');
+    expect(c.auth.adminKey.reveal()).toBe('from-env-key-0123456');
     expect(c.database.url).toBe('sqlite::memory:');
     expect(c.logLevel).toBe('warn');
   });
@@ -117,6 +117,6 @@ describe('config (contract §1)', () => {
     expect(problems(() => loadConfigFile(join(dir, 'missing.json'), {}, definitions))[0]).toMatch(/^GATEWAY_CONFIG: cannot read .* \(ENOENT\)$/);
     const file = join(dir, 'ok.json');
     writeFileSync(file, JSON.stringify({ auth: { adminKey: 'admin-key-0123456789' } }));
-    expect(loadConfigFile(file, {}, definitions).auth.adminKey).toBe('admin-key-0123456789');
+    expect(loadConfigFile(file, {}, definitions).auth.adminKey.reveal()).toBe('admin-key-0123456789');
   });
 });

@@ -1,4 +1,4 @@
-import type { ProviderDefinition } from '../../src/core/adapter.js';
+import type { ProviderDefinition } from '../../src/providers/definition.js';
 import { auth0Provider } from '../../src/providers/auth0/definition.js';
 import { leenProvider } from '../../src/providers/leen/definition.js';
 import { versoriProvider } from '../../src/providers/versori/definition.js';

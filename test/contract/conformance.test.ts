@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Connection } from '../../src/core/connection.js';
-import type { ProviderCapabilities, SimulatorSetup } from '../../src/core/adapter.js';
+import type { ProviderCapabilities } from '../../src/core/adapter.js';
+import type { SimulatorSetup } from '../../src/providers/definition.js';
 import { json, startGateway, walkList, type TestGateway } from '../helpers/gateway.js';
 import { cases } from './cases.js';
 

@@ -14,6 +14,7 @@ interface Running {
   child: ChildProcess;
   url: string;
   stdout: () => string;
+  stderr: () => string;
   exit: Promise<number | null>;
 }
 
@@ -23,13 +24,13 @@ function start(env: Record<string, string>): Promise<Running> {
   let err = '';
   const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   return new Promise((resolveStart, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      // The sandbox banner ("URL  http://…") or, in configured mode, the JSON "listening" log line.
-      const m = /(?:URL\s+|"url":")(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) resolveStart({ child, url: m[1] as string, stdout: () => out, exit });
-    });
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    // The sandbox banner ("URL  http://…", stderr) or, in configured mode, the JSON "listening" log line (stdout).
+    const check = () => {
+      const m = /(?:URL\s+|"url":")(http:\/\/127\.0\.0\.1:\d+)/.exec(out + err);
+      if (m) resolveStart({ child, url: m[1] as string, stdout: () => out, stderr: () => err, exit });
+    };
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); check(); });
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); check(); });
     void exit.then((code) => reject(new Error(`exited ${code} before listening:\n${out}\n${err}`)));
   });
 }
@@ -46,8 +47,10 @@ describe('sandbox (npm start with no GATEWAY_CONFIG)', () => {
   it('serves the demo organization, keeps data across restarts, and stops cleanly on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'pb-sandbox-'));
     const first = await start({ PLUGBOARD_DATA_DIR: dataDir });
-    expect(first.stdout()).toContain(`Admin key  ${KEY}`);
-    expect(first.stdout()).toContain('curl -s -H');
+    // The banner is for humans, on stderr; stdout holds only JSON log lines.
+    expect(first.stderr()).toContain(`Admin key  ${KEY}`);
+    expect(first.stderr()).toContain('curl -s -H');
+    for (const line of first.stdout().split('\n').filter(Boolean)) expect(() => JSON.parse(line) as unknown).not.toThrow();
 
     const providers = await (await get(`${first.url}/v1/providers`)).json() as { data: Array<{ id: string }> };
     expect(providers.data.map((p) => p.id).sort()).toEqual(['auth0', 'leen', 'versori']);

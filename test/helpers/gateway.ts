@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { GatewayConfig, ProviderConfig } from '../../src/config.js';
-import type { ProviderDefinition } from '../../src/core/adapter.js';
+import { configureProviders, type GatewayConfig } from '../../src/config.js';
+import { Secret } from '../../src/core/secret.js';
+import type { ProviderDefinition } from '../../src/providers/definition.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { listen } from '../../src/net.js';
 import { captureLogs } from './logs.js';
@@ -23,7 +24,8 @@ export interface TestGateway {
 /** Starts a real gateway on a loopback port (0) with SQLite in a temp dir. */
 export async function startGateway(opts: {
   definitions?: ReadonlyArray<ProviderDefinition>;
-  providers?: ProviderConfig[];
+  /** Provider entries as a config file holds them. */
+  providers?: Array<Record<string, unknown>>;
   encryptionKey?: Buffer | null;
 } = {}): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'plugboard-test-'));
@@ -31,10 +33,10 @@ export async function startGateway(opts: {
   const config: GatewayConfig = {
     server: { host: '127.0.0.1', port: 0 },
     database: { url: `sqlite:${join(dir, 'gateway.db')}` },
-    auth: { adminKey: ADMIN_KEY },
-    encryption: { key: opts.encryptionKey === undefined ? randomBytes(32) : opts.encryptionKey },
+    auth: { adminKey: new Secret(ADMIN_KEY) },
+    encryption: { key: opts.encryptionKey === null ? null : new Secret(opts.encryptionKey ?? randomBytes(32)) },
     logLevel: 'debug',
-    providers: opts.providers ?? [],
+    providers: configureProviders(opts.providers ?? [], opts.definitions ?? []),
   };
   const gateway = await createGateway(config, { definitions: opts.definitions ?? [], logger: logs.logger });
   const server = await listen(gateway.app.fetch);

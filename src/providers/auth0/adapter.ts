@@ -17,7 +17,7 @@ import type { UpstreamConnection } from '../../core/connection.js';
 import { GatewayError, validationError } from '../../core/errors.js';
 import { providerClientOptions } from '../../core/upstream/client.js';
 import { parseOrThrow } from '../../core/validation.js';
-import { Secret } from '../../core/secret.js';
+import type { Secret } from '../../core/secret.js';
 import type { Auth0ConnectionsApi, Auth0FamilyBodies, Auth0OrganizationConnection } from './api-types.js';
 import { Auth0Client, MAX_PER_PAGE } from './client.js';
 import {
@@ -52,7 +52,7 @@ import {
 export type Auth0Config = {
   domain: string;
   clientId: string;
-  clientSecret: string;
+  clientSecret: Secret<string>;
   /** Management API audience; defaults to `https://{domain}/api/v2/`. */
   audience?: string | undefined;
   /** Organization-connection family; defaults to `connections`. */
@@ -178,7 +178,7 @@ function build<F extends Auth0ConnectionsApi>(family: Auth0Family<F>, config: Co
     domain: config.domain,
     audience: config.audience,
     clientId: config.clientId,
-    clientSecret: new Secret(config.clientSecret),
+    clientSecret: config.clientSecret,
     family: family.api,
   });
   return new Auth0Adapter(config.id, config.type, family, client);

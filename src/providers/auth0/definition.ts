@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import type { ProviderDefinition } from '../../core/adapter.js';
+import { Secret } from '../../core/secret.js';
+import type { ProviderDefinition } from '../definition.js';
 import { createAuth0Adapter, type Auth0Config } from './adapter.js';
 import { CONNECTIONS_APIS } from './api-types.js';
-import { DEFAULT_DOMAIN, DEMO_ORGANIZATION, SANDBOX_CLIENT } from './fixtures.js';
-import { startAuth0Simulator } from './simulator.js';
 
 /** A required non-empty string; messages never echo the value (config errors must not print secrets). */
 function required(what: string) {
@@ -21,7 +20,7 @@ export const auth0ConfigSchema = z.strictObject({
     error: 'must be the bare tenant host, e.g. acme.eu.auth0.com (no https://, no path)',
   }),
   clientId: required('a string'),
-  clientSecret: required('a string'),
+  clientSecret: required('a string').transform((v) => new Secret(v)),
   audience: z.url({ protocol: /^https?$/, error: 'must be an absolute URL, e.g. https://acme.eu.auth0.com/api/v2/' }).optional(),
   connectionsApi: z.enum(CONNECTIONS_APIS, { error: `must be one of ${CONNECTIONS_APIS.map((a) => `"${a}"`).join(', ')}` }).optional(),
 });
@@ -29,11 +28,11 @@ export const auth0ConfigSchema = z.strictObject({
 export const auth0Provider: ProviderDefinition<Auth0Config> = {
   type: 'auth0',
   configSchema: auth0ConfigSchema,
-  secretConfigKeys: ['clientSecret'],
   createAdapter(config, deps) {
     return createAuth0Adapter(config, deps);
   },
   async startSimulator(opts) {
+    const [{ startAuth0Simulator }, { DEFAULT_DOMAIN, DEMO_ORGANIZATION, SANDBOX_CLIENT }] = await Promise.all([import('./simulator.js'), import('./fixtures.js')]);
     const sim = await startAuth0Simulator({
       port: opts.port,
       host: opts.host,

@@ -4,7 +4,7 @@ import type {
 } from '../../core/adapter.js';
 import type { ConnectionStatus } from '../../core/connection.js';
 import { GatewayError } from '../../core/errors.js';
-import { secret } from '../../core/secret.js';
+import type { Secret } from '../../core/secret.js';
 import { providerClientOptions } from '../../core/upstream/client.js';
 import { fieldIssues } from '../../core/validation.js';
 import type { LeenPage } from './api-types.js';
@@ -15,8 +15,8 @@ import {
 } from './mapping.js';
 
 /** The keys a `leen` provider entry adds to the common ones. */
-export interface LeenConfig {
-  apiKey: string;
+export interface LeenConfig extends Record<string, unknown> {
+  apiKey: Secret<string>;
 }
 
 export const LEEN_CAPABILITIES = {
@@ -102,7 +102,7 @@ function isWritable(status: ConnectionStatus): status is WritableStatus {
 }
 
 export function createLeenAdapter(config: CommonProviderConfig & LeenConfig, deps: AdapterDeps): PatchModelAdapter {
-  const client = createLeenClient({ ...providerClientOptions(config, deps), apiKey: secret(config.apiKey) });
+  const client = createLeenClient({ ...providerClientOptions(config, deps), apiKey: config.apiKey });
 
   const get = async (ctx: CallContext, ref: ConnectionRef) => connectionFromLeen(await client.getConnection(ctx, ref.externalOrgId, ref.externalId));
 

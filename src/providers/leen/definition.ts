@@ -1,17 +1,20 @@
 import { z } from 'zod';
-import type { ProviderDefinition } from '../../core/adapter.js';
-import { createLeenAdapter } from './adapter.js';
-import { demoOrganizationId, LEEN_SIM_DEFAULT_API_KEY, startLeenSimulator } from './simulator.js';
+import { Secret } from '../../core/secret.js';
+import type { ProviderDefinition } from '../definition.js';
+import { createLeenAdapter, type LeenConfig } from './adapter.js';
 
 /** The `leen` provider type: `{ "type": "leen", "apiKey": "…" }` plus the common keys. */
-export const leenProvider: ProviderDefinition<{ apiKey: string }> = {
+export const leenProvider: ProviderDefinition<LeenConfig> = {
   type: 'leen',
-  configSchema: z.strictObject({ apiKey: z.string().min(1) }),
-  secretConfigKeys: ['apiKey'],
+  configSchema: z.strictObject({
+    apiKey: z.string({ error: (i) => (i.input === undefined ? 'required' : 'must be a string') }).min(1, { error: 'must not be empty' })
+      .transform((v) => new Secret(v)),
+  }),
   createAdapter(config, deps) {
     return createLeenAdapter(config, deps);
   },
   async startSimulator(opts) {
+    const { demoOrganizationId, LEEN_SIM_DEFAULT_API_KEY, startLeenSimulator } = await import('./simulator.js');
     const apiKey = LEEN_SIM_DEFAULT_API_KEY;
     const sim = await startLeenSimulator({ port: opts.port, host: opts.host, stateFile: opts.stateFile, apiKey, seedDemo: true });
     const demoExternalOrgId = demoOrganizationId(sim.state);

@@ -15,12 +15,17 @@ import type { UpstreamConnection } from '../../core/connection.js';
 import { validationError } from '../../core/errors.js';
 import { providerClientOptions } from '../../core/upstream/client.js';
 import { parseOrThrow } from '../../core/validation.js';
-import { secret, type Secret } from '../../core/secret.js';
+import type { Secret } from '../../core/secret.js';
 import type { ConnectionData } from './api-types.js';
 import { createVersoriClient, type ConnectionsPageRead, type VersoriClient } from './client.js';
 import { AUTH_TYPE_OF, toConnectionData, toUpstreamConnection, VersoriCredentials } from './mapping.js';
 
-export type VersoriConfig = CommonProviderConfig & { apiKey: string };
+/** The keys a `versori` provider entry adds to the common ones. */
+export interface VersoriEntryConfig extends Record<string, unknown> {
+  apiKey: Secret<string>;
+}
+
+export type VersoriConfig = CommonProviderConfig & VersoriEntryConfig;
 
 const CreateBody = z.strictObject({
   kind: z.string(),
@@ -78,7 +83,7 @@ function revealConnectionData(credentials: Secret<Credentials>): { authType: str
 }
 
 export function createVersoriAdapter(config: VersoriConfig, deps: AdapterDeps): ReplaceModelAdapter {
-  const client: VersoriClient = createVersoriClient({ ...providerClientOptions(config, deps), apiKey: secret(config.apiKey) });
+  const client: VersoriClient = createVersoriClient({ ...providerClientOptions(config, deps), apiKey: config.apiKey });
 
   return {
     id: config.id,

@@ -1,23 +1,23 @@
 import { z } from 'zod';
-import type { ProviderDefinition, SimulatorSetup } from '../../core/adapter.js';
-import { createVersoriAdapter } from './adapter.js';
-import { DEMO_ORGANISATION } from './fixtures.js';
-import { startVersoriSimulator } from './simulator.js';
+import { Secret } from '../../core/secret.js';
+import type { ProviderDefinition, SimulatorSetup } from '../definition.js';
+import { createVersoriAdapter, type VersoriEntryConfig } from './adapter.js';
 
 /** The keys a `versori` provider entry adds to the common ones (contract §1). */
 export const versoriConfigSchema = z.strictObject({
   /** Switchboard API key, sent in `Authorization` (as `Bearer <key>` unless it names its scheme). */
-  apiKey: z.string().min(1),
+  apiKey: z.string({ error: (i) => (i.input === undefined ? 'required' : 'must be a string') }).min(1, { error: 'must not be empty' })
+    .transform((v) => new Secret(v)),
 });
 
-export const versoriProvider: ProviderDefinition<{ apiKey: string }> = {
+export const versoriProvider: ProviderDefinition<VersoriEntryConfig> = {
   type: 'versori',
   configSchema: versoriConfigSchema,
-  secretConfigKeys: ['apiKey'],
   createAdapter(config, deps) {
     return createVersoriAdapter(config, deps);
   },
   async startSimulator(opts): Promise<SimulatorSetup> {
+    const [{ startVersoriSimulator }, { DEMO_ORGANISATION }] = await Promise.all([import('./simulator.js'), import('./fixtures.js')]);
     const sim = await startVersoriSimulator({ port: opts.port, host: opts.host, stateFile: opts.stateFile, seedDemo: true });
     return {
       url: sim.url,

@@ -1,6 +1,6 @@
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
-import type { SimulatorStartOptions } from '../../core/adapter.js';
+import type { SimulatorStartOptions } from '../definition.js';
 import type { HttpBindings } from '../../net.js';
 import { fingerprint, startSimulator, type RunningSimulator } from '../../simulator/kit.js';
 import {

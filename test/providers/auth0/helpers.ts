@@ -5,6 +5,7 @@ import { createAuth0Adapter } from '../../../src/providers/auth0/adapter.js';
 import { auth0Provider } from '../../../src/providers/auth0/definition.js';
 import type { Auth0Simulator } from '../../../src/providers/auth0/simulator.js';
 import type { Auth0ConnectionsApi } from '../../../src/providers/auth0/api-types.js';
+import { configured } from '../../helpers/providers.js';
 
 export interface CapturedLogger {
   logger: Logger;
@@ -56,7 +57,7 @@ export function adapterFor(sim: Auth0Simulator, o: AdapterOptions = {}): PatchMo
   };
   const deps: AdapterDeps = { logger: o.logger ?? captureLogger().logger, ...(o.now ? { now: o.now } : {}) };
   // Only the clock needs the module's own factory; everything else goes through the definition.
-  const adapter = o.now ? createAuth0Adapter(config, deps) : auth0Provider.createAdapter(config, deps);
+  const adapter = o.now ? createAuth0Adapter(configured(auth0Provider, config), deps) : auth0Provider.createAdapter(configured(auth0Provider, config), deps);
   if (adapter.capabilities.updateModel !== 'patch') throw new Error('auth0 must be a patch-model adapter');
   return adapter as PatchModelAdapter;
 }

@@ -10,6 +10,7 @@ import { ConfigError, parseConfig } from '../../../src/config.js';
 import { refreshMarginMs, tokenEndpointError } from '../../../src/providers/auth0/token.js';
 import { Secret } from '../../../src/core/secret.js';
 import { captureLogger } from './helpers.js';
+import { configured } from '../../helpers/providers.js';
 
 const base = { connection_id: 'con_Abc', connection: { name: 'acme-saml', strategy: 'samlp' } };
 /** The canonical shape `base` maps to, in either family, with the fields that differ. */
@@ -130,7 +131,7 @@ describe('schemas and capabilities', () => {
   });
 
   it('connectionsApi picks the family\'s capabilities and schemas', () => {
-    const make = (extra: Record<string, unknown>) => auth0Provider.createAdapter({ id: 'a', type: 'auth0', domain: 'x.auth0.com', clientId: 'c', clientSecret: 's', ...extra }, { logger: captureLogger().logger });
+    const make = (extra: Record<string, unknown>) => auth0Provider.createAdapter(configured(auth0Provider, { id: 'a', type: 'auth0', domain: 'x.auth0.com', clientId: 'c', clientSecret: 's', ...extra }), { logger: captureLogger().logger });
     expect(make({}).capabilities).toEqual(AUTH0_CAPABILITIES);
     expect(make({ connectionsApi: 'connections' }).capabilities).toEqual(AUTH0_CAPABILITIES);
     expect(make({ connectionsApi: 'enabled_connections' }).capabilities).toEqual(AUTH0_GA_CAPABILITIES);
@@ -138,7 +139,7 @@ describe('schemas and capabilities', () => {
   });
 
   it('the adapter has no test or jobs methods', () => {
-    const adapter = auth0Provider.createAdapter({ id: 'auth0', type: 'auth0', domain: 'x.auth0.com', clientId: 'c', clientSecret: 's' }, { logger: captureLogger().logger });
+    const adapter = auth0Provider.createAdapter(configured(auth0Provider, { id: 'auth0', type: 'auth0', domain: 'x.auth0.com', clientId: 'c', clientSecret: 's' }), { logger: captureLogger().logger });
     expect('test' in adapter).toBe(false);
     expect('jobs' in adapter).toBe(false);
     expect(adapter.id).toBe('auth0');
@@ -148,7 +149,9 @@ describe('schemas and capabilities', () => {
 
 describe('config', () => {
   it('takes domain, clientId, clientSecret, strictly; clientSecret is a secret key', () => {
-    expect(auth0Provider.secretConfigKeys).toEqual(['clientSecret']);
+    const parsed = auth0ConfigSchema.parse({ domain: 'acme.eu.auth0.com', clientId: 'id', clientSecret: 'the-secret' });
+    expect(parsed.clientSecret).toBeInstanceOf(Secret);
+    expect(JSON.stringify(parsed)).not.toContain('the-secret');
     expect(auth0ConfigSchema.safeParse({ domain: 'acme.eu.auth0.com', clientId: 'id', clientSecret: 's' }).success).toBe(true);
     expect(auth0ConfigSchema.safeParse({ domain: 'login.acme.com:8443', clientId: 'id', clientSecret: 's' }).success).toBe(true);
     for (const domain of ['https://acme.auth0.com', 'acme.auth0.com/', 'acme.auth0.com/api/v2', '']) {
@@ -159,7 +162,7 @@ describe('config', () => {
 
   it('connectionsApi: "connections" or "enabled_connections", optional', () => {
     const entry = { domain: 'a.auth0.com', clientId: 'id', clientSecret: 's' };
-    expect(auth0ConfigSchema.safeParse(entry).data).toEqual(entry);
+    expect(auth0ConfigSchema.safeParse(entry).data).toEqual({ ...entry, clientSecret: expect.any(Secret) });
     for (const api of ['connections', 'enabled_connections']) expect(auth0ConfigSchema.safeParse({ ...entry, connectionsApi: api }).data).toMatchObject({ connectionsApi: api });
     for (const bad of ['enabled-connections', 'ga', '', 42, null]) expect(auth0ConfigSchema.safeParse({ ...entry, connectionsApi: bad }).success, String(bad)).toBe(false);
   });

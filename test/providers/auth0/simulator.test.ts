@@ -7,6 +7,7 @@ import { auth0Provider } from '../../../src/providers/auth0/definition.js';
 import { DEMO_ORGANIZATION, TENANT_CONNECTIONS } from '../../../src/providers/auth0/fixtures.js';
 import { startAuth0Simulator, type Auth0Simulator } from '../../../src/providers/auth0/simulator.js';
 import { captureLogger, ctx } from './helpers.js';
+import { configured } from '../../helpers/providers.js';
 
 /** The simulator over plain HTTP: what neither the SDK test nor the adapter test reaches. */
 
@@ -208,7 +209,7 @@ describe('definition.startSimulator (sandbox)', () => {
       expect(setup.demoExternalOrgId).toMatch(/^org_demo/);
       expect(setup.providerConfig).toEqual({ domain: 'sandbox.auth0.local', clientId: expect.any(String), clientSecret: expect.any(String), baseUrl: setup.url });
       const config = { id: 'auth0', type: 'auth0', ...(setup.providerConfig as { domain: string; clientId: string; clientSecret: string; baseUrl: string }) };
-      const adapter = auth0Provider.createAdapter(config, { logger: captureLogger().logger });
+      const adapter = auth0Provider.createAdapter(configured(auth0Provider, config), { logger: captureLogger().logger });
       const demo = await adapter.list(ctx(), setup.demoExternalOrgId, { limit: 50, cursor: undefined });
       expect(demo.items.map((c) => [c.kind, c.name])).toEqual([['auth0', 'Username-Password-Authentication'], ['samlp', 'Acme SSO']]);
       await adapter.delete(ctx(), { connectionId: 'cn_x', externalOrgId: setup.demoExternalOrgId, externalId: demo.items[0]!.external_id, kind: 'auth0' });
@@ -217,7 +218,7 @@ describe('definition.startSimulator (sandbox)', () => {
 
       const restarted = await auth0Provider.startSimulator({ port: 0, stateFile });
       try {
-        const again = auth0Provider.createAdapter({ ...config, baseUrl: restarted.url }, { logger: captureLogger().logger });
+        const again = auth0Provider.createAdapter(configured(auth0Provider, { ...config, baseUrl: restarted.url }), { logger: captureLogger().logger });
         const after = await again.list(ctx(), restarted.demoExternalOrgId, { limit: 50, cursor: undefined });
         expect(after.items.map((c) => c.name)).toEqual(['Acme SSO']); // restored, not re-seeded
       } finally {

@@ -8,6 +8,7 @@ import { addJob, setConnectionHealth } from '../../../src/providers/leen/simulat
 import { leenProvider } from '../../../src/providers/leen/definition.js';
 import { fingerprint } from '../../../src/simulator/kit.js';
 import { API_KEY, capturingLogger, createOrg, ctx, refOf, startHarness, type LeenHarness } from './setup.js';
+import { configured } from '../../helpers/providers.js';
 
 async function failure(p: Promise<unknown>): Promise<GatewayError> {
   const e = await p.then(() => undefined, (err: unknown) => err);
@@ -335,7 +336,7 @@ describe('Leen adapter against the simulator', () => {
         return res.ok ? new Response(JSON.stringify({ items: 'nope' }), { status: 200, headers: { 'content-type': 'application/json' } }) : res;
       };
       const { logger, lines } = capturingLogger();
-      const adapter = leenProvider.createAdapter({ id: 'leen', type: 'leen', apiKey: API_KEY, baseUrl: h.sim.url, retry: { attempts: 1 } }, { logger, fetch: garbling });
+      const adapter = leenProvider.createAdapter(configured(leenProvider, { id: 'leen', type: 'leen', apiKey: API_KEY, baseUrl: h.sim.url, retry: { attempts: 1 } }), { logger, fetch: garbling });
       const err = await failure(adapter.list(ctx, orgId, { limit: 5, cursor: undefined }));
       expect(err).toMatchObject({ code: 'upstream_error', provider: 'leen', message: 'Provider leen returned an unexpected connection list.' });
       expect(lines.some((l) => l.includes('unexpected upstream response'))).toBe(true);

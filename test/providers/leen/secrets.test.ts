@@ -5,6 +5,8 @@ import { secret } from '../../../src/core/secret.js';
 import { LEEN_SCHEMAS } from '../../../src/providers/leen/adapter.js';
 import { leenProvider } from '../../../src/providers/leen/definition.js';
 import { asPatch, capturingLogger, createOrg, ctx, refOf, startHarness, type LeenHarness } from './setup.js';
+import { configured } from '../../helpers/providers.js';
+import { Secret } from '../../../src/core/secret.js';
 
 const CANARY = 'CANARY-c9e1f0a7-credential';
 
@@ -30,7 +32,7 @@ describe('Leen secrets never leak', () => {
   it('a wrong API key gives upstream_error whose message does not contain the key', async () => {
     const wrongKey = 'wrong-key-3f9d2c1b';
     const { logger, lines } = capturingLogger();
-    const adapter = leenProvider.createAdapter({ id: 'leen', type: 'leen', apiKey: wrongKey, baseUrl: h.sim.url, retry: { attempts: 1 } }, { logger });
+    const adapter = leenProvider.createAdapter(configured(leenProvider, { id: 'leen', type: 'leen', apiKey: wrongKey, baseUrl: h.sim.url, retry: { attempts: 1 } }), { logger });
     const err = await caught(adapter.list(ctx, orgId, { limit: 5, cursor: undefined }));
     expect(err).toMatchObject({ code: 'upstream_error', upstreamStatus: 401, provider: 'leen' });
     expect((err as GatewayError).message).toContain('Invalid API key');
@@ -96,7 +98,9 @@ describe('Leen secrets never leak', () => {
 
   it('the provider definition marks apiKey as secret and validates its config', () => {
     expect(leenProvider.type).toBe('leen');
-    expect(leenProvider.secretConfigKeys).toEqual(['apiKey']);
+    const parsed = leenProvider.configSchema.parse({ apiKey: 'the-api-key' });
+    expect(parsed.apiKey).toBeInstanceOf(Secret);
+    expect(JSON.stringify(parsed)).not.toContain('the-api-key');
     expect(leenProvider.configSchema.safeParse({ apiKey: 'k' }).success).toBe(true);
     expect(leenProvider.configSchema.safeParse({ apiKey: '' }).success).toBe(false);
     expect(leenProvider.configSchema.safeParse({}).success).toBe(false);
@@ -105,7 +109,7 @@ describe('Leen secrets never leak', () => {
 
   it('createAdapter takes id and type from the config', () => {
     const { logger } = capturingLogger();
-    const a = asPatch(leenProvider.createAdapter({ id: 'leen-eu', type: 'leen', apiKey: 'k', baseUrl: 'http://127.0.0.1:9' }, { logger }));
+    const a = asPatch(leenProvider.createAdapter(configured(leenProvider, { id: 'leen-eu', type: 'leen', apiKey: 'k', baseUrl: 'http://127.0.0.1:9' }), { logger }));
     expect([a.id, a.type]).toEqual(['leen-eu', 'leen']);
   });
 });

@@ -4,6 +4,7 @@ import type { UpstreamConnection } from '../../../src/core/connection.js';
 import { leenProvider } from '../../../src/providers/leen/definition.js';
 import { startLeenSimulator, type LeenSimulator } from '../../../src/providers/leen/simulator.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
+import { configured } from '../../helpers/providers.js';
 
 export const API_KEY = 'test-leen-api-key-5b1d';
 export const ctx: CallContext = { requestId: 'req-leen-test' };
@@ -31,7 +32,7 @@ export async function startHarness(extra: { retry?: { attempts: number } } = {})
   const sim = await startLeenSimulator({ apiKey: API_KEY });
   const { logger, lines } = capturingLogger();
   const adapter = asPatch(leenProvider.createAdapter(
-    { id: 'leen', type: 'leen', apiKey: API_KEY, baseUrl: sim.url, retry: extra.retry ?? { attempts: 1 } },
+    configured(leenProvider, { id: 'leen', type: 'leen', apiKey: API_KEY, baseUrl: sim.url, retry: extra.retry ?? { attempts: 1 } }),
     { logger },
   ));
   return { sim, adapter, lines, close: () => sim.close() };

@@ -9,6 +9,8 @@ import { storedSecretFingerprint } from '../../../src/providers/versori/simulato
 import { fingerprint } from '../../../src/simulator/kit.js';
 import { startHarness, TEST_ORG, type Harness } from './harness.js';
 import { SwitchboardSpec } from './spec.js';
+import { configured } from '../../helpers/providers.js';
+import { Secret } from '../../../src/core/secret.js';
 
 let spec: SwitchboardSpec;
 let h: Harness;
@@ -247,7 +249,7 @@ describe('errors', () => {
   });
 
   it('401 (a wrong API key) → upstream_error naming the refused gateway credentials', async () => {
-    const wrong = versoriProvider.createAdapter({ id: 'versori', type: 'versori', apiKey: 'not-the-key', baseUrl: h.sim.baseUrl }, { logger: h.logs.logger });
+    const wrong = versoriProvider.createAdapter(configured(versoriProvider, { id: 'versori', type: 'versori', apiKey: 'not-the-key', baseUrl: h.sim.baseUrl }), { logger: h.logs.logger });
     const e = await rejection(wrong.list(h.ctx, h.orgId, { limit: 5, cursor: undefined }));
     expect(e).toMatchObject({ code: 'upstream_error', upstreamStatus: 401 });
     expect(e.message).toContain('were refused (401)');
@@ -258,7 +260,7 @@ describe('authentication header', () => {
   it('sends Authorization: Bearer <key>, or the configured value as-is when it names its scheme', async () => {
     await h.adapter.list(h.ctx, h.orgId, { limit: 1, cursor: undefined });
     expect(lastRequest('GET').headers['authorization']).toBe('Bearer versori-test-key');
-    const prefixed = versoriProvider.createAdapter({ id: 'versori', type: 'versori', apiKey: 'Bearer versori-test-key', baseUrl: h.sim.baseUrl }, { logger: h.logs.logger });
+    const prefixed = versoriProvider.createAdapter(configured(versoriProvider, { id: 'versori', type: 'versori', apiKey: 'Bearer versori-test-key', baseUrl: h.sim.baseUrl }), { logger: h.logs.logger });
     await prefixed.list(h.ctx, h.orgId, { limit: 1, cursor: undefined });
     expect(lastRequest('GET').headers['authorization']).toBe('Bearer versori-test-key');
   });
@@ -294,7 +296,7 @@ describe('secrets never leak', () => {
   });
 
   it('a refused API key echoed by Versori is scrubbed', async () => {
-    const keyed = versoriProvider.createAdapter({ id: 'versori', type: 'versori', apiKey: CANARY, baseUrl: h.sim.baseUrl }, { logger: h.logs.logger });
+    const keyed = versoriProvider.createAdapter(configured(versoriProvider, { id: 'versori', type: 'versori', apiKey: CANARY, baseUrl: h.sim.baseUrl }), { logger: h.logs.logger });
     h.sim.kit.fault({ method: 'GET', path: '/connections$', status: 401, body: { code: 'unauthenticated', message: `Bearer ${CANARY} is not a key` }, times: 1 });
     const e = await rejection(keyed.list(h.ctx, h.orgId, { limit: 1, cursor: undefined }));
     expect(e.code).toBe('upstream_error');
@@ -339,7 +341,9 @@ describe('definition and schemas', () => {
 
   it('config schema is strict and names apiKey as the secret', () => {
     expect(versoriProvider.type).toBe('versori');
-    expect(versoriProvider.secretConfigKeys).toEqual(['apiKey']);
+    const parsed = versoriProvider.configSchema.parse({ apiKey: 'the-api-key' });
+    expect(parsed.apiKey).toBeInstanceOf(Secret);
+    expect(JSON.stringify(parsed)).not.toContain('the-api-key');
     expect(versoriProvider.configSchema.safeParse({ apiKey: 'k' }).success).toBe(true);
     expect(versoriProvider.configSchema.safeParse({ apiKey: '' }).success).toBe(false);
     expect(versoriProvider.configSchema.safeParse({ apiKey: 'k', token: 'x' }).success).toBe(false);

@@ -3,6 +3,7 @@ import { versoriProvider } from '../../../src/providers/versori/definition.js';
 import { addOrganisation, startVersoriSimulator, type VersoriSimulator } from '../../../src/providers/versori/simulator.js';
 import { captureLogs } from '../../helpers/logs.js';
 import type { SwitchboardSpec } from './spec.js';
+import { configured } from '../../helpers/providers.js';
 
 /**
  * A Versori simulator on a loopback port with an adapter pointed at it through `baseUrl`, a
@@ -28,7 +29,7 @@ export async function startHarness(spec: SwitchboardSpec, opts: { apiKey?: strin
   addOrganisation(sim.state, TEST_ORG, 'Test organisation');
   const logs = captureLogs();
   const adapter = versoriProvider.createAdapter(
-    { id: 'versori', type: 'versori', apiKey, baseUrl: sim.baseUrl, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 } },
+    configured(versoriProvider, { id: 'versori', type: 'versori', apiKey, baseUrl: sim.baseUrl, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 } }),
     { logger: logs.logger },
   );
   if (adapter.capabilities.updateModel !== 'replace') throw new Error('the Versori adapter must be a replace-model adapter');

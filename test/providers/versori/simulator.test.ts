@@ -17,6 +17,7 @@ import {
 import { fingerprint } from '../../../src/simulator/kit.js';
 import { captureLogs } from '../../helpers/logs.js';
 import { SwitchboardSpec } from './spec.js';
+import { configured } from '../../helpers/providers.js';
 
 /**
  * The simulator on its own, by plain HTTP. Every answer is checked against the spec; every request
@@ -367,7 +368,7 @@ describe('state, control routes and the provider definition', () => {
     try {
       expect(setup.providerConfig).toEqual({ apiKey: VERSORI_SIM_DEFAULT_API_KEY, baseUrl: `${setup.url}${VERSORI_API_BASE_PATH}` });
       expect(setup.demoExternalOrgId).toBe(DEMO_ORGANISATION.id);
-      const adapter = versoriProvider.createAdapter({ id: 'versori', type: 'versori', ...(setup.providerConfig as { apiKey: string; baseUrl: string }) }, { logger: captureLogs().logger });
+      const adapter = versoriProvider.createAdapter(configured(versoriProvider, { id: 'versori', type: 'versori', ...(setup.providerConfig as { apiKey: string; baseUrl: string }) }), { logger: captureLogs().logger });
       const page = await adapter.list({ requestId: 'r' }, setup.demoExternalOrgId, { limit: 50, cursor: undefined });
       expect(page.items).toHaveLength(1);
       expect(page.items[0]).toMatchObject({ name: 'Acme CRM (demo)', kind: APP_IDS.apiKey, details: { used_by_boards: [{ name: 'Nightly CRM sync' }] } });
