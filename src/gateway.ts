@@ -6,7 +6,8 @@ import type { ProviderAdapter } from './core/adapter.js';
 import { ADMIN, type Caller } from './core/caller.js';
 import { Sealer } from './core/crypto.js';
 import { CursorCodec } from './core/cursor.js';
-import { ConnectionService } from './core/services/connections.js';
+import { createBodyRules } from './core/connections/create-body.js';
+import { ConnectionService } from './core/connections/service.js';
 import { EventService } from './core/services/events.js';
 import { OrganizationService } from './core/services/organizations.js';
 import { createApp } from './http/app.js';
@@ -63,6 +64,7 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
     connections: new ConnectionService(deps, organizations),
     events: new EventService(deps, organizations),
     providers: [...adapters.values()].map((a) => ({ id: a.id, type: a.type, capabilities: a.capabilities })),
+    createConnectionBody: createBodyRules([...adapters.values()]),
     authenticate: (key: string): Caller | null => (timingSafeEqual(digest(key), adminDigest) ? ADMIN : null),
     ready: () => storage.ping(),
     logger: opts.logger,

@@ -79,7 +79,7 @@ export interface ConnectionState {
 
 export interface AdapterSchemas {
   /** The whole create body except `provider`; strict (unknown keys are errors). */
-  create: z.ZodType<CreateInput>;
+  create: z.ZodObject;
   /** A name value. */
   name: z.ZodType<string | null>;
   /** Writable settings, every key optional; strict. Null when the provider has none. */

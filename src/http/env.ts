@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { ProviderCapabilities } from '../core/adapter.js';
 import type { Caller } from '../core/caller.js';
 import type { RequestContext } from '../core/services/context.js';
-import type { ConnectionService } from '../core/services/connections.js';
+import type { CreateBodyRules } from '../core/connections/create-body.js';
+import type { ConnectionService } from '../core/connections/service.js';
 import type { EventService } from '../core/services/events.js';
 import type { OrganizationService } from '../core/services/organizations.js';
 
@@ -12,6 +13,8 @@ export interface AppDeps {
   connections: ConnectionService;
   events: EventService;
   providers: ReadonlyArray<{ id: string; type: string; capabilities: ProviderCapabilities }>;
+  /** The create body of this gateway's configured providers. */
+  createConnectionBody: CreateBodyRules;
   /** Checks a bearer key; returns the caller or null. */
   authenticate(key: string): Caller | null | Promise<Caller | null>;
   /** Resolves when storage answers (readiness). */

@@ -1,4 +1,3 @@
-import type { z } from 'zod';
 import type {
   AdapterDeps,
   AdapterSchemas,
@@ -7,16 +6,14 @@ import type {
   ConnectionChange,
   ConnectionRef,
   CreateInput,
-  Credentials,
   Page,
   PageRequest,
   PatchModelAdapter,
   ProviderCapabilities,
 } from '../../core/adapter.js';
 import type { UpstreamConnection } from '../../core/connection.js';
-import { GatewayError, validationError } from '../../core/errors.js';
+import { validationError } from '../../core/errors.js';
 import { providerClientOptions } from '../../core/upstream/client.js';
-import { parseOrThrow } from '../../core/validation.js';
 import type { Secret } from '../../core/secret.js';
 import type { Auth0ConnectionsApi, Auth0FamilyBodies, Auth0OrganizationConnection } from './api-types.js';
 import { Auth0Client, MAX_PER_PAGE } from './client.js';
@@ -37,6 +34,8 @@ import {
   toUpstreamEnabledConnection,
   WRITABLE_STATUS,
   type Auth0Change,
+  type Auth0CreateInput,
+  type Auth0GaCreateInput,
   type Auth0Settings,
 } from './mapping.js';
 
@@ -102,33 +101,30 @@ export const AUTH0_GA_SCHEMAS: AdapterSchemas = {
 };
 
 /** What differs between the families, as pure data and pure mappers; the adapter holds one. */
-export interface Auth0Family<F extends Auth0ConnectionsApi> {
+export interface Auth0Family<F extends Auth0ConnectionsApi, I extends CreateInput> {
   api: F;
   capabilities: ProviderCapabilities & { updateModel: 'patch' };
   schemas: AdapterSchemas;
-  /** The same schema as `schemas.settings`, typed for the mapper. */
-  settings: z.ZodType<Auth0Settings>;
-  toCreateBody(input: CreateInput): Auth0FamilyBodies[F]['create'];
+  /** From a body the gateway parsed with `schemas.create` (never parsed again). */
+  toCreateBody(input: I): Auth0FamilyBodies[F]['create'];
   toUpdateBody(change: Auth0Change): Auth0FamilyBodies[F]['update'];
   toUpstreamConnection(oc: Auth0OrganizationConnection): UpstreamConnection;
 }
 
-export const EA_FAMILY: Auth0Family<'connections'> = {
+export const EA_FAMILY: Auth0Family<'connections', Auth0CreateInput> = {
   api: 'connections',
   capabilities: AUTH0_CAPABILITIES,
   schemas: AUTH0_SCHEMAS,
-  settings: eaSettingsSchema,
-  toCreateBody: (input) => toCreateBody(parseOrThrow(eaCreateSchema, input)),
+  toCreateBody,
   toUpdateBody,
   toUpstreamConnection,
 };
 
-export const GA_FAMILY: Auth0Family<'enabled_connections'> = {
+export const GA_FAMILY: Auth0Family<'enabled_connections', Auth0GaCreateInput> = {
   api: 'enabled_connections',
   capabilities: AUTH0_GA_CAPABILITIES,
   schemas: AUTH0_GA_SCHEMAS,
-  settings: gaSettingsSchema,
-  toCreateBody: (input) => toAddBody(parseOrThrow(gaCreateSchema, input)),
+  toCreateBody: toAddBody,
   toUpdateBody: toEnabledConnectionUpdateBody,
   toUpstreamConnection: toUpstreamEnabledConnection,
 };
@@ -172,7 +168,7 @@ export function createAuth0Adapter(config: CommonProviderConfig & Auth0Config, d
   return config.connectionsApi === 'enabled_connections' ? build(GA_FAMILY, config, deps) : build(EA_FAMILY, config, deps);
 }
 
-function build<F extends Auth0ConnectionsApi>(family: Auth0Family<F>, config: CommonProviderConfig & Auth0Config, deps: AdapterDeps): PatchModelAdapter {
+function build<F extends Auth0ConnectionsApi, I extends CreateInput>(family: Auth0Family<F, I>, config: CommonProviderConfig & Auth0Config, deps: AdapterDeps): PatchModelAdapter {
   const client = new Auth0Client({
     ...providerClientOptions(config, deps),
     domain: config.domain,
@@ -184,21 +180,21 @@ function build<F extends Auth0ConnectionsApi>(family: Auth0Family<F>, config: Co
   return new Auth0Adapter(config.id, config.type, family, client);
 }
 
-class Auth0Adapter<F extends Auth0ConnectionsApi> implements PatchModelAdapter {
+class Auth0Adapter<F extends Auth0ConnectionsApi, I extends CreateInput> implements PatchModelAdapter {
   readonly capabilities: ProviderCapabilities & { updateModel: 'patch' };
   readonly schemas: AdapterSchemas;
-  readonly #family: Auth0Family<F>;
+  readonly #family: Auth0Family<F, I>;
   readonly #client: Auth0Client<F>;
 
-  constructor(readonly id: string, readonly type: string, family: Auth0Family<F>, client: Auth0Client<F>) {
+  constructor(readonly id: string, readonly type: string, family: Auth0Family<F, I>, client: Auth0Client<F>) {
     this.capabilities = family.capabilities;
     this.schemas = family.schemas;
     this.#family = family;
     this.#client = client;
   }
 
-  async create(ctx: CallContext, externalOrgId: string, input: CreateInput, credentials: Secret<Credentials> | undefined): Promise<UpstreamConnection> {
-    if (credentials !== undefined) throw this.#unsupported('/credentials', 'Auth0 organization connections take no credentials.');
+  /** `input` is the body the gateway parsed with `schemas.create`; organization connections take no credentials (the core refuses them). */
+  async create(ctx: CallContext, externalOrgId: string, input: I): Promise<UpstreamConnection> {
     const created = await this.#client.createOrganizationConnection(ctx, externalOrgId, this.#family.toCreateBody(input));
     // The create answer normally carries `connection {name, strategy}`; fetch it when it does not.
     if (created.connection?.strategy === undefined) return this.#get(ctx, externalOrgId, created.connection_id);
@@ -230,28 +226,13 @@ class Auth0Adapter<F extends Auth0ConnectionsApi> implements PatchModelAdapter {
     return { items, nextCursor: more ? encodeCursor(next) : null };
   }
 
-  /** The core has checked the change against the capabilities and schemas; these guards keep direct callers to the same rules. */
+  /** The core checked the change against the capabilities and `schemas` (validateChange): it is not checked again. */
   async patch(ctx: CallContext, ref: ConnectionRef, change: ConnectionChange): Promise<UpstreamConnection> {
-    const caps = this.capabilities;
-    if (change.credentials !== undefined) throw this.#unsupported('/credentials', 'Auth0 organization connections take no credentials.');
     const checked: Auth0Change = {};
-    if (change.name !== undefined) {
-      if (!caps.writableName) throw this.#unsupported('/name', `The name is not writable through Auth0's ${this.#family.api} API.`);
-      checked.name = parseOrThrow(this.schemas.name, change.name, '/name');
-    }
-    if (change.status !== undefined) {
-      if (!caps.writableStatus.includes(change.status)) {
-        throw this.#unsupported('/status', caps.writableStatus.length === 0
-          ? `The status is not writable through Auth0's ${this.#family.api} API.`
-          : `Auth0 connections can only be ${caps.writableStatus.join(' or ')}.`);
-      }
-      checked.status = change.status;
-    }
-    if (change.settings !== undefined) {
-      const missing = Object.keys(change.settings).find((k) => caps.unsupportedSettings.includes(k));
-      if (missing !== undefined) throw this.#unsupported(`/settings/${missing}`, `${missing} is not available through Auth0's ${this.#family.api} API.`);
-      checked.settings = parseOrThrow(this.#family.settings, change.settings, '/settings');
-    }
+    if (change.name !== undefined) checked.name = change.name;
+    if (change.status !== undefined) checked.status = change.status;
+    // Parsed by this family's `schemas.settings`, whose output is Auth0Settings.
+    if (change.settings !== undefined) checked.settings = change.settings as Auth0Settings;
     const body = this.#family.toUpdateBody(checked);
     if (Object.keys(body).length === 0) return this.get(ctx, ref);
     const updated = await this.#client.updateOrganizationConnection(ctx, ref.externalOrgId, ref.externalId, body);
@@ -265,9 +246,5 @@ class Auth0Adapter<F extends Auth0ConnectionsApi> implements PatchModelAdapter {
 
   async #get(ctx: CallContext, externalOrgId: string, connectionId: string): Promise<UpstreamConnection> {
     return this.#family.toUpstreamConnection(await this.#client.getOrganizationConnection(ctx, externalOrgId, connectionId));
-  }
-
-  #unsupported(pointer: string, message: string): GatewayError {
-    return new GatewayError('unsupported_change', message, { provider: this.id, errors: [{ pointer, message }] });
   }
 }

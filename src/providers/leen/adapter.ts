@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type {
-  AdapterDeps, AdapterSchemas, CallContext, CommonProviderConfig, ConnectionRef, CreateInput, Page, PageRequest, PatchModelAdapter, ProviderCapabilities,
+  AdapterDeps, AdapterSchemas, CallContext, CommonProviderConfig, ConnectionRef, Page, PageRequest, PatchModelAdapter, ProviderCapabilities,
 } from '../../core/adapter.js';
 import type { ConnectionStatus } from '../../core/connection.js';
 import { GatewayError } from '../../core/errors.js';
@@ -113,9 +113,9 @@ export function createLeenAdapter(config: CommonProviderConfig & LeenConfig, dep
     schemas: LEEN_SCHEMAS,
     get,
 
-    async create(ctx, externalOrgId, input: CreateInput, credentials) {
-      // The gateway parsed `input` with LEEN_SCHEMAS.create before calling; this is that shape.
-      const body = createBodyToLeen(input as LeenCreateInput, credentials?.reveal());
+    /** `input` is the body the gateway parsed with LEEN_SCHEMAS.create (never parsed again). */
+    async create(ctx, externalOrgId, input: LeenCreateInput, credentials) {
+      const body = createBodyToLeen(input, credentials?.reveal());
       return connectionFromLeen(await client.createConnection(ctx, externalOrgId, body));
     },
 

@@ -99,11 +99,11 @@ export function jobFromLeen(j: LeenJobIn): Job {
 }
 
 /** The canonical create body for `leen`, minus `provider` and `credentials`, as the gateway parsed it. */
-export interface LeenCreateInput {
+export type LeenCreateInput = {
   kind: LeenVendor;
   name?: string | null | undefined;
   options?: LeenOptions | null | undefined;
-}
+};
 
 /** Canonical create → Leen Create Connection body. Empty credentials (an OAuth2 vendor) are left out. */
 export function createBodyToLeen(input: LeenCreateInput, credentials: Credentials | undefined): LeenCreateConnectionBody {

@@ -5,7 +5,6 @@ import type {
   CommonProviderConfig,
   ConnectionRef,
   ConnectionState,
-  CreateInput,
   Credentials,
   Page,
   PageRequest,
@@ -14,7 +13,6 @@ import type {
 import type { UpstreamConnection } from '../../core/connection.js';
 import { validationError } from '../../core/errors.js';
 import { providerClientOptions } from '../../core/upstream/client.js';
-import { parseOrThrow } from '../../core/validation.js';
 import type { Secret } from '../../core/secret.js';
 import type { ConnectionData } from './api-types.js';
 import { createVersoriClient, type ConnectionsPageRead, type VersoriClient } from './client.js';
@@ -32,6 +30,7 @@ const CreateBody = z.strictObject({
   name: z.string(),
   credentials: VersoriCredentials,
 });
+type VersoriCreateInput = Omit<z.infer<typeof CreateBody>, 'credentials'>;
 
 /** Calls one `list` may spend following upstream `next` cursors before it answers a short page. */
 const MAX_UPSTREAM_PAGES_PER_LIST = 20;
@@ -75,11 +74,14 @@ function resumeIndex(page: ConnectionsPageRead, pos: ListCursor): number {
   return Math.min(Math.max(0, pos.s - 1), page.items.length);
 }
 
-/** The one place stored or submitted credentials are revealed: into Switchboard's `data`. */
+/**
+ * The one place stored or submitted credentials are revealed: into Switchboard's `data`. They were
+ * parsed with VersoriCredentials by the gateway before they were sent or sealed (and a sealed copy
+ * cannot change unnoticed), so they are not parsed again.
+ */
 function revealConnectionData(credentials: Secret<Credentials>): { authType: string; data: ConnectionData } {
-  // zod's messages name fields and expectations, never the values.
-  const parsed = parseOrThrow(VersoriCredentials, credentials.reveal(), '/credentials');
-  return { authType: AUTH_TYPE_OF[parsed.type], data: toConnectionData(parsed) };
+  const value = credentials.reveal() as VersoriCredentials;
+  return { authType: AUTH_TYPE_OF[value.type], data: toConnectionData(value) };
 }
 
 export function createVersoriAdapter(config: VersoriConfig, deps: AdapterDeps): ReplaceModelAdapter {
@@ -110,9 +112,8 @@ export function createVersoriAdapter(config: VersoriConfig, deps: AdapterDeps): 
       return typeof credentials['type'] === 'string' ? credentials['type'] : null;
     },
 
-    async create(ctx: CallContext, externalOrgId: string, input: CreateInput, credentials: Secret<Credentials> | undefined): Promise<UpstreamConnection> {
-      // The gateway parsed `input` with CreateBody before calling: kind and name are strings, credentials present.
-      const { kind, name } = input as { kind: string; name: string };
+    /** `input` is the body the gateway parsed with CreateBody (never parsed again); its credentials arrive sealed apart. */
+    async create(ctx: CallContext, externalOrgId: string, { kind, name }: VersoriCreateInput, credentials: Secret<Credentials> | undefined): Promise<UpstreamConnection> {
       if (credentials === undefined) throw validationError([{ pointer: '/credentials', message: 'Required' }]);
       const { authType, data } = revealConnectionData(credentials);
       return toUpstreamConnection(await client.createConnection(ctx, externalOrgId, { name, appId: kind, authType, data }));

@@ -5,6 +5,7 @@ import { isGatewayError, type GatewayError } from '../../../src/core/errors.js';
 import { TENANT_CONNECTIONS } from '../../../src/providers/auth0/fixtures.js';
 import { startAuth0Simulator, type Auth0Simulator } from '../../../src/providers/auth0/simulator.js';
 import { adapterFor, captureLogger, counts, ctx, ref } from './helpers.js';
+import { checkChange, checkCreate, refusal } from '../../helpers/checks.js';
 
 const CLIENT = { clientId: 'adapterTestClient', clientSecret: 'adapter-test-secret-0001' };
 const [DB, GOOGLE, SAML, WAAD] = TENANT_CONNECTIONS as [typeof TENANT_CONNECTIONS[0], typeof TENANT_CONNECTIONS[0], typeof TENANT_CONNECTIONS[0], typeof TENANT_CONNECTIONS[0]];
@@ -258,12 +259,12 @@ describe('organization connections through the adapter', () => {
     expect(missingOrg.message).toContain('No organization found');
   });
 
-  it('create refuses bodies outside the schema before any upstream call', async () => {
+  it('the gateway refuses create bodies outside the schema, so none reaches Auth0', () => {
     const adapter = adapterFor(sim);
     sim.kit.resetRequests();
-    const err = await rejection(adapter.create(ctx(), 'org_any', { external_connection_id: DB.id, kind: 'auth0' }, undefined));
+    const err = refusal(() => checkCreate(adapter, { external_connection_id: DB.id, kind: 'auth0' }));
     expect(err.code).toBe('validation_failed');
-    const long = await rejection(adapter.create(ctx(), 'org_any', { external_connection_id: DB.id, name: 'x'.repeat(51) }, undefined));
+    const long = refusal(() => checkCreate(adapter, { external_connection_id: DB.id, name: 'x'.repeat(51) }));
     expect(long.errors?.[0]?.pointer).toBe('/name');
     expect(counts(sim)).toEqual({ tokens: 0, api: 0 });
   });
@@ -324,12 +325,12 @@ describe('organization connections through the adapter', () => {
     expect((await adapter.get(ctx(), r)).settings).not.toHaveProperty('organization_access_level');
   });
 
-  it('patch refuses what Auth0 cannot change', async () => {
+  it('the gateway refuses changes Auth0 cannot make', () => {
     const adapter = adapterFor(sim);
-    const r = ref('org_any', DB.id);
-    expect((await rejection(adapter.patch(ctx(), r, { status: 'paused' }))).code).toBe('unsupported_change');
-    expect((await rejection(adapter.patch(ctx(), r, { settings: { show_as_button: 'yes' } }))).errors?.[0]?.pointer).toBe('/settings/show_as_button');
-    expect((await rejection(adapter.patch(ctx(), r, { name: '' }))).code).toBe('validation_failed');
+    expect(refusal(() => checkChange(adapter, 'auth0', { status: 'paused' })).code).toBe('unsupported_change');
+    expect(refusal(() => checkChange(adapter, 'auth0', { settings: { show_as_button: 'yes' } })).errors?.[0]?.pointer).toBe('/settings/show_as_button');
+    expect(refusal(() => checkChange(adapter, 'auth0', { name: '' })).code).toBe('validation_failed');
+    expect(refusal(() => checkChange(adapter, 'auth0', { credentials: { a: 'b' } })).code).toBe('unsupported_change');
   });
 
   it('delete detaches (204), then get is not_found', async () => {
@@ -404,7 +405,7 @@ describe('the GA enabled_connections family through the adapter', () => {
       [{ status: 'disabled' }, '/status'],
       [{ settings: { organization_access_level: 'full' } }, '/settings/organization_access_level'],
     ] as const) {
-      const err = await rejection(adapter.patch(ctx(), r, change));
+      const err = refusal(() => checkChange(adapter, 'auth0', change));
       expect([err.code, err.errors?.[0]?.pointer], JSON.stringify(change)).toEqual(['unsupported_change', pointer]);
     }
     expect(sim.kit.requests.length).toBe(before);

@@ -10,6 +10,7 @@ import { fingerprint } from '../../../src/simulator/kit.js';
 import { startHarness, TEST_ORG, type Harness } from './harness.js';
 import { SwitchboardSpec } from './spec.js';
 import { configured } from '../../helpers/providers.js';
+import { checkChange, checkCreate, refusal } from '../../helpers/checks.js';
 import { Secret } from '../../../src/core/secret.js';
 
 let spec: SwitchboardSpec;
@@ -119,15 +120,15 @@ describe('create: every credential type becomes its Switchboard authType and dat
     });
   });
 
-  it('refuses a body without credentials or with invalid ones before any upstream call', async () => {
+  it('the gateway refuses a body without credentials or with invalid ones, so none reaches Versori', () => {
     const before = h.sim.kit.requests.length;
-    const none = await rejection(h.adapter.create(h.ctx, h.orgId, { kind: APP_IDS.apiKey, name: 'x' }, undefined));
+    const none = refusal(() => checkCreate(h.adapter, { kind: APP_IDS.apiKey, name: 'x' }));
     expect(none.code).toBe('validation_failed');
-    expect(none.errors).toEqual([{ pointer: '/credentials', message: 'Required' }]);
-    const bad = await rejection(create(APP_IDS.apiKey, 'x', { type: 'api_key' }));
+    expect(none.errors?.map((e) => e.pointer)).toEqual(['/credentials']);
+    const bad = refusal(() => checkCreate(h.adapter, { kind: APP_IDS.apiKey, name: 'x', credentials: { type: 'api_key' } }));
     expect(bad.code).toBe('validation_failed');
     expect(bad.errors?.map((e) => e.pointer)).toEqual(['/credentials/api_key']);
-    const unknownType = await rejection(create(APP_IDS.apiKey, 'x', { type: 'custom_function', data: 'x' }));
+    const unknownType = refusal(() => checkCreate(h.adapter, { kind: APP_IDS.apiKey, name: 'x', credentials: { type: 'custom_function', data: 'x' } }));
     expect(unknownType.errors?.[0]?.pointer).toBe('/credentials/type');
     expect(h.sim.kit.requests.length).toBe(before);
   });
@@ -288,11 +289,14 @@ describe('secrets never leak', () => {
   });
 
   it('invalid credentials are described by field, never by value', async () => {
-    const e = await rejection(create(APP_IDS.apiKey, 'x', { type: 'api_key', api_key: 'ok-value', extra: CANARY }));
+    const e = refusal(() => checkCreate(h.adapter, { kind: APP_IDS.apiKey, name: 'x', credentials: { type: 'api_key', api_key: 'ok-value', extra: CANARY } }));
     expect(e.errors?.[0]?.pointer).toBe('/credentials/extra');
     assertClean(e);
-    const e2 = await rejection(create(APP_IDS.jwtBearer, 'x', { type: 'jwt_bearer', secret: 's-1234', payload: {}, algorithm: CANARY }));
+    const e2 = refusal(() => checkCreate(h.adapter, { kind: APP_IDS.jwtBearer, name: 'x', credentials: { type: 'jwt_bearer', secret: 's-1234', payload: {}, algorithm: CANARY } }));
     assertClean(e2);
+    const e3 = refusal(() => checkChange(h.adapter, APP_IDS.apiKey, { credentials: { type: 'api_key', api_key: 7, note: CANARY } }));
+    expect(e3.errors?.map((x) => x.pointer).sort()).toEqual(['/credentials/api_key', '/credentials/note']);
+    assertClean(e3);
   });
 
   it('a refused API key echoed by Versori is scrubbed', async () => {

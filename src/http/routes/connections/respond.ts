@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import type { Versioned } from '../../../core/services/connections.js';
+import type { Versioned } from '../../../core/connections/canonical.js';
 import type { AppEnv } from '../../env.js';
 
 /** A connection body with its strong ETag. */

@@ -1,0 +1,212 @@
+import type { CallContext, ConnectionChange, ConnectionState, Credentials, PatchModelAdapter, ProviderAdapter, ReplaceModelAdapter } from '../adapter.js';
+import type { Connection, Job, UpstreamConnection } from '../connection.js';
+import type { CursorCodec } from '../cursor.js';
+import { etagMatches, etagOf } from '../etag.js';
+import { GatewayError, isGatewayError, validationError } from '../errors.js';
+import { newId } from '../ids.js';
+import { Secret } from '../secret.js';
+import { timestamp, type RequestContext, type ServiceDeps } from '../services/context.js';
+import type { OrganizationService } from '../services/organizations.js';
+import type { ConnectionRow, NewEvent, Storage } from '../../storage/storage.js';
+import { canonicalConnection, versioned, type Versioned } from './canonical.js';
+import { refuseUnsupported, unsupportedFields, validateChange, type ChangeBody, type ChangeMode } from './change.js';
+import { ConnectionIndex, refOf } from './connection-index.js';
+import { ConnectionLister, type ConnectionList, type ListQuery } from './connection-list.js';
+import type { CreateConnectionInput } from './create-body.js';
+import { CredentialVault } from './credential-vault.js';
+
+export type { ChangeBody, ConnectionList, CreateConnectionInput, ListQuery, Versioned };
+
+export interface Preconditions {
+  /** Raw `If-Match` header value. */
+  ifMatch?: string | undefined;
+}
+
+/**
+ * Runs reads and writes of connections. The jobs around it live in their own modules: change
+ * validation (change.ts), the list fan-out (connection-list.ts), the credential vault
+ * (credential-vault.ts) and the connection index (connection-index.ts). Every write holds the
+ * connection's lock.
+ */
+export class ConnectionService {
+  readonly #deps: ServiceDeps;
+  readonly #storage: Storage;
+  readonly #index: ConnectionIndex;
+  readonly #vault: CredentialVault;
+  readonly #lister: ConnectionLister;
+  readonly #organizations: OrganizationService;
+
+  constructor(deps: ServiceDeps, organizations: OrganizationService) {
+    this.#deps = deps;
+    this.#storage = deps.storage;
+    this.#organizations = organizations;
+    this.#index = new ConnectionIndex(deps.storage, deps.providers, organizations);
+    this.#vault = new CredentialVault(deps.storage, deps.sealer);
+    this.#lister = new ConnectionLister(deps.providers, deps.cursors as CursorCodec, organizations, this.#index, this.#vault, deps.now);
+  }
+
+  // ---------- reads ----------
+
+  list(ctx: RequestContext, orgId: string, q: ListQuery): Promise<ConnectionList> {
+    return this.#lister.list(ctx, orgId, q);
+  }
+
+  async get(ctx: RequestContext, orgId: string, id: string): Promise<Versioned> {
+    const { row, adapter } = await this.#index.locate(ctx, orgId, id);
+    return versioned(await this.#fetch(ctx, row, adapter));
+  }
+
+  async test(ctx: RequestContext, orgId: string, id: string): Promise<{ ok: boolean; detail: string | null }> {
+    const { row, adapter } = await this.#index.locate(ctx, orgId, id);
+    const test = adapter.capabilities.supportsTest ? adapter.test?.bind(adapter) : undefined;
+    if (!test) throw new GatewayError('unsupported_operation', `Provider ${adapter.id} (${adapter.type}) cannot test credentials.`, { provider: adapter.id });
+    return this.#subresource(ctx, row, adapter, 'credential test', () => test(ctx, refOf(row)));
+  }
+
+  async jobs(ctx: RequestContext, orgId: string, id: string, page: { limit: number; cursor?: string | undefined }): Promise<{ data: Job[]; next_cursor: string | null }> {
+    const { row, adapter } = await this.#index.locate(ctx, orgId, id);
+    const jobs = adapter.capabilities.supportsJobs ? adapter.jobs?.bind(adapter) : undefined;
+    if (!jobs) throw new GatewayError('unsupported_operation', `Provider ${adapter.id} (${adapter.type}) has no sync jobs.`, { provider: adapter.id });
+    const scope = `jobs:${row.id}`;
+    const cursor = page.cursor ? this.#deps.cursors.decode<{ c: string }>(scope, page.cursor).c : undefined;
+    const result = await this.#subresource(ctx, row, adapter, 'job list', () => jobs(ctx, refOf(row), { limit: page.limit, cursor }));
+    return { data: result.items, next_cursor: result.nextCursor === null ? null : this.#deps.cursors.encode(scope, { c: result.nextCursor }) };
+  }
+
+  // ---------- writes ----------
+
+  /** `input` was parsed by the provider entry's create schema (createBodySchema); it is not parsed again. */
+  async create(ctx: RequestContext, orgId: string, input: CreateConnectionInput): Promise<Versioned> {
+    const org = await this.#organizations.require(ctx, orgId);
+    const { provider: providerId, credentials: rawCredentials, ...plain } = input;
+    const adapter = this.#deps.providers.get(providerId);
+    if (!adapter) throw validationError([{ pointer: '/provider', message: `must be a configured provider id (${[...this.#deps.providers.keys()].join(', ')})` }]);
+    const externalOrgId = org.links[providerId];
+    if (externalOrgId === undefined) {
+      throw validationError([{ pointer: '/provider', message: `organization ${orgId} is not linked to provider ${providerId}` }]);
+    }
+    refuseUnsupported(adapter, unsupportedFields(adapter, input), `Provider ${adapter.id} cannot set these fields.`);
+    const credentials = rawCredentials === undefined ? undefined : new Secret<Credentials>(rawCredentials);
+    this.#vault.requireSealer(credentials);
+
+    const upstream = await adapter.create(ctx, externalOrgId, plain, credentials);
+    const now = timestamp(this.#deps);
+    const row: ConnectionRow = { id: newId('cn'), organization_id: orgId, provider_id: providerId, external_org_id: externalOrgId,
+      external_id: upstream.external_id, kind: upstream.kind, created_at: now, deleted_at: null };
+    const sealed = credentials ? this.#vault.seal(row, adapter, credentials, now) : null;
+    await this.#index.recordCreated(row, sealed, this.#event(ctx, 'connection.created', row, Object.keys(input).filter((k) => k !== 'provider'), now));
+    return versioned(canonicalConnection(row, adapter, upstream, sealed));
+  }
+
+  patch(ctx: RequestContext, orgId: string, id: string, body: ChangeBody, pre: Preconditions): Promise<Versioned> {
+    return this.#change(ctx, orgId, id, body, pre, 'patch');
+  }
+
+  replace(ctx: RequestContext, orgId: string, id: string, body: ChangeBody, pre: Preconditions): Promise<Versioned> {
+    return this.#change(ctx, orgId, id, body, pre, 'put');
+  }
+
+  async delete(ctx: RequestContext, orgId: string, id: string, pre: Preconditions): Promise<void> {
+    const { row, adapter } = await this.#index.locate(ctx, orgId, id);
+    await this.#storage.withConnectionLock(row.id, async () => {
+      if (pre.ifMatch !== undefined) checkIfMatch(pre.ifMatch, await this.#fetch(ctx, row, adapter));
+      await this.#upstream(row, () => adapter.delete(ctx, refOf(row)));
+      const now = timestamp(this.#deps);
+      await this.#index.retire(row, now, this.#event(ctx, 'connection.deleted', row, [], now));
+    });
+  }
+
+  // ---------- internals ----------
+
+  async #change(ctx: RequestContext, orgId: string, id: string, body: ChangeBody, pre: Preconditions, mode: ChangeMode): Promise<Versioned> {
+    const { row, adapter } = await this.#index.locate(ctx, orgId, id);
+    const change = validateChange(adapter, row.kind, body, mode);
+    this.#vault.requireSealer(change.credentials);
+    // Every write holds the connection's lock: for replace-model upstreams it keeps the
+    // read-merge-write atomic; for patch-model upstreams it orders If-Match checks with writes.
+    return this.#storage.withConnectionLock(row.id, async () => {
+      const empty = Object.keys(change).length === 0;
+      const needsCurrent = pre.ifMatch !== undefined || adapter.capabilities.updateModel === 'replace' || empty;
+      const current = needsCurrent ? await this.#fetch(ctx, row, adapter) : null;
+      if (current && pre.ifMatch !== undefined) checkIfMatch(pre.ifMatch, current);
+      if (empty && current) return versioned(current);
+
+      const upstream = isPatchModel(adapter)
+        ? await this.#upstream(row, () => adapter.patch(ctx, refOf(row), change))
+        : await this.#replace(ctx, row, adapter, change, current as Connection);
+      const now = timestamp(this.#deps);
+      const sealed = change.credentials ? this.#vault.seal(row, adapter, change.credentials, now) : null;
+      await this.#storage.recordConnectionUpdate(sealed, this.#event(ctx, 'connection.updated', row, Object.keys(change), now));
+      const meta = sealed ?? (await this.#vault.meta([row.id])).get(row.id) ?? null;
+      return versioned(canonicalConnection(row, adapter, upstream, meta));
+    });
+  }
+
+  /** Read-merge-write for an upstream that only replaces whole connections, replaying sealed credentials. */
+  async #replace(ctx: CallContext, row: ConnectionRow, adapter: ReplaceModelAdapter, change: ConnectionChange, current: Connection): Promise<UpstreamConnection> {
+    const credentials = change.credentials ?? (await this.#vault.replayable(row));
+    if (!credentials) {
+      throw new GatewayError('credentials_required', `Provider ${adapter.id} only replaces whole connections and the gateway holds no copy of this connection's credentials; send "credentials" with the change.`,
+        { provider: adapter.id, errors: [{ pointer: '/credentials', message: 'required: no stored copy to replay' }] });
+    }
+    const state: ConnectionState = {
+      name: 'name' in change ? (change.name ?? null) : current.name,
+      status: change.status ?? current.status,
+      settings: { ...current.settings, ...change.settings },
+      credentials,
+    };
+    return this.#upstream(row, () => adapter.replace(ctx, refOf(row), state));
+  }
+
+  async #fetch(ctx: CallContext, row: ConnectionRow, adapter: ProviderAdapter): Promise<Connection> {
+    const upstream = await this.#upstream(row, () => adapter.get(ctx, refOf(row)));
+    const meta = (await this.#vault.meta([row.id])).get(row.id) ?? null;
+    return canonicalConnection(row, adapter, upstream, meta);
+  }
+
+  /**
+   * Runs an upstream call on something below the connection (its test, its jobs). A 404 there does
+   * not prove the connection is gone (the path may be one the provider does not serve): the
+   * connection itself is read to tell. Gone → its id is retired and the answer is 404; still there
+   * → the id is kept and the answer is 502 saying which call the provider refused.
+   */
+  async #subresource<T>(ctx: CallContext, row: ConnectionRow, adapter: ProviderAdapter, what: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (e) {
+      if (!isGatewayError(e) || e.code !== 'not_found') throw e;
+      await this.#upstream(row, () => adapter.get(ctx, refOf(row)));
+      throw new GatewayError('upstream_error',
+        `Provider ${adapter.id} answered 404 to the ${what} of connection ${row.id}, which still exists there; the connection keeps its id.`,
+        { provider: adapter.id, upstreamStatus: 404 });
+    }
+  }
+
+  /** Runs an upstream call on the connection itself; a 404 there means it is gone, so its id is retired. */
+  async #upstream<T>(row: ConnectionRow, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (e) {
+      if (isGatewayError(e) && e.code === 'not_found') {
+        await this.#index.retire(row, timestamp(this.#deps), null);
+        throw new GatewayError('not_found', `Connection ${row.id} no longer exists at provider ${row.provider_id}.`, { provider: row.provider_id, upstreamStatus: 404 });
+      }
+      throw e;
+    }
+  }
+
+  #event(ctx: RequestContext, type: string, row: ConnectionRow, changed: string[], at: string): NewEvent {
+    return { id: newId('ev'), type, organization_id: row.organization_id, connection_id: row.id, actor: ctx.caller.actor,
+      changed: changed.sort(), request_id: ctx.requestId, at };
+  }
+}
+
+function isPatchModel(a: ProviderAdapter): a is PatchModelAdapter {
+  return a.capabilities.updateModel === 'patch';
+}
+
+function checkIfMatch(ifMatch: string, current: Connection): void {
+  if (!etagMatches(ifMatch, etagOf(current))) {
+    throw new GatewayError('precondition_failed', 'If-Match does not match the current version of the connection; nothing was changed.');
+  }
+}

@@ -1,0 +1,34 @@
+import type { ConnectionChange, ProviderAdapter } from '../../src/core/adapter.js';
+import { validateChange, type ChangeBody, type ChangeMode } from '../../src/core/connections/change.js';
+import { createBodyRules, type CreateConnectionInput } from '../../src/core/connections/create-body.js';
+import { GatewayError } from '../../src/core/errors.js';
+import { parseOrThrow } from '../../src/core/validation.js';
+
+/**
+ * What the gateway checks before it calls an adapter (adapters do not check again): a create body
+ * against the entry's create schema (422 first for fields the entry cannot set), a change against
+ * the entry's capabilities and schemas. Adapter-level tests use these to prove a bad body never
+ * reaches the upstream.
+ */
+export function checkCreate(adapter: ProviderAdapter, body: Record<string, unknown>): CreateConnectionInput {
+  const rules = createBodyRules([adapter]);
+  const withProvider = { provider: adapter.id, ...body };
+  const unsupported = rules.unsupported(withProvider);
+  if (unsupported.length > 0) throw new GatewayError('unsupported_change', 'This provider cannot set these fields.', { errors: unsupported });
+  return parseOrThrow(rules.schema, withProvider);
+}
+
+export function checkChange(adapter: ProviderAdapter, kind: string, body: ChangeBody, mode: ChangeMode = 'patch'): ConnectionChange {
+  return validateChange(adapter, kind, body, mode);
+}
+
+/** The GatewayError a synchronous check throws. */
+export function refusal(fn: () => unknown): GatewayError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof GatewayError) return e;
+    throw e;
+  }
+  throw new Error('expected a GatewayError');
+}
