@@ -6,6 +6,7 @@ import type { ProviderAdapter } from './core/adapter.js';
 import { ADMIN, type Caller } from './core/caller.js';
 import { Sealer } from './core/crypto.js';
 import { CursorCodec } from './core/cursor.js';
+import { changeBodySchema } from './core/connections/change.js';
 import { createBodyRules } from './core/connections/create-body.js';
 import { ConnectionService } from './core/connections/service.js';
 import { EventService } from './core/services/events.js';
@@ -65,6 +66,7 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
     events: new EventService(deps, organizations),
     providers: [...adapters.values()].map((a) => ({ id: a.id, type: a.type, capabilities: a.capabilities })),
     createConnectionBody: createBodyRules([...adapters.values()]),
+    changeConnectionBody: changeBodySchema([...adapters.values()]),
     authenticate: (key: string): Caller | null => (timingSafeEqual(digest(key), adminDigest) ? ADMIN : null),
     ready: () => storage.ping(),
     logger: opts.logger,

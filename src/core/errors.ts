@@ -9,17 +9,20 @@ export const ERROR_STATUS = {
   unauthenticated: 401,
   forbidden: 403,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   credentials_required: 409,
   idempotency_in_progress: 409,
   precondition_failed: 412,
   payload_too_large: 413,
+  uri_too_long: 414,
   unsupported_media_type: 415,
   unsupported_change: 422,
   unsupported_operation: 422,
   idempotency_key_reused: 422,
   upstream_rejected: 422,
   rate_limited: 429,
+  headers_too_large: 431,
   upstream_error: 502,
   upstream_unavailable: 503,
   upstream_timeout: 504,
@@ -34,17 +37,20 @@ const TITLES: Record<ErrorCode, string> = {
   unauthenticated: 'Unauthenticated',
   forbidden: 'Forbidden',
   not_found: 'Not found',
+  method_not_allowed: 'Method not allowed',
   conflict: 'Conflict',
   credentials_required: 'Credentials required',
   idempotency_in_progress: 'Idempotent request in progress',
   precondition_failed: 'Precondition failed',
   payload_too_large: 'Payload too large',
+  uri_too_long: 'URI too long',
   unsupported_media_type: 'Unsupported media type',
   unsupported_change: 'Unsupported change',
   unsupported_operation: 'Unsupported operation',
   idempotency_key_reused: 'Idempotency key reused',
   upstream_rejected: 'Rejected by the provider',
   rate_limited: 'Rate limited',
+  headers_too_large: 'Request header fields too large',
   upstream_error: 'Provider error',
   upstream_unavailable: 'Provider unavailable',
   upstream_timeout: 'Provider timeout',
@@ -63,6 +69,8 @@ export interface GatewayErrorOptions {
   upstreamStatus?: number;
   /** Seconds; rendered as `Retry-After`. */
   retryAfter?: number;
+  /** Methods a path takes; rendered as `Allow` (405). */
+  allow?: readonly string[];
   cause?: unknown;
 }
 
@@ -72,6 +80,7 @@ export class GatewayError extends Error {
   readonly provider: string | undefined;
   readonly upstreamStatus: number | undefined;
   readonly retryAfter: number | undefined;
+  readonly allow: readonly string[] | undefined;
 
   constructor(code: ErrorCode, detail: string, options: GatewayErrorOptions = {}) {
     super(detail, options.cause === undefined ? undefined : { cause: options.cause });
@@ -81,6 +90,7 @@ export class GatewayError extends Error {
     this.provider = options.provider;
     this.upstreamStatus = options.upstreamStatus;
     this.retryAfter = options.retryAfter;
+    this.allow = options.allow;
   }
 
   /** The same error with another detail text (and no cause, which might hold the old text), and optionally other field problems. */
@@ -90,6 +100,7 @@ export class GatewayError extends Error {
     if (this.provider !== undefined) options.provider = this.provider;
     if (this.upstreamStatus !== undefined) options.upstreamStatus = this.upstreamStatus;
     if (this.retryAfter !== undefined) options.retryAfter = this.retryAfter;
+    if (this.allow !== undefined) options.allow = this.allow;
     return new GatewayError(this.code, detail, options);
   }
 

@@ -1,23 +1,31 @@
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppDeps, AppEnv } from './env.js';
 import { authenticate } from './middleware/auth.js';
 import { limitBody } from './middleware/body-limit.js';
 import { requestScope } from './middleware/request-scope.js';
-import { notFound, onError } from './problem.js';
+import { openApiDocument } from './openapi/document.js';
+import { methodNotAllowed, onError } from './problem.js';
 import { publicRoutes, v1Routes } from './routes/index.js';
+import { validationHook } from './validation.js';
 
-/** Builds the gateway's Hono app from injected dependencies. No module state: two apps never share anything. */
-export function createApp(deps: AppDeps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+/**
+ * Builds the gateway's Hono app from injected dependencies. No module state: two apps never share
+ * anything. Every route is declared with its OpenAPI schemas; `/openapi.json` is generated from them.
+ */
+export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use('*', async (c, next) => {
     c.set('deps', deps);
     await next();
   });
   app.use('*', requestScope());
   app.onError(onError);
-  app.notFound(notFound);
-  for (const r of publicRoutes) app.on(r.method.toUpperCase(), r.path, r.handler);
+  for (const r of publicRoutes) r.register(app, deps);
   app.use('/v1/*', authenticate(), limitBody());
-  for (const r of v1Routes) app.on(r.method.toUpperCase(), r.path, r.handler);
+  for (const r of v1Routes) r.register(app, deps);
+
+  const document = openApiDocument(app);
+  app.get('/openapi.json', (c) => c.json(document));
+  app.notFound(methodNotAllowed(document));
   return app;
 }

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { ProviderCapabilities } from '../core/adapter.js';
 import type { Caller } from '../core/caller.js';
 import type { RequestContext } from '../core/services/context.js';
+import type { z } from 'zod';
+import type { ChangeBody } from '../core/connections/change.js';
 import type { CreateBodyRules } from '../core/connections/create-body.js';
 import type { ConnectionService } from '../core/connections/service.js';
 import type { EventService } from '../core/services/events.js';
@@ -15,6 +17,8 @@ export interface AppDeps {
   providers: ReadonlyArray<{ id: string; type: string; capabilities: ProviderCapabilities }>;
   /** The create body of this gateway's configured providers. */
   createConnectionBody: CreateBodyRules;
+  /** The PATCH/PUT body of a connection, documented for this gateway's providers. */
+  changeConnectionBody: z.ZodType<ChangeBody>;
   /** Checks a bearer key; returns the caller or null. */
   authenticate(key: string): Caller | null | Promise<Caller | null>;
   /** Resolves when storage answers (readiness). */
@@ -28,6 +32,8 @@ export type AppEnv = {
     requestId: string;
     log: Logger;
     caller: Caller;
+    /** The services' view of this request, made once (request.ts). */
+    serviceContext: RequestContext | undefined;
   };
 };
 

@@ -1,27 +1,41 @@
-import type { Context } from 'hono';
-import { GatewayError, isGatewayError } from '../core/errors.js';
+import type { Context, NotFoundHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { GatewayError, isGatewayError, type ErrorCode } from '../core/errors.js';
 import type { AppEnv } from './env.js';
 
-/** Renders every error as application/problem+json (RFC 9457). The only place errors become responses. */
-export function problemResponse(c: Context<AppEnv>, err: GatewayError): Response {
+/** The problem body (RFC 9457) of an error; `requestId` is null where no request scope exists (a refused connection). */
+export function problemBody(err: GatewayError, requestId: string | null): Record<string, unknown> {
   const body: Record<string, unknown> = {
     type: `https://plugboard.dev/problems/${err.code.replace(/_/g, '-')}`,
     title: err.title,
     status: err.status,
     detail: err.message,
     code: err.code,
-    request_id: c.get('requestId') ?? null,
+    request_id: requestId,
   };
   if (err.errors) body['errors'] = err.errors;
   if (err.provider) body['provider'] = err.provider;
   if (err.upstreamStatus !== undefined) body['upstream_status'] = err.upstreamStatus;
+  return body;
+}
+
+/** Renders every error as application/problem+json (RFC 9457). The only place errors become responses. */
+export function problemResponse(c: Context<AppEnv>, err: GatewayError): Response {
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
   if (err.retryAfter !== undefined) headers['retry-after'] = String(err.retryAfter);
+  if (err.allow !== undefined) headers['allow'] = err.allow.join(', ');
   if (err.code === 'unauthenticated') headers['www-authenticate'] = 'Bearer';
   // The rest of an oversized body is never read, so this socket cannot carry another request.
   if (err.code === 'payload_too_large') headers['connection'] = 'close';
-  return new Response(JSON.stringify(body), { status: err.status, headers });
+  return new Response(JSON.stringify(problemBody(err, c.get('requestId') ?? null)), { status: err.status, headers });
 }
+
+/** What the request-reading machinery (Hono's validators) throws, as the contract's codes. */
+const HTTP_EXCEPTION_CODES: Partial<Record<number, [ErrorCode, string]>> = {
+  400: ['malformed_json', 'The body is not valid JSON.'],
+  413: ['payload_too_large', 'The body is too large.'],
+  415: ['unsupported_media_type', 'This Content-Type is not accepted here.'],
+};
 
 /** The one onError: known errors render as they are; anything else is `internal`, logged with its stack. */
 export function onError(err: Error, c: Context<AppEnv>): Response {
@@ -29,10 +43,31 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
     if (err.code === 'internal') (c.get('log') ?? c.get('deps').logger).error({ err }, 'internal error');
     return problemResponse(c, err);
   }
+  if (err instanceof HTTPException) {
+    const known = HTTP_EXCEPTION_CODES[err.status];
+    if (known) return problemResponse(c, new GatewayError(known[0], known[1]));
+  }
   (c.get('log') ?? c.get('deps').logger).error({ err }, 'unhandled error');
   return problemResponse(c, new GatewayError('internal', 'An internal error occurred; the request id identifies it in the logs.'));
 }
 
-export function notFound(c: Context<AppEnv>): Response {
-  return problemResponse(c, new GatewayError('not_found', `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`));
+/**
+ * The answer for a request no route takes: 405 with `Allow` when the path is one of the API's
+ * (taken from the OpenAPI document, so it is always the full list), else 404.
+ */
+export function methodNotAllowed(document: { paths?: object }): NotFoundHandler<AppEnv> {
+  const table = Object.entries((document.paths ?? {}) as Record<string, object | undefined>).map(([path, ops]) => {
+    const pattern = new RegExp(`^${path.split('/').map((seg) => (/^\{.+\}$/.test(seg) ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/')}$`);
+    const methods = Object.keys(ops ?? {}).filter((m) => ['get', 'put', 'post', 'delete', 'patch'].includes(m)).map((m) => m.toUpperCase());
+    if (methods.includes('GET')) methods.push('HEAD');
+    return { pattern, methods };
+  });
+  return (c) => {
+    const path = new URL(c.req.url).pathname;
+    const allow = [...new Set(table.filter((r) => r.pattern.test(path)).flatMap((r) => r.methods))];
+    if (allow.length > 0) {
+      return problemResponse(c, new GatewayError('method_not_allowed', `${c.req.method} is not allowed on ${path}; allowed: ${allow.join(', ')}.`, { allow }));
+    }
+    return problemResponse(c, new GatewayError('not_found', `No route for ${c.req.method} ${path}.`));
+  };
 }

@@ -29,6 +29,42 @@ export const ChangeBodySchema: z.ZodType<ChangeBody> = z.strictObject({
   credentials: z.unknown().optional(),
 });
 
+/** JSON Schema of a zod schema, for documentation inside another schema. */
+function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+}
+
+/**
+ * The same envelope, documented for the configured providers: what each field takes on each of
+ * them. Values are not checked here (the provider is known only after the connection is found, and
+ * a field a provider cannot change must be 422 before its value is judged): ChangeBodySchema's
+ * checks, with the union of the providers' shapes as documentation.
+ */
+export function changeBodySchema(adapters: ReadonlyArray<ProviderAdapter>): z.ZodType<ChangeBody> {
+  const settings = adapters.flatMap((a) => (a.schemas.settings ? [{ title: `${a.id} settings`, ...jsonSchemaOf(a.schemas.settings) }] : []));
+  const statuses = [...new Set(adapters.flatMap((a) => a.capabilities.writableStatus))];
+  const where = (pred: (a: ProviderAdapter) => boolean) => adapters.filter(pred).map((a) => a.id).join(', ') || 'none';
+  return z.strictObject({
+    name: z.unknown().optional().meta({
+      type: ['string', 'null'],
+      description: `New name; null clears it where the provider allows. Writable on: ${where((a) => a.capabilities.writableName)}.`,
+    }),
+    status: z.unknown().optional().meta({
+      type: 'string', enum: statuses,
+      description: `New status, among the provider's writable statuses (GET /v1/providers). Writable on: ${where((a) => a.capabilities.writableStatus.length > 0)}.`,
+    }),
+    settings: z.unknown().optional().meta({
+      description: `The provider's writable settings, merged key by key (PATCH). On: ${where((a) => a.schemas.settings !== null)}.`,
+      ...(settings.length > 0 ? { anyOf: settings } : { type: 'object' }),
+    }),
+    credentials: z.unknown().optional().meta({
+      type: 'object', writeOnly: true,
+      description: `Replacement credentials, whole (never merged), in the shape the connection's kind takes (see the create body). On: ${where((a) => a.capabilities.supportsCredentials)}.`,
+    }),
+  }).meta({ id: 'ConnectionChange', description: 'A JSON Merge Patch (PATCH) or the writable fields (PUT) of a connection.' });
+}
+
 export type ChangeMode = 'patch' | 'put';
 
 function isObject(v: unknown): v is Record<string, unknown> {

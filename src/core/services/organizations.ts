@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { canSeeOrganization } from '../caller.js';
 import { GatewayError, validationError } from '../errors.js';
 import { newId } from '../ids.js';
-import { parseOrThrow } from '../validation.js';
 import type { OrganizationRow } from '../../storage/storage.js';
 import { timestamp, type RequestContext, type ServiceDeps } from './context.js';
 
@@ -18,20 +17,25 @@ const OrgId = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must match ^[a-zA-Z0-9_
 const Name = z.string().min(1).max(200);
 const LinkValue = z.string().min(1).max(200);
 
-const CreateBody = z.strictObject({
-  id: OrgId.optional(),
+export const CreateOrganizationBody = z.strictObject({
+  id: OrgId.optional().describe('Made up (`org_…`) when absent.'),
   name: Name,
-  links: z.record(z.string(), LinkValue).default({}),
-});
+  links: z.record(z.string(), LinkValue).default({}).describe('Configured provider id → the organization id at that provider.'),
+}).meta({ id: 'CreateOrganization' });
+export type CreateOrganizationInput = z.output<typeof CreateOrganizationBody>;
 
-const PatchBody = z.strictObject({
+export const PatchOrganizationBody = z.strictObject({
   name: Name.optional(),
-  links: z.record(z.string(), LinkValue.nullable()).optional(),
-});
+  links: z.record(z.string(), LinkValue.nullable()).optional().describe('JSON Merge Patch of the links: null removes one.'),
+}).meta({ id: 'PatchOrganization' });
+export type PatchOrganizationInput = z.infer<typeof PatchOrganizationBody>;
 
 const toOrganization = (r: OrganizationRow): Organization => ({ ...r });
 
 export class OrganizationService {
+  /** Organizations already read for a request: the route's guard and the service share one read. */
+  readonly #seen = new WeakMap<RequestContext, Map<string, OrganizationRow>>();
+
   constructor(private readonly deps: ServiceDeps) {}
 
   #checkLinks(links: Record<string, unknown>): void {
@@ -43,13 +47,18 @@ export class OrganizationService {
 
   /** The organization, or 404 when absent or outside the caller's reach (indistinguishable). */
   async require(ctx: RequestContext, id: string): Promise<OrganizationRow> {
+    const cached = this.#seen.get(ctx)?.get(id);
+    if (cached) return cached;
     const row = canSeeOrganization(ctx.caller, id) ? await this.deps.storage.getOrganization(id) : null;
     if (!row) throw new GatewayError('not_found', `No organization ${JSON.stringify(id)}.`);
+    let seen = this.#seen.get(ctx);
+    if (!seen) this.#seen.set(ctx, (seen = new Map()));
+    seen.set(id, row);
     return row;
   }
 
-  async create(ctx: RequestContext, body: unknown): Promise<Organization> {
-    const input = parseOrThrow(CreateBody, body);
+  /** `input` as CreateOrganizationBody parsed it (the route's body). */
+  async create(ctx: RequestContext, input: CreateOrganizationInput): Promise<Organization> {
     this.#checkLinks(input.links);
     const id = input.id ?? newId('org');
     if (!canSeeOrganization(ctx.caller, id)) throw new GatewayError('forbidden', 'This key may not create that organization.');
@@ -82,9 +91,8 @@ export class OrganizationService {
     return { data, next_cursor: visible.length > page.limit && last ? this.deps.cursors.encode('organizations', { after: last.id }) : null };
   }
 
-  async patch(ctx: RequestContext, id: string, body: unknown): Promise<Organization> {
+  async patch(ctx: RequestContext, id: string, input: PatchOrganizationInput): Promise<Organization> {
     const row = await this.require(ctx, id);
-    const input = parseOrThrow(PatchBody, body);
     const links = { ...row.links };
     if (input.links) {
       this.#checkLinks(input.links);
@@ -95,11 +103,13 @@ export class OrganizationService {
     }
     const next: OrganizationRow = { ...row, name: input.name ?? row.name, links, updated_at: timestamp(this.deps) };
     await this.deps.storage.updateOrganization(next);
+    this.#seen.get(ctx)?.set(id, next);
     return toOrganization(next);
   }
 
   async delete(ctx: RequestContext, id: string): Promise<void> {
     await this.require(ctx, id);
     await this.deps.storage.deleteOrganization(id);
+    this.#seen.get(ctx)?.delete(id);
   }
 }

@@ -15,13 +15,13 @@ import listEvents from './organizations/events.js';
 import getOrganization from './organizations/get.js';
 import listOrganizations from './organizations/list.js';
 import patchOrganization from './organizations/patch.js';
-import type { Route } from './route.js';
+import type { RouteModule } from './route.js';
 
 /** Routes that need no caller key. */
-export const publicRoutes: Route[] = [healthz, readyz];
+export const publicRoutes: RouteModule[] = [healthz, readyz];
 
 /** `/v1` routes: every one needs `Authorization: Bearer`. */
-export const v1Routes: Route[] = [
+export const v1Routes: RouteModule[] = [
   listProviders,
   createOrganization, listOrganizations, getOrganization, patchOrganization, deleteOrganization, listEvents,
   listConnections, createConnection, getConnection, patchConnection, putConnection, deleteConnection, testConnection, listJobs,

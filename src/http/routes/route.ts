@@ -1,22 +1,64 @@
-import type { Handler } from 'hono';
+import type { OpenAPIHono, RouteConfig } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import type { AppEnv } from '../env.js';
+import type { ErrorCode } from '../../core/errors.js';
+import { ERROR_STATUS } from '../../core/errors.js';
+import type { AppDeps, AppEnv } from '../env.js';
+import { Problem } from '../openapi/schemas.js';
+import { serviceContext } from '../request.js';
 
-/** One route: method, path and handler, declared in its own file and listed in routes/index.ts. */
-export interface Route {
-  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
-  path: string;
-  handler: Handler<AppEnv>;
+/**
+ * What every route file builds on. A route file declares its OpenAPI route (`createRoute`: path
+ * params, query, body and every response as zod schemas) and its handler, and registers both on
+ * the app; routes/index.ts lists the files.
+ */
+
+export type GatewayApp = OpenAPIHono<AppEnv>;
+
+/** One route file: registers its route on the app (the create route needs the configured providers). */
+export interface RouteModule {
+  register(app: GatewayApp, deps: AppDeps): void;
 }
 
-export const defineRoute = (route: Route): Route => route;
+export const defineRoute = (register: RouteModule['register']): RouteModule => ({ register });
+
+/** Routes under /v1 take `Authorization: Bearer <key>` (the OpenAPI security requirement). */
+export const BEARER: NonNullable<RouteConfig['security']> = [{ bearer: [] }];
+
+export const OrgParams = z.object({ org: z.string().min(1).describe('The gateway organization id.') });
+export const ConnectionParams = OrgParams.extend({ id: z.string().min(1).describe('The connection id (`cn_…`).') });
 
 /** `limit` 1–200 (default 50) and an opaque `cursor` (contract §6). */
-export const PageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().min(1).optional(),
+export const PageQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50).describe('Items per page, 1–200.'),
+  cursor: z.string().min(1).optional().describe('`next_cursor` of the previous page.'),
 });
 
-export const ORG = '/v1/organizations/:org';
-export const CONNECTIONS = `${ORG}/connections`;
-export const CONNECTION = `${CONNECTIONS}/:id`;
+export const ETAG_HEADER = { ETag: { description: 'Strong validator of the representation; send it back as If-Match.', schema: { type: 'string' as const } } };
+
+/** `application/json` content of a response. */
+export function json<S extends z.ZodType>(schema: S, description: string) {
+  return { description, content: { 'application/json': { schema } } };
+}
+
+/** Error responses a route may give, each rendered as application/problem+json. */
+export function problems<S extends number>(...statuses: S[]): Record<S, { description: string; content: { 'application/problem+json': { schema: typeof Problem } } }> {
+  const codesOf = (status: number) => (Object.entries(ERROR_STATUS) as Array<[ErrorCode, number]>).filter(([, s]) => s === status).map(([c]) => `\`${c}\``);
+  return Object.fromEntries(statuses.map((s) => [s, { description: `Problem: ${codesOf(s).join(', ')}`, content: { 'application/problem+json': { schema: Problem } } }])) as never;
+}
+
+/** Every authenticated route can answer these. */
+export const AUTH_PROBLEMS = [401, 500] as const;
+/** Routes that read a body. */
+export const BODY_PROBLEMS = [400, 413, 415] as const;
+/** Routes that call a provider. */
+export const UPSTREAM_PROBLEMS = [422, 429, 502, 503, 504] as const;
+
+/**
+ * Before a body is validated: the organization must exist and be the caller's (404 otherwise),
+ * so a caller learns nothing about another tenant from a 400.
+ */
+export const requireOrganization: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await c.get('deps').organizations.require(serviceContext(c), c.req.param('org') ?? '');
+  await next();
+};

@@ -1,20 +1,50 @@
+import { createRoute } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import { GatewayError } from '../../../core/errors.js';
-import { parseOrThrow } from '../../../core/validation.js';
-import { readJson, serviceContext } from '../../request.js';
-import { CONNECTIONS, defineRoute } from '../route.js';
-import { sendConnection } from './respond.js';
+import { Connection } from '../../openapi/schemas.js';
+import { serviceContext } from '../../request.js';
+import type { AppEnv } from '../../env.js';
+import {
+  AUTH_PROBLEMS, BEARER, BODY_PROBLEMS, defineRoute, ETAG_HEADER, json, OrgParams, problems, requireOrganization, UPSTREAM_PROBLEMS,
+} from '../route.js';
 
-export default defineRoute({
-  method: 'post',
-  path: CONNECTIONS,
-  handler: async (c) => {
-    const org = c.req.param('org') as string;
-    const rules = c.get('deps').createConnectionBody;
-    const body = await readJson(c);
-    const unsupported = rules.unsupported(body);
-    if (unsupported.length > 0) throw new GatewayError('unsupported_change', 'This provider cannot set these fields.', { errors: unsupported });
-    const created = await c.get('deps').connections.create(serviceContext(c), org, parseOrThrow(rules.schema, body));
+/**
+ * The body is the union of the configured provider entries' create schemas (built at start), so
+ * the document shows exactly what this gateway accepts. A field the chosen entry cannot set at all
+ * is 422 `unsupported_change`, ahead of other problems with the body.
+ */
+/** A field the chosen provider entry cannot set at all: 422, whatever else is wrong with the body. */
+const refuseUnsupported: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const body: unknown = await c.req.json().catch(() => undefined); // parsed once: the validator reuses it
+  const unsupported = c.get('deps').createConnectionBody.unsupported(body);
+  if (unsupported.length > 0) throw new GatewayError('unsupported_change', 'The provider cannot set these fields.', { errors: unsupported });
+  await next();
+};
+
+export default defineRoute((app, deps) => {
+  const rules = deps.createConnectionBody;
+  const route = createRoute({
+    method: 'post',
+    path: '/v1/organizations/{org}/connections',
+    operationId: 'createConnection',
+    tags: ['connections'],
+    summary: 'Create a connection at one of the organization\'s providers',
+    security: BEARER,
+    middleware: [requireOrganization, refuseUnsupported] as const,
+    request: {
+      params: OrgParams,
+      body: { required: true, content: { 'application/json': { schema: rules.schema } } },
+    },
+    responses: {
+      201: { ...json(Connection, 'The created connection.'), headers: { ...ETAG_HEADER, Location: { description: 'The connection\'s URL.', schema: { type: 'string' } } } },
+      ...problems(...BODY_PROBLEMS, 404, 409, ...AUTH_PROBLEMS, ...UPSTREAM_PROBLEMS),
+    },
+  });
+  app.openapi(route, async (c) => {
+    const { org } = c.req.valid('param');
+    const created = await c.get('deps').connections.create(serviceContext(c), org, c.req.valid('json'));
     c.header('location', `/v1/organizations/${encodeURIComponent(org)}/connections/${created.connection.id}`);
-    return sendConnection(c, created, 201);
-  },
+    c.header('etag', created.etag);
+    return c.json(created.connection, 201);
+  });
 });

@@ -1,12 +1,26 @@
+import { createRoute } from '@hono/zod-openapi';
 import { serviceContext } from '../../request.js';
-import { CONNECTION, defineRoute } from '../route.js';
+import { AUTH_PROBLEMS, BEARER, ConnectionParams, defineRoute, problems, requireOrganization, UPSTREAM_PROBLEMS } from '../route.js';
+import { IF_MATCH } from './preconditions.js';
 import { preconditions } from './respond.js';
 
-export default defineRoute({
+const route = createRoute({
   method: 'delete',
-  path: CONNECTION,
-  handler: async (c) => {
-    await c.get('deps').connections.delete(serviceContext(c), c.req.param('org') as string, c.req.param('id') as string, preconditions(c));
-    return c.body(null, 204);
+  path: '/v1/organizations/{org}/connections/{id}',
+  operationId: 'deleteConnection',
+  tags: ['connections'],
+  summary: 'Delete a connection at its provider',
+  security: BEARER,
+  middleware: [requireOrganization] as const,
+  request: { params: ConnectionParams, headers: IF_MATCH },
+  responses: {
+    204: { description: 'Deleted; its id is never used again.' },
+    ...problems(404, 412, ...AUTH_PROBLEMS, ...UPSTREAM_PROBLEMS),
   },
 });
+
+export default defineRoute((app) => app.openapi(route, async (c) => {
+  const { org, id } = c.req.valid('param');
+  await c.get('deps').connections.delete(serviceContext(c), org, id, preconditions(c));
+  return c.body(null, 204);
+}));

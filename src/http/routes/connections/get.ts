@@ -1,18 +1,30 @@
+import { createRoute } from '@hono/zod-openapi';
 import { etagMatches } from '../../../core/etag.js';
+import { Connection } from '../../openapi/schemas.js';
 import { serviceContext } from '../../request.js';
-import { CONNECTION, defineRoute } from '../route.js';
-import { sendConnection } from './respond.js';
+import { AUTH_PROBLEMS, BEARER, ConnectionParams, defineRoute, ETAG_HEADER, json, problems, requireOrganization, UPSTREAM_PROBLEMS } from '../route.js';
 
-export default defineRoute({
+const route = createRoute({
   method: 'get',
-  path: CONNECTION,
-  handler: async (c) => {
-    const v = await c.get('deps').connections.get(serviceContext(c), c.req.param('org') as string, c.req.param('id') as string);
-    const ifNoneMatch = c.req.header('if-none-match');
-    if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, v.etag)) {
-      c.header('etag', v.etag);
-      return c.body(null, 304);
-    }
-    return sendConnection(c, v);
+  path: '/v1/organizations/{org}/connections/{id}',
+  operationId: 'getConnection',
+  tags: ['connections'],
+  summary: 'Read a connection (fresh from its provider)',
+  security: BEARER,
+  middleware: [requireOrganization] as const,
+  request: { params: ConnectionParams },
+  responses: {
+    200: { ...json(Connection, 'The connection.'), headers: ETAG_HEADER },
+    304: { description: 'Not modified: `If-None-Match` matched the current ETag.', headers: ETAG_HEADER },
+    ...problems(404, ...AUTH_PROBLEMS, ...UPSTREAM_PROBLEMS),
   },
 });
+
+export default defineRoute((app) => app.openapi(route, async (c) => {
+  const { org, id } = c.req.valid('param');
+  const v = await c.get('deps').connections.get(serviceContext(c), org, id);
+  c.header('etag', v.etag);
+  const ifNoneMatch = c.req.header('if-none-match');
+  if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, v.etag)) return c.body(null, 304);
+  return c.json(v.connection, 200);
+}));

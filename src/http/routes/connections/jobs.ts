@@ -1,11 +1,24 @@
-import { readQuery, serviceContext } from '../../request.js';
-import { CONNECTION, defineRoute, PageQuery } from '../route.js';
+import { createRoute } from '@hono/zod-openapi';
+import { JobList } from '../../openapi/schemas.js';
+import { serviceContext } from '../../request.js';
+import { AUTH_PROBLEMS, BEARER, ConnectionParams, defineRoute, json, PageQuery, problems, requireOrganization, UPSTREAM_PROBLEMS } from '../route.js';
 
-export default defineRoute({
+const route = createRoute({
   method: 'get',
-  path: `${CONNECTION}/jobs`,
-  handler: async (c) => {
-    const q = readQuery(c, PageQuery.strict());
-    return c.json(await c.get('deps').connections.jobs(serviceContext(c), c.req.param('org') as string, c.req.param('id') as string, q));
+  path: '/v1/organizations/{org}/connections/{id}/jobs',
+  operationId: 'listConnectionJobs',
+  tags: ['connections'],
+  summary: 'List the provider\'s sync jobs of a connection',
+  security: BEARER,
+  middleware: [requireOrganization] as const,
+  request: { params: ConnectionParams, query: PageQuery },
+  responses: {
+    200: json(JobList, 'A page of jobs.'),
+    ...problems(400, 404, ...AUTH_PROBLEMS, ...UPSTREAM_PROBLEMS),
   },
 });
+
+export default defineRoute((app) => app.openapi(route, async (c) => {
+  const { org, id } = c.req.valid('param');
+  return c.json(await c.get('deps').connections.jobs(serviceContext(c), org, id, c.req.valid('query')), 200);
+}));

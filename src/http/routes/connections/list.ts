@@ -1,19 +1,33 @@
+import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { ConnectionStatus } from '../../../core/connection.js';
-import { readQuery, serviceContext } from '../../request.js';
-import { CONNECTIONS, defineRoute, PageQuery } from '../route.js';
+import { ConnectionList } from '../../openapi/schemas.js';
+import { serviceContext } from '../../request.js';
+import { AUTH_PROBLEMS, BEARER, defineRoute, json, OrgParams, PageQuery, problems, requireOrganization, UPSTREAM_PROBLEMS } from '../route.js';
 
-const Query = PageQuery.extend({
-  provider: z.string().min(1).optional(),
-  status: ConnectionStatus.optional(),
-  strict: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
-}).strict();
-
-export default defineRoute({
+const route = createRoute({
   method: 'get',
-  path: CONNECTIONS,
-  handler: async (c) => {
-    const q = readQuery(c, Query);
-    return c.json(await c.get('deps').connections.list(serviceContext(c), c.req.param('org') as string, q));
+  path: '/v1/organizations/{org}/connections',
+  operationId: 'listConnections',
+  tags: ['connections'],
+  summary: 'List an organization\'s connections across its linked providers',
+  security: BEARER,
+  middleware: [requireOrganization] as const,
+  request: {
+    params: OrgParams,
+    query: PageQuery.extend({
+      provider: z.string().min(1).optional().describe('Only this provider id.'),
+      status: ConnectionStatus.optional().describe('Only connections in this status.'),
+      strict: z.enum(['true', 'false']).transform((v) => v === 'true').optional().describe('true: a failing provider fails the list instead of `incomplete`.'),
+    }),
+  },
+  responses: {
+    200: json(ConnectionList, 'A page of connections.'),
+    ...problems(400, 404, ...AUTH_PROBLEMS, ...UPSTREAM_PROBLEMS),
   },
 });
+
+export default defineRoute((app) => app.openapi(route, async (c) => {
+  const { org } = c.req.valid('param');
+  return c.json(await c.get('deps').connections.list(serviceContext(c), org, c.req.valid('query')), 200);
+}));

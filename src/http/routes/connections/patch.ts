@@ -1,16 +1,37 @@
-import { ChangeBodySchema } from '../../../core/connections/change.js';
-import { parseOrThrow } from '../../../core/validation.js';
-import { MERGE_PATCH_TYPES, readJson, serviceContext } from '../../request.js';
-import { CONNECTION, defineRoute } from '../route.js';
-import { preconditions, sendConnection } from './respond.js';
+import { createRoute } from '@hono/zod-openapi';
+import { Connection } from '../../openapi/schemas.js';
+import { serviceContext } from '../../request.js';
+import { AUTH_PROBLEMS, BEARER, BODY_PROBLEMS, ConnectionParams, defineRoute, ETAG_HEADER, json, problems, requireOrganization, UPSTREAM_PROBLEMS } from '../route.js';
+import { IF_MATCH } from './preconditions.js';
+import { preconditions } from './respond.js';
 
-/** JSON Merge Patch (RFC 7396) of name, status, settings, credentials. */
-export default defineRoute({
-  method: 'patch',
-  path: CONNECTION,
-  handler: async (c) => {
-    const body = parseOrThrow(ChangeBodySchema, await readJson(c, MERGE_PATCH_TYPES));
-    const v = await c.get('deps').connections.patch(serviceContext(c), c.req.param('org') as string, c.req.param('id') as string, body, preconditions(c));
-    return sendConnection(c, v);
-  },
+/** JSON Merge Patch (RFC 7396) of name, status, settings, credentials; the checks per provider run once the connection is found. */
+export default defineRoute((app, deps) => {
+  const schema = deps.changeConnectionBody;
+  const route = createRoute({
+    method: 'patch',
+    path: '/v1/organizations/{org}/connections/{id}',
+    operationId: 'patchConnection',
+    tags: ['connections'],
+    summary: 'Change a connection (JSON Merge Patch)',
+    description: 'Fields the provider cannot change are 422 `unsupported_change` before any upstream call. `If-Match` guards the write.',
+    security: BEARER,
+    middleware: [requireOrganization] as const,
+    request: {
+      params: ConnectionParams,
+      headers: IF_MATCH,
+      body: { required: true, content: { 'application/merge-patch+json': { schema }, 'application/json': { schema } } },
+    },
+    responses: {
+      200: { ...json(Connection, 'The changed connection.'), headers: ETAG_HEADER },
+      ...problems(...BODY_PROBLEMS, 404, 409, 412, ...AUTH_PROBLEMS, ...UPSTREAM_PROBLEMS),
+    },
+  });
+  app.openapi(route, async (c) => {
+    const { org, id } = c.req.valid('param');
+    const v = await c.get('deps').connections.patch(serviceContext(c), org, id, c.req.valid('json'), preconditions(c));
+    c.header('etag', v.etag);
+    return c.json(v.connection, 200);
+  });
 });
+

@@ -1,16 +1,35 @@
-import { ChangeBodySchema } from '../../../core/connections/change.js';
-import { parseOrThrow } from '../../../core/validation.js';
-import { readJson, serviceContext } from '../../request.js';
-import { CONNECTION, defineRoute } from '../route.js';
-import { preconditions, sendConnection } from './respond.js';
+import { createRoute } from '@hono/zod-openapi';
+import { Connection } from '../../openapi/schemas.js';
+import { serviceContext } from '../../request.js';
+import { AUTH_PROBLEMS, BEARER, BODY_PROBLEMS, ConnectionParams, defineRoute, ETAG_HEADER, json, problems, requireOrganization, UPSTREAM_PROBLEMS } from '../route.js';
+import { IF_MATCH } from './preconditions.js';
+import { preconditions } from './respond.js';
 
-/** Full replacement of the writable fields. */
-export default defineRoute({
-  method: 'put',
-  path: CONNECTION,
-  handler: async (c) => {
-    const body = parseOrThrow(ChangeBodySchema, await readJson(c));
-    const v = await c.get('deps').connections.replace(serviceContext(c), c.req.param('org') as string, c.req.param('id') as string, body, preconditions(c));
-    return sendConnection(c, v);
-  },
+/** Full replacement of the writable fields (`credentials` may be left out: the current ones stay). */
+export default defineRoute((app, deps) => {
+  const route = createRoute({
+    method: 'put',
+    path: '/v1/organizations/{org}/connections/{id}',
+    operationId: 'replaceConnection',
+    tags: ['connections'],
+    summary: 'Replace a connection\'s writable fields',
+    description: 'Needs `name` where it is writable, `status` where a status is writable and `settings` where the provider has settings (see GET /v1/providers).',
+    security: BEARER,
+    middleware: [requireOrganization] as const,
+    request: {
+      params: ConnectionParams,
+      headers: IF_MATCH,
+      body: { required: true, content: { 'application/json': { schema: deps.changeConnectionBody } } },
+    },
+    responses: {
+      200: { ...json(Connection, 'The connection as replaced.'), headers: ETAG_HEADER },
+      ...problems(...BODY_PROBLEMS, 404, 409, 412, ...AUTH_PROBLEMS, ...UPSTREAM_PROBLEMS),
+    },
+  });
+  app.openapi(route, async (c) => {
+    const { org, id } = c.req.valid('param');
+    const v = await c.get('deps').connections.replace(serviceContext(c), org, id, c.req.valid('json'), preconditions(c));
+    c.header('etag', v.etag);
+    return c.json(v.connection, 200);
+  });
 });

@@ -1,9 +1,24 @@
+import { createRoute } from '@hono/zod-openapi';
+import { TestResult } from '../../openapi/schemas.js';
 import { serviceContext } from '../../request.js';
-import { CONNECTION, defineRoute } from '../route.js';
+import { AUTH_PROBLEMS, BEARER, ConnectionParams, defineRoute, json, problems, requireOrganization, UPSTREAM_PROBLEMS } from '../route.js';
 
-/** Credential test: `{ ok, detail }`. */
-export default defineRoute({
+const route = createRoute({
   method: 'post',
-  path: `${CONNECTION}/test`,
-  handler: async (c) => c.json(await c.get('deps').connections.test(serviceContext(c), c.req.param('org') as string, c.req.param('id') as string)),
+  path: '/v1/organizations/{org}/connections/{id}/test',
+  operationId: 'testConnection',
+  tags: ['connections'],
+  summary: 'Run the provider\'s credential test',
+  security: BEARER,
+  middleware: [requireOrganization] as const,
+  request: { params: ConnectionParams },
+  responses: {
+    200: json(TestResult, 'What the provider said of the credentials.'),
+    ...problems(404, ...AUTH_PROBLEMS, ...UPSTREAM_PROBLEMS),
+  },
 });
+
+export default defineRoute((app) => app.openapi(route, async (c) => {
+  const { org, id } = c.req.valid('param');
+  return c.json(await c.get('deps').connections.test(serviceContext(c), org, id), 200);
+}));

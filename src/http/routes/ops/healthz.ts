@@ -1,3 +1,14 @@
-import { defineRoute } from '../route.js';
+import { createRoute } from '@hono/zod-openapi';
+import { HealthStatus } from '../../openapi/schemas.js';
+import { defineRoute, json } from '../route.js';
 
-export default defineRoute({ method: 'get', path: '/healthz', handler: (c) => c.json({ status: 'ok' }) });
+const route = createRoute({
+  method: 'get',
+  path: '/healthz',
+  operationId: 'health',
+  tags: ['operations'],
+  summary: 'Liveness: 200 while the process lives',
+  responses: { 200: json(HealthStatus, 'Alive.') },
+});
+
+export default defineRoute((app) => app.openapi(route, (c) => c.json({ status: 'ok' as const }, 200)));

@@ -1,5 +1,7 @@
+import { createRoute } from '@hono/zod-openapi';
 import type { ProviderCapabilities } from '../../../core/adapter.js';
-import { defineRoute } from '../route.js';
+import { ProviderList } from '../../openapi/schemas.js';
+import { AUTH_PROBLEMS, BEARER, defineRoute, json, problems } from '../route.js';
 
 /** Capability flags in the wire model's snake_case (contract §8). */
 function wireCapabilities(c: ProviderCapabilities) {
@@ -7,20 +9,26 @@ function wireCapabilities(c: ProviderCapabilities) {
     update_model: c.updateModel,
     writable_name: c.writableName,
     nullable_name: c.nullableName,
-    writable_status: c.writableStatus,
-    writable_settings: c.writableSettings,
-    unsupported_settings: c.unsupportedSettings,
+    writable_status: [...c.writableStatus],
+    writable_settings: [...c.writableSettings],
+    unsupported_settings: [...c.unsupportedSettings],
     supports_credentials: c.supportsCredentials,
     supports_test: c.supportsTest,
     supports_jobs: c.supportsJobs,
   };
 }
 
-/** Configured providers and what each can do (the circuit state arrives with the resilience work). */
-export default defineRoute({
+const route = createRoute({
   method: 'get',
   path: '/v1/providers',
-  handler: (c) => c.json({
-    data: c.get('deps').providers.map((p) => ({ id: p.id, type: p.type, capabilities: wireCapabilities(p.capabilities), state: { circuit: 'closed' } })),
-  }),
+  operationId: 'listProviders',
+  tags: ['operations'],
+  summary: 'The configured providers and what each can do',
+  security: BEARER,
+  responses: { 200: json(ProviderList, 'The configured providers.'), ...problems(...AUTH_PROBLEMS) },
 });
+
+/** The circuit state arrives with the resilience work. */
+export default defineRoute((app) => app.openapi(route, (c) => c.json({
+  data: c.get('deps').providers.map((p) => ({ id: p.id, type: p.type, capabilities: wireCapabilities(p.capabilities), state: { circuit: 'closed' as const } })),
+}, 200)));

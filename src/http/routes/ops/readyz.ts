@@ -1,15 +1,22 @@
-import { defineRoute } from '../route.js';
+import { createRoute } from '@hono/zod-openapi';
+import { HealthStatus } from '../../openapi/schemas.js';
+import { defineRoute, json } from '../route.js';
 
-export default defineRoute({
+const route = createRoute({
   method: 'get',
   path: '/readyz',
-  handler: async (c) => {
-    try {
-      await c.get('deps').ready();
-      return c.json({ status: 'ready' });
-    } catch (err) {
-      c.get('log').warn({ err }, 'not ready');
-      return c.json({ status: 'unavailable' }, 503);
-    }
-  },
+  operationId: 'ready',
+  tags: ['operations'],
+  summary: 'Readiness: 200 when storage answers, else 503',
+  responses: { 200: json(HealthStatus, 'Ready.'), 503: json(HealthStatus, 'Storage does not answer.') },
 });
+
+export default defineRoute((app) => app.openapi(route, async (c) => {
+  try {
+    await c.get('deps').ready();
+    return c.json({ status: 'ready' as const }, 200);
+  } catch (err) {
+    c.get('log').warn({ err }, 'not ready');
+    return c.json({ status: 'unavailable' as const }, 503);
+  }
+}));

@@ -1,11 +1,20 @@
+import { createRoute } from '@hono/zod-openapi';
 import { serviceContext } from '../../request.js';
-import { defineRoute, ORG } from '../route.js';
+import { AUTH_PROBLEMS, BEARER, defineRoute, OrgParams, problems, requireOrganization } from '../route.js';
 
-export default defineRoute({
+const route = createRoute({
   method: 'delete',
-  path: ORG,
-  handler: async (c) => {
-    await c.get('deps').organizations.delete(serviceContext(c), c.req.param('org') as string);
-    return c.body(null, 204);
-  },
+  path: '/v1/organizations/{org}',
+  operationId: 'deleteOrganization',
+  tags: ['organizations'],
+  summary: 'Delete the gateway\'s record of an organization (nothing upstream)',
+  security: BEARER,
+  middleware: [requireOrganization] as const,
+  request: { params: OrgParams },
+  responses: { 204: { description: 'Deleted.' }, ...problems(404, ...AUTH_PROBLEMS) },
 });
+
+export default defineRoute((app) => app.openapi(route, async (c) => {
+  await c.get('deps').organizations.delete(serviceContext(c), c.req.valid('param').org);
+  return c.body(null, 204);
+}));

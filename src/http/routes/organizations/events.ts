@@ -1,17 +1,24 @@
+import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { readQuery, serviceContext } from '../../request.js';
-import { defineRoute, ORG } from '../route.js';
+import { EventList } from '../../openapi/schemas.js';
+import { serviceContext } from '../../request.js';
+import { AUTH_PROBLEMS, BEARER, defineRoute, json, OrgParams, PageQuery, problems, requireOrganization } from '../route.js';
 
-const Query = z.strictObject({
-  after: z.string().min(1).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-});
-
-export default defineRoute({
+const route = createRoute({
   method: 'get',
-  path: `${ORG}/events`,
-  handler: async (c) => {
-    const q = readQuery(c, Query);
-    return c.json(await c.get('deps').events.list(serviceContext(c), c.req.param('org') as string, { after: q.after, limit: q.limit }));
+  path: '/v1/organizations/{org}/events',
+  operationId: 'listEvents',
+  tags: ['organizations'],
+  summary: 'List an organization\'s audit events, oldest first',
+  security: BEARER,
+  middleware: [requireOrganization] as const,
+  request: {
+    params: OrgParams,
+    query: PageQuery.extend({ after: z.string().min(1).optional().describe('Alias of `cursor`: an event id; the list starts after it.') }),
   },
+  responses: { 200: json(EventList, 'A page of events.'), ...problems(400, 404, ...AUTH_PROBLEMS) },
 });
+
+export default defineRoute((app) => app.openapi(route, async (c) => {
+  return c.json(await c.get('deps').events.list(serviceContext(c), c.req.valid('param').org, c.req.valid('query')), 200);
+}));

@@ -1,8 +1,18 @@
+import { createRoute } from '@hono/zod-openapi';
+import { Organization } from '../../openapi/schemas.js';
 import { serviceContext } from '../../request.js';
-import { defineRoute, ORG } from '../route.js';
+import { AUTH_PROBLEMS, BEARER, defineRoute, json, OrgParams, problems, requireOrganization } from '../route.js';
 
-export default defineRoute({
+const route = createRoute({
   method: 'get',
-  path: ORG,
-  handler: async (c) => c.json(await c.get('deps').organizations.get(serviceContext(c), c.req.param('org') as string)),
+  path: '/v1/organizations/{org}',
+  operationId: 'getOrganization',
+  tags: ['organizations'],
+  summary: 'Read an organization',
+  security: BEARER,
+  middleware: [requireOrganization] as const,
+  request: { params: OrgParams },
+  responses: { 200: json(Organization, 'The organization.'), ...problems(404, ...AUTH_PROBLEMS) },
 });
+
+export default defineRoute((app) => app.openapi(route, async (c) => c.json(await c.get('deps').organizations.get(serviceContext(c), c.req.valid('param').org), 200)));

@@ -1,11 +1,17 @@
-import { readQuery, serviceContext } from '../../request.js';
-import { defineRoute, PageQuery } from '../route.js';
+import { createRoute } from '@hono/zod-openapi';
+import { OrganizationList } from '../../openapi/schemas.js';
+import { serviceContext } from '../../request.js';
+import { AUTH_PROBLEMS, BEARER, defineRoute, json, PageQuery, problems } from '../route.js';
 
-export default defineRoute({
+const route = createRoute({
   method: 'get',
   path: '/v1/organizations',
-  handler: async (c) => {
-    const q = readQuery(c, PageQuery.strict());
-    return c.json(await c.get('deps').organizations.list(serviceContext(c), { limit: q.limit, cursor: q.cursor }));
-  },
+  operationId: 'listOrganizations',
+  tags: ['organizations'],
+  summary: 'List organizations',
+  security: BEARER,
+  request: { query: PageQuery },
+  responses: { 200: json(OrganizationList, 'A page of organizations.'), ...problems(400, ...AUTH_PROBLEMS) },
 });
+
+export default defineRoute((app) => app.openapi(route, async (c) => c.json(await c.get('deps').organizations.list(serviceContext(c), { limit: c.req.valid('query').limit, cursor: c.req.valid('query').cursor }), 200)));

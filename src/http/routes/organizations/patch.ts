@@ -1,11 +1,24 @@
-import { MERGE_PATCH_TYPES, readJson, serviceContext } from '../../request.js';
-import { defineRoute, ORG } from '../route.js';
+import { createRoute } from '@hono/zod-openapi';
+import { PatchOrganizationBody } from '../../../core/services/organizations.js';
+import { Organization } from '../../openapi/schemas.js';
+import { serviceContext } from '../../request.js';
+import { AUTH_PROBLEMS, BEARER, BODY_PROBLEMS, defineRoute, json, OrgParams, problems, requireOrganization } from '../route.js';
 
-export default defineRoute({
+const route = createRoute({
   method: 'patch',
-  path: ORG,
-  handler: async (c) => {
-    const body = await readJson(c, MERGE_PATCH_TYPES);
-    return c.json(await c.get('deps').organizations.patch(serviceContext(c), c.req.param('org') as string, body));
+  path: '/v1/organizations/{org}',
+  operationId: 'patchOrganization',
+  tags: ['organizations'],
+  summary: 'Change an organization\'s name or links (JSON Merge Patch)',
+  security: BEARER,
+  middleware: [requireOrganization] as const,
+  request: {
+    params: OrgParams,
+    body: { required: true, content: { 'application/merge-patch+json': { schema: PatchOrganizationBody }, 'application/json': { schema: PatchOrganizationBody } } },
   },
+  responses: { 200: json(Organization, 'The organization.'), ...problems(...BODY_PROBLEMS, 404, ...AUTH_PROBLEMS) },
 });
+
+export default defineRoute((app) => app.openapi(route, async (c) => {
+  return c.json(await c.get('deps').organizations.patch(serviceContext(c), c.req.valid('param').org, c.req.valid('json')), 200);
+}));
