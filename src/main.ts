@@ -1,5 +1,6 @@
 import { ConfigError, loadConfigFile, type GatewayConfig } from './config.js';
 import { createGateway } from './gateway.js';
+import { answerClientError } from './http/client-errors.js';
 import { createLogger } from './logger.js';
 import { listen } from './net.js';
 import { definitions } from './providers/registry.js';
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
   }
   let server;
   try {
-    server = await listen(gateway.app.fetch, { host: config.server.host, port: config.server.port });
+    server = await listen(gateway.app.fetch, { host: config.server.host, port: config.server.port, clientError: answerClientError });
   } catch (e) {
     await gateway.close();
     await sandbox?.close();

@@ -1,6 +1,7 @@
 import { serve, type HttpBindings } from '@hono/node-server';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 export type { HttpBindings };
 
@@ -12,7 +13,14 @@ export interface Listening {
 }
 
 /** Serves a fetch handler on host:port (port 0 = any free port) and resolves once listening. */
-export function listen(fetchHandler: (req: Request, env: HttpBindings) => Response | Promise<Response>, opts: { host?: string; port?: number } = {}): Promise<Listening> {
+export interface ListenOptions {
+  host?: string;
+  port?: number;
+  /** Answers requests Node's parser refuses (oversized headers, bad HTTP) instead of Node's empty-bodied default. */
+  clientError?: (err: Error, socket: Duplex) => void;
+}
+
+export function listen(fetchHandler: (req: Request, env: HttpBindings) => Response | Promise<Response>, opts: ListenOptions = {}): Promise<Listening> {
   const host = opts.host ?? '127.0.0.1';
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: fetchHandler as never, port: opts.port ?? 0, hostname: host }, (info: AddressInfo) => {
@@ -24,6 +32,7 @@ export function listen(fetchHandler: (req: Request, env: HttpBindings) => Respon
       });
     }) as Server;
     server.once('error', reject);
+    if (opts.clientError) server.on('clientError', opts.clientError);
   });
 }
 

@@ -6,7 +6,9 @@ import { configureProviders, type GatewayConfig } from '../../src/config.js';
 import { Secret } from '../../src/core/secret.js';
 import type { ProviderDefinition } from '../../src/providers/definition.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
+import { answerClientError } from '../../src/http/client-errors.js';
 import { listen } from '../../src/net.js';
+import { ContractChecker } from './contract.js';
 import { captureLogs } from './logs.js';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
@@ -18,6 +20,8 @@ export interface TestGateway {
   logs: ReturnType<typeof captureLogs>;
   /** fetch against the gateway with the admin key (override headers to drop or change it). */
   call(method: string, path: string, opts?: { body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<Response>;
+  /** The OpenAPI check every `call` answer went through (`checked` lists the operations seen). */
+  contract: ContractChecker;
   close(): Promise<void>;
 }
 
@@ -39,13 +43,17 @@ export async function startGateway(opts: {
     providers: configureProviders(opts.providers ?? [], opts.definitions ?? []),
   };
   const gateway = await createGateway(config, { definitions: opts.definitions ?? [], logger: logs.logger });
-  const server = await listen(gateway.app.fetch);
+  const server = await listen(gateway.app.fetch, { clientError: answerClientError });
+  // Every answer a test gets through `call` is checked against this gateway's own OpenAPI document.
+  const contract = new ContractChecker(await (await fetch(`${server.url}/openapi.json`)).json() as ConstructorParameters<typeof ContractChecker>[0]);
+  const violations: string[] = [];
   return {
     url: server.url,
     gateway,
     dir,
     logs,
-    call(method, path, o = {}) {
+    contract,
+    async call(method, path, o = {}) {
       const headers: Record<string, string> = { authorization: `Bearer ${ADMIN_KEY}` };
       let body: string | undefined;
       if (o.raw !== undefined) body = o.raw;
@@ -53,12 +61,16 @@ export async function startGateway(opts: {
         body = JSON.stringify(o.body);
         headers['content-type'] = method === 'PATCH' ? 'application/merge-patch+json' : 'application/json';
       }
-      return fetch(server.url + path, { method, headers: { ...headers, ...o.headers }, ...(body !== undefined ? { body } : {}) });
+      const res = await fetch(server.url + path, { method, headers: { ...headers, ...o.headers }, ...(body !== undefined ? { body } : {}) });
+      const violation = contract.check(method, new URL(path, server.url).pathname, res.status, res.headers.get('content-type'), await res.clone().text());
+      if (violation) violations.push(violation);
+      return res;
     },
     async close() {
       await server.close(1000);
       await gateway.close();
       rmSync(dir, { recursive: true, force: true });
+      if (violations.length > 0) throw new Error(`answers that do not match /openapi.json:\n${violations.join('\n')}`);
     },
   };
 }

@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
+import { GatewayError } from '../../core/errors.js';
+import { MAX_URL_BYTES } from '../client-errors.js';
 import type { AppEnv } from '../env.js';
+import { problemResponse } from '../problem.js';
 
 const WELL_FORMED = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * X-Request-Id: taken from the caller when well-formed, else made; echoed on the response; every
- * log line of the request carries it. Writes the one access-log line per request.
+ * log line of the request carries it. Writes the one access-log line per request. A request
+ * target over MAX_URL_BYTES is 414 (longer ones than Node reads at all are answered in client-errors.ts).
  */
 export function requestScope(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -17,7 +21,12 @@ export function requestScope(): MiddlewareHandler<AppEnv> {
     const log = c.get('deps').logger.child({ request_id: requestId });
     c.set('requestId', requestId);
     c.set('log', log);
-    await next();
+    const url = new URL(c.req.url);
+    if (Buffer.byteLength(url.pathname + url.search) > MAX_URL_BYTES) {
+      c.res = problemResponse(c, new GatewayError('uri_too_long', `The request target is longer than ${MAX_URL_BYTES} bytes.`));
+    } else {
+      await next();
+    }
     c.header('x-request-id', requestId);
     log.info({ method: c.req.method, route: routePath(c, -1), path: c.req.path, status: c.res.status,
       duration_ms: Math.round((performance.now() - started) * 100) / 100 }, 'request');

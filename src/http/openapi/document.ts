@@ -18,6 +18,7 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>) {
     operationId: 'openApiDocument',
     tags: ['operations'],
     summary: 'This document',
+    security: [],
     responses: { 200: { description: 'The OpenAPI 3.1 document of this gateway.', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } } },
   });
   return app.getOpenAPI31Document({

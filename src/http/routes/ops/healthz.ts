@@ -7,6 +7,7 @@ const route = createRoute({
   path: '/healthz',
   operationId: 'health',
   tags: ['operations'],
+  security: [],
   summary: 'Liveness: 200 while the process lives',
   responses: { 200: json(HealthStatus, 'Alive.') },
 });

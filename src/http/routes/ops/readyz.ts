@@ -7,6 +7,7 @@ const route = createRoute({
   path: '/readyz',
   operationId: 'ready',
   tags: ['operations'],
+  security: [],
   summary: 'Readiness: 200 when storage answers, else 503',
   responses: { 200: json(HealthStatus, 'Ready.'), 503: json(HealthStatus, 'Storage does not answer.') },
 });

@@ -1,0 +1,101 @@
+import { createConfig, lintFromString } from '@redocly/openapi-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { definitions } from '../../src/providers/registry.js';
+import { json, startGateway, type TestGateway } from '../helpers/gateway.js';
+
+/**
+ * /openapi.json is generated from the routes' schemas: every route the app serves is in it, it
+ * passes a well-kept OpenAPI linter with no error, and real answers match it (test/helpers/contract.ts
+ * checks every answer of every test that goes through the test gateway).
+ */
+
+type Doc = { openapi: string; paths: Record<string, Record<string, { operationId?: string; security?: unknown[] }>>; components: { schemas: Record<string, unknown> } };
+
+let gw: TestGateway;
+let doc: Doc;
+const sims: Array<{ close(): Promise<void> }> = [];
+
+beforeAll(async () => {
+  // All three provider types configured, so the document shows every create body.
+  const started = await Promise.all(definitions.map(async (d) => ({ d, sim: await d.startSimulator({}) })));
+  sims.push(...started.map((s) => s.sim));
+  gw = await startGateway({ definitions, providers: started.map(({ d, sim }) => ({ id: d.type, type: d.type, ...sim.providerConfig })) });
+  doc = await json<Doc>(await fetch(`${gw.url}/openapi.json`));
+});
+afterAll(async () => {
+  await gw.close();
+  await Promise.all(sims.map((s) => s.close()));
+});
+
+describe('GET /openapi.json', () => {
+  it('is an OpenAPI 3.1 document with the connection, organization and operations routes', () => {
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/healthz', '/openapi.json', '/readyz', '/v1/organizations', '/v1/organizations/{org}', '/v1/organizations/{org}/connections',
+      '/v1/organizations/{org}/connections/{id}', '/v1/organizations/{org}/connections/{id}/jobs', '/v1/organizations/{org}/connections/{id}/test',
+      '/v1/organizations/{org}/events', '/v1/providers',
+    ]);
+    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Connection', 'Problem', 'ConnectionList', 'Organization', 'ConnectionChange']));
+  });
+
+  it('has every route the app serves, with its method (walking the router)', () => {
+    const served = gw.gateway.app.routes
+      .filter((r) => r.method !== 'ALL')
+      .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:([A-Za-z_]+)/g, '{$1}')}`);
+    expect(served.length).toBeGreaterThan(15);
+    const documented = new Set(Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`)));
+    expect(served.filter((r) => !documented.has(r))).toEqual([]);
+  });
+
+  it('gives every /v1 operation the bearer security requirement and an operationId', () => {
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        expect(op.operationId, `${method} ${path}`).toEqual(expect.any(String));
+        if (path.startsWith('/v1/')) expect(op.security, `${method} ${path}`).toEqual([{ bearer: [] }]);
+      }
+    }
+  });
+
+  it('documents the create body as the union of the configured providers, credentials write-only', () => {
+    const body = JSON.stringify((doc.paths['/v1/organizations/{org}/connections'] as Record<string, unknown>)['post']);
+    for (const p of ['"leen"', '"auth0"', '"versori"', '"external_connection_id"', '"writeOnly":true']) expect(body).toContain(p);
+  });
+
+  it('passes the Redocly linter (recommended rules) with no error', async () => {
+    const config = await createConfig({ extends: ['recommended'] });
+    const problems = await lintFromString({ source: JSON.stringify(doc), absoluteRef: 'openapi.json', config });
+    const errors = problems.filter((p) => p.severity === 'error').map((p) => `${p.ruleId}: ${p.message} at ${p.location[0]?.pointer ?? ''}`);
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('answers are checked against the document', () => {
+  it('flags an answer that does not match, and passes one that does', () => {
+    const connection = '/v1/organizations/acme/connections/cn_x';
+    expect(gw.contract.check('GET', connection, 200, 'application/json', JSON.stringify({ id: 7 }))).toMatch(/must have required property|must be string/);
+    expect(gw.contract.check('GET', connection, 418, 'application/json', '{}')).toMatch(/status not declared/);
+    expect(gw.contract.check('GET', connection, 404, 'text/html', '<p>')).toMatch(/content-type text\/html not declared/);
+    const problem = { type: 't', title: 'Not found', status: 404, detail: 'd', code: 'not_found', request_id: 'r' };
+    expect(gw.contract.check('GET', connection, 404, 'application/problem+json', JSON.stringify(problem))).toBeNull();
+  });
+
+  it('real answers of a walk through the API match it', async () => {
+    const org = await gw.call('POST', '/v1/organizations', { body: { id: 'walk', name: 'Walk', links: { leen: '5d3e0c1a-7b2f-4e6d-9a8c-1f2e3d4c5b6a', auth0: 'org_demo7hQ2mZ5KpW4n', versori: 'versori-demo' } } });
+    expect(org.status).toBe(201);
+    const base = '/v1/organizations/walk/connections';
+    const list = await json<{ data: Array<{ id: string; provider: string }> }>(await gw.call('GET', `${base}?limit=200`));
+    const leen = list.data.find((c) => c.provider === 'leen') as { id: string };
+    await gw.call('GET', `${base}/${leen.id}`);
+    await gw.call('PATCH', `${base}/${leen.id}`, { body: { name: 'renamed' } });
+    await gw.call('POST', `${base}/${leen.id}/test`);
+    await gw.call('GET', `${base}/${leen.id}/jobs?limit=2`);
+    await gw.call('POST', base, { body: { provider: 'auth0', external_connection_id: 'con_Gg3Nw8RtY1uH6zBc' } });
+    await gw.call('POST', base, { body: { provider: 'nope' } });
+    await gw.call('GET', '/v1/providers');
+    await gw.call('GET', '/v1/organizations/walk/events?limit=2');
+    await gw.call('GET', '/v1/organizations?limit=1');
+    await gw.call('PATCH', '/v1/organizations/walk', { body: { name: 'Walked' } });
+    await gw.call('GET', '/v1/organizations/nope');
+    expect(new Set(gw.contract.checked).size).toBeGreaterThanOrEqual(12);
+  });
+});
