@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { HealthStatus } from '../../openapi/schemas.js';
-import { defineRoute, json } from '../route.js';
+import { ANY_PROBLEMS, defineRoute, json, problems } from '../route.js';
 
 const route = createRoute({
   method: 'get',
@@ -9,7 +9,7 @@ const route = createRoute({
   tags: ['operations'],
   security: [],
   summary: 'Readiness: 200 when storage answers, else 503',
-  responses: { 200: json(HealthStatus, 'Ready.'), 503: json(HealthStatus, 'Storage does not answer.') },
+  responses: { 200: json(HealthStatus, 'Ready.'), 503: json(HealthStatus, 'Storage does not answer.'), ...problems(...ANY_PROBLEMS) },
 });
 
 export default defineRoute((app) => app.openapi(route, async (c) => {
