@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ConfigError, type GatewayConfig } from './config.js';
 import type { ProviderAdapter } from './core/adapter.js';
 import { ADMIN, type Caller } from './core/caller.js';
@@ -31,6 +32,8 @@ export interface GatewayOptions {
   /** Passed to every adapter (tests may pass their own); defaults to the global fetch. */
   fetch?: typeof fetch;
   now?: () => Date;
+  /** The metrics registry (a fresh one, with Node's process metrics, when absent). */
+  metrics?: Registry;
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -58,6 +61,7 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
     logger: opts.logger,
     now: opts.now ?? (() => new Date()),
   };
+  const metrics = opts.metrics ?? defaultRegistry();
   const organizations = new OrganizationService(deps);
   const adminDigest = digest(config.auth.adminKey.reveal());
   const app = createApp({
@@ -70,6 +74,14 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
     authenticate: (key: string): Caller | null => (timingSafeEqual(digest(key), adminDigest) ? ADMIN : null),
     ready: () => storage.ping(),
     logger: opts.logger,
+    metrics,
   });
   return { app, storage, adapters, organizations, close: () => storage.close() };
+}
+
+/** A registry with Node's process metrics (CPU, memory, event loop, handles), named `plugboard_process_…` and the like. */
+function defaultRegistry(): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'plugboard_' });
+  return registry;
 }

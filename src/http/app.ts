@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppDeps, AppEnv } from './env.js';
 import { authenticate } from './middleware/auth.js';
 import { limitBody } from './middleware/body-limit.js';
+import { requestMetrics } from './middleware/metrics.js';
 import { requestScope } from './middleware/request-scope.js';
 import { openApiDocument } from './openapi/document.js';
 import { methodNotAllowed, onError } from './problem.js';
@@ -19,6 +20,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     await next();
   });
   app.use('*', requestScope());
+  app.use('*', requestMetrics(deps.metrics));
   app.onError(onError);
   for (const r of publicRoutes) r.register(app, deps);
   app.use('/v1/*', authenticate(), limitBody());

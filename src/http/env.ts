@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { ProviderCapabilities } from '../core/adapter.js';
 import type { Caller } from '../core/caller.js';
 import type { RequestContext } from '../core/services/context.js';
@@ -24,6 +25,8 @@ export interface AppDeps {
   /** Resolves when storage answers (readiness). */
   ready(): Promise<void>;
   logger: Logger;
+  /** Where request metrics go and `/metrics` reads from; the upstream metrics join it later. */
+  metrics: Registry;
 }
 
 export type AppEnv = {

@@ -99,3 +99,27 @@ describe('events page like every list', () => {
     expect((await gw.call('GET', `/v1/organizations/acme/events?after=${all.data[0]?.id}&cursor=${encodeURIComponent(first.next_cursor)}`)).status).toBe(400);
   });
 });
+
+describe('GET /metrics', () => {
+  it('counts requests by route template and status, times them, and shows the Node process; no id or secret in any label', async () => {
+    const CANARY = 'CANARY-metrics-6d1f';
+    await gw.call('GET', '/v1/organizations/acme');
+    await gw.call('GET', '/v1/organizations/nope');
+    const made = await gw.call('POST', '/v1/organizations/acme/connections', { body: { provider: 'leen', kind: 'TENABLE', credentials: { client_key: CANARY, secret_key: CANARY } } });
+    const { id } = await json<{ id: string }>(made);
+    await gw.call('GET', `/v1/organizations/acme/connections/${id}`);
+    await gw.call('GET', '/v1/nowhere');
+    const res = await fetch(`${gw.url}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    expect(text).toContain('plugboard_http_requests_total{method="GET",route="/v1/organizations/:org",status="200"}');
+    expect(text).toContain('plugboard_http_requests_total{method="GET",route="/v1/organizations/:org",status="404"}');
+    expect(text).toContain('plugboard_http_requests_total{method="POST",route="/v1/organizations/:org/connections",status="201"}');
+    expect(text).toContain('plugboard_http_requests_total{method="GET",route="unmatched",status="404"}');
+    expect(text).toMatch(/plugboard_http_request_duration_seconds_bucket\{le="0\.005",method="GET",route="\/v1\/organizations\/:org\/connections\/:id"\} \d+/);
+    expect(text).toMatch(/plugboard_process_resident_memory_bytes \d+/);
+    expect(text).toMatch(/plugboard_nodejs_eventloop_lag_seconds \d/);
+    for (const leak of [id, 'acme', 'nope', CANARY, sim.demoExternalOrgId]) expect(text).not.toContain(leak);
+  });
+});

@@ -7,6 +7,7 @@ import patchConnection from './connections/patch.js';
 import putConnection from './connections/put.js';
 import testConnection from './connections/test.js';
 import healthz from './ops/healthz.js';
+import metrics from './ops/metrics.js';
 import listProviders from './ops/providers.js';
 import readyz from './ops/readyz.js';
 import createOrganization from './organizations/create.js';
@@ -18,7 +19,7 @@ import patchOrganization from './organizations/patch.js';
 import type { RouteModule } from './route.js';
 
 /** Routes that need no caller key. */
-export const publicRoutes: RouteModule[] = [healthz, readyz];
+export const publicRoutes: RouteModule[] = [healthz, readyz, metrics];
 
 /** `/v1` routes: every one needs `Authorization: Bearer`. */
 export const v1Routes: RouteModule[] = [
