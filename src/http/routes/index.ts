@@ -6,6 +6,7 @@ import listConnections from './connections/list.js';
 import patchConnection from './connections/patch.js';
 import putConnection from './connections/put.js';
 import testConnection from './connections/test.js';
+import docs from './ops/docs.js';
 import healthz from './ops/healthz.js';
 import metrics from './ops/metrics.js';
 import listProviders from './ops/providers.js';
@@ -19,7 +20,7 @@ import patchOrganization from './organizations/patch.js';
 import type { RouteModule } from './route.js';
 
 /** Routes that need no caller key. */
-export const publicRoutes: RouteModule[] = [healthz, readyz, metrics];
+export const publicRoutes: RouteModule[] = [healthz, readyz, metrics, docs];
 
 /** `/v1` routes: every one needs `Authorization: Bearer`. */
 export const v1Routes: RouteModule[] = [
