@@ -2,10 +2,13 @@
 // no on-the-fly TypeScript compile on the sidecar's start path. Dependencies stay external.
 // Code split: what only the sandbox and `simulate` load (the simulators) sits in chunks that
 // `node dist/main.js` in configured mode never reads.
+// `--client` also builds the caller SDK (`plugboard/client`): dist/client/index.js for browsers and
+// Node, and its type declarations (tsc), next to the generated schema types.
 // Files are written to a temporary name and renamed into place, so a process starting while
 // another build runs (three `npm run simulate` at once) never reads a half-written file; files of
 // earlier builds that this one did not write are removed afterwards.
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import process from 'node:process';
 import { build } from 'esbuild';
@@ -25,8 +28,25 @@ const result = await build({
   logLevel: 'warning',
   write: false,
 });
+const outputs = [...result.outputFiles];
+const client = process.argv.includes('--client');
+if (client) {
+  const sdk = await build({
+    entryPoints: ['src/client/index.ts'],
+    outfile: resolve(outdir, 'client/index.js'),
+    bundle: true,
+    platform: 'neutral',
+    format: 'esm',
+    target: 'es2022',
+    packages: 'external',
+    sourcemap: true,
+    logLevel: 'warning',
+    write: false,
+  });
+  outputs.push(...sdk.outputFiles);
+}
 const written = new Set();
-for (const file of result.outputFiles) {
+for (const file of outputs) {
   mkdirSync(dirname(file.path), { recursive: true });
   const tmp = `${file.path}.${process.pid}.tmp`;
   writeFileSync(tmp, file.contents);
@@ -36,6 +56,10 @@ for (const file of result.outputFiles) {
 for (const dir of [outdir, resolve(outdir, 'chunks')]) {
   for (const name of readdirSync(dir)) {
     const path = resolve(dir, name);
-    if (name !== 'chunks' && !written.has(path) && !name.endsWith('.tmp')) rmSync(path, { force: true });
+    if (name !== 'chunks' && name !== 'client' && !written.has(path) && !name.endsWith('.tmp')) rmSync(path, { force: true });
   }
+}
+if (client) {
+  execFileSync(process.execPath, [resolve('node_modules/typescript/bin/tsc'), '-p', 'tsconfig.client.json'], { stdio: 'inherit' });
+  copyFileSync(resolve('src/client/schema.d.ts'), resolve(outdir, 'client/schema.d.ts'));
 }

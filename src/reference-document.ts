@@ -1,0 +1,31 @@
+import { pino } from 'pino';
+import { configureProviders } from './config.js';
+import { Secret } from './core/secret.js';
+import { createGateway } from './gateway.js';
+import { definitions } from './providers/registry.js';
+
+/**
+ * The OpenAPI document of a gateway configured with one entry of every provider type (ids equal to
+ * the types): what `docs/openapi.json` and the caller SDK's types are generated from. A real
+ * gateway serves its own at `/openapi.json`, with its own provider ids.
+ */
+export async function referenceDocument(): Promise<Record<string, unknown>> {
+  const providers = configureProviders([
+    { id: 'leen', type: 'leen', apiKey: 'reference' },
+    { id: 'auth0', type: 'auth0', domain: 'example.auth0.com', clientId: 'reference', clientSecret: 'reference' },
+    { id: 'versori', type: 'versori', apiKey: 'reference' },
+  ], definitions);
+  const gateway = await createGateway({
+    server: { host: '127.0.0.1', port: 0 },
+    database: { url: 'sqlite::memory:' },
+    auth: { adminKey: new Secret('reference-admin-key-unused') },
+    encryption: { key: new Secret(Buffer.alloc(32)) },
+    logLevel: 'silent',
+    providers,
+  }, { definitions, logger: pino({ level: 'silent' }) });
+  try {
+    return await (await gateway.app.request('/openapi.json')).json() as Record<string, unknown>;
+  } finally {
+    await gateway.close();
+  }
+}
