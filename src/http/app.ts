@@ -4,7 +4,7 @@ import { authenticate } from './middleware/auth.js';
 import { limitBody } from './middleware/body-limit.js';
 import { requestMetrics } from './middleware/metrics.js';
 import { requestScope } from './middleware/request-scope.js';
-import { openApiDocument } from './openapi/document.js';
+import { openApiDocument, registerDocument } from './openapi/document.js';
 import { methodNotAllowed, onError } from './problem.js';
 import { publicRoutes, v1Routes } from './routes/index.js';
 import { validationHook } from './validation.js';
@@ -26,8 +26,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('/v1/*', authenticate(), limitBody());
   for (const r of v1Routes) r.register(app, deps);
 
-  const document = openApiDocument(app);
-  app.get('/openapi.json', (c) => c.json(document));
-  app.notFound(methodNotAllowed(document));
+  registerDocument(app);
+  // Generated on first use, not at start: start-up and idle memory stay small.
+  let document: ReturnType<typeof openApiDocument> | undefined;
+  const describe = () => (document ??= openApiDocument(app));
+  app.get('/openapi.json', (c) => c.json(describe()));
+  app.notFound(methodNotAllowed(app));
   return app;
 }

@@ -53,18 +53,27 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
 
 /**
  * The answer for a request no route takes: 405 with `Allow` when the path is one of the API's
- * (taken from the OpenAPI document, so it is always the full list), else 404.
+ * (the paths of the routes registered with their OpenAPI definitions, so the list is complete), else 404.
  */
-export function methodNotAllowed(document: { paths?: object }): NotFoundHandler<AppEnv> {
-  const table = Object.entries((document.paths ?? {}) as Record<string, object | undefined>).map(([path, ops]) => {
-    const pattern = new RegExp(`^${path.split('/').map((seg) => (/^\{.+\}$/.test(seg) ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/')}$`);
-    const methods = Object.keys(ops ?? {}).filter((m) => ['get', 'put', 'post', 'delete', 'patch'].includes(m)).map((m) => m.toUpperCase());
-    if (methods.includes('GET')) methods.push('HEAD');
-    return { pattern, methods };
-  });
+export function methodNotAllowed(app: { openAPIRegistry: { definitions: ReadonlyArray<unknown> } }): NotFoundHandler<AppEnv> {
+  let table: Array<{ pattern: RegExp; methods: string[] }> | undefined;
+  const build = () => {
+    const byPath = new Map<string, Set<string>>();
+    for (const d of app.openAPIRegistry.definitions as Array<{ type?: string; route?: { method: string; path: string } }>) {
+      if (d.type !== 'route' || !d.route) continue;
+      const methods = byPath.get(d.route.path) ?? new Set<string>();
+      methods.add(d.route.method.toUpperCase());
+      if (d.route.method === 'get') methods.add('HEAD');
+      byPath.set(d.route.path, methods);
+    }
+    return [...byPath].map(([path, methods]) => ({
+      pattern: new RegExp(`^${path.split('/').map((seg) => (/^\{.+\}$/.test(seg) ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/')}$`),
+      methods: [...methods],
+    }));
+  };
   return (c) => {
     const path = new URL(c.req.url).pathname;
-    const allow = [...new Set(table.filter((r) => r.pattern.test(path)).flatMap((r) => r.methods))];
+    const allow = [...new Set((table ??= build()).filter((r) => r.pattern.test(path)).flatMap((r) => r.methods))];
     if (allow.length > 0) {
       return problemResponse(c, new GatewayError('method_not_allowed', `${c.req.method} is not allowed on ${path}; allowed: ${allow.join(', ')}.`, { allow }));
     }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -134,6 +134,36 @@ describe('configured start', () => {
     expect(running.stdout()).not.toContain('configured-admin-key-01');
     running.child.kill('SIGTERM');
     expect(await running.exit).toBe(0);
+  });
+});
+
+describe('the production path', () => {
+  it('configured mode never loads a simulator: it runs from a dist/ without the sandbox and simulator chunks', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pb-no-sims-'));
+    cpSync(join(root, 'dist'), join(dir, 'dist'), { recursive: true, filter: (src) => !/\/chunks\/(simulator|sandbox|fixtures)-/.test(src) });
+    const removed = readdirSync(join(root, 'dist/chunks')).filter((f) => /^(simulator|sandbox|fixtures)-.*\.js$/.test(f));
+    expect(removed.length).toBeGreaterThanOrEqual(4);
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+    symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+    const file = join(dir, 'config.json');
+    writeFileSync(file, readFileSync(join(root, 'examples/config.json'), 'utf8'));
+    const env = { PATH: process.env['PATH'] ?? '', PORT: '0', LOG_LEVEL: 'info', GATEWAY_CONFIG: file, GATEWAY_ADMIN_KEY: 'configured-admin-key-01',
+      GATEWAY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'), LEEN_API_KEY: 'k', AUTH0_CLIENT_ID: 'c', AUTH0_CLIENT_SECRET: 's',
+      VERSORI_API_KEY: 'v', GATEWAY_DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}` };
+    const child = spawn(process.execPath, [join(dir, 'dist/main.js')], { cwd: dir, env });
+    const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    let out = '';
+    const url = await new Promise<string>((resolveUrl, reject) => {
+      child.stdout.on('data', (d: Buffer) => { out += d.toString(); const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out); if (m) resolveUrl(m[1] as string); });
+      void exit.then((code) => reject(new Error(`exited ${code}: ${out}`)));
+    });
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    expect((await fetch(`${url}/v1/providers`, { headers: { authorization: 'Bearer configured-admin-key-01' } })).status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+    // The same copy cannot start the sandbox: the chunks it lacks are exactly the simulators'.
+    const sandbox = spawn(process.execPath, [join(dir, 'dist/main.js')], { cwd: dir, env: { PATH: process.env['PATH'] ?? '', PORT: '0', PLUGBOARD_DATA_DIR: join(dir, 'data') } });
+    expect(await new Promise((r) => sandbox.once('exit', r))).toBe(1);
   });
 });
 

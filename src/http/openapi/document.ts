@@ -4,11 +4,8 @@ import type { AppEnv } from '../env.js';
 
 export const API_VERSION = '1.0.0';
 
-/**
- * The OpenAPI 3.1 document of an app, generated from its routes' schemas (never written by hand),
- * including the document's own route. Built once when the app is built.
- */
-export function openApiDocument(app: OpenAPIHono<AppEnv>) {
+/** Registers what the document says of itself: the bearer scheme and the `/openapi.json` route. */
+export function registerDocument(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http', scheme: 'bearer', description: 'The admin key (`auth.adminKey`).',
   });
@@ -21,6 +18,13 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>) {
     security: [],
     responses: { 200: { description: 'The OpenAPI 3.1 document of this gateway.', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } } },
   });
+}
+
+/**
+ * The OpenAPI 3.1 document of an app, generated from its routes' schemas (never written by hand).
+ * The app generates it on first request (registerDocument first).
+ */
+export function openApiDocument(app: OpenAPIHono<AppEnv>) {
   return app.getOpenAPI31Document({
     openapi: '3.1.0',
     info: {
