@@ -12,6 +12,13 @@ export default tseslint.config(
     },
   },
   {
+    // Plain Node scripts (build, generate, benchmarks).
+    files: ['**/*.mjs'],
+    languageOptions: {
+      globals: { console: 'readonly', process: 'readonly', Buffer: 'readonly', fetch: 'readonly', performance: 'readonly', URL: 'readonly' },
+    },
+  },
+  {
     // The core knows the canonical model and the adapter interface; never HTTP or a provider.
     files: ['src/core/**/*.ts', 'src/storage/**/*.ts'],
     rules: {
