@@ -15,7 +15,9 @@ import {
  */
 /** A field the chosen provider entry cannot set at all: 422, whatever else is wrong with the body. */
 const refuseUnsupported: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const body: unknown = await c.req.json().catch(() => undefined); // parsed once: the validator reuses it
+  // Another media type is the validator's 415; JSON is parsed once here and reused by the validator.
+  const json = /^application\/json\b/i.test(c.req.header('content-type') ?? '');
+  const body: unknown = json ? await c.req.json().catch(() => undefined) : undefined;
   const unsupported = c.get('deps').createConnectionBody.unsupported(body);
   if (unsupported.length > 0) throw new GatewayError('unsupported_change', 'The provider cannot set these fields.', { errors: unsupported });
   await next();
