@@ -7,7 +7,8 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    const caller = match ? await c.get('deps').authenticate(match[1] as string) : null;
+    const key = match?.[1];
+    const caller = key ? await c.get('deps').authenticate(key) : null;
     if (!caller) throw new GatewayError('unauthenticated', 'A valid key is required: Authorization: Bearer <key>.');
     c.set('caller', caller);
     await next();
