@@ -56,7 +56,7 @@ export function changeBodySchema(adapters: ReadonlyArray<ProviderAdapter>): z.Zo
     }),
     settings: z.unknown().optional().meta({
       description: `The provider's writable settings, merged key by key (PATCH). On: ${where((a) => a.schemas.settings !== null)}.`,
-      ...(settings.length > 0 ? { anyOf: settings } : { type: 'object' }),
+      ...(settings.length > 1 ? { anyOf: settings } : (settings[0] ?? { type: 'object' })),
     }),
     credentials: z.unknown().optional().meta({
       type: 'object', writeOnly: true,

@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import type { AppEnv } from '../env.js';
+import { ANY_PROBLEMS, problems } from '../routes/route.js';
 
 export const API_VERSION = '1.0.0';
 
@@ -16,7 +17,10 @@ export function registerDocument(app: OpenAPIHono<AppEnv>): void {
     tags: ['operations'],
     summary: 'This document',
     security: [],
-    responses: { 200: { description: 'The OpenAPI 3.1 document of this gateway.', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } } },
+    responses: {
+      200: { description: 'The OpenAPI 3.1 document of this gateway.', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
+      ...problems(...ANY_PROBLEMS),
+    },
   });
 }
 

@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { defineRoute } from '../route.js';
+import { ANY_PROBLEMS, defineRoute, problems } from '../route.js';
 
 const route = createRoute({
   method: 'get',
@@ -11,6 +11,7 @@ const route = createRoute({
   security: [],
   responses: {
     200: { description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: z.string() } } },
+    ...problems(...ANY_PROBLEMS),
   },
 });
 
