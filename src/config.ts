@@ -39,10 +39,15 @@ const CommonProvider = z.object({
   type: z.string(),
   baseUrl: z.url({ protocol: /^https?$/ }).refine((u) => !u.endsWith('/'), 'must not end with a slash').optional(),
   timeoutMs: positiveInt.optional(),
+  deadlineMs: positiveInt.optional(),
   retry: z.strictObject({ attempts: positiveInt.max(10).optional(), baseDelayMs: positiveInt.optional(), maxDelayMs: positiveInt.optional() }).optional(),
   rateLimit: z.strictObject({ requestsPerSecond: z.number().positive().optional(), burst: positiveInt.optional() }).optional(),
-  circuitBreaker: z.strictObject({ failureThreshold: positiveInt.optional(), openMs: positiveInt.optional() }).optional(),
+  circuitBreaker: z.strictObject({
+    enabled: z.boolean().optional(), failureThreshold: positiveInt.optional(), failureRate: z.number().gt(0).max(1).optional(),
+    window: positiveInt.optional(), openMs: positiveInt.optional(),
+  }).optional(),
   cache: z.strictObject({ ttlMs: z.number().int().min(0).optional() }).optional(),
+  connections: positiveInt.max(1024).optional(),
 });
 const COMMON_KEYS = new Set(Object.keys(CommonProvider.shape));
 

@@ -9,6 +9,7 @@ import { Sealer } from './core/crypto.js';
 import { CursorCodec } from './core/cursor.js';
 import { changeBodySchema } from './core/connections/change.js';
 import { createBodyRules } from './core/connections/create-body.js';
+import { upstreamSettings, UpstreamPolicy } from './core/upstream/policy.js';
 import { ConnectionService } from './core/connections/service.js';
 import { EventService } from './core/services/events.js';
 import { OrganizationService } from './core/services/organizations.js';
@@ -23,14 +24,13 @@ export interface Gateway {
   storage: Storage;
   adapters: ReadonlyMap<string, ProviderAdapter>;
   organizations: OrganizationService;
+  metrics: Registry;
   close(): Promise<void>;
 }
 
 export interface GatewayOptions {
   definitions: ReadonlyArray<ProviderDefinition>;
   logger: Logger;
-  /** Passed to every adapter (tests may pass their own); defaults to the global fetch. */
-  fetch?: typeof fetch;
   now?: () => Date;
   /** The metrics registry (a fresh one, with Node's process metrics, when absent). */
   metrics?: Registry;
@@ -41,10 +41,15 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 /** Wires config → storage → adapters → services → Hono app. Everything is built here, nothing is global. */
 export async function createGateway(config: GatewayConfig, opts: GatewayOptions): Promise<Gateway> {
   const byType = new Map(opts.definitions.map((d) => [d.type, d]));
+  const metrics = opts.metrics ?? defaultRegistry();
   const adapters = new Map<string, ProviderAdapter>();
+  const policies = new Map<string, UpstreamPolicy>();
   for (const p of config.providers) {
     const def = byType.get(p.type) as ProviderDefinition;
-    adapters.set(p.id, def.createAdapter(p, { logger: opts.logger, ...(opts.fetch ? { fetch: opts.fetch } : {}) }));
+    // One policy per entry, shared by every client of that provider.
+    const upstream = new UpstreamPolicy(p.id, upstreamSettings(p), { logger: opts.logger, metrics });
+    policies.set(p.id, upstream);
+    adapters.set(p.id, def.createAdapter(p, { logger: opts.logger, upstream }));
   }
   const needsKey = [...adapters.values()].filter((a) => a.capabilities.supportsCredentials).map((a) => a.id);
   if (!config.encryption.key && needsKey.length > 0) {
@@ -61,14 +66,16 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
     logger: opts.logger,
     now: opts.now ?? (() => new Date()),
   };
-  const metrics = opts.metrics ?? defaultRegistry();
   const organizations = new OrganizationService(deps);
   const adminDigest = digest(config.auth.adminKey.reveal());
   const app = createApp({
     organizations,
     connections: new ConnectionService(deps, organizations),
     events: new EventService(deps, organizations),
-    providers: [...adapters.values()].map((a) => ({ id: a.id, type: a.type, capabilities: a.capabilities })),
+    providers: [...adapters.values()].map((a) => {
+      const policy = policies.get(a.id) as UpstreamPolicy;
+      return { id: a.id, type: a.type, capabilities: a.capabilities, circuit: () => policy.circuit };
+    }),
     createConnectionBody: createBodyRules([...adapters.values()]),
     changeConnectionBody: changeBodySchema([...adapters.values()]),
     authenticate: (key: string): Caller | null => (timingSafeEqual(digest(key), adminDigest) ? ADMIN : null),
@@ -76,7 +83,13 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
     logger: opts.logger,
     metrics,
   });
-  return { app, storage, adapters, organizations, close: () => storage.close() };
+  return {
+    app, storage, adapters, organizations, metrics,
+    close: async () => {
+      await Promise.all([...policies.values()].map((p) => p.close()));
+      await storage.close();
+    },
+  };
 }
 
 /** A registry with Node's process metrics (CPU, memory, event loop, handles), named `plugboard_process_…` and the like. */

@@ -2,12 +2,19 @@ import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { ConnectionStatus, Job, UpstreamConnection } from './connection.js';
 import type { Secret } from './secret.js';
+import type { UpstreamPolicy } from './upstream/policy.js';
 
 /** Per-call context every adapter method receives: propagated upstream, never global. */
 export interface CallContext {
   requestId: string;
   traceparent?: string | undefined;
+  /** Fires when the caller goes away: its upstream calls are abandoned. */
   signal?: AbortSignal | undefined;
+  /**
+   * A read that precedes a write (If-Match, read-merge-write): it always goes to the provider,
+   * never to a cache or another caller's read in flight, so no cache can weaken If-Match.
+   */
+  fresh?: boolean | undefined;
 }
 
 /** Where a connection lives upstream; `connectionId` is the gateway's own `cn_…` id. */
@@ -124,8 +131,11 @@ export type ProviderAdapter = PatchModelAdapter | ReplaceModelAdapter;
 /** What every adapter factory receives: its own config entry plus shared, injected services. */
 export interface AdapterDeps {
   logger: Logger;
-  /** Injected so tests and the sandbox can pass their own; defaults to the global fetch. */
-  fetch?: typeof fetch;
+  /**
+   * The entry's upstream policy (transport, timeouts, retries, breaker, limiter, cache), built once
+   * by the gateway and shared by all of the adapter's clients. Built from the entry when absent (tests).
+   */
+  upstream?: UpstreamPolicy | undefined;
   /** Milliseconds since the epoch (token lifetimes, caches); defaults to Date.now. Tests inject one. */
   now?: () => number;
 }
@@ -135,9 +145,16 @@ export interface CommonProviderConfig {
   id: string;
   type: string;
   baseUrl?: string | undefined;
+  /** Per attempt. */
   timeoutMs?: number | undefined;
+  /** For a whole call, retries included. */
+  deadlineMs?: number | undefined;
   retry?: { attempts?: number | undefined; baseDelayMs?: number | undefined; maxDelayMs?: number | undefined } | undefined;
   rateLimit?: { requestsPerSecond?: number | undefined; burst?: number | undefined } | undefined;
-  circuitBreaker?: { failureThreshold?: number | undefined; openMs?: number | undefined } | undefined;
+  circuitBreaker?: {
+    enabled?: boolean | undefined; failureThreshold?: number | undefined; failureRate?: number | undefined; window?: number | undefined; openMs?: number | undefined;
+  } | undefined;
   cache?: { ttlMs?: number | undefined } | undefined;
+  /** Connections per upstream origin. */
+  connections?: number | undefined;
 }

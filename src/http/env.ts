@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ProviderCapabilities } from '../core/adapter.js';
+import type { CircuitState } from '../core/upstream/circuit-breaker.js';
 import type { Caller } from '../core/caller.js';
 import type { RequestContext } from '../core/services/context.js';
 import type { z } from 'zod';
@@ -15,7 +16,7 @@ export interface AppDeps {
   organizations: OrganizationService;
   connections: ConnectionService;
   events: EventService;
-  providers: ReadonlyArray<{ id: string; type: string; capabilities: ProviderCapabilities }>;
+  providers: ReadonlyArray<{ id: string; type: string; capabilities: ProviderCapabilities; circuit: () => CircuitState }>;
   /** The create body of this gateway's configured providers. */
   createConnectionBody: CreateBodyRules;
   /** The PATCH/PUT body of a connection, documented for this gateway's providers. */

@@ -9,6 +9,8 @@ export function serviceContext(c: Context<AppEnv>): RequestContext {
     requestId: c.get('requestId'),
     traceparent: c.req.header('traceparent'),
     caller: c.get('caller'),
+    // Fires when the caller disconnects: its upstream calls are abandoned.
+    signal: c.req.raw.signal,
   };
   c.set('serviceContext', ctx);
   return ctx;

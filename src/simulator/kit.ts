@@ -19,7 +19,8 @@ export const FaultRule = z.object({
   /** How many matching requests this rule applies to; unlimited when absent. */
   times: z.number().int().positive().optional(),
   latencyMs: z.number().int().min(0).optional(),
-  status: z.number().int().min(400).max(599).optional(),
+  /** Answer with this status (and `body`) instead; a 2xx with a `body` serves a malformed answer. */
+  status: z.number().int().min(200).max(599).optional(),
   retryAfterSec: z.number().int().min(0).optional(),
   body: z.unknown().optional(),
   /** Destroy the socket without an answer. */

@@ -109,7 +109,7 @@ export class ConnectionService {
   async delete(ctx: RequestContext, orgId: string, id: string, pre: Preconditions): Promise<void> {
     const { row, adapter } = await this.#index.locate(ctx, orgId, id);
     await this.#storage.withConnectionLock(row.id, async () => {
-      if (pre.ifMatch !== undefined) checkIfMatch(pre.ifMatch, await this.#fetch(ctx, row, adapter));
+      if (pre.ifMatch !== undefined) checkIfMatch(pre.ifMatch, await this.#fetch(fresh(ctx), row, adapter));
       await this.#upstream(row, () => adapter.delete(ctx, refOf(row)));
       const now = timestamp(this.#deps);
       await this.#index.retire(row, now, this.#event(ctx, 'connection.deleted', row, [], now));
@@ -125,15 +125,17 @@ export class ConnectionService {
     // Every write holds the connection's lock: for replace-model upstreams it keeps the
     // read-merge-write atomic; for patch-model upstreams it orders If-Match checks with writes.
     return this.#storage.withConnectionLock(row.id, async () => {
+      // Reads under the lock precede a write: they go to the provider, never to a cache.
+      const writeCtx = fresh(ctx);
       const empty = Object.keys(change).length === 0;
       const needsCurrent = pre.ifMatch !== undefined || adapter.capabilities.updateModel === 'replace' || empty;
-      const current = needsCurrent ? await this.#fetch(ctx, row, adapter) : null;
+      const current = needsCurrent ? await this.#fetch(writeCtx, row, adapter) : null;
       if (current && pre.ifMatch !== undefined) checkIfMatch(pre.ifMatch, current);
       if (empty && current) return versioned(current);
 
       const upstream = isPatchModel(adapter)
-        ? await this.#upstream(row, () => adapter.patch(ctx, refOf(row), change))
-        : await this.#replace(ctx, row, adapter, change, current as Connection);
+        ? await this.#upstream(row, () => adapter.patch(writeCtx, refOf(row), change))
+        : await this.#replace(writeCtx, row, adapter, change, current as Connection);
       const now = timestamp(this.#deps);
       const sealed = change.credentials ? this.#vault.seal(row, adapter, change.credentials, now) : null;
       await this.#storage.recordConnectionUpdate(sealed, this.#event(ctx, 'connection.updated', row, Object.keys(change), now));
@@ -199,6 +201,11 @@ export class ConnectionService {
     return { id: newId('ev'), type, organization_id: row.organization_id, connection_id: row.id, actor: ctx.caller.actor,
       changed: changed.sort(), request_id: ctx.requestId, at };
   }
+}
+
+/** The context of a read that precedes a write. */
+function fresh<C extends CallContext>(ctx: C): C {
+  return { ...ctx, fresh: true };
 }
 
 function isPatchModel(a: ProviderAdapter): a is PatchModelAdapter {

@@ -1,21 +1,23 @@
-import ky, { HTTPError, TimeoutError } from 'ky';
 import type { Logger } from 'pino';
 import type { AdapterDeps, CallContext, CommonProviderConfig } from '../adapter.js';
 import { GatewayError, type FieldProblem } from '../errors.js';
 import { scrubText, secretValues } from '../secret.js';
+import { upstreamSettings, UpstreamPolicy, type CachedAnswer } from './policy.js';
+import { TransportError, type HeaderBag, type TransportResponse } from './transport.js';
 
 /**
- * The one way an adapter talks to its upstream. Built on ky; owns timeouts, retries of safe
- * methods, request-id/traceparent propagation, the per-attempt log line, and the mapping of
- * failures to GatewayError. The resilience issue grows this file (breaker, budget, limiter);
- * adapters do not change.
+ * The one way an adapter talks to its upstream. Runs every call through the provider's policy
+ * (policy.ts): token bucket, circuit breaker, read cache and coalescing, per-attempt timeout and
+ * overall deadline, retries where safe within a budget, Retry-After. Propagates the request id and
+ * trace context, writes one log line per attempt, and maps failures to the contract's errors with
+ * every secret the call carried scrubbed from them. Adapters know none of it.
  */
 
 export interface UpstreamAuth {
   /** Headers that authenticate one call (may fetch a token). */
   headers(ctx: CallContext): Promise<Record<string, string>> | Record<string, string>;
   /**
-   * Drop cached credentials after a 401; the call is then retried once with fresh headers.
+   * Drop cached credentials after a 401; the call is then sent once more with fresh headers.
    * Receives the headers that were refused, so a late 401 never drops credentials fetched since.
    */
   invalidate?(refused: Record<string, string>): void;
@@ -23,20 +25,17 @@ export interface UpstreamAuth {
 
 export interface UpstreamFailure {
   status: number;
-  headers: Headers;
+  headers: HeaderBag;
   /** Parsed JSON when the body was JSON, else the text (possibly empty). */
   body: unknown;
 }
 
 export interface UpstreamClientOptions {
-  providerId: string;
+  policy: UpstreamPolicy;
   baseUrl: string;
-  logger: Logger;
   auth: UpstreamAuth;
   /** Turns a non-2xx upstream answer into the contract error. */
   mapError: (failure: UpstreamFailure) => GatewayError;
-  config?: Pick<CommonProviderConfig, 'timeoutMs' | 'retry'>;
-  fetch?: typeof fetch | undefined;
 }
 
 /** What every provider's client takes from its config entry and the adapter's deps. */
@@ -44,20 +43,23 @@ export interface ProviderClientOptions {
   providerId: string;
   baseUrl?: string | undefined;
   logger: Logger;
-  config?: Pick<CommonProviderConfig, 'timeoutMs' | 'retry'> | undefined;
-  fetch?: typeof fetch | undefined;
+  /** The provider's one policy, shared by all of its clients. */
+  policy: UpstreamPolicy;
   now?: (() => number) | undefined;
 }
 
+/** The options of a provider's clients: the gateway's policy for this entry, or (tests) one built from the entry alone. */
 export function providerClientOptions(config: CommonProviderConfig, deps: AdapterDeps): ProviderClientOptions {
-  return { providerId: config.id, baseUrl: config.baseUrl, logger: deps.logger, config: { timeoutMs: config.timeoutMs, retry: config.retry },
-    fetch: deps.fetch, now: deps.now };
+  const policy = deps.upstream ?? new UpstreamPolicy(config.id, upstreamSettings(config), { logger: deps.logger, now: deps.now });
+  return { providerId: config.id, baseUrl: config.baseUrl, logger: deps.logger, policy, now: deps.now };
 }
 
 export interface UpstreamRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Path below baseUrl, starting with `/`; segments must already be encoded (use `path\`\``). */
   path: string;
+  /** What the call is, for metrics (`connections.get`): never an id. */
+  operation: string;
   query?: Record<string, string | number | boolean | undefined>;
   json?: unknown;
   /** Form-encoded body (e.g. an OAuth token request). */
@@ -74,7 +76,7 @@ export interface UpstreamRequest {
 
 export interface UpstreamResponse<T> {
   status: number;
-  headers: Headers;
+  headers: HeaderBag;
   body: T;
 }
 
@@ -82,20 +84,13 @@ export interface UpstreamClient {
   call<T = unknown>(ctx: CallContext, req: UpstreamRequest): Promise<UpstreamResponse<T>>;
 }
 
-export const UPSTREAM_DEFAULTS = {
-  timeoutMs: 10_000,
-  retry: { attempts: 3, baseDelayMs: 25, maxDelayMs: 250 },
-  /** A 429/503 asking for a longer wait than this is not retried: the caller gets it at once, with Retry-After. */
-  maxRetryWaitMs: 1_000,
-} as const;
-
 /** Tagged template that encodes every interpolated path segment. */
 export function path(strings: TemplateStringsArray, ...values: string[]): string {
   return strings.reduce((out, s, i) => out + s + (i < values.length ? encodeURIComponent(values[i] as string) : ''), '');
 }
 
 /** Seconds to wait from a `Retry-After` (seconds or HTTP date) or an epoch-seconds reset header. */
-export function retryAfterSeconds(headers: Headers, now = Date.now()): number | undefined {
+export function retryAfterSeconds(headers: HeaderBag, now = Date.now()): number | undefined {
   const ra = headers.get('retry-after');
   if (ra !== null) {
     const n = Number(ra);
@@ -112,15 +107,15 @@ export function retryAfterSeconds(headers: Headers, now = Date.now()): number | 
 
 /**
  * The default status → code mapping; adapters refine the detail text from their error bodies and
- * may name the fields of the caller's request that the upstream refused (`errors`).
+ * may name the fields of the caller's request that the upstream refused (`errors`). A 503 that
+ * says when to come back keeps its `Retry-After` (503 `upstream_unavailable`).
  */
-export function upstreamError(providerId: string, status: number, detail: string, headers?: Headers, errors?: FieldProblem[]): GatewayError {
+export function upstreamError(providerId: string, status: number, detail: string, headers?: HeaderBag, errors?: FieldProblem[]): GatewayError {
   const base = { provider: providerId, upstreamStatus: status, ...(errors && errors.length > 0 ? { errors } : {}) };
+  const retryAfter = headers ? retryAfterSeconds(headers) : undefined;
   if (status === 404) return new GatewayError('not_found', detail, base);
-  if (status === 429) {
-    const retryAfter = headers ? retryAfterSeconds(headers) : undefined;
-    return new GatewayError('rate_limited', detail, retryAfter === undefined ? base : { ...base, retryAfter });
-  }
+  if (status === 429) return new GatewayError('rate_limited', detail, retryAfter === undefined ? base : { ...base, retryAfter });
+  if (status === 503 && retryAfter !== undefined) return new GatewayError('upstream_unavailable', detail, { ...base, retryAfter });
   if (status === 408 || status === 504) return new GatewayError('upstream_timeout', detail, base);
   if (status === 401 || status === 403) {
     return new GatewayError('upstream_error', `The gateway's credentials for provider ${providerId} were refused (${status}): ${detail}`, base);
@@ -129,10 +124,13 @@ export function upstreamError(providerId: string, status: number, detail: string
   return new GatewayError('upstream_error', detail, base);
 }
 
-const SAFE_METHODS = ['get', 'put', 'delete', 'head', 'options'];
+/** Methods a retry cannot repeat the effect of; POST and PATCH are sent again only when they provably never left. */
+const IDEMPOTENT = new Set(['GET', 'PUT', 'DELETE']);
+const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+/** What counts against the provider's health: no answer, timeouts, 5xx. */
+const isUnwell = (status: number) => status >= 500 || status === 408;
 
-async function readBody(res: Response): Promise<unknown> {
-  const text = await res.text();
+function parseBody(text: string): unknown {
   if (text === '') return text;
   try {
     return JSON.parse(text) as unknown;
@@ -141,97 +139,232 @@ async function readBody(res: Response): Promise<unknown> {
   }
 }
 
-export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClient {
-  const timeoutMs = opts.config?.timeoutMs ?? UPSTREAM_DEFAULTS.timeoutMs;
-  const r = opts.config?.retry;
-  const retry = {
-    attempts: r?.attempts ?? UPSTREAM_DEFAULTS.retry.attempts,
-    baseDelayMs: r?.baseDelayMs ?? UPSTREAM_DEFAULTS.retry.baseDelayMs,
-    maxDelayMs: r?.maxDelayMs ?? UPSTREAM_DEFAULTS.retry.maxDelayMs,
-  };
-  const log = opts.logger.child({ provider: opts.providerId });
-  const base = opts.baseUrl.replace(/\/+$/, '');
+function queryString(query: UpstreamRequest['query']): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) params.append(k, String(v));
+  const s = params.toString();
+  return s === '' ? '' : `?${s}`;
+}
 
-  async function once<T>(ctx: CallContext, req: UpstreamRequest, authHeaders: Record<string, string>): Promise<UpstreamResponse<T>> {
+/** The collection a write touches: a write to `/a/b/c` invalidates cached reads of `/a/b…`. */
+function collectionOf(p: string): string {
+  const i = p.lastIndexOf('/');
+  return i > 0 ? p.slice(0, i) : p;
+}
+
+/** A call ended by the caller going away (client disconnect), not by the provider. */
+export class CallAborted extends Error {
+  constructor() {
+    super('The caller went away; the upstream call was abandoned.');
+    this.name = 'AbortError';
+  }
+}
+
+export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClient {
+  const { policy } = opts;
+  const settings = policy.settings;
+  const base = new URL(opts.baseUrl.replace(/\/+$/, ''));
+  const origin = base.origin;
+  const basePath = base.pathname.replace(/\/+$/, '');
+  const providerId = policy.providerId;
+  const m = policy.metrics;
+  const provider = { provider: providerId };
+
+  const fail = (code: 'upstream_timeout' | 'upstream_error', detail: string, cause?: unknown) =>
+    new GatewayError(code, detail, { provider: providerId, ...(cause === undefined ? {} : { cause }) });
+
+  /** One HTTP attempt: its answer, or a TransportError. */
+  async function attempt(ctx: CallContext, req: UpstreamRequest, target: string, authHeaders: Record<string, string>, timeoutMs: number, n: number): Promise<TransportResponse> {
     const headers: Record<string, string> = { accept: 'application/json', 'x-request-id': ctx.requestId, ...authHeaders };
     if (ctx.traceparent) headers['traceparent'] = ctx.traceparent;
-    const searchParams: Record<string, string | number | boolean> = {};
-    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) searchParams[k] = v;
-    let started = 0;
-    const response = await ky(base + req.path, {
-      method: req.method,
-      headers,
-      searchParams,
-      ...(req.json !== undefined ? { json: req.json } : {}),
-      ...(req.form !== undefined ? { body: new URLSearchParams(req.form) } : {}),
-      timeout: timeoutMs,
-      // true so ky's retry sees failed statuses; the catch below turns HTTPError into the contract error.
-      throwHttpErrors: true,
-      ...(opts.fetch ? { fetch: opts.fetch } : {}),
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
-      retry: {
-        limit: Math.max(0, retry.attempts - 1),
-        methods: SAFE_METHODS,
-        statusCodes: [408, 429, 500, 502, 503, 504],
-        afterStatusCodes: [429, 503],
-        maxRetryAfter: UPSTREAM_DEFAULTS.maxRetryWaitMs,
-        shouldRetry: ({ error }) => {
-          if (!(error instanceof HTTPError)) return undefined;
-          const wait = retryAfterSeconds(error.response.headers);
-          return wait !== undefined && wait * 1000 > UPSTREAM_DEFAULTS.maxRetryWaitMs ? false : undefined;
-        },
-        backoffLimit: retry.maxDelayMs,
-        delay: (n) => Math.random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (n - 1)),
-      },
-      hooks: {
-        beforeRequest: [() => { started = performance.now(); }],
-        afterResponse: [(request, _o, res, state) => {
-          log.info({ method: request.method, path: req.path, status: res.status, attempt: state.retryCount + 1,
-            duration_ms: Math.round((performance.now() - started) * 10) / 10, request_id: ctx.requestId }, 'upstream call');
-        }],
-      },
-    }).catch(async (e: unknown) => {
-      if (e instanceof HTTPError) return e.response;
+    let body: string | undefined;
+    if (req.json !== undefined) {
+      body = JSON.stringify(req.json);
+      headers['content-type'] = 'application/json';
+    } else if (req.form !== undefined) {
+      body = new URLSearchParams(req.form).toString();
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+    }
+    const timer = new AbortController();
+    const timeout = setTimeout(() => timer.abort(), timeoutMs);
+    const signal = ctx.signal ? AbortSignal.any([ctx.signal, timer.signal]) : timer.signal;
+    const started = performance.now();
+    const line = { method: req.method, path: req.path, attempt: n, request_id: ctx.requestId };
+    try {
+      const res = await policy.transport.request({ origin, path: target, method: req.method, headers, body, signal });
+      policy.log.info({ ...line, status: res.status, duration_ms: Math.round((performance.now() - started) * 10) / 10 }, 'upstream call');
+      m?.attempts.inc({ ...provider, outcome: String(res.status) });
+      return res;
+    } catch (e) {
       const duration_ms = Math.round((performance.now() - started) * 10) / 10;
-      if (e instanceof TimeoutError) {
-        log.warn({ method: req.method, path: req.path, status: null, outcome: 'timeout', duration_ms, request_id: ctx.requestId }, 'upstream call');
-        throw new GatewayError('upstream_timeout', `Provider ${opts.providerId} did not answer within ${timeoutMs} ms.`, { provider: opts.providerId });
+      const outcome = ctx.signal?.aborted ? 'caller_gone' : timer.signal.aborted ? 'timeout' : e instanceof TransportError ? e.kind : 'network';
+      policy.log.warn({ ...line, status: null, outcome, duration_ms }, 'upstream call');
+      m?.attempts.inc({ ...provider, outcome });
+      if (ctx.signal?.aborted) throw new CallAborted();
+      if (timer.signal.aborted) throw new TransportError('aborted', `no answer within ${timeoutMs} ms`);
+      throw e;
+    } finally {
+      clearTimeout(timeout);
+    }
+  }
+
+  /** The call with its retries; a failure comes out with every secret the call carried scrubbed from it. */
+  async function send(ctx: CallContext, req: UpstreamRequest, target: string): Promise<TransportResponse> {
+    const used: { auth: Record<string, string> } = { auth: {} };
+    try {
+      return await sendAttempts(ctx, req, target, used);
+    } catch (e) {
+      if (!(e instanceof GatewayError)) throw e;
+      // Header values also without their scheme word ("Bearer <token>" → "<token>").
+      const values = [...(req.secrets ?? []), ...secretValues(Object.values(used.auth).flatMap((v) => [v, v.split(/\s+/).at(-1) ?? '']))];
+      const detail = scrubText(e.message, values);
+      const errors = e.errors?.map((p) => ({ pointer: p.pointer, message: scrubText(p.message, values) }));
+      const changed = detail !== e.message || (errors ?? []).some((p, i) => p.message !== e.errors?.[i]?.message);
+      throw changed ? e.withDetail(detail, errors) : e;
+    }
+  }
+
+  /** Limiter, breaker, attempts, backoff, budget, deadline. */
+  async function sendAttempts(ctx: CallContext, req: UpstreamRequest, target: string, used: { auth: Record<string, string> }): Promise<TransportResponse> {
+    const deadline = policy.now() + settings.deadlineMs;
+    let authHeaders = req.anonymous ? {} : await opts.auth.headers(ctx);
+    used.auth = authHeaders;
+    let reauthorized = false;
+    policy.budget.deposit();
+    for (let n = 1; ; n += 1) {
+      const throttled = policy.limiter?.take() ?? 0;
+      if (throttled > 0) {
+        throw new GatewayError('rate_limited', `The gateway keeps within provider ${providerId}'s request budget; try again shortly.`,
+          { provider: providerId, retryAfter: Math.ceil(throttled / 1000) });
       }
-      log.warn({ method: req.method, path: req.path, status: null, outcome: 'network_error', duration_ms, request_id: ctx.requestId,
-        err: e instanceof Error ? e.message : String(e) }, 'upstream call');
-      throw new GatewayError('upstream_error', `Provider ${opts.providerId} could not be reached.`, { provider: opts.providerId, cause: e });
-    });
-    const body = await readBody(response);
-    if (!response.ok) throw Object.assign(opts.mapError({ status: response.status, headers: response.headers, body }), { [FAILED_STATUS]: response.status });
-    return { status: response.status, headers: response.headers, body: body as T };
+      const closedFor = policy.breaker?.acquire() ?? 0;
+      if (closedFor > 0) {
+        throw new GatewayError('upstream_unavailable', `Provider ${providerId} is failing; the gateway is not calling it for now (circuit open).`,
+          { provider: providerId, retryAfter: Math.ceil(closedFor / 1000) });
+      }
+      const remaining = deadline - policy.now();
+      let retryReason: string;
+      let waitAtLeast = 0;
+      let last: GatewayError;
+      try {
+        const res = await attempt(ctx, req, target, authHeaders, Math.max(1, Math.min(settings.timeoutMs, remaining)), n);
+        if (isUnwell(res.status)) policy.breaker?.failure();
+        else policy.breaker?.success();
+        if (res.status === 401 && !req.anonymous && opts.auth.invalidate && !reauthorized) {
+          // The token may have expired in between: fetch a fresh one and send once more.
+          reauthorized = true;
+          opts.auth.invalidate(authHeaders);
+          authHeaders = await opts.auth.headers(ctx);
+          used.auth = { ...used.auth, ...authHeaders };
+          n -= 1;
+          continue;
+        }
+        if (res.status < 400) return res;
+        const failure = { status: res.status, headers: res.headers, body: parseBody(res.text) };
+        last = opts.mapError(failure);
+        if (!RETRY_STATUSES.has(res.status) || !IDEMPOTENT.has(req.method)) throw last;
+        const wait = res.status === 429 || res.status === 503 ? retryAfterSeconds(res.headers, policy.now()) : undefined;
+        if (wait !== undefined) {
+          waitAtLeast = wait * 1000;
+          // Never sooner than the provider asked; asked to wait past the deadline → the caller gets it at once.
+          if (waitAtLeast >= deadline - policy.now()) throw last;
+        }
+        retryReason = String(res.status);
+      } catch (e) {
+        if (e instanceof GatewayError || e instanceof CallAborted) throw e;
+        if (!(e instanceof TransportError)) throw e;
+        if (e.kind === 'too_large') {
+          policy.breaker?.success();
+          throw fail('upstream_error', `Provider ${providerId} answered with a body larger than the gateway reads.`);
+        }
+        policy.breaker?.failure();
+        const timedOut = e.kind === 'aborted';
+        last = timedOut
+          ? fail('upstream_timeout', `Provider ${providerId} did not answer within ${Math.min(settings.timeoutMs, remaining)} ms.`)
+          : fail('upstream_error', `Provider ${providerId} could not be reached.`, e);
+        // A POST or PATCH is sent again only when it provably never left (the connection was never made).
+        if (!IDEMPOTENT.has(req.method) && e.kind !== 'connect') throw last;
+        retryReason = e.kind === 'aborted' ? 'timeout' : e.kind;
+      }
+      if (n >= settings.retry.attempts) throw last;
+      const left = deadline - policy.now();
+      const backoff = Math.random() * Math.min(settings.retry.maxDelayMs, settings.retry.baseDelayMs * 2 ** (n - 1));
+      const delay = Math.max(waitAtLeast, backoff);
+      if (delay >= left || left <= 1) throw last;
+      if (!policy.budget.withdraw()) {
+        m?.retries.inc({ ...provider, reason: 'budget_exhausted' });
+        throw last;
+      }
+      m?.retries.inc({ ...provider, reason: retryReason });
+      try {
+        await policy.sleep(delay, ctx.signal);
+      } catch {
+        throw new CallAborted();
+      }
+    }
+  }
+
+  /** A GET's answer, from the cache, from an identical read in flight, or from the provider. */
+  async function read(ctx: CallContext, req: UpstreamRequest, target: string): Promise<CachedAnswer> {
+    const cache = policy.cache;
+    const fresh = ctx.fresh === true;
+    if (!fresh && cache) {
+      const hit = cache.get(target);
+      m?.cache.inc({ ...provider, result: hit ? 'hit' : 'miss' });
+      if (hit) return hit;
+    }
+    const epoch = cache?.epoch ?? 0;
+    const fetchOnce = async (callCtx: CallContext): Promise<CachedAnswer> => {
+      const response = await send(callCtx, req, target);
+      const answer = { response, body: parseBody(response.text) };
+      cache?.set(target, answer, epoch);
+      return answer;
+    };
+    // A read before a write (If-Match, read-merge-write) always goes to the provider, alone.
+    if (fresh) return fetchOnce(ctx);
+    // Shared by whoever asks meanwhile: it must not die with the first caller's disconnect.
+    const shared = policy.coalescer.run(target, () => fetchOnce({ requestId: ctx.requestId, traceparent: ctx.traceparent }));
+    if (shared.joined) m?.coalesced.inc(provider);
+    return abortable(shared.promise, ctx.signal);
   }
 
   return {
     async call<T>(ctx: CallContext, req: UpstreamRequest): Promise<UpstreamResponse<T>> {
-      let authHeaders = req.anonymous ? {} : await opts.auth.headers(ctx);
+      const target = basePath + req.path + queryString(req.query);
+      const started = performance.now();
+      const labels = { ...provider, operation: req.operation };
       try {
-        try {
-          return await once<T>(ctx, req, authHeaders);
-        } catch (e) {
-          if (!req.anonymous && opts.auth.invalidate && e instanceof GatewayError && (e as Failed)[FAILED_STATUS] === 401) {
-            opts.auth.invalidate(authHeaders);
-            authHeaders = await opts.auth.headers(ctx);
-            return await once<T>(ctx, req, authHeaders);
-          }
-          throw e;
+        let response: TransportResponse;
+        let body: unknown;
+        if (req.method === 'GET') {
+          ({ response, body } = await read(ctx, req, target));
+        } else {
+          response = await send(ctx, req, target);
+          body = parseBody(response.text);
+          policy.cache?.invalidate(collectionOf(basePath + req.path));
         }
+        m?.calls.inc({ ...labels, outcome: 'ok' });
+        return { status: response.status, headers: response.headers, body: body as T };
       } catch (e) {
-        if (!(e instanceof GatewayError)) throw e;
-        // Header values also without their scheme word ("Bearer <token>" → "<token>").
-        const values = [...(req.secrets ?? []), ...secretValues(Object.values(authHeaders).flatMap((v) => [v, v.split(/\s+/).at(-1) ?? '']))];
-        const detail = scrubText(e.message, values);
-        const errors = e.errors?.map((p) => ({ pointer: p.pointer, message: scrubText(p.message, values) }));
-        const changed = detail !== e.message || (errors ?? []).some((p, i) => p.message !== e.errors?.[i]?.message);
-        throw changed ? e.withDetail(detail, errors) : e;
+        m?.calls.inc({ ...labels, outcome: e instanceof GatewayError ? e.code : 'aborted' });
+        throw e;
+      } finally {
+        m?.duration.observe(labels, (performance.now() - started) / 1000);
       }
     },
   };
 }
 
-const FAILED_STATUS = Symbol('upstreamStatus');
-type Failed = GatewayError & { [FAILED_STATUS]?: number };
+/** `p`, or a rejection as soon as `signal` fires (the work behind `p` goes on for others). */
+function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(new CallAborted());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new CallAborted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
+      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e as Error); },
+    );
+  });
+}

@@ -63,7 +63,8 @@ export class Auth0Client<F extends Auth0ConnectionsApi> {
     this.providerId = opts.providerId;
     this.#family = opts.family;
     const origin = auth0Origin(opts.domain, opts.baseUrl);
-    const common = { providerId: opts.providerId, logger: opts.logger, fetch: opts.fetch, ...(opts.config ? { config: opts.config } : {}) };
+    // The token endpoint and the Management API share the provider's one policy (budget, breaker, limiter).
+    const common = { policy: opts.policy };
     const tokenHttp = createUpstreamClient({
       ...common,
       baseUrl: origin,
@@ -92,7 +93,7 @@ export class Auth0Client<F extends Auth0ConnectionsApi> {
 
   /** One offset page, asked with `include_totals=true`; a bare array (no totals) is read too. */
   async listOrganizationConnections(ctx: CallContext, orgId: string, q: { page: number; per_page: number }): Promise<OrganizationConnectionsPage> {
-    const res = await this.#api.call<unknown>(ctx, { method: 'GET', path: this.#path(orgId), query: { page: q.page, per_page: q.per_page, include_totals: true } });
+    const res = await this.#api.call<unknown>(ctx, { method: 'GET', operation: 'connections.list', path: this.#path(orgId), query: { page: q.page, per_page: q.per_page, include_totals: true } });
     if (Array.isArray(res.body)) return { connections: this.#parse(Auth0OrganizationConnection.array(), res.body), total: undefined };
     const page = this.#parse(Auth0OrganizationConnectionsPage, res.body);
     const connections = page[this.#family];
@@ -102,23 +103,23 @@ export class Auth0Client<F extends Auth0ConnectionsApi> {
 
   /** EA create / GA add: 201 with the object. */
   async createOrganizationConnection(ctx: CallContext, orgId: string, body: Auth0FamilyBodies[F]['create']): Promise<Auth0OrganizationConnection> {
-    const res = await this.#api.call<unknown>(ctx, { method: 'POST', path: this.#path(orgId), json: body });
+    const res = await this.#api.call<unknown>(ctx, { method: 'POST', operation: 'connections.create', path: this.#path(orgId), json: body });
     return this.#parse(Auth0OrganizationConnection, res.body);
   }
 
   async getOrganizationConnection(ctx: CallContext, orgId: string, connectionId: string): Promise<Auth0OrganizationConnection> {
-    const res = await this.#api.call<unknown>(ctx, { method: 'GET', path: this.#path(orgId, connectionId) });
+    const res = await this.#api.call<unknown>(ctx, { method: 'GET', operation: 'connections.get', path: this.#path(orgId, connectionId) });
     return this.#parse(Auth0OrganizationConnection, res.body);
   }
 
   async updateOrganizationConnection(ctx: CallContext, orgId: string, connectionId: string, body: Auth0FamilyBodies[F]['update']): Promise<Auth0OrganizationConnection> {
-    const res = await this.#api.call<unknown>(ctx, { method: 'PATCH', path: this.#path(orgId, connectionId), json: body });
+    const res = await this.#api.call<unknown>(ctx, { method: 'PATCH', operation: 'connections.update', path: this.#path(orgId, connectionId), json: body });
     return this.#parse(Auth0OrganizationConnection, res.body);
   }
 
   /** 204: removes the organization's connection (the enablement); the tenant connection stays. */
   async deleteOrganizationConnection(ctx: CallContext, orgId: string, connectionId: string): Promise<void> {
-    await this.#api.call<unknown>(ctx, { method: 'DELETE', path: this.#path(orgId, connectionId) });
+    await this.#api.call<unknown>(ctx, { method: 'DELETE', operation: 'connections.delete', path: this.#path(orgId, connectionId) });
   }
 
   /** `/organizations/{id}/{family}[/{connection_id}]`, segments encoded. */

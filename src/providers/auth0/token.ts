@@ -66,6 +66,7 @@ export class ClientCredentialsTokenProvider {
     const started = this.#now();
     const res = await http.call<unknown>(ctx, {
       method: 'POST',
+      operation: 'token',
       path: TOKEN_PATH,
       anonymous: true,
       form: { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret.reveal(), audience },

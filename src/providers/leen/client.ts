@@ -69,13 +69,10 @@ export function createLeenClient(opts: LeenClientOptions): LeenClient {
   const providerId = opts.providerId;
   const log = opts.logger.child({ provider: providerId });
   const http: UpstreamClient = createUpstreamClient({
-    providerId,
+    policy: opts.policy,
     baseUrl: opts.baseUrl ?? LEEN_DEFAULT_BASE_URL,
-    logger: opts.logger,
     auth: { headers: () => ({ 'X-API-KEY': opts.apiKey.reveal() }) },
     mapError: (failure) => leenError(providerId, failure),
-    ...(opts.config ? { config: opts.config } : {}),
-    fetch: opts.fetch,
   });
 
   /** Checks a 2xx body against its schema; a mismatch is the provider's fault (502). */
@@ -91,33 +88,33 @@ export function createLeenClient(opts: LeenClientOptions): LeenClient {
 
   return {
     async listConnections(ctx, orgId, limit, offset) {
-      const res = await http.call(ctx, { method: 'GET', path: connections(orgId), query: { limit, offset } });
+      const res = await http.call(ctx, { method: 'GET', operation: 'connections.list', path: connections(orgId), query: { limit, offset } });
       return expect(ConnectionList, res.body, 'connection list');
     },
     async getConnection(ctx, orgId, id) {
-      const res = await http.call(ctx, { method: 'GET', path: connection(orgId, id) });
+      const res = await http.call(ctx, { method: 'GET', operation: 'connections.get', path: connection(orgId, id) });
       return expect(LeenConnectionIn, res.body, 'connection');
     },
     async createConnection(ctx, orgId, body) {
-      const res = await http.call(ctx, { method: 'POST', path: connections(orgId), json: body, secrets: secretValues(body.credentials) });
+      const res = await http.call(ctx, { method: 'POST', operation: 'connections.create', path: connections(orgId), json: body, secrets: secretValues(body.credentials) });
       return expect(LeenConnectionIn, res.body, 'connection');
     },
     async updateConnection(ctx, orgId, id, body) {
-      const res = await http.call(ctx, { method: 'PATCH', path: connection(orgId, id), json: body, secrets: secretValues(body.credentials) });
+      const res = await http.call(ctx, { method: 'PATCH', operation: 'connections.update', path: connection(orgId, id), json: body, secrets: secretValues(body.credentials) });
       return expect(LeenConnectionIn, res.body, 'connection');
     },
     async deleteConnection(ctx, orgId, id) {
-      const res = await http.call(ctx, { method: 'DELETE', path: connection(orgId, id) });
+      const res = await http.call(ctx, { method: 'DELETE', operation: 'connections.delete', path: connection(orgId, id) });
       return expect(LeenConnectionIn, res.body, 'connection');
     },
     async testConnection(ctx, orgId, id) {
-      const res = await http.call(ctx, { method: 'GET', path: `${connection(orgId, id)}/test` });
+      const res = await http.call(ctx, { method: 'GET', operation: 'connections.test', path: `${connection(orgId, id)}/test` });
       return expect(LeenTestResultIn, res.body, 'test result');
     },
     // List Jobs by Connection ID exists in Leen's reference, but its path is not public: this one
     // is a guess, which is why a 404 here never retires the connection (see ConnectionService).
     async listJobs(ctx, orgId, id, limit, offset) {
-      const res = await http.call(ctx, { method: 'GET', path: `${connection(orgId, id)}/jobs`, query: { limit, offset } });
+      const res = await http.call(ctx, { method: 'GET', operation: 'jobs.list', path: `${connection(orgId, id)}/jobs`, query: { limit, offset } });
       return expect(JobList, res.body, 'job list');
     },
   };

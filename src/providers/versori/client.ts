@@ -79,38 +79,35 @@ function parseBody<T>(schema: z.ZodType<T>, body: unknown, providerId: string, s
 export function createVersoriClient(opts: VersoriClientOptions): VersoriClient {
   const { providerId } = opts;
   const upstream = createUpstreamClient({
-    providerId,
+    policy: opts.policy,
     baseUrl: opts.baseUrl ?? VERSORI_DEFAULT_BASE_URL,
-    logger: opts.logger,
     auth: { headers: () => ({ authorization: authorizationValue(opts.apiKey.reveal()) }) },
     // The upstream client scrubs the Authorization value and each request's `secrets` from errors.
     mapError: (failure) => upstreamError(providerId, failure.status, describeFailure(failure), failure.headers),
-    ...(opts.config ? { config: opts.config } : {}),
-    fetch: opts.fetch,
   });
   const connections = (orgId: string) => path`/organisations/${orgId}/connections`;
   const connection = (orgId: string, id: string) => path`/organisations/${orgId}/connections/${id}`;
 
   return {
     async createConnection(ctx, orgId, body) {
-      const res = await upstream.call(ctx, { method: 'POST', path: connections(orgId), json: body, secrets: secretValues(body.data) });
+      const res = await upstream.call(ctx, { method: 'POST', operation: 'connections.create', path: connections(orgId), json: body, secrets: secretValues(body.data) });
       return parseBody(ConnectionRead, res.body, providerId, res.status);
     },
     async getConnection(ctx, orgId, connectionId) {
-      const res = await upstream.call(ctx, { method: 'GET', path: connection(orgId, connectionId) });
+      const res = await upstream.call(ctx, { method: 'GET', operation: 'connections.get', path: connection(orgId, connectionId) });
       return parseBody(ConnectionRead, res.body, providerId, res.status);
     },
     async listConnections(ctx, orgId, query) {
-      const res = await upstream.call(ctx, { method: 'GET', path: connections(orgId), query: { first: query.first, after: query.after } });
+      const res = await upstream.call(ctx, { method: 'GET', operation: 'connections.list', path: connections(orgId), query: { first: query.first, after: query.after } });
       return parseBody(ConnectionsPageRead, res.body, providerId, res.status);
     },
     async updateConnection(ctx, orgId, connectionId, body) {
-      const res = await upstream.call(ctx, { method: 'PUT', path: connection(orgId, connectionId), json: body, secrets: secretValues(body.data) });
+      const res = await upstream.call(ctx, { method: 'PUT', operation: 'connections.replace', path: connection(orgId, connectionId), json: body, secrets: secretValues(body.data) });
       return parseBody(ConnectionRead, res.body, providerId, res.status);
     },
     async deleteConnection(ctx, orgId, connectionId) {
       // 200 with `DeletedResource` `{ id }`; nothing in it the gateway needs.
-      await upstream.call(ctx, { method: 'DELETE', path: connection(orgId, connectionId) });
+      await upstream.call(ctx, { method: 'DELETE', operation: 'connections.delete', path: connection(orgId, connectionId) });
     },
   };
 }

@@ -45,7 +45,8 @@ describe('token handling', () => {
     const adapter = adapterFor(sim);
     sim.kit.resetRequests();
     sim.kit.fault({ path: '^/oauth/token$', latencyMs: 30, times: 1 }); // keep the first token request in flight a while
-    await Promise.all(Array.from({ length: 8 }, () => adapter.list(ctx(), org, { limit: 5, cursor: undefined })));
+    // Eight different reads (identical ones would coalesce into one call upstream).
+    await Promise.all(Array.from({ length: 8 }, (_, i) => adapter.list(ctx(), org, { limit: i + 1, cursor: undefined })));
     expect(counts(sim)).toEqual({ tokens: 1, api: 8 });
   });
 
@@ -102,7 +103,8 @@ describe('token handling', () => {
     await adapter.list(ctx(), org, { limit: 1, cursor: undefined });
     sim.expireTokens();
     sim.kit.resetRequests();
-    const pages = await Promise.all(Array.from({ length: 10 }, () => adapter.list(ctx(), org, { limit: 1, cursor: undefined })));
+    // Ten different reads (identical ones would coalesce into one call upstream).
+    const pages = await Promise.all(Array.from({ length: 10 }, (_, i) => adapter.list(ctx(), org, { limit: i + 1, cursor: undefined })));
     expect(pages).toHaveLength(10);
     expect(counts(sim)).toEqual({ tokens: 1, api: 20 });
   });

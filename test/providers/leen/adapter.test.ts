@@ -330,13 +330,10 @@ describe('Leen adapter against the simulator', () => {
     });
 
     it('a malformed 200 body → upstream_error', async () => {
-      // An injected fetch (a dependency of the adapter, not a global) that garbles one answer.
-      const garbling: typeof fetch = async (input, init) => {
-        const res = await fetch(input, init);
-        return res.ok ? new Response(JSON.stringify({ items: 'nope' }), { status: 200, headers: { 'content-type': 'application/json' } }) : res;
-      };
+      // The simulator answers one list with a 200 whose body is not a Leen list.
+      h.sim.kit.fault({ method: 'GET', path: '/connections$', status: 200, body: { items: 'nope' }, times: 1 });
       const { logger, lines } = capturingLogger();
-      const adapter = leenProvider.createAdapter(configured(leenProvider, { id: 'leen', type: 'leen', apiKey: API_KEY, baseUrl: h.sim.url, retry: { attempts: 1 } }), { logger, fetch: garbling });
+      const adapter = leenProvider.createAdapter(configured(leenProvider, { id: 'leen', type: 'leen', apiKey: API_KEY, baseUrl: h.sim.url, retry: { attempts: 1 } }), { logger });
       const err = await failure(adapter.list(ctx, orgId, { limit: 5, cursor: undefined }));
       expect(err).toMatchObject({ code: 'upstream_error', provider: 'leen', message: 'Provider leen returned an unexpected connection list.' });
       expect(lines.some((l) => l.includes('unexpected upstream response'))).toBe(true);

@@ -28,7 +28,7 @@ const route = createRoute({
   responses: { 200: json(ProviderList, 'The configured providers.'), ...problems(...AUTH_PROBLEMS) },
 });
 
-/** The circuit state arrives with the resilience work. */
+/** Capabilities, and the state of each provider's circuit breaker. */
 export default defineRoute((app) => app.openapi(route, (c) => c.json({
-  data: c.get('deps').providers.map((p) => ({ id: p.id, type: p.type, capabilities: wireCapabilities(p.capabilities), state: { circuit: 'closed' as const } })),
+  data: c.get('deps').providers.map((p) => ({ id: p.id, type: p.type, capabilities: wireCapabilities(p.capabilities), state: { circuit: p.circuit() } })),
 }, 200)));
