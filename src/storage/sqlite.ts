@@ -19,6 +19,8 @@ export class SqliteStorage implements Storage {
   readonly backend = 'sqlite' as const;
   readonly #db: Database.Database;
   readonly #locks = new KeyedMutex();
+  /** Prepared once, reused on every call: preparing is a large share of a read's cost. */
+  readonly #statements = new Map<string, Database.Statement>();
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -48,7 +50,7 @@ export class SqliteStorage implements Storage {
   }
 
   async ping(): Promise<void> {
-    this.#db.prepare('SELECT 1').get();
+    this.#stmt('SELECT 1').get();
   }
 
   async close(): Promise<void> {
@@ -56,43 +58,43 @@ export class SqliteStorage implements Storage {
   }
 
   async getOrInitSetting(key: string, init: () => string): Promise<string> {
-    this.#db.prepare('INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)').run(key, init());
-    return this.#db.prepare('SELECT value FROM settings WHERE key = ?').pluck().get(key) as string;
+    this.#stmt('INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)').run(key, init());
+    return this.#stmt('SELECT value FROM settings WHERE key = ?').pluck().get(key) as string;
   }
 
   async createOrganization(row: OrganizationRow): Promise<boolean> {
-    const r = this.#db.prepare('INSERT OR IGNORE INTO organizations (id, name, links, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
+    const r = this.#stmt('INSERT OR IGNORE INTO organizations (id, name, links, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
       .run(row.id, row.name, JSON.stringify(row.links), row.created_at, row.updated_at);
     return r.changes === 1;
   }
 
   async getOrganization(id: string): Promise<OrganizationRow | null> {
-    const r = this.#db.prepare('SELECT * FROM organizations WHERE id = ?').get(id) as OrgDbRow | undefined;
+    const r = this.#stmt('SELECT * FROM organizations WHERE id = ?').get(id) as OrgDbRow | undefined;
     return r ? toOrg(r) : null;
   }
 
   async listOrganizations(afterId: string | null, limit: number): Promise<OrganizationRow[]> {
-    const rows = this.#db.prepare('SELECT * FROM organizations WHERE id > ? ORDER BY id LIMIT ?').all(afterId ?? '', limit) as OrgDbRow[];
+    const rows = this.#stmt('SELECT * FROM organizations WHERE id > ? ORDER BY id LIMIT ?').all(afterId ?? '', limit) as OrgDbRow[];
     return rows.map(toOrg);
   }
 
   async updateOrganization(row: OrganizationRow): Promise<void> {
-    this.#db.prepare('UPDATE organizations SET name = ?, links = ?, updated_at = ? WHERE id = ?')
+    this.#stmt('UPDATE organizations SET name = ?, links = ?, updated_at = ? WHERE id = ?')
       .run(row.name, JSON.stringify(row.links), row.updated_at, row.id);
   }
 
   async deleteOrganization(id: string): Promise<boolean> {
-    return this.#db.prepare('DELETE FROM organizations WHERE id = ?').run(id).changes === 1;
+    return this.#stmt('DELETE FROM organizations WHERE id = ?').run(id).changes === 1;
   }
 
   async getConnection(id: string): Promise<ConnectionRow | null> {
-    return (this.#db.prepare('SELECT * FROM connections WHERE id = ?').get(id) as ConnectionRow | undefined) ?? null;
+    return (this.#stmt('SELECT * FROM connections WHERE id = ?').get(id) as ConnectionRow | undefined) ?? null;
   }
 
   async ensureConnections(candidates: ConnectionCandidate[], now: string): Promise<ConnectionRow[]> {
-    const find = this.#db.prepare(`SELECT * FROM connections WHERE organization_id = ? AND provider_id = ? AND external_org_id = ?
+    const find = this.#stmt(`SELECT * FROM connections WHERE organization_id = ? AND provider_id = ? AND external_org_id = ?
       AND external_id = ? AND deleted_at IS NULL`);
-    const insert = this.#db.prepare(`INSERT INTO connections (id, organization_id, provider_id, external_org_id, external_id, kind, created_at)
+    const insert = this.#stmt(`INSERT INTO connections (id, organization_id, provider_id, external_org_id, external_id, kind, created_at)
       VALUES (?, ?, ?, ?, ?, ?, ?)`);
     return this.#db.transaction(() => candidates.map((c) => {
       const found = find.get(c.organization_id, c.provider_id, c.external_org_id, c.external_id) as ConnectionRow | undefined;
@@ -105,7 +107,7 @@ export class SqliteStorage implements Storage {
 
   async insertConnection(row: ConnectionRow, credential: SealedCredentialRow | null, event: NewEvent): Promise<void> {
     this.#db.transaction(() => {
-      this.#db.prepare(`INSERT INTO connections (id, organization_id, provider_id, external_org_id, external_id, kind, created_at, deleted_at)
+      this.#stmt(`INSERT INTO connections (id, organization_id, provider_id, external_org_id, external_id, kind, created_at, deleted_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
         .run(row.id, row.organization_id, row.provider_id, row.external_org_id, row.external_id, row.kind, row.created_at, row.deleted_at);
       if (credential) this.#putCredential(credential);
@@ -122,20 +124,20 @@ export class SqliteStorage implements Storage {
 
   async markConnectionDeleted(id: string, at: string, event: NewEvent | null): Promise<void> {
     this.#db.transaction(() => {
-      this.#db.prepare('DELETE FROM credentials WHERE connection_id = ?').run(id);
-      this.#db.prepare('UPDATE connections SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL').run(at, id);
+      this.#stmt('DELETE FROM credentials WHERE connection_id = ?').run(id);
+      this.#stmt('UPDATE connections SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL').run(at, id);
       if (event) this.#insertEvent(event);
     })();
   }
 
   async getCredential(connectionId: string): Promise<SealedCredentialRow | null> {
-    return (this.#db.prepare('SELECT * FROM credentials WHERE connection_id = ?').get(connectionId) as SealedCredentialRow | undefined) ?? null;
+    return (this.#stmt('SELECT * FROM credentials WHERE connection_id = ?').get(connectionId) as SealedCredentialRow | undefined) ?? null;
   }
 
   async credentialMeta(connectionIds: string[]): Promise<Map<string, CredentialMeta>> {
     const out = new Map<string, CredentialMeta>();
     if (connectionIds.length === 0) return out;
-    const rows = this.#db.prepare(`SELECT connection_id, credential_type, updated_at FROM credentials
+    const rows = this.#stmt(`SELECT connection_id, credential_type, updated_at FROM credentials
       WHERE connection_id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(connectionIds)) as CredentialMeta[];
     for (const r of rows) out.set(r.connection_id, r);
     return out;
@@ -144,21 +146,44 @@ export class SqliteStorage implements Storage {
   async listEvents(organizationId: string, afterId: string | null, limit: number): Promise<EventRow[] | null> {
     let afterSeq = 0;
     if (afterId !== null) {
-      const seq = this.#db.prepare('SELECT seq FROM events WHERE id = ? AND organization_id = ?').pluck().get(afterId, organizationId) as number | undefined;
+      const seq = this.#stmt('SELECT seq FROM events WHERE id = ? AND organization_id = ?').pluck().get(afterId, organizationId) as number | undefined;
       if (seq === undefined) return null;
       afterSeq = seq;
     }
-    const rows = this.#db.prepare('SELECT * FROM events WHERE organization_id = ? AND seq > ? ORDER BY seq LIMIT ?')
+    const rows = this.#stmt('SELECT * FROM events WHERE organization_id = ? AND seq > ? ORDER BY seq LIMIT ?')
       .all(organizationId, afterSeq, limit) as EventDbRow[];
     return rows.map((r) => ({ ...r, changed: JSON.parse(r.changed) as string[] }));
+  }
+
+  async getConnectionWithOrganization(organizationId: string, connectionId: string): Promise<{ organization: OrganizationRow; connection: ConnectionRow | null } | null> {
+    const r = this.#stmt(`SELECT o.id AS o_id, o.name AS o_name, o.links AS o_links, o.created_at AS o_created_at, o.updated_at AS o_updated_at,
+        c.id, c.organization_id, c.provider_id, c.external_org_id, c.external_id, c.kind, c.created_at, c.deleted_at
+      FROM organizations o LEFT JOIN connections c ON c.id = ? AND c.organization_id = o.id WHERE o.id = ?`)
+      .get(connectionId, organizationId) as (Record<string, string | null> & { o_id: string }) | undefined;
+    if (!r) return null;
+    const organization = toOrg({ id: r.o_id, name: r['o_name'] as string, links: r['o_links'] as string, created_at: r['o_created_at'] as string, updated_at: r['o_updated_at'] as string });
+    const connection: ConnectionRow | null = r['id'] === null || r['id'] === undefined ? null : {
+      id: r['id'], organization_id: r['organization_id'] as string, provider_id: r['provider_id'] as string, external_org_id: r['external_org_id'] as string,
+      external_id: r['external_id'] as string, kind: r['kind'] as string, created_at: r['created_at'] as string, deleted_at: r['deleted_at'] ?? null,
+    };
+    return { organization, connection };
   }
 
   withConnectionLock<T>(connectionId: string, fn: () => Promise<T>): Promise<T> {
     return this.#locks.run(connectionId, fn);
   }
 
+  #stmt(sql: string): Database.Statement {
+    let st = this.#statements.get(sql);
+    if (!st) {
+      st = this.#db.prepare(sql);
+      this.#statements.set(sql, st);
+    }
+    return st;
+  }
+
   #putCredential(c: SealedCredentialRow): void {
-    this.#db.prepare(`INSERT INTO credentials (connection_id, organization_id, key_id, nonce, ciphertext, credential_type, updated_at)
+    this.#stmt(`INSERT INTO credentials (connection_id, organization_id, key_id, nonce, ciphertext, credential_type, updated_at)
       VALUES (?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (connection_id) DO UPDATE SET organization_id = excluded.organization_id, key_id = excluded.key_id,
         nonce = excluded.nonce, ciphertext = excluded.ciphertext, credential_type = excluded.credential_type, updated_at = excluded.updated_at`)
@@ -166,7 +191,7 @@ export class SqliteStorage implements Storage {
   }
 
   #insertEvent(e: NewEvent): void {
-    this.#db.prepare('INSERT INTO events (id, type, organization_id, connection_id, actor, changed, request_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+    this.#stmt('INSERT INTO events (id, type, organization_id, connection_id, actor, changed, request_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(e.id, e.type, e.organization_id, e.connection_id, e.actor, JSON.stringify(e.changed), e.request_id, e.at);
   }
 }

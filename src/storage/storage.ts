@@ -77,6 +77,8 @@ export interface Storage {
   deleteOrganization(id: string): Promise<boolean>;
 
   getConnection(id: string): Promise<ConnectionRow | null>;
+  /** An organization and one of its connections in one lookup; null when the organization does not exist. */
+  getConnectionWithOrganization(organizationId: string, connectionId: string): Promise<{ organization: OrganizationRow; connection: ConnectionRow | null } | null>;
   /** For each candidate, the live row for its upstream identity, made (with `new_id`) when absent. */
   ensureConnections(candidates: ConnectionCandidate[], now: string): Promise<ConnectionRow[]>;
   /** One transaction: the index row, the sealed credentials (if any) and the event. */

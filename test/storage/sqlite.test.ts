@@ -50,6 +50,19 @@ describe('SQLite storage', () => {
     await s.close();
   });
 
+  it('finds an organization and one of its connections in one lookup; another organization\'s connection is not found', async () => {
+    const s = new SqliteStorage(file());
+    const org = { id: 'acme', name: 'Acme', links: { leen: 'o1' }, created_at: 't', updated_at: 't' };
+    await s.createOrganization(org);
+    await s.createOrganization({ ...org, id: 'other', links: {} });
+    await s.insertConnection(row('cn_1'), null, event('ev_1'));
+    expect(await s.getConnectionWithOrganization('acme', 'cn_1')).toEqual({ organization: org, connection: row('cn_1') });
+    expect(await s.getConnectionWithOrganization('acme', 'cn_nope')).toEqual({ organization: org, connection: null });
+    expect(await s.getConnectionWithOrganization('other', 'cn_1')).toEqual({ organization: { ...org, id: 'other', links: {} }, connection: null });
+    expect(await s.getConnectionWithOrganization('ghost', 'cn_1')).toBeNull();
+    await s.close();
+  });
+
   it('deleting a connection drops its credentials', async () => {
     const s = new SqliteStorage(file());
     await s.insertConnection(row('cn_1'), sealed('cn_1'), event('ev_1'));

@@ -1,5 +1,6 @@
 import type { ConnectionRef, ProviderAdapter } from '../adapter.js';
 import type { UpstreamConnection } from '../connection.js';
+import { canSeeOrganization } from '../caller.js';
 import { GatewayError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { RequestContext } from '../services/context.js';
@@ -11,22 +12,39 @@ import type { ConnectionRow, NewEvent, Storage } from '../../storage/storage.js'
  * connection, adopts upstream connections first seen in a list (minting their ids), and retires
  * ids whose upstream connection is gone. A retired id is never reused.
  */
+export interface Located { row: ConnectionRow; adapter: ProviderAdapter }
+
 export class ConnectionIndex {
+  readonly #seen = new WeakMap<RequestContext, Map<string, Located>>();
+
   constructor(
     private readonly storage: Storage,
     private readonly providers: ReadonlyMap<string, ProviderAdapter>,
     private readonly organizations: OrganizationService,
   ) {}
 
-  /** The live connection `id` of organization `orgId` and its adapter, or 404 (also for another organization's id). */
-  async locate(ctx: RequestContext, orgId: string, id: string): Promise<{ row: ConnectionRow; adapter: ProviderAdapter }> {
-    await this.organizations.require(ctx, orgId);
-    const row = await this.storage.getConnection(id);
+  /**
+   * The live connection `id` of organization `orgId` and its adapter, or 404 (also for another
+   * organization's id). One storage lookup finds both the organization and the connection; the
+   * answer is kept for the request, so the route's guard and the service share it.
+   */
+  async locate(ctx: RequestContext, orgId: string, id: string): Promise<Located> {
+    const key = `${orgId}\u0000${id}`;
+    const seen = this.#seen.get(ctx)?.get(key);
+    if (seen) return seen;
+    const found = canSeeOrganization(ctx.caller, orgId) ? await this.storage.getConnectionWithOrganization(orgId, id) : null;
+    if (!found) throw new GatewayError('not_found', `No organization ${JSON.stringify(orgId)}.`);
+    this.organizations.remember(ctx, found.organization);
+    const row = found.connection;
     const adapter = row ? this.providers.get(row.provider_id) : undefined;
     if (!row || row.deleted_at !== null || row.organization_id !== orgId || !adapter) {
       throw new GatewayError('not_found', `No connection ${JSON.stringify(id)} in organization ${JSON.stringify(orgId)}.`);
     }
-    return { row, adapter };
+    const located = { row, adapter };
+    let map = this.#seen.get(ctx);
+    if (!map) this.#seen.set(ctx, (map = new Map()));
+    map.set(key, located);
+    return located;
   }
 
   /** Index rows for upstream connections seen in a list, in the same order; new ones get an id here. */

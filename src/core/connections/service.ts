@@ -47,6 +47,11 @@ export class ConnectionService {
 
   // ---------- reads ----------
 
+  /** 404 unless organization `orgId` (the caller's) has a live connection `id`: the guard of a connection's routes. */
+  async requireConnection(ctx: RequestContext, orgId: string, id: string): Promise<void> {
+    await this.#index.locate(ctx, orgId, id);
+  }
+
   list(ctx: RequestContext, orgId: string, q: ListQuery): Promise<ConnectionList> {
     return this.#lister.list(ctx, orgId, q);
   }

@@ -51,10 +51,15 @@ export class OrganizationService {
     if (cached) return cached;
     const row = canSeeOrganization(ctx.caller, id) ? await this.deps.storage.getOrganization(id) : null;
     if (!row) throw new GatewayError('not_found', `No organization ${JSON.stringify(id)}.`);
+    this.remember(ctx, row);
+    return row;
+  }
+
+  /** Keeps an organization read elsewhere (with a connection) for the rest of the request. */
+  remember(ctx: RequestContext, row: OrganizationRow): void {
     let seen = this.#seen.get(ctx);
     if (!seen) this.#seen.set(ctx, (seen = new Map()));
-    seen.set(id, row);
-    return row;
+    seen.set(row.id, row);
   }
 
   /** `input` as CreateOrganizationBody parsed it (the route's body). */

@@ -64,3 +64,12 @@ export const requireOrganization: MiddlewareHandler<AppEnv> = async (c, next) =>
   await c.get('deps').organizations.require(serviceContext(c), c.req.param('org') ?? '');
   await next();
 };
+
+/**
+ * The guard of a connection's routes: the organization and the connection, found in one storage
+ * lookup that the service reuses (404 before a body is validated, as above).
+ */
+export const requireConnection: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await c.get('deps').connections.requireConnection(serviceContext(c), c.req.param('org') ?? '', c.req.param('id') ?? '');
+  await next();
+};

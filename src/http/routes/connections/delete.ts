@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { serviceContext } from '../../request.js';
-import { AUTH_PROBLEMS, BEARER, ConnectionParams, defineRoute, problems, requireOrganization, UPSTREAM_PROBLEMS } from '../route.js';
+import { AUTH_PROBLEMS, BEARER, ConnectionParams, defineRoute, problems, requireConnection, UPSTREAM_PROBLEMS } from '../route.js';
 import { IF_MATCH } from './preconditions.js';
 import { preconditions } from './respond.js';
 
@@ -11,7 +11,7 @@ const route = createRoute({
   tags: ['connections'],
   summary: 'Delete a connection at its provider',
   security: BEARER,
-  middleware: [requireOrganization] as const,
+  middleware: [requireConnection] as const,
   request: { params: ConnectionParams, headers: IF_MATCH },
   responses: {
     204: { description: 'Deleted; its id is never used again.' },

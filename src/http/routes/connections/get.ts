@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { etagMatches } from '../../../core/etag.js';
 import { Connection } from '../../openapi/schemas.js';
 import { serviceContext } from '../../request.js';
-import { AUTH_PROBLEMS, BEARER, ConnectionParams, defineRoute, ETAG_HEADER, json, problems, requireOrganization, UPSTREAM_PROBLEMS } from '../route.js';
+import { AUTH_PROBLEMS, BEARER, ConnectionParams, defineRoute, ETAG_HEADER, json, problems, requireConnection, UPSTREAM_PROBLEMS } from '../route.js';
 
 const route = createRoute({
   method: 'get',
@@ -11,7 +11,7 @@ const route = createRoute({
   tags: ['connections'],
   summary: 'Read a connection (fresh from its provider)',
   security: BEARER,
-  middleware: [requireOrganization] as const,
+  middleware: [requireConnection] as const,
   request: { params: ConnectionParams },
   responses: {
     200: { ...json(Connection, 'The connection.'), headers: ETAG_HEADER },

@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { TestResult } from '../../openapi/schemas.js';
 import { serviceContext } from '../../request.js';
-import { AUTH_PROBLEMS, BEARER, ConnectionParams, defineRoute, json, problems, requireOrganization, UPSTREAM_PROBLEMS } from '../route.js';
+import { AUTH_PROBLEMS, BEARER, ConnectionParams, defineRoute, json, problems, requireConnection, UPSTREAM_PROBLEMS } from '../route.js';
 
 const route = createRoute({
   method: 'post',
@@ -10,7 +10,7 @@ const route = createRoute({
   tags: ['connections'],
   summary: 'Run the provider\'s credential test',
   security: BEARER,
-  middleware: [requireOrganization] as const,
+  middleware: [requireConnection] as const,
   request: { params: ConnectionParams },
   responses: {
     200: json(TestResult, 'What the provider said of the credentials.'),
