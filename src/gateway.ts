@@ -9,7 +9,7 @@ import { Sealer } from './core/crypto.js';
 import { CursorCodec } from './core/cursor.js';
 import { changeBodySchema } from './core/connections/change.js';
 import { createBodyRules } from './core/connections/create-body.js';
-import { upstreamSettings, UpstreamPolicy } from './core/upstream/policy.js';
+import { upstreamSettings, UpstreamPolicy, type PolicyDeps } from './core/upstream/policy.js';
 import { ConnectionService } from './core/connections/service.js';
 import { EventService } from './core/services/events.js';
 import { OrganizationService } from './core/services/organizations.js';
@@ -34,6 +34,8 @@ export interface GatewayOptions {
   now?: () => Date;
   /** The metrics registry (a fresh one, with Node's process metrics, when absent). */
   metrics?: Registry;
+  /** The upstream policies' clock and waits (tests move a fake clock instead of waiting). */
+  upstreamClock?: Pick<PolicyDeps, 'now' | 'sleep'>;
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -47,7 +49,7 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
   for (const p of config.providers) {
     const def = byType.get(p.type) as ProviderDefinition;
     // One policy per entry, shared by every client of that provider.
-    const upstream = new UpstreamPolicy(p.id, upstreamSettings(p), { logger: opts.logger, metrics });
+    const upstream = new UpstreamPolicy(p.id, upstreamSettings(p), { logger: opts.logger, metrics, ...opts.upstreamClock });
     policies.set(p.id, upstream);
     adapters.set(p.id, def.createAdapter(p, { logger: opts.logger, upstream }));
   }

@@ -37,8 +37,17 @@ const HTTP_EXCEPTION_CODES: Partial<Record<number, [ErrorCode, string]>> = {
   415: ['unsupported_media_type', 'This Content-Type is not accepted here.'],
 };
 
+/** The status logged for a request whose caller went away before its answer (nginx's 499). */
+export const CALLER_GONE = 499;
+
 /** The one onError: known errors render as they are; anything else is `internal`, logged with its stack. */
 export function onError(err: Error, c: Context<AppEnv>): Response {
+  if (c.req.raw.signal.aborted) {
+    // The caller went away (its upstream calls were abandoned): nobody reads this answer. 499, as
+    // nginx logs it, keeps it apart from the gateway's own failures in the log and the metrics.
+    (c.get('log') ?? c.get('deps').logger).info({ reason: err.message }, 'caller went away');
+    return new Response(null, { status: CALLER_GONE });
+  }
   if (isGatewayError(err)) {
     if (err.code === 'internal') (c.get('log') ?? c.get('deps').logger).error({ err }, 'internal error');
     return problemResponse(c, err);

@@ -1,14 +1,16 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { listen, type HttpBindings, type Listening } from '../net.js';
 
 /**
- * Shared machinery of the provider simulators: fault injection (latency, 5xx, 429 + Retry-After,
- * dropped connections), a record of requests for tests, and a control API under `/__sim`.
- * The provider-specific behaviour lives in each `providers/<name>/simulator.ts`.
+ * Shared machinery of the provider simulators: fault injection (a failure rate with a status,
+ * latency, stalls, dropped connections, 429 + Retry-After), a record of requests for tests, and a
+ * control API under `/__sim`. The provider-specific behaviour lives in each
+ * `providers/<name>/simulator.ts`.
  */
 
 export const FaultRule = z.object({
@@ -22,11 +24,39 @@ export const FaultRule = z.object({
   /** Answer with this status (and `body`) instead; a 2xx with a `body` serves a malformed answer. */
   status: z.number().int().min(200).max(599).optional(),
   retryAfterSec: z.number().int().min(0).optional(),
+  /** More headers on the injected answer (e.g. `x-ratelimit-reset`). */
+  headers: z.record(z.string(), z.string()).optional(),
   body: z.unknown().optional(),
   /** Destroy the socket without an answer. */
   drop: z.boolean().optional(),
+  /** Never answer: hold the request until the client gives up (or the simulator stops). */
+  stall: z.boolean().optional(),
+  /** Share (0–1) of matching requests the rule applies to, drawn from a seeded generator; all when absent. */
+  rate: z.number().min(0).max(1).optional(),
+  /** Seed of the rule's generator, so a run can be repeated; random when absent. */
+  seed: z.number().int().optional(),
 }).strict();
 export type FaultRule = z.infer<typeof FaultRule>;
+
+/** mulberry32: a small, fast, seedable generator of floats in [0, 1). */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface ActiveFault {
+  rule: FaultRule;
+  remaining: number;
+  random: () => number;
+  /** Requests the rule was applied to. */
+  applied: number;
+}
 
 export interface RecordedRequest {
   method: string;
@@ -40,15 +70,35 @@ type Env = { Bindings: HttpBindings };
 
 export class SimulatorKit {
   readonly requests: RecordedRequest[] = [];
-  #faults: Array<FaultRule & { remaining: number }> = [];
+  #faults: ActiveFault[] = [];
+  /** Sockets of stalled requests still open. */
+  readonly #stalled = new Set<Duplex>();
+  #stalls = 0;
 
-  /** Adds a fault; the newest matching rule wins. */
+  /** Adds a fault; the newest matching rule wins (a rule with a `rate` that does not fire lets older rules be tried). */
   fault(rule: FaultRule): void {
-    this.#faults.unshift({ ...FaultRule.parse(rule), remaining: rule.times ?? Number.POSITIVE_INFINITY });
+    const parsed = FaultRule.parse(rule);
+    this.#faults.unshift({ rule: parsed, remaining: parsed.times ?? Number.POSITIVE_INFINITY,
+      random: seeded(parsed.seed ?? randomBytes(4).readUInt32LE()), applied: 0 });
   }
 
   clearFaults(): void {
     this.#faults = [];
+  }
+
+  /** The faults in force, newest first, with how often each was applied and how many uses are left. */
+  faults(): Array<FaultRule & { applied: number; remaining: number | null }> {
+    return this.#faults.map((f) => ({ ...f.rule, applied: f.applied, remaining: Number.isFinite(f.remaining) ? f.remaining : null }));
+  }
+
+  /** Stalled requests: how many there were, and how many of their sockets the clients have not closed yet. */
+  stalls(): { total: number; open: number } {
+    return { total: this.#stalls, open: this.#stalled.size };
+  }
+
+  /** Closes the sockets of stalled requests (the simulator is stopping). */
+  releaseStalls(): void {
+    for (const socket of this.#stalled) socket.destroy();
   }
 
   /** Requests seen so far that match method and a path regex. */
@@ -67,17 +117,32 @@ export class SimulatorKit {
       if (url.pathname.startsWith('/__sim')) return next();
       const body = ['GET', 'HEAD', 'DELETE'].includes(c.req.method) ? '' : await c.req.raw.clone().text();
       this.requests.push({ method: c.req.method, path: url.pathname, query: url.search, headers: Object.fromEntries(c.req.raw.headers), body });
-      const rule = this.#faults.find((f) => f.remaining > 0 && (!f.method || f.method.toUpperCase() === c.req.method)
-        && (!f.path || new RegExp(f.path).test(url.pathname)));
-      if (!rule) return next();
-      rule.remaining -= 1;
+      const active = this.#faults.find((f) => f.remaining > 0 && (!f.rule.method || f.rule.method.toUpperCase() === c.req.method)
+        && (!f.rule.path || new RegExp(f.rule.path).test(url.pathname)) && (f.rule.rate === undefined || f.random() < f.rule.rate));
+      if (!active) return next();
+      active.remaining -= 1;
+      active.applied += 1;
+      const rule = active.rule;
       if (rule.latencyMs) await new Promise((r) => setTimeout(r, rule.latencyMs));
+      if (rule.stall) {
+        const socket = c.env.incoming.socket;
+        this.#stalls += 1;
+        this.#stalled.add(socket);
+        await new Promise<void>((r) => {
+          if (socket.destroyed) r();
+          // The client hung up (half-open: only its side ended) or the socket is gone.
+          else socket.once('end', () => r()).once('close', () => r());
+        });
+        socket.destroy();
+        this.#stalled.delete(socket);
+        return c.body(null, 500);
+      }
       if (rule.drop) {
         c.env.incoming.socket.destroy();
         return c.body(null, 500);
       }
       if (rule.status) {
-        const headers: Record<string, string> = {};
+        const headers: Record<string, string> = { ...rule.headers };
         if (rule.retryAfterSec !== undefined) headers['retry-after'] = String(rule.retryAfterSec);
         return c.json((rule.body ?? { error: 'injected fault' }) as object, rule.status as 500, headers);
       }
@@ -85,9 +150,10 @@ export class SimulatorKit {
     };
   }
 
-  /** `/__sim/faults` (POST a rule, DELETE all) and `/__sim/requests` for users of `npm run simulate`. */
+  /** `/__sim/faults` (POST a rule, GET them, DELETE all) and `/__sim/requests` for users of `npm run simulate`. */
   controlRoutes(): Hono<Env> {
     const app = new Hono<Env>();
+    app.get('/faults', (c) => c.json({ faults: this.faults(), stalls: this.stalls() }));
     app.post('/faults', async (c) => {
       const parsed = FaultRule.safeParse(await c.req.json().catch(() => null));
       if (!parsed.success) return c.json({ error: 'invalid fault rule', issues: parsed.error.issues }, 400);
@@ -142,7 +208,14 @@ export async function startSimulator<S>(
   const state = build(app, kit, restored);
   if (file) saveState(file, state);
   const listening = await listen(app.fetch, { host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
-  return { ...listening, kit, state };
+  // A simulator has no work worth waiting long for; clients' spare keep-alive connections (which
+  // never carried a request, so Node does not count them idle) are closed after a short grace.
+  const close = (graceMs = 100): Promise<void> => {
+    const closing = listening.close(graceMs);
+    kit.releaseStalls();
+    return closing;
+  };
+  return { ...listening, close, kit, state };
 }
 
 function saveState(file: string, state: unknown): void {

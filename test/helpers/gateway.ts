@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { configureProviders, type GatewayConfig } from '../../src/config.js';
 import { Secret } from '../../src/core/secret.js';
 import type { ProviderDefinition } from '../../src/providers/definition.js';
-import { createGateway, type Gateway } from '../../src/gateway.js';
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js';
 import { answerClientError } from '../../src/http/client-errors.js';
 import { listen } from '../../src/net.js';
 import { ContractChecker } from './contract.js';
@@ -31,6 +31,7 @@ export async function startGateway(opts: {
   /** Provider entries as a config file holds them. */
   providers?: Array<Record<string, unknown>>;
   encryptionKey?: Buffer | null;
+  upstreamClock?: GatewayOptions['upstreamClock'];
 } = {}): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'plugboard-test-'));
   const logs = captureLogs();
@@ -42,7 +43,7 @@ export async function startGateway(opts: {
     logLevel: 'debug',
     providers: configureProviders(opts.providers ?? [], opts.definitions ?? []),
   };
-  const gateway = await createGateway(config, { definitions: opts.definitions ?? [], logger: logs.logger });
+  const gateway = await createGateway(config, { definitions: opts.definitions ?? [], logger: logs.logger, ...(opts.upstreamClock ? { upstreamClock: opts.upstreamClock } : {}) });
   const server = await listen(gateway.app.fetch, { clientError: answerClientError });
   // Every answer a test gets through `call` is checked against this gateway's own OpenAPI document.
   const contract = new ContractChecker(await (await fetch(`${server.url}/openapi.json`)).json() as ConstructorParameters<typeof ContractChecker>[0]);

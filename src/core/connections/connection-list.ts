@@ -23,22 +23,31 @@ export interface ConnectionList {
   errors?: Array<{ provider: string; code: string; detail: string }>;
 }
 
-/** Upstream calls one list page may make before it answers with what it has. */
-const MAX_LIST_CALLS = 10;
+/** Rounds of concurrent calls one list page may make (a status filter can thin a round out) before it answers with what it has. */
+const MAX_ROUNDS = 4;
 
-/** Where a walk is: organization, filters, the provider being read and its own cursor there. */
+/**
+ * Where a walk is: organization, filters, and each provider still to read with its own cursor
+ * there (null: from the start). A provider absent from `s` is done.
+ */
 interface ListCursor {
   o: string;
   f: [string | null, string | null];
-  p: string;
-  c: string | null;
+  s: Array<[string, string | null]>;
+}
+
+/** `total` split over `n` shares as evenly as can be, the larger shares first. */
+function shares(total: number, n: number): number[] {
+  return Array.from({ length: n }, (_, i) => Math.floor(total / n) + (i < total % n ? 1 : 0));
 }
 
 /**
- * The connection list (contract §6): walks the organization's linked providers in provider-id
- * order, one page of one provider after another, under one signed cursor that records the
- * provider and that provider's own position. A provider that fails is reported in `errors` and
- * skipped (`incomplete: true`), unless the caller asked for `strict`.
+ * The connection list (contract §6): asks the organization's linked providers concurrently, each
+ * for its share of the page, under one signed cursor that keeps every provider's own position. A
+ * page holds each provider's items in provider-id order; a provider that ran dry leaves its share
+ * to the others in a further round. A provider that fails is reported in `errors` and left out of
+ * the rest of the walk (`incomplete: true`), unless the caller asked for `strict`; when every
+ * provider asked fails, the answer is the first one's error.
  */
 export class ConnectionLister {
   constructor(
@@ -57,46 +66,59 @@ export class ConnectionLister {
     }
     const linked = [...this.providers.keys()].filter((id) => org.links[id] !== undefined && (q.provider === undefined || q.provider === id)).sort();
     const filter: ListCursor['f'] = [q.provider ?? null, q.status ?? null];
-    let position = { p: linked[0], c: null as string | null };
+    // Each provider still to read → its upstream cursor (null: from the start).
+    let positions = new Map<string, string | null>(linked.map((id) => [id, null]));
     if (q.cursor) {
-      const c = this.cursors.decode<ListCursor>('connections', q.cursor);
-      if (c.o !== orgId || c.f[0] !== filter[0] || c.f[1] !== filter[1]) {
+      const c = this.cursors.decode<Partial<ListCursor>>('connections', q.cursor);
+      if (c.o !== orgId || c.f?.[0] !== filter[0] || c.f[1] !== filter[1] || !Array.isArray(c.s)) {
         throw validationError([{ pointer: '/cursor', message: 'cursor belongs to another list or filter' }], 'The cursor is not valid.');
       }
-      position = { p: c.p, c: c.c };
+      // A provider unlinked mid-walk has nothing left to give.
+      positions = new Map(c.s.filter(([id]) => linked.includes(id)));
     }
-    let index = position.p === undefined ? linked.length : linked.indexOf(position.p);
-    if (index < 0) index = linked.length; // the provider was unlinked mid-walk: nothing left there
-    let upstreamCursor = position.c ?? undefined;
+
     const data: Connection[] = [];
     const errors: NonNullable<ConnectionList['errors']> = [];
-    for (let calls = 0; data.length < q.limit && index < linked.length && calls < MAX_LIST_CALLS; calls++) {
-      const providerId = linked[index] as string;
-      const adapter = this.providers.get(providerId) as ProviderAdapter;
-      const externalOrgId = org.links[providerId] as string;
-      try {
-        const page = await adapter.list(ctx, externalOrgId, { limit: q.limit - data.length, cursor: upstreamCursor });
-        const rows = await this.index.adoptListed(orgId, adapter, externalOrgId, page.items, timestamp({ now: this.now }));
-        const meta = await this.vault.meta(rows.map((r) => r.id));
-        const mapped = page.items.map((u, i) => {
-          const row = rows[i] as (typeof rows)[number];
-          return canonicalConnection(row, adapter, u, meta.get(row.id) ?? null);
-        });
-        data.push(...mapped.filter((c) => q.status === undefined || c.status === q.status));
-        if (page.nextCursor !== null) {
-          upstreamCursor = page.nextCursor;
-          continue;
+    let asked = 0;
+    for (let round = 0; round < MAX_ROUNDS && data.length < q.limit && positions.size > 0; round++) {
+      const turn = [...positions.keys()].sort();
+      const split = shares(q.limit - data.length, turn.length);
+      const calls = turn.map((id, i) => ({ id, limit: split[i] as number })).filter((t) => t.limit > 0);
+      asked += calls.length;
+      const pages = await Promise.allSettled(calls.map((t) => this.#page(ctx, orgId, org.links[t.id] as string, t.id, t.limit, positions.get(t.id) ?? undefined, q)));
+      pages.forEach((page, i) => {
+        const id = (calls[i] as (typeof calls)[number]).id;
+        if (page.status === 'fulfilled') {
+          data.push(...page.value.items);
+          if (page.value.nextCursor === null) positions.delete(id);
+          else positions.set(id, page.value.nextCursor);
+          return;
         }
-      } catch (e) {
-        if (q.strict || !isGatewayError(e) || linked.length === 1) throw e;
-        errors.push({ provider: providerId, code: e.code, detail: e.message });
+        const e: unknown = page.reason;
+        if (q.strict || !isGatewayError(e)) throw e;
+        errors.push({ provider: id, code: e.code, detail: e.message });
+        positions.delete(id);
+      });
+      // Every provider asked failed and there is nothing to show: an error, not an empty page.
+      if (errors.length === asked && errors.length > 0) {
+        throw pages.find((p): p is PromiseRejectedResult => p.status === 'rejected')?.reason as Error;
       }
-      index += 1;
-      upstreamCursor = undefined;
     }
-    const nextProvider = linked[index];
-    const next = nextProvider === undefined ? null
-      : this.cursors.encode('connections', { o: orgId, f: filter, p: nextProvider, c: upstreamCursor ?? null } satisfies ListCursor);
+    const next = positions.size === 0 ? null
+      : this.cursors.encode('connections', { o: orgId, f: filter, s: [...positions].sort(([a], [b]) => (a < b ? -1 : 1)) } satisfies ListCursor);
     return errors.length > 0 ? { data, next_cursor: next, incomplete: true, errors } : { data, next_cursor: next };
+  }
+
+  /** One provider's page, adopted into the index and mapped (status-filtered). */
+  async #page(ctx: RequestContext, orgId: string, externalOrgId: string, providerId: string, limit: number, cursor: string | undefined, q: ListQuery): Promise<{ items: Connection[]; nextCursor: string | null }> {
+    const adapter = this.providers.get(providerId) as ProviderAdapter;
+    const page = await adapter.list(ctx, externalOrgId, { limit, cursor });
+    const rows = await this.index.adoptListed(orgId, adapter, externalOrgId, page.items, timestamp({ now: this.now }));
+    const meta = await this.vault.meta(rows.map((r) => r.id));
+    const items = page.items.map((u, i) => {
+      const row = rows[i] as (typeof rows)[number];
+      return canonicalConnection(row, adapter, u, meta.get(row.id) ?? null);
+    });
+    return { items: items.filter((c) => q.status === undefined || c.status === q.status), nextCursor: page.nextCursor };
   }
 }

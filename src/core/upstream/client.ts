@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AdapterDeps, CallContext, CommonProviderConfig } from '../adapter.js';
 import { GatewayError, type FieldProblem } from '../errors.js';
 import { scrubText, secretValues } from '../secret.js';
+import { CallAborted } from './call-aborted.js';
 import { upstreamSettings, UpstreamPolicy, type CachedAnswer } from './policy.js';
 import { TransportError, type HeaderBag, type TransportResponse } from './transport.js';
 
@@ -152,13 +153,7 @@ function collectionOf(p: string): string {
   return i > 0 ? p.slice(0, i) : p;
 }
 
-/** A call ended by the caller going away (client disconnect), not by the provider. */
-export class CallAborted extends Error {
-  constructor() {
-    super('The caller went away; the upstream call was abandoned.');
-    this.name = 'AbortError';
-  }
-}
+export { CallAborted };
 
 export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClient {
   const { policy } = opts;
@@ -224,32 +219,52 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
     }
   }
 
-  /** Limiter, breaker, attempts, backoff, budget, deadline. */
+  /**
+   * The breaker around the call: it counts calls, not attempts, so a provider that fails now and
+   * then (and is saved by a retry) does not open it; one that keeps failing does.
+   */
   async function sendAttempts(ctx: CallContext, req: UpstreamRequest, target: string, used: { auth: Record<string, string> }): Promise<TransportResponse> {
+    const breaker = policy.breaker;
+    const closedFor = breaker?.acquire() ?? 0;
+    if (closedFor > 0) {
+      throw new GatewayError('upstream_unavailable', `Provider ${providerId} is failing; the gateway is not calling it for now (circuit open).`,
+        { provider: providerId, retryAfter: Math.ceil(closedFor / 1000) });
+    }
+    const health = { unwell: false };
+    try {
+      const res = await attempts(ctx, req, target, used, health);
+      breaker?.success();
+      return res;
+    } catch (e) {
+      if (e instanceof CallAborted) breaker?.release();
+      else if (health.unwell) breaker?.failure();
+      else breaker?.success();
+      throw e;
+    }
+  }
+
+  /** Limiter, attempts, backoff, budget, deadline; `health.unwell` tells how the last attempt ended. */
+  async function attempts(ctx: CallContext, req: UpstreamRequest, target: string, used: { auth: Record<string, string> }, health: { unwell: boolean }): Promise<TransportResponse> {
     const deadline = policy.now() + settings.deadlineMs;
     let authHeaders = req.anonymous ? {} : await opts.auth.headers(ctx);
     used.auth = authHeaders;
     let reauthorized = false;
     policy.budget.deposit();
+    let last: GatewayError | undefined;
     for (let n = 1; ; n += 1) {
       const throttled = policy.limiter?.take() ?? 0;
       if (throttled > 0) {
+        // A retry that would break the provider's budget is not sent: the caller gets the failure it retried.
+        if (last) throw last;
         throw new GatewayError('rate_limited', `The gateway keeps within provider ${providerId}'s request budget; try again shortly.`,
           { provider: providerId, retryAfter: Math.ceil(throttled / 1000) });
-      }
-      const closedFor = policy.breaker?.acquire() ?? 0;
-      if (closedFor > 0) {
-        throw new GatewayError('upstream_unavailable', `Provider ${providerId} is failing; the gateway is not calling it for now (circuit open).`,
-          { provider: providerId, retryAfter: Math.ceil(closedFor / 1000) });
       }
       const remaining = deadline - policy.now();
       let retryReason: string;
       let waitAtLeast = 0;
-      let last: GatewayError;
       try {
         const res = await attempt(ctx, req, target, authHeaders, Math.max(1, Math.min(settings.timeoutMs, remaining)), n);
-        if (isUnwell(res.status)) policy.breaker?.failure();
-        else policy.breaker?.success();
+        health.unwell = isUnwell(res.status);
         if (res.status === 401 && !req.anonymous && opts.auth.invalidate && !reauthorized) {
           // The token may have expired in between: fetch a fresh one and send once more.
           reauthorized = true;
@@ -274,10 +289,10 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
         if (e instanceof GatewayError || e instanceof CallAborted) throw e;
         if (!(e instanceof TransportError)) throw e;
         if (e.kind === 'too_large') {
-          policy.breaker?.success();
+          health.unwell = false;
           throw fail('upstream_error', `Provider ${providerId} answered with a body larger than the gateway reads.`);
         }
-        policy.breaker?.failure();
+        health.unwell = true;
         const timedOut = e.kind === 'aborted';
         last = timedOut
           ? fail('upstream_timeout', `Provider ${providerId} did not answer within ${Math.min(settings.timeoutMs, remaining)} ms.`)
@@ -322,10 +337,11 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
     };
     // A read before a write (If-Match, read-merge-write) always goes to the provider, alone.
     if (fresh) return fetchOnce(ctx);
-    // Shared by whoever asks meanwhile: it must not die with the first caller's disconnect.
-    const shared = policy.coalescer.run(target, () => fetchOnce({ requestId: ctx.requestId, traceparent: ctx.traceparent }));
+    // Shared by whoever asks meanwhile (not across a write); abandoned only when all of them have gone.
+    const shared = policy.coalescer.run(`${policy.generation}\u0000${target}`,
+      (signal) => fetchOnce({ requestId: ctx.requestId, traceparent: ctx.traceparent, signal }), ctx.signal);
     if (shared.joined) m?.coalesced.inc(provider);
-    return abortable(shared.promise, ctx.signal);
+    return shared.promise;
   }
 
   return {
@@ -339,9 +355,13 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
         if (req.method === 'GET') {
           ({ response, body } = await read(ctx, req, target));
         } else {
-          response = await send(ctx, req, target);
+          try {
+            response = await send(ctx, req, target);
+          } finally {
+            // Even a failed write may have been applied: what was cached there is stale either way.
+            policy.wrote(collectionOf(basePath + req.path));
+          }
           body = parseBody(response.text);
-          policy.cache?.invalidate(collectionOf(basePath + req.path));
         }
         m?.calls.inc({ ...labels, outcome: 'ok' });
         return { status: response.status, headers: response.headers, body: body as T };
@@ -353,18 +373,4 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
       }
     },
   };
-}
-
-/** `p`, or a rejection as soon as `signal` fires (the work behind `p` goes on for others). */
-function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return p;
-  if (signal.aborted) return Promise.reject(new CallAborted());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new CallAborted());
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
-      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e as Error); },
-    );
-  });
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { CommonProviderConfig } from '../adapter.js';
+import { CallAborted } from './call-aborted.js';
 import { CircuitBreaker, type BreakerConfig, type CircuitState } from './circuit-breaker.js';
 import { upstreamMetrics, type UpstreamMetrics } from './metrics.js';
 import { Coalescer, ReadCache } from './read-cache.js';
@@ -96,7 +97,9 @@ export class UpstreamPolicy {
   readonly limiter: TokenBucket | null;
   readonly budget: RetryBudget;
   readonly cache: ReadCache<CachedAnswer> | null;
-  readonly coalescer = new Coalescer<CachedAnswer>();
+  readonly coalescer: Coalescer<CachedAnswer>;
+  /** Moves on with every write through this policy: a read in flight before a write is not shared with readers after it. */
+  generation = 0;
   readonly metrics: UpstreamMetrics | null;
   readonly log: Logger;
   readonly now: () => number;
@@ -119,7 +122,14 @@ export class UpstreamPolicy {
       : null;
     this.limiter = settings.rateLimit ? new TokenBucket(settings.rateLimit.requestsPerSecond, settings.rateLimit.burst, this.now) : null;
     this.budget = new RetryBudget(settings.retryBudget.ratio, settings.retryBudget.reservePerSecond, this.now);
+    this.coalescer = new Coalescer<CachedAnswer>(() => new CallAborted());
     this.cache = settings.cacheTtlMs > 0 ? new ReadCache<CachedAnswer>(settings.cacheTtlMs, 10_000, this.now) : null;
+  }
+
+  /** The gateway wrote under `prefix`: cached reads there are dropped, reads in flight are not joined any more. */
+  wrote(prefix: string): void {
+    this.generation += 1;
+    this.cache?.invalidate(prefix);
   }
 
   get circuit(): CircuitState {

@@ -41,16 +41,56 @@ export class ReadCache<T> {
   }
 }
 
-/** Identical concurrent reads share one call: the first starts it, the others join. */
+interface InFlight<T> {
+  promise: Promise<T>;
+  controller: AbortController;
+  /** Callers still waiting for it. */
+  waiting: number;
+}
+
+/**
+ * Identical concurrent reads share one call: the first starts it, the others join. The shared
+ * call is abandoned (its signal fires) only when every caller waiting for it has gone away; a
+ * caller that goes away gets `onAbandon()`'s error at once.
+ */
 export class Coalescer<T> {
-  readonly #inflight = new Map<string, Promise<T>>();
+  readonly #inflight = new Map<string, InFlight<T>>();
+
+  constructor(private readonly onAbandon: () => Error) {}
 
   /** The call for `key`, started by `start` unless one is already in flight (`joined`). */
-  run(key: string, start: () => Promise<T>): { promise: Promise<T>; joined: boolean } {
-    const existing = this.#inflight.get(key);
-    if (existing) return { promise: existing, joined: true };
-    const promise = start().finally(() => this.#inflight.delete(key));
-    this.#inflight.set(key, promise);
-    return { promise, joined: false };
+  run(key: string, start: (signal: AbortSignal) => Promise<T>, callerSignal?: AbortSignal): { promise: Promise<T>; joined: boolean } {
+    if (callerSignal?.aborted) return { promise: Promise.reject(this.onAbandon()), joined: false };
+    let entry = this.#inflight.get(key);
+    const joined = entry !== undefined;
+    if (!entry) {
+      const controller = new AbortController();
+      const created: InFlight<T> = { promise: Promise.resolve() as Promise<T>, controller, waiting: 0 };
+      created.promise = start(controller.signal).finally(() => {
+        if (this.#inflight.get(key) === created) this.#inflight.delete(key);
+      });
+      this.#inflight.set(key, created);
+      entry = created;
+    }
+    const shared = entry;
+    shared.waiting += 1;
+    if (!callerSignal) return { promise: shared.promise, joined };
+    const promise = new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => {
+        shared.waiting -= 1;
+        if (shared.waiting === 0) {
+          // Nobody wants the answer any more: stop the call, and let the next reader start afresh.
+          if (this.#inflight.get(key) === shared) this.#inflight.delete(key);
+          shared.controller.abort();
+        }
+        reject(this.onAbandon());
+      };
+      callerSignal.addEventListener('abort', onAbort, { once: true });
+      shared.promise.then(
+        (v) => { callerSignal.removeEventListener('abort', onAbort); resolve(v); },
+        (e: unknown) => { callerSignal.removeEventListener('abort', onAbort); reject(e as Error); },
+      );
+    });
+    return { promise, joined };
   }
 }
