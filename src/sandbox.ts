@@ -7,6 +7,9 @@ import { Secret } from './core/secret.js';
 import type { ProviderDefinition, SimulatorSetup } from './providers/definition.js';
 import type { Gateway } from './gateway.js';
 
+/** How long the sandbox keeps a provider's answer to a read. */
+export const SANDBOX_CACHE_TTL_MS = 2_000;
+
 export const SANDBOX_ADMIN_KEY = 'sandbox-admin-key';
 export const DEMO_ORG = 'demo';
 
@@ -43,7 +46,9 @@ export async function startSandbox(opts: { dataDir: string; definitions: Readonl
     await Promise.all(simulators.map((s) => s.setup.close()));
     throw e;
   }
-  const providers = configureProviders(simulators.map(({ type, setup }) => ({ id: type, type, ...setup.providerConfig })), opts.definitions);
+  // The sandbox reads through a short cache (off by default elsewhere): repeated reads stay local,
+  // and a change made behind the gateway's back (at a simulator) shows within two seconds.
+  const providers = configureProviders(simulators.map(({ type, setup }) => ({ id: type, type, cache: { ttlMs: SANDBOX_CACHE_TTL_MS }, ...setup.providerConfig })), opts.definitions);
   const port = opts.env['PORT'] !== undefined ? Number(opts.env['PORT']) : 8080;
   const config: GatewayConfig = {
     server: { host: opts.env['HOST'] || '127.0.0.1', port },

@@ -63,6 +63,11 @@ describe('sandbox (npm start with no GATEWAY_CONFIG)', () => {
     expect(perProvider('leen')).toBeGreaterThanOrEqual(2);
     expect(perProvider('auth0')).toBe(2);
     expect(perProvider('versori')).toBe(1);
+    // The sandbox reads through a cache: the second read of a connection is a hit.
+    const one = list.data[0]!;
+    for (let i = 0; i < 2; i++) expect((await get(`${first.url}/v1/organizations/demo/connections/${one.id}`)).status).toBe(200);
+    const metrics = await (await fetch(`${first.url}/metrics`)).text();
+    expect(metrics).toMatch(new RegExp(`plugboard_upstream_cache_total\\{provider="${one.provider}",result="hit"\\} [1-9]`));
 
     first.child.kill('SIGTERM');
     expect(await first.exit).toBe(0);
