@@ -42,7 +42,7 @@ export const CALLER_GONE = 499;
 
 /** The one onError: known errors render as they are; anything else is `internal`, logged with its stack. */
 export function onError(err: Error, c: Context<AppEnv>): Response {
-  if (c.req.raw.signal.aborted) {
+  if (c.get('serviceContext')?.signal?.aborted === true) {
     // The caller went away (its upstream calls were abandoned): nobody reads this answer. 499, as
     // nginx logs it, keeps it apart from the gateway's own failures in the log and the metrics.
     (c.get('log') ?? c.get('deps').logger).info({ reason: err.message }, 'caller went away');

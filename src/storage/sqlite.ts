@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { KeyedMutex } from './keyed-mutex.js';
 import { SQLITE_MIGRATIONS } from './migrations/sqlite.js';
 import type {
-  ConnectionCandidate, ConnectionRow, CredentialMeta, EventRow, NewEvent, OrganizationRow, SealedCredentialRow, Storage,
+  ConnectionCandidate, ConnectionLookup, ConnectionRow, CredentialMeta, EventRow, NewEvent, OrganizationRow, SealedCredentialRow, Storage,
 } from './storage.js';
 
 type OrgDbRow = Omit<OrganizationRow, 'links'> & { links: string };
@@ -137,8 +137,11 @@ export class SqliteStorage implements Storage {
   async credentialMeta(connectionIds: string[]): Promise<Map<string, CredentialMeta>> {
     const out = new Map<string, CredentialMeta>();
     if (connectionIds.length === 0) return out;
-    const rows = this.#stmt(`SELECT connection_id, credential_type, updated_at FROM credentials
-      WHERE connection_id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(connectionIds)) as CredentialMeta[];
+    // One connection (every single read) by its key; a list page's in one statement.
+    const rows = (connectionIds.length === 1
+      ? this.#stmt('SELECT connection_id, credential_type, updated_at FROM credentials WHERE connection_id = ?').all(connectionIds[0])
+      : this.#stmt(`SELECT connection_id, credential_type, updated_at FROM credentials
+      WHERE connection_id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(connectionIds))) as CredentialMeta[];
     for (const r of rows) out.set(r.connection_id, r);
     return out;
   }
@@ -155,10 +158,14 @@ export class SqliteStorage implements Storage {
     return rows.map((r) => ({ ...r, changed: JSON.parse(r.changed) as string[] }));
   }
 
-  async getConnectionWithOrganization(organizationId: string, connectionId: string): Promise<{ organization: OrganizationRow; connection: ConnectionRow | null } | null> {
+  async getConnectionWithOrganization(organizationId: string, connectionId: string): Promise<ConnectionLookup | null> {
     const r = this.#stmt(`SELECT o.id AS o_id, o.name AS o_name, o.links AS o_links, o.created_at AS o_created_at, o.updated_at AS o_updated_at,
-        c.id, c.organization_id, c.provider_id, c.external_org_id, c.external_id, c.kind, c.created_at, c.deleted_at
-      FROM organizations o LEFT JOIN connections c ON c.id = ? AND c.organization_id = o.id WHERE o.id = ?`)
+        c.id, c.organization_id, c.provider_id, c.external_org_id, c.external_id, c.kind, c.created_at, c.deleted_at,
+        cr.connection_id AS cr_id, cr.credential_type AS cr_type, cr.updated_at AS cr_updated_at
+      FROM organizations o
+      LEFT JOIN connections c ON c.id = ? AND c.organization_id = o.id
+      LEFT JOIN credentials cr ON cr.connection_id = c.id
+      WHERE o.id = ?`)
       .get(connectionId, organizationId) as (Record<string, string | null> & { o_id: string }) | undefined;
     if (!r) return null;
     const organization = toOrg({ id: r.o_id, name: r['o_name'] as string, links: r['o_links'] as string, created_at: r['o_created_at'] as string, updated_at: r['o_updated_at'] as string });
@@ -166,7 +173,9 @@ export class SqliteStorage implements Storage {
       id: r['id'], organization_id: r['organization_id'] as string, provider_id: r['provider_id'] as string, external_org_id: r['external_org_id'] as string,
       external_id: r['external_id'] as string, kind: r['kind'] as string, created_at: r['created_at'] as string, deleted_at: r['deleted_at'] ?? null,
     };
-    return { organization, connection };
+    const credential: CredentialMeta | null = r['cr_id'] === null || r['cr_id'] === undefined ? null
+      : { connection_id: r['cr_id'], credential_type: r['cr_type'] ?? null, updated_at: r['cr_updated_at'] as string };
+    return { organization, connection, credential };
   }
 
   withConnectionLock<T>(connectionId: string, fn: () => Promise<T>): Promise<T> {

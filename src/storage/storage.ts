@@ -61,6 +61,13 @@ export interface ConnectionCandidate {
   new_id: string;
 }
 
+export interface ConnectionLookup {
+  organization: OrganizationRow;
+  connection: ConnectionRow | null;
+  /** What is known of the connection's sealed credentials (null: none stored). */
+  credential: CredentialMeta | null;
+}
+
 export interface Storage {
   readonly backend: 'sqlite' | 'postgres';
   ping(): Promise<void>;
@@ -77,8 +84,8 @@ export interface Storage {
   deleteOrganization(id: string): Promise<boolean>;
 
   getConnection(id: string): Promise<ConnectionRow | null>;
-  /** An organization and one of its connections in one lookup; null when the organization does not exist. */
-  getConnectionWithOrganization(organizationId: string, connectionId: string): Promise<{ organization: OrganizationRow; connection: ConnectionRow | null } | null>;
+  /** An organization, one of its connections and that connection's stored-credential facts in one lookup; null when the organization does not exist. */
+  getConnectionWithOrganization(organizationId: string, connectionId: string): Promise<ConnectionLookup | null>;
   /** For each candidate, the live row for its upstream identity, made (with `new_id`) when absent. */
   ensureConnections(candidates: ConnectionCandidate[], now: string): Promise<ConnectionRow[]>;
   /** One transaction: the index row, the sealed credentials (if any) and the event. */

@@ -50,15 +50,18 @@ describe('SQLite storage', () => {
     await s.close();
   });
 
-  it('finds an organization and one of its connections in one lookup; another organization\'s connection is not found', async () => {
+  it('finds an organization, one of its connections and its credential facts in one lookup; another organization\'s connection is not found', async () => {
     const s = new SqliteStorage(file());
     const org = { id: 'acme', name: 'Acme', links: { leen: 'o1' }, created_at: 't', updated_at: 't' };
     await s.createOrganization(org);
     await s.createOrganization({ ...org, id: 'other', links: {} });
-    await s.insertConnection(row('cn_1'), null, event('ev_1'));
-    expect(await s.getConnectionWithOrganization('acme', 'cn_1')).toEqual({ organization: org, connection: row('cn_1') });
-    expect(await s.getConnectionWithOrganization('acme', 'cn_nope')).toEqual({ organization: org, connection: null });
-    expect(await s.getConnectionWithOrganization('other', 'cn_1')).toEqual({ organization: { ...org, id: 'other', links: {} }, connection: null });
+    await s.insertConnection(row('cn_1'), sealed('cn_1'), event('ev_1'));
+    await s.insertConnection(row('cn_2', 'ext-2'), null, event('ev_2'));
+    const credential = { connection_id: 'cn_1', credential_type: 'api_key', updated_at: '2026-01-01T00:00:00Z' };
+    expect(await s.getConnectionWithOrganization('acme', 'cn_1')).toEqual({ organization: org, connection: row('cn_1'), credential });
+    expect(await s.getConnectionWithOrganization('acme', 'cn_2')).toEqual({ organization: org, connection: row('cn_2', 'ext-2'), credential: null });
+    expect(await s.getConnectionWithOrganization('acme', 'cn_nope')).toEqual({ organization: org, connection: null, credential: null });
+    expect(await s.getConnectionWithOrganization('other', 'cn_1')).toEqual({ organization: { ...org, id: 'other', links: {} }, connection: null, credential: null });
     expect(await s.getConnectionWithOrganization('ghost', 'cn_1')).toBeNull();
     await s.close();
   });

@@ -5,14 +5,19 @@ import { GatewayError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { RequestContext } from '../services/context.js';
 import type { OrganizationService } from '../services/organizations.js';
-import type { ConnectionRow, NewEvent, Storage } from '../../storage/storage.js';
+import type { ConnectionRow, CredentialMeta, NewEvent, Storage } from '../../storage/storage.js';
 
 /**
  * The connection index: the gateway's `cn_…` ids ↔ provider + upstream ids. Finds a caller's
  * connection, adopts upstream connections first seen in a list (minting their ids), and retires
  * ids whose upstream connection is gone. A retired id is never reused.
  */
-export interface Located { row: ConnectionRow; adapter: ProviderAdapter }
+export interface Located {
+  row: ConnectionRow;
+  adapter: ProviderAdapter;
+  /** Its stored-credential facts as of the lookup (a read under the connection's lock reads them again). */
+  credential: CredentialMeta | null;
+}
 
 export class ConnectionIndex {
   readonly #seen = new WeakMap<RequestContext, Map<string, Located>>();
@@ -40,7 +45,7 @@ export class ConnectionIndex {
     if (!row || row.deleted_at !== null || row.organization_id !== orgId || !adapter) {
       throw new GatewayError('not_found', `No connection ${JSON.stringify(id)} in organization ${JSON.stringify(orgId)}.`);
     }
-    const located = { row, adapter };
+    const located = { row, adapter, credential: found.credential };
     let map = this.#seen.get(ctx);
     if (!map) this.#seen.set(ctx, (map = new Map()));
     map.set(key, located);

@@ -7,7 +7,7 @@ import { newId } from '../ids.js';
 import { Secret } from '../secret.js';
 import { timestamp, type RequestContext, type ServiceDeps } from '../services/context.js';
 import type { OrganizationService } from '../services/organizations.js';
-import type { ConnectionRow, NewEvent, Storage } from '../../storage/storage.js';
+import type { ConnectionRow, CredentialMeta, NewEvent, Storage } from '../../storage/storage.js';
 import { canonicalConnection, versioned, type Versioned } from './canonical.js';
 import { refuseUnsupported, unsupportedFields, validateChange, type ChangeBody, type ChangeMode } from './change.js';
 import { ConnectionIndex, refOf } from './connection-index.js';
@@ -57,8 +57,8 @@ export class ConnectionService {
   }
 
   async get(ctx: RequestContext, orgId: string, id: string): Promise<Versioned> {
-    const { row, adapter } = await this.#index.locate(ctx, orgId, id);
-    return versioned(await this.#fetch(ctx, row, adapter));
+    const { row, adapter, credential } = await this.#index.locate(ctx, orgId, id);
+    return versioned(await this.#fetch(ctx, row, adapter, credential));
   }
 
   async test(ctx: RequestContext, orgId: string, id: string): Promise<{ ok: boolean; detail: string | null }> {
@@ -165,9 +165,10 @@ export class ConnectionService {
     return this.#upstream(row, () => adapter.replace(ctx, refOf(row), state));
   }
 
-  async #fetch(ctx: CallContext, row: ConnectionRow, adapter: ProviderAdapter): Promise<Connection> {
+  /** The canonical connection as the provider has it now; `credential` when already read (a plain read), else read here (under the lock). */
+  async #fetch(ctx: CallContext, row: ConnectionRow, adapter: ProviderAdapter, credential?: CredentialMeta | null): Promise<Connection> {
     const upstream = await this.#upstream(row, () => adapter.get(ctx, refOf(row)));
-    const meta = (await this.#vault.meta([row.id])).get(row.id) ?? null;
+    const meta = credential !== undefined ? credential : (await this.#vault.meta([row.id])).get(row.id) ?? null;
     return canonicalConnection(row, adapter, upstream, meta);
   }
 

@@ -180,26 +180,20 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
       body = new URLSearchParams(req.form).toString();
       headers['content-type'] = 'application/x-www-form-urlencoded';
     }
-    const timer = new AbortController();
-    const timeout = setTimeout(() => timer.abort(), timeoutMs);
-    const signal = ctx.signal ? AbortSignal.any([ctx.signal, timer.signal]) : timer.signal;
     const started = performance.now();
     const line = { method: req.method, path: req.path, attempt: n, request_id: ctx.requestId };
     try {
-      const res = await policy.transport.request({ origin, path: target, method: req.method, headers, body, signal });
+      const res = await policy.transport.request({ origin, path: target, method: req.method, headers, body, timeoutMs, signal: ctx.signal });
       policy.log.info({ ...line, status: res.status, duration_ms: Math.round((performance.now() - started) * 10) / 10 }, 'upstream call');
       m?.attempts.inc({ ...provider, outcome: String(res.status) });
       return res;
     } catch (e) {
       const duration_ms = Math.round((performance.now() - started) * 10) / 10;
-      const outcome = ctx.signal?.aborted ? 'caller_gone' : timer.signal.aborted ? 'timeout' : e instanceof TransportError ? e.kind : 'network';
+      const outcome = !(e instanceof TransportError) ? 'network' : e.kind === 'aborted' ? 'caller_gone' : e.kind;
       policy.log.warn({ ...line, status: null, outcome, duration_ms }, 'upstream call');
       m?.attempts.inc({ ...provider, outcome });
-      if (ctx.signal?.aborted) throw new CallAborted();
-      if (timer.signal.aborted) throw new TransportError('aborted', `no answer within ${timeoutMs} ms`);
+      if (e instanceof TransportError && e.kind === 'aborted') throw new CallAborted();
       throw e;
-    } finally {
-      clearTimeout(timeout);
     }
   }
 
@@ -293,13 +287,13 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
           throw fail('upstream_error', `Provider ${providerId} answered with a body larger than the gateway reads.`);
         }
         health.unwell = true;
-        const timedOut = e.kind === 'aborted';
+        const timedOut = e.kind === 'timeout';
         last = timedOut
           ? fail('upstream_timeout', `Provider ${providerId} did not answer within ${Math.min(settings.timeoutMs, remaining)} ms.`)
           : fail('upstream_error', `Provider ${providerId} could not be reached.`, e);
         // A POST or PATCH is sent again only when it provably never left (the connection was never made).
         if (!IDEMPOTENT.has(req.method) && e.kind !== 'connect') throw last;
-        retryReason = e.kind === 'aborted' ? 'timeout' : e.kind;
+        retryReason = e.kind;
       }
       if (n >= settings.retry.attempts) throw last;
       const left = deadline - policy.now();

@@ -1,9 +1,10 @@
 import { Agent, type Dispatcher } from 'undici';
 
 /**
- * The wire under every upstream call: undici's Dispatcher API (Node's own HTTP client) with one
- * keep-alive Agent per provider and a bounded number of connections per origin. No WHATWG
- * Request/Response objects on the hot path. Bodies are read as text, up to a size limit.
+ * The wire under every upstream call: undici's lowest-level Dispatcher API (`dispatch` with a
+ * handler; Node's own HTTP client) on one keep-alive Agent per provider with a bounded number of
+ * connections per origin. No WHATWG Request/Response objects and no body streams on the hot path:
+ * the answer's chunks are collected as they come, up to a size limit, and read as text.
  */
 
 export interface HeaderBag {
@@ -17,7 +18,10 @@ export interface TransportRequest {
   method: string;
   headers: Record<string, string>;
   body?: string | undefined;
-  signal: AbortSignal;
+  /** No answer (headers and whole body) within this → TransportError 'timeout'. */
+  timeoutMs: number;
+  /** The caller's: when it fires, the attempt is abandoned (TransportError 'aborted'). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface TransportResponse {
@@ -29,12 +33,14 @@ export interface TransportResponse {
 
 /**
  * Why an attempt got no answer. `connect`: the request never left (connection refused, DNS, connect
- * timeout), so it is safe to send again whatever its method; `aborted`: the signal fired;
- * `too_large`: the answer was over the size limit; `network`: anything else (the request may have
- * reached the provider).
+ * timeout), so it is safe to send again whatever its method; `timeout`: no whole answer in time;
+ * `aborted`: the caller's signal fired; `too_large`: the answer was over the size limit; `network`:
+ * anything else (the request may have reached the provider).
  */
+export type TransportFailure = 'connect' | 'timeout' | 'aborted' | 'too_large' | 'network';
+
 export class TransportError extends Error {
-  constructor(readonly kind: 'connect' | 'aborted' | 'too_large' | 'network', message: string, options?: { cause?: unknown }) {
+  constructor(readonly kind: TransportFailure, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'TransportError';
   }
@@ -84,39 +90,76 @@ export function undiciTransport(opts: UndiciTransportOptions = {}): Transport {
     connections: opts.connections ?? 64,
     keepAliveTimeout: opts.keepAliveTimeoutMs ?? 4_000,
     keepAliveMaxTimeout: 60_000,
-    // Timeouts are the policy's (per attempt, via the signal), not undici's defaults.
+    // Timeouts are the policy's (per attempt), not undici's defaults.
     headersTimeout: 0,
     bodyTimeout: 0,
   });
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
   return {
-    async request(req) {
-      let res: Dispatcher.ResponseData;
-      try {
-        res = await dispatcher.request({ origin: req.origin, path: req.path, method: req.method as Dispatcher.HttpMethod, headers: req.headers, body: req.body ?? null, signal: req.signal });
-      } catch (e) {
-        if (req.signal.aborted) throw new TransportError('aborted', 'the call was aborted', { cause: e });
-        const code = codeOf(e);
-        throw new TransportError(code !== undefined && CONNECT_ERRORS.has(code) ? 'connect' : 'network', code ?? 'request failed', { cause: e });
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      try {
-        for await (const chunk of res.body) {
-          size += (chunk as Buffer).length;
-          if (size > maxBody) {
-            res.body.destroy();
-            throw new TransportError('too_large', `the answer is larger than ${maxBody} bytes`);
-          }
-          chunks.push(chunk as Buffer);
+    request(req) {
+      return new Promise<TransportResponse>((resolve, reject) => {
+        let controller: Dispatcher.DispatchController | null = null;
+        /** Why the attempt was cut short by us (timeout, caller gone, too large), if it was. */
+        let cut: TransportError | null = null;
+        let settled = false;
+        let status = 0;
+        let headers: Record<string, string | string[] | undefined> = {};
+        const chunks: Buffer[] = [];
+        let size = 0;
+
+        const stop = (e: TransportError): void => {
+          cut ??= e;
+          controller?.abort(e);
+        };
+        const onCallerGone = (): void => stop(new TransportError('aborted', 'the call was abandoned'));
+        const timer = setTimeout(() => stop(new TransportError('timeout', `no answer within ${req.timeoutMs} ms`)), req.timeoutMs);
+        const settle = (e: TransportError | null): void => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          req.signal?.removeEventListener('abort', onCallerGone);
+          if (e) reject(e);
+          else resolve({ status, headers: bag(headers), text: chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8') });
+        };
+        if (req.signal?.aborted) {
+          settle(new TransportError('aborted', 'the call was abandoned'));
+          return;
         }
-      } catch (e) {
-        if (e instanceof TransportError) throw e;
-        if (req.signal.aborted) throw new TransportError('aborted', 'the call was aborted', { cause: e });
-        throw new TransportError('network', codeOf(e) ?? 'the answer was cut off', { cause: e });
-      }
-      return { status: res.statusCode, headers: bag(res.headers), text: Buffer.concat(chunks).toString('utf8') };
+        req.signal?.addEventListener('abort', onCallerGone, { once: true });
+
+        const handler: Dispatcher.DispatchHandler = {
+          onRequestStart(c) {
+            controller = c;
+            if (cut) c.abort(cut);
+          },
+          onResponseStart(_c, statusCode, h) {
+            status = statusCode;
+            headers = h;
+          },
+          onResponseData(c, chunk) {
+            size += chunk.length;
+            if (size > maxBody) {
+              stop(new TransportError('too_large', `the answer is larger than ${maxBody} bytes`));
+              return;
+            }
+            chunks.push(chunk);
+          },
+          onResponseEnd() {
+            settle(cut);
+          },
+          onResponseError(_c, e) {
+            if (cut) return settle(cut);
+            const code = codeOf(e);
+            settle(new TransportError(code !== undefined && CONNECT_ERRORS.has(code) ? 'connect' : 'network', code ?? 'request failed', { cause: e }));
+          },
+        };
+        try {
+          dispatcher.dispatch({ origin: req.origin, path: req.path, method: req.method as Dispatcher.HttpMethod, headers: req.headers, body: req.body ?? null }, handler);
+        } catch (e) {
+          settle(new TransportError('network', codeOf(e) ?? 'request failed', { cause: e }));
+        }
+      });
     },
     async close() {
       if (owned) await dispatcher.close();

@@ -21,13 +21,18 @@ export function requestScope(): MiddlewareHandler<AppEnv> {
     const log = c.get('deps').logger.child({ request_id: requestId });
     c.set('requestId', requestId);
     c.set('log', log);
-    const url = new URL(c.req.url);
-    if (Buffer.byteLength(url.pathname + url.search) > MAX_URL_BYTES) {
+    // Set before the answer is made, so it is built with it: a header added to a finished answer
+    // makes Hono copy it into a streamed one, which costs more than the rest of a cached read.
+    c.header('x-request-id', requestId);
+    const url = c.req.url;
+    const target = url.slice(url.indexOf('/', url.indexOf('//') + 2));
+    if (Buffer.byteLength(target) > MAX_URL_BYTES) {
       c.res = problemResponse(c, new GatewayError('uri_too_long', `The request target is longer than ${MAX_URL_BYTES} bytes.`));
     } else {
       await next();
     }
-    c.header('x-request-id', requestId);
+    // Answers made as whole Response objects (problems) did not pass through the prepared headers.
+    if (!c.res.headers.has('x-request-id')) c.res.headers.set('x-request-id', requestId);
     log.info({ method: c.req.method, route: routePath(c, -1), path: c.req.path, status: c.res.status,
       duration_ms: Math.round((performance.now() - started) * 100) / 100 }, 'request');
   };

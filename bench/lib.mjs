@@ -1,0 +1,51 @@
+// Shared helpers of the benchmarks: processes on loopback, free ports, percentiles, ratios.
+import { spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import process from 'node:process';
+import { setTimeout as wait } from 'node:timers/promises';
+
+export const root = resolve(import.meta.dirname, '..');
+
+/** A port the OS says is free now (the bench's processes are spawned with it). */
+export function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+    s.once('error', fail);
+  });
+}
+
+/**
+ * Spawns `node args` with `env`, its output to `logFile` (or nowhere), and resolves once `url +
+ * readyPath` answers 200. The process is stopped with `stop()`.
+ */
+export async function startProcess({ args, env = {}, url, readyPath = '/', logFile = null, execPath = process.execPath }) {
+  const out = logFile ? openSync(logFile, 'a') : 'ignore';
+  const child = spawn(execPath, args, { cwd: root, env: { PATH: process.env['PATH'], ...env }, stdio: ['ignore', out, out] });
+  let exited = null;
+  child.once('exit', (code) => { exited = code; });
+  for (let i = 0; ; i++) {
+    if (exited !== null) throw new Error(`${args.join(' ')} exited ${exited}${logFile ? ` (see ${logFile})` : ''}`);
+    const res = await fetch(url + readyPath).catch(() => null);
+    if (res?.status === 200) break;
+    if (i > 2000) throw new Error(`${args.join(' ')} never answered ${readyPath}`);
+    await wait(5);
+  }
+  return {
+    child,
+    url,
+    stop: () => new Promise((r) => {
+      if (exited !== null) return r();
+      child.once('exit', r);
+      child.kill('SIGTERM');
+    }),
+  };
+}
+
+export const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+export const median = (xs) => percentile([...xs].sort((a, b) => a - b), 50);
+export const ratio = (a, b) => Number((a / b).toFixed(2));
