@@ -201,6 +201,7 @@ await openLoop(TARGETS['gateway GET, uncached'], OPEN_LOOP_RPS, 1);
 const open = {
   baseline: await openLoop(TARGETS['raw node:http proxy (baseline)']),
   gateway: await openLoop(TARGETS['gateway GET, uncached']),
+  'gateway, LOG_LEVEL=warn': await openLoop(TARGETS['gateway GET, uncached, LOG_LEVEL=warn']),
 };
 
 // ---------------------------------------------------------------- coalescing
@@ -332,7 +333,7 @@ function markdown(r, s) {
   lines.push('', `Open loop at ${r.settings.open_loop_rps} rps for ${r.settings.open_loop_seconds} s (µs from the scheduled send):`, '',
     '| subject | p50 µs | p99 µs | errors |', '| --- | --- | --- | --- |',
     `| baseline | ${r.open_loop.baseline.p50_us} | ${r.open_loop.baseline.p99_us} | ${r.open_loop.baseline.errors} |`,
-    `| gateway | ${r.open_loop.gateway.p50_us} | ${r.open_loop.gateway.p99_us} | ${r.open_loop.gateway.errors} |`,
+    ...Object.entries(r.open_loop).filter(([n]) => n !== 'baseline').map(([n, o]) => `| ${n} | ${o.p50_us} | ${o.p99_us} | ${o.errors} |`),
     '', `Logging cost: uncached rps with LOG_LEVEL=info is ${r.logging_cost.info_vs_warn_rps}× that with LOG_LEVEL=warn.`, '',
     'Resilience (default settings):', '', '| run | result |', '| --- | --- |');
   for (const [name, v] of Object.entries(r.resilience)) lines.push(`| ${name} | ${Object.entries(v).map(([k, x]) => `${k}: ${typeof x === 'object' ? JSON.stringify(x) : x}`).join(', ')} |`);
