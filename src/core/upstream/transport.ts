@@ -1,4 +1,5 @@
-import { Agent, type Dispatcher } from 'undici';
+import type * as Undici from 'undici';
+import type { Dispatcher } from 'undici';
 
 /**
  * The wire under every upstream call: undici's lowest-level Dispatcher API (`dispatch` with a
@@ -84,85 +85,108 @@ export interface UndiciTransportOptions {
   dispatcher?: Dispatcher;
 }
 
+let undici: Promise<typeof Undici> | undefined;
+
+/**
+ * Loads undici once, on the first upstream call, not at start: loading it takes ~85 ms on this
+ * project's machines, a quarter of the gateway's start-up, and a gateway that is started to
+ * answer health checks or cached reads may not need it for a while. The first call pays it.
+ */
+export function loadTransport(): Promise<typeof Undici> {
+  return (undici ??= import('undici'));
+}
+
 export function undiciTransport(opts: UndiciTransportOptions = {}): Transport {
   const owned = opts.dispatcher === undefined;
-  const dispatcher: Dispatcher = opts.dispatcher ?? new Agent({
-    connections: opts.connections ?? 64,
-    keepAliveTimeout: opts.keepAliveTimeoutMs ?? 4_000,
-    keepAliveMaxTimeout: 60_000,
-    // Timeouts are the policy's (per attempt), not undici's defaults.
-    headersTimeout: 0,
-    bodyTimeout: 0,
-  });
+  let dispatcher: Dispatcher | undefined = opts.dispatcher;
+  let making: Promise<Dispatcher> | undefined;
+  const dispatcherFor = (): Dispatcher | Promise<Dispatcher> => dispatcher ?? (making ??= loadTransport().then(({ Agent }) => {
+    dispatcher = new Agent({
+      connections: opts.connections ?? 64,
+      keepAliveTimeout: opts.keepAliveTimeoutMs ?? 4_000,
+      keepAliveMaxTimeout: 60_000,
+      // Timeouts are the policy's (per attempt), not undici's defaults.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+    return dispatcher;
+  }));
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
   return {
     request(req) {
-      return new Promise<TransportResponse>((resolve, reject) => {
-        let controller: Dispatcher.DispatchController | null = null;
-        /** Why the attempt was cut short by us (timeout, caller gone, too large), if it was. */
-        let cut: TransportError | null = null;
-        let settled = false;
-        let status = 0;
-        let headers: Record<string, string | string[] | undefined> = {};
-        const chunks: Buffer[] = [];
-        let size = 0;
-
-        const stop = (e: TransportError): void => {
-          cut ??= e;
-          controller?.abort(e);
-        };
-        const onCallerGone = (): void => stop(new TransportError('aborted', 'the call was abandoned'));
-        const timer = setTimeout(() => stop(new TransportError('timeout', `no answer within ${req.timeoutMs} ms`)), req.timeoutMs);
-        const settle = (e: TransportError | null): void => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          req.signal?.removeEventListener('abort', onCallerGone);
-          if (e) reject(e);
-          else resolve({ status, headers: bag(headers), text: chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8') });
-        };
-        if (req.signal?.aborted) {
-          settle(new TransportError('aborted', 'the call was abandoned'));
-          return;
-        }
-        req.signal?.addEventListener('abort', onCallerGone, { once: true });
-
-        const handler: Dispatcher.DispatchHandler = {
-          onRequestStart(c) {
-            controller = c;
-            if (cut) c.abort(cut);
-          },
-          onResponseStart(_c, statusCode, h) {
-            status = statusCode;
-            headers = h;
-          },
-          onResponseData(c, chunk) {
-            size += chunk.length;
-            if (size > maxBody) {
-              stop(new TransportError('too_large', `the answer is larger than ${maxBody} bytes`));
-              return;
-            }
-            chunks.push(chunk);
-          },
-          onResponseEnd() {
-            settle(cut);
-          },
-          onResponseError(_c, e) {
-            if (cut) return settle(cut);
-            const code = codeOf(e);
-            settle(new TransportError(code !== undefined && CONNECT_ERRORS.has(code) ? 'connect' : 'network', code ?? 'request failed', { cause: e }));
-          },
-        };
-        try {
-          dispatcher.dispatch({ origin: req.origin, path: req.path, method: req.method as Dispatcher.HttpMethod, headers: req.headers, body: req.body ?? null }, handler);
-        } catch (e) {
-          settle(new TransportError('network', codeOf(e) ?? 'request failed', { cause: e }));
-        }
-      });
+      const ready = dispatcherFor();
+      return ready instanceof Promise ? ready.then((d) => send(d, req)) : send(ready, req);
     },
     async close() {
-      if (owned) await dispatcher.close();
+      if (!owned) return;
+      const d = dispatcher ?? (making ? await making : undefined);
+      await d?.close();
     },
   };
+
+  function send(dispatcher: Dispatcher, req: TransportRequest): Promise<TransportResponse> {
+    return new Promise<TransportResponse>((resolve, reject) => {
+      let controller: Dispatcher.DispatchController | null = null;
+      /** Why the attempt was cut short by us (timeout, caller gone, too large), if it was. */
+      let cut: TransportError | null = null;
+      let settled = false;
+      let status = 0;
+      let headers: Record<string, string | string[] | undefined> = {};
+      const chunks: Buffer[] = [];
+      let size = 0;
+
+      const stop = (e: TransportError): void => {
+        cut ??= e;
+        controller?.abort(e);
+      };
+      const onCallerGone = (): void => stop(new TransportError('aborted', 'the call was abandoned'));
+      const timer = setTimeout(() => stop(new TransportError('timeout', `no answer within ${req.timeoutMs} ms`)), req.timeoutMs);
+      const settle = (e: TransportError | null): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        req.signal?.removeEventListener('abort', onCallerGone);
+        if (e) reject(e);
+        else resolve({ status, headers: bag(headers), text: chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8') });
+      };
+      if (req.signal?.aborted) {
+        settle(new TransportError('aborted', 'the call was abandoned'));
+        return;
+      }
+      req.signal?.addEventListener('abort', onCallerGone, { once: true });
+
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart(c) {
+          controller = c;
+          if (cut) c.abort(cut);
+        },
+        onResponseStart(_c, statusCode, h) {
+          status = statusCode;
+          headers = h;
+        },
+        onResponseData(c, chunk) {
+          size += chunk.length;
+          if (size > maxBody) {
+            stop(new TransportError('too_large', `the answer is larger than ${maxBody} bytes`));
+            return;
+          }
+          chunks.push(chunk);
+        },
+        onResponseEnd() {
+          settle(cut);
+        },
+        onResponseError(_c, e) {
+          if (cut) return settle(cut);
+          const code = codeOf(e);
+          settle(new TransportError(code !== undefined && CONNECT_ERRORS.has(code) ? 'connect' : 'network', code ?? 'request failed', { cause: e }));
+        },
+      };
+      try {
+        dispatcher.dispatch({ origin: req.origin, path: req.path, method: req.method as Dispatcher.HttpMethod, headers: req.headers, body: req.body ?? null }, handler);
+      } catch (e) {
+        settle(new TransportError('network', codeOf(e) ?? 'request failed', { cause: e }));
+      }
+    });
+  }
 }
