@@ -1,7 +1,11 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Connection } from '../../src/core/connection.js';
-import { json } from '../helpers/gateway.js';
+import { auth0Provider } from '../../src/providers/auth0/definition.js';
+import { DEMO_ORGANIZATION } from '../../src/providers/auth0/fixtures.js';
+import { startAuth0Simulator } from '../../src/providers/auth0/simulator.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { json, startGateway } from '../helpers/gateway.js';
 import { BASE, ONE, startEngine, type EngineHarness } from './harness.js';
 
 /** Retries, their budget, Retry-After, the breaker, the token bucket, timeouts: real HTTP to a Leen simulator, a fake upstream clock. */
@@ -218,5 +222,31 @@ describe('timeouts and disconnects', () => {
     await vi.waitFor(() => expect(h!.up.sim.kit.stalls().open).toBe(0));
     await vi.waitFor(() => expect(h!.gw.logs.lines.some((l) => l.includes('"status":499'))).toBe(true));
     expect(await h.metric('plugboard_upstream_attempts_total', { outcome: 'caller_gone' })).toBe(1);
+  });
+});
+
+describe('circuit breaker and credentials', () => {
+  it('a token fetched while the circuit is half-open is the probe: the call that needed it then goes through', async () => {
+    const sim = await startAuth0Simulator({ domain: 'breaker.tenant.local', seedDemo: true, clients: [{ clientId: 'breaker-client', clientSecret: 'breaker-secret' }] });
+    const clock = new FakeClock();
+    const gw = await startGateway({
+      definitions: [auth0Provider], upstreamClock: clock,
+      providers: [{ id: 'auth0', type: 'auth0', domain: sim.domain, clientId: 'breaker-client', clientSecret: 'breaker-secret', baseUrl: sim.url,
+        retry: { attempts: 1 }, circuitBreaker: { failureThreshold: 1, openMs: 5_000 } }],
+    });
+    try {
+      expect((await gw.call('POST', '/v1/organizations', { body: { id: 'acme', name: 'Acme', links: { auth0: DEMO_ORGANIZATION.id } } })).status).toBe(201);
+      // The token endpoint fails: the circuit opens before the gateway ever held a token.
+      sim.kit.fault({ method: 'POST', path: '/oauth/token$', status: 500, times: 1 });
+      expect((await gw.call('GET', '/v1/organizations/acme/connections')).status).toBe(502);
+      expect((await gw.call('GET', '/v1/organizations/acme/connections')).status).toBe(503);
+      clock.advance(5_000);
+      const res = await gw.call('GET', '/v1/organizations/acme/connections');
+      expect(res.status).toBe(200);
+      expect((await json<{ data: Array<{ state: { circuit: string } }> }>(await gw.call('GET', '/v1/providers'))).data[0]?.state.circuit).toBe('closed');
+    } finally {
+      await gw.close();
+      await sim.close();
+    }
   });
 });

@@ -218,30 +218,35 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
    * then (and is saved by a retry) does not open it; one that keeps failing does.
    */
   async function sendAttempts(ctx: CallContext, req: UpstreamRequest, target: string, used: { auth: Record<string, string> }): Promise<TransportResponse> {
+    // First the credentials: fetching a token is itself a call to the provider through this policy
+    // (and, while the circuit is half-open, the probe that closes it).
+    const authHeaders = req.anonymous ? {} : await opts.auth.headers(ctx);
+    used.auth = authHeaders;
     const breaker = policy.breaker;
     const closedFor = breaker?.acquire() ?? 0;
     if (closedFor > 0) {
       throw new GatewayError('upstream_unavailable', `Provider ${providerId} is failing; the gateway is not calling it for now (circuit open).`,
         { provider: providerId, retryAfter: Math.ceil(closedFor / 1000) });
     }
-    const health = { unwell: false };
+    const health = { attempted: false, unwell: false };
     try {
-      const res = await attempts(ctx, req, target, used, health);
+      const res = await attempts(ctx, req, target, used, authHeaders, health);
       breaker?.success();
       return res;
     } catch (e) {
-      if (e instanceof CallAborted) breaker?.release();
+      // Nothing learnt of the provider (the caller left, or no attempt was sent): the claim is handed back.
+      if (e instanceof CallAborted || !health.attempted) breaker?.release();
       else if (health.unwell) breaker?.failure();
       else breaker?.success();
       throw e;
     }
   }
 
-  /** Limiter, attempts, backoff, budget, deadline; `health.unwell` tells how the last attempt ended. */
-  async function attempts(ctx: CallContext, req: UpstreamRequest, target: string, used: { auth: Record<string, string> }, health: { unwell: boolean }): Promise<TransportResponse> {
+  /** Limiter, attempts, backoff, budget, deadline; `health` tells whether an attempt was sent and how the last one ended. */
+  async function attempts(ctx: CallContext, req: UpstreamRequest, target: string, used: { auth: Record<string, string> },
+    firstAuth: Record<string, string>, health: { attempted: boolean; unwell: boolean }): Promise<TransportResponse> {
     const deadline = policy.now() + settings.deadlineMs;
-    let authHeaders = req.anonymous ? {} : await opts.auth.headers(ctx);
-    used.auth = authHeaders;
+    let authHeaders = firstAuth;
     let reauthorized = false;
     policy.budget.deposit();
     let last: GatewayError | undefined;
@@ -257,6 +262,7 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
       let retryReason: string;
       let waitAtLeast = 0;
       try {
+        health.attempted = true;
         const res = await attempt(ctx, req, target, authHeaders, Math.max(1, Math.min(settings.timeoutMs, remaining)), n);
         health.unwell = isUnwell(res.status);
         if (res.status === 401 && !req.anonymous && opts.auth.invalidate && !reauthorized) {
