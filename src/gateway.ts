@@ -11,6 +11,7 @@ import { changeBodySchema } from './core/connections/change.js';
 import { createBodyRules } from './core/connections/create-body.js';
 import { upstreamSettings, UpstreamPolicy, type PolicyDeps } from './core/upstream/policy.js';
 import { ConnectionService } from './core/connections/service.js';
+import { ApiKeyService } from './core/services/api-keys.js';
 import { EventService } from './core/services/events.js';
 import { OrganizationService } from './core/services/organizations.js';
 import { createApp } from './http/app.js';
@@ -69,18 +70,21 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
     now: opts.now ?? (() => new Date()),
   };
   const organizations = new OrganizationService(deps);
+  const apiKeys = new ApiKeyService(deps);
   const adminDigest = digest(config.auth.adminKey.reveal());
   const app = createApp({
     organizations,
     connections: new ConnectionService(deps, organizations),
     events: new EventService(deps, organizations),
+    apiKeys,
     providers: [...adapters.values()].map((a) => {
       const policy = policies.get(a.id) as UpstreamPolicy;
       return { id: a.id, type: a.type, capabilities: a.capabilities, circuit: () => policy.circuit };
     }),
     createConnectionBody: createBodyRules([...adapters.values()]),
     changeConnectionBody: changeBodySchema([...adapters.values()]),
-    authenticate: (key: string): Caller | null => (timingSafeEqual(digest(key), adminDigest) ? ADMIN : null),
+    // The admin key (compared in constant time, no storage), else an API key.
+    authenticate: (key: string): Caller | null | Promise<Caller | null> => (timingSafeEqual(digest(key), adminDigest) ? ADMIN : apiKeys.authenticate(key)),
     ready: () => storage.ping(),
     logger: opts.logger,
     metrics,

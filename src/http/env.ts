@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import type { ChangeBody } from '../core/connections/change.js';
 import type { CreateBodyRules } from '../core/connections/create-body.js';
 import type { ConnectionService } from '../core/connections/service.js';
+import type { ApiKeyService } from '../core/services/api-keys.js';
 import type { EventService } from '../core/services/events.js';
 import type { OrganizationService } from '../core/services/organizations.js';
 
@@ -16,6 +17,7 @@ export interface AppDeps {
   organizations: OrganizationService;
   connections: ConnectionService;
   events: EventService;
+  apiKeys: ApiKeyService;
   providers: ReadonlyArray<{ id: string; type: string; capabilities: ProviderCapabilities; circuit: () => CircuitState }>;
   /** The create body of this gateway's configured providers. */
   createConnectionBody: CreateBodyRules;

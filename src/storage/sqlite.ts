@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { KeyedMutex } from './keyed-mutex.js';
 import { SQLITE_MIGRATIONS } from './migrations/sqlite.js';
 import type {
-  ConnectionCandidate, ConnectionLookup, ConnectionRow, CredentialMeta, EventRow, NewEvent, OrganizationRow, SealedCredentialRow, Storage,
+  ApiKeyRow, ConnectionCandidate, ConnectionLookup, ConnectionRow, CredentialMeta, EventRow, NewEvent, OrganizationRow, SealedCredentialRow, Storage,
 } from './storage.js';
 
 type OrgDbRow = Omit<OrganizationRow, 'links'> & { links: string };
@@ -155,7 +155,7 @@ export class SqliteStorage implements Storage {
     }
     const rows = this.#stmt('SELECT * FROM events WHERE organization_id = ? AND seq > ? ORDER BY seq LIMIT ?')
       .all(organizationId, afterSeq, limit) as EventDbRow[];
-    return rows.map((r) => ({ ...r, changed: JSON.parse(r.changed) as string[] }));
+    return rows.map(({ api_key_id: keyId, ...r }) => ({ ...r, ...(keyId ? { api_key_id: keyId } : {}), changed: JSON.parse(r.changed) as string[] }));
   }
 
   async getConnectionWithOrganization(organizationId: string, connectionId: string): Promise<ConnectionLookup | null> {
@@ -176,6 +176,32 @@ export class SqliteStorage implements Storage {
     const credential: CredentialMeta | null = r['cr_id'] === null || r['cr_id'] === undefined ? null
       : { connection_id: r['cr_id'], credential_type: r['cr_type'] ?? null, updated_at: r['cr_updated_at'] as string };
     return { organization, connection, credential };
+  }
+
+  async insertApiKey(row: ApiKeyRow, event: NewEvent | null): Promise<void> {
+    this.#db.transaction(() => {
+      this.#stmt('INSERT INTO api_keys (id, name, organization_ids, scopes, key_hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(row.id, row.name, JSON.stringify(row.organization_ids), JSON.stringify(row.scopes), row.key_hash, row.created_at, row.revoked_at);
+      if (event) this.#insertEvent(event);
+    })();
+  }
+
+  async getApiKeyByHash(keyHash: string): Promise<ApiKeyRow | null> {
+    const r = this.#stmt('SELECT * FROM api_keys WHERE key_hash = ?').get(keyHash) as ApiKeyDbRow | undefined;
+    return r ? toApiKey(r) : null;
+  }
+
+  async listApiKeys(afterId: string | null, limit: number): Promise<ApiKeyRow[]> {
+    const rows = this.#stmt('SELECT * FROM api_keys WHERE revoked_at IS NULL AND id > ? ORDER BY id LIMIT ?').all(afterId ?? '', limit) as ApiKeyDbRow[];
+    return rows.map(toApiKey);
+  }
+
+  async revokeApiKey(id: string, at: string, event: NewEvent | null): Promise<boolean> {
+    return this.#db.transaction(() => {
+      const changed = this.#stmt('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id).changes === 1;
+      if (changed && event) this.#insertEvent(event);
+      return changed;
+    })();
   }
 
   withConnectionLock<T>(connectionId: string, fn: () => Promise<T>): Promise<T> {
@@ -200,9 +226,15 @@ export class SqliteStorage implements Storage {
   }
 
   #insertEvent(e: NewEvent): void {
-    this.#stmt('INSERT INTO events (id, type, organization_id, connection_id, actor, changed, request_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(e.id, e.type, e.organization_id, e.connection_id, e.actor, JSON.stringify(e.changed), e.request_id, e.at);
+    this.#stmt('INSERT INTO events (id, type, organization_id, connection_id, api_key_id, actor, changed, request_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(e.id, e.type, e.organization_id, e.connection_id, e.api_key_id ?? null, e.actor, JSON.stringify(e.changed), e.request_id, e.at);
   }
+}
+
+type ApiKeyDbRow = Omit<ApiKeyRow, 'organization_ids' | 'scopes'> & { organization_ids: string; scopes: string };
+
+function toApiKey(r: ApiKeyDbRow): ApiKeyRow {
+  return { ...r, organization_ids: JSON.parse(r.organization_ids) as string[], scopes: JSON.parse(r.scopes) as string[] };
 }
 
 function toOrg(r: OrgDbRow): OrganizationRow {

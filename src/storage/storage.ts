@@ -42,6 +42,8 @@ export interface EventRow {
   type: string;
   organization_id: string;
   connection_id: string | null;
+  /** The API key an `api_key.*` event is about (gateway-wide events have organization_id ''). */
+  api_key_id?: string | null;
   actor: string;
   changed: string[];
   request_id: string | null;
@@ -49,6 +51,18 @@ export interface EventRow {
 }
 
 export type NewEvent = Omit<EventRow, 'seq'>;
+
+/** An API key as stored: never the key, only its SHA-256. */
+export interface ApiKeyRow {
+  id: string;
+  name: string;
+  /** `['*']` or organization ids. */
+  organization_ids: string[];
+  scopes: string[];
+  key_hash: string;
+  created_at: string;
+  revoked_at: string | null;
+}
 
 /** A connection index entry to create if no live entry exists for its upstream identity. */
 export interface ConnectionCandidate {
@@ -102,5 +116,14 @@ export interface Storage {
   listEvents(organizationId: string, afterId: string | null, limit: number): Promise<EventRow[] | null>;
 
   /** Runs fn while holding the per-connection lock (serialises read-merge-write of one connection). */
+  /** One transaction: the key and its event. */
+  insertApiKey(row: ApiKeyRow, event: NewEvent | null): Promise<void>;
+  /** The key with this hash, revoked or not. */
+  getApiKeyByHash(keyHash: string): Promise<ApiKeyRow | null>;
+  /** Keys not revoked, by id. */
+  listApiKeys(afterId: string | null, limit: number): Promise<ApiKeyRow[]>;
+  /** Revokes a live key (with its event, in one transaction); false when there is none with this id. */
+  revokeApiKey(id: string, at: string, event: NewEvent | null): Promise<boolean>;
+
   withConnectionLock<T>(connectionId: string, fn: () => Promise<T>): Promise<T>;
 }

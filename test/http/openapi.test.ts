@@ -31,7 +31,7 @@ describe('GET /openapi.json', () => {
   it('is an OpenAPI 3.1 document with the connection, organization and operations routes', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual([
-      '/docs', '/docs/{file}', '/healthz', '/metrics', '/openapi.json', '/readyz', '/v1/organizations', '/v1/organizations/{org}', '/v1/organizations/{org}/connections',
+      '/docs', '/docs/{file}', '/healthz', '/metrics', '/openapi.json', '/readyz', '/v1/api-keys', '/v1/api-keys/{id}', '/v1/organizations', '/v1/organizations/{org}', '/v1/organizations/{org}/connections',
       '/v1/organizations/{org}/connections/{id}', '/v1/organizations/{org}/connections/{id}/jobs', '/v1/organizations/{org}/connections/{id}/test',
       '/v1/organizations/{org}/events', '/v1/providers',
     ]);
@@ -47,11 +47,17 @@ describe('GET /openapi.json', () => {
     expect(served.filter((r) => !documented.has(r))).toEqual([]);
   });
 
-  it('gives every /v1 operation the bearer security requirement and an operationId', () => {
+  it('gives every /v1 operation an operationId and the bearer requirement naming exactly one scope (a route without one fails here)', () => {
+    const scopes = new Set(['connections:read', 'connections:write', 'organizations:read', 'organizations:write', 'admin']);
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
         expect(op.operationId, `${method} ${path}`).toEqual(expect.any(String));
-        if (path.startsWith('/v1/')) expect(op.security, `${method} ${path}`).toEqual([{ bearer: [] }]);
+        if (!path.startsWith('/v1/')) continue;
+        expect(op.security, `${method} ${path}`).toEqual([{ bearer: [expect.any(String)] }]);
+        const scope = (op.security as Array<{ bearer: string[] }>)[0]?.bearer[0] as string;
+        expect(scopes.has(scope), `${method} ${path}: ${scope}`).toBe(true);
+        // Reads need a read scope, writes a write scope (or the admin key).
+        if (scope !== 'admin') expect(scope.endsWith(method === 'get' ? ':read' : ':write') || (method === 'post' && path.endsWith('/test')), `${method} ${path}: ${scope}`).toBe(true);
       }
     }
   });

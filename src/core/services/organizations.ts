@@ -13,7 +13,7 @@ export interface Organization {
   updated_at: string;
 }
 
-const OrgId = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must match ^[a-zA-Z0-9_-]{1,64}$');
+export const OrgId = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must match ^[a-zA-Z0-9_-]{1,64}$');
 const Name = z.string().min(1).max(200);
 const LinkValue = z.string().min(1).max(200);
 

@@ -1,3 +1,4 @@
+import { SCOPES } from '../../core/caller.js';
 import { z } from 'zod';
 import { Connection as ConnectionSchema, CONNECTION_STATUSES } from '../../core/connection.js';
 import { ERROR_STATUS } from '../../core/errors.js';
@@ -86,5 +87,19 @@ export const ProviderList = z.object({
     state: z.object({ circuit: z.enum(['closed', 'open', 'half_open']) }),
   })),
 }).meta({ id: 'ProviderList' });
+
+export const ApiKey = z.object({
+  id: z.string().describe('`key_…`'),
+  name: z.string(),
+  organization_ids: z.array(z.string()).describe('The organizations the key may see, or `["*"]`.'),
+  scopes: z.array(z.enum(SCOPES)),
+  created_at: z.string(),
+}).meta({ id: 'ApiKey' });
+
+export const CreatedApiKey = ApiKey.extend({
+  key: z.string().describe('The key (`pbk_…`): shown this once, stored only as a hash.'),
+}).meta({ id: 'CreatedApiKey' });
+
+export const ApiKeyList = z.object({ data: z.array(ApiKey), next_cursor: nextCursor }).meta({ id: 'ApiKeyList' });
 
 export const HealthStatus = z.object({ status: z.enum(['ok', 'ready', 'unavailable']) }).meta({ id: 'HealthStatus' });

@@ -1,3 +1,6 @@
+import createApiKey from './api-keys/create.js';
+import revokeApiKey from './api-keys/delete.js';
+import listApiKeys from './api-keys/list.js';
 import createConnection from './connections/create.js';
 import deleteConnection from './connections/delete.js';
 import getConnection from './connections/get.js';
@@ -27,4 +30,5 @@ export const v1Routes: RouteModule[] = [
   listProviders,
   createOrganization, listOrganizations, getOrganization, patchOrganization, deleteOrganization, listEvents,
   listConnections, createConnection, getConnection, patchConnection, putConnection, deleteConnection, testConnection, listJobs,
+  createApiKey, listApiKeys, revokeApiKey,
 ];

@@ -2,7 +2,8 @@ import type { OpenAPIHono, RouteConfig } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import type { ErrorCode } from '../../core/errors.js';
-import { ERROR_STATUS } from '../../core/errors.js';
+import { hasScope, type RouteScope } from '../../core/caller.js';
+import { ERROR_STATUS, GatewayError } from '../../core/errors.js';
 import type { AppDeps, AppEnv } from '../env.js';
 import { Problem } from '../openapi/schemas.js';
 import { serviceContext } from '../request.js';
@@ -22,8 +23,25 @@ export interface RouteModule {
 
 export const defineRoute = (register: RouteModule['register']): RouteModule => ({ register });
 
-/** Routes under /v1 take `Authorization: Bearer <key>` (the OpenAPI security requirement). */
-export const BEARER: NonNullable<RouteConfig['security']> = [{ bearer: [] }];
+/**
+ * What a /v1 route needs, declared once next to its OpenAPI definition: `Authorization: Bearer`
+ * with this scope (the security requirement names it, as OpenAPI 3.1 allows for any scheme) and
+ * the guard that enforces it, first of the route's middleware: the key (401, app-wide), then the
+ * scope (403), then the organization or connection (404), then the request (400/415/422).
+ */
+export function authorized<M extends Array<MiddlewareHandler<AppEnv>>>(scope: RouteScope, ...then: M) {
+  const security: NonNullable<RouteConfig['security']> = [{ bearer: [scope] }];
+  return { security, middleware: [requireScope(scope), ...then] as [MiddlewareHandler<AppEnv>, ...M] };
+}
+
+function requireScope(scope: RouteScope): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (!hasScope(c.get('caller'), scope)) {
+      throw new GatewayError('forbidden', scope === 'admin' ? 'Only the admin key may do this.' : `This key lacks the ${scope} scope.`);
+    }
+    await next();
+  };
+}
 
 export const OrgParams = z.object({ org: z.string().min(1).describe('The gateway organization id.') });
 export const ConnectionParams = OrgParams.extend({ id: z.string().min(1).describe('The connection id (`cn_…`).') });
@@ -50,7 +68,7 @@ export function problems<S extends number>(...statuses: S[]): Record<S, { descri
 /** Any route can answer these: a request target or headers too large, a bug. */
 export const ANY_PROBLEMS = [414, 431, 500] as const;
 /** Every authenticated route can answer these. */
-export const AUTH_PROBLEMS = [401, ...ANY_PROBLEMS] as const;
+export const AUTH_PROBLEMS = [401, 403, ...ANY_PROBLEMS] as const;
 /** Routes that read a body. */
 export const BODY_PROBLEMS = [400, 413, 415] as const;
 /** Routes that call a provider. */

@@ -52,4 +52,21 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
       CREATE INDEX events_by_org ON events (organization_id, seq);
     `,
   },
+  {
+    version: 2,
+    name: 'api keys',
+    sql: `
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        organization_ids TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        key_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+      );
+      -- gateway-wide events (API keys) have organization_id '' and name the key
+      ALTER TABLE events ADD COLUMN api_key_id TEXT;
+    `,
+  },
 ];

@@ -5,7 +5,7 @@ import { Connection } from '../../openapi/schemas.js';
 import { serviceContext } from '../../request.js';
 import type { AppEnv } from '../../env.js';
 import {
-  AUTH_PROBLEMS, BEARER, BODY_PROBLEMS, defineRoute, ETAG_HEADER, json, OrgParams, problems, requireOrganization, UPSTREAM_PROBLEMS,
+  AUTH_PROBLEMS, authorized, BODY_PROBLEMS, defineRoute, ETAG_HEADER, json, OrgParams, problems, requireOrganization, UPSTREAM_PROBLEMS,
 } from '../route.js';
 
 /**
@@ -31,8 +31,7 @@ export default defineRoute((app, deps) => {
     operationId: 'createConnection',
     tags: ['connections'],
     summary: 'Create a connection at one of the organization\'s providers',
-    security: BEARER,
-    middleware: [requireOrganization, refuseUnsupported] as const,
+    ...authorized('connections:write', requireOrganization, refuseUnsupported),
     request: {
       params: OrgParams,
       body: { required: true, content: { 'application/json': { schema: rules.schema } } },

@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { serviceContext } from '../../request.js';
-import { AUTH_PROBLEMS, BEARER, ConnectionParams, defineRoute, problems, requireConnection, UPSTREAM_PROBLEMS } from '../route.js';
+import { AUTH_PROBLEMS, authorized, ConnectionParams, defineRoute, problems, requireConnection, UPSTREAM_PROBLEMS } from '../route.js';
 import { IF_MATCH } from './preconditions.js';
 import { preconditions } from './respond.js';
 
@@ -10,8 +10,7 @@ const route = createRoute({
   operationId: 'deleteConnection',
   tags: ['connections'],
   summary: 'Delete a connection at its provider',
-  security: BEARER,
-  middleware: [requireConnection] as const,
+  ...authorized('connections:write', requireConnection),
   request: { params: ConnectionParams, headers: IF_MATCH },
   responses: {
     204: { description: 'Deleted; its id is never used again.' },

@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { etagMatches } from '../../../core/etag.js';
 import { Connection } from '../../openapi/schemas.js';
 import { serviceContext } from '../../request.js';
-import { AUTH_PROBLEMS, BEARER, ConnectionParams, defineRoute, ETAG_HEADER, json, problems, requireConnection, UPSTREAM_PROBLEMS } from '../route.js';
+import { AUTH_PROBLEMS, authorized, ConnectionParams, defineRoute, ETAG_HEADER, json, problems, requireConnection, UPSTREAM_PROBLEMS } from '../route.js';
 
 const route = createRoute({
   method: 'get',
@@ -10,8 +10,7 @@ const route = createRoute({
   operationId: 'getConnection',
   tags: ['connections'],
   summary: 'Read a connection (fresh from its provider)',
-  security: BEARER,
-  middleware: [requireConnection] as const,
+  ...authorized('connections:read', requireConnection),
   request: { params: ConnectionParams },
   responses: {
     200: { ...json(Connection, 'The connection.'), headers: ETAG_HEADER },

@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { JobList } from '../../openapi/schemas.js';
 import { serviceContext } from '../../request.js';
-import { AUTH_PROBLEMS, BEARER, ConnectionParams, defineRoute, json, PageQuery, problems, requireConnection, UPSTREAM_PROBLEMS } from '../route.js';
+import { AUTH_PROBLEMS, authorized, ConnectionParams, defineRoute, json, PageQuery, problems, requireConnection, UPSTREAM_PROBLEMS } from '../route.js';
 
 const route = createRoute({
   method: 'get',
@@ -9,8 +9,7 @@ const route = createRoute({
   operationId: 'listConnectionJobs',
   tags: ['connections'],
   summary: 'List the provider\'s sync jobs of a connection',
-  security: BEARER,
-  middleware: [requireConnection] as const,
+  ...authorized('connections:read', requireConnection),
   request: { params: ConnectionParams, query: PageQuery },
   responses: {
     200: json(JobList, 'A page of jobs.'),

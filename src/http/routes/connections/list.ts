@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ConnectionStatus } from '../../../core/connection.js';
 import { ConnectionList } from '../../openapi/schemas.js';
 import { serviceContext } from '../../request.js';
-import { AUTH_PROBLEMS, BEARER, defineRoute, json, OrgParams, PageQuery, problems, requireOrganization, UPSTREAM_PROBLEMS } from '../route.js';
+import { AUTH_PROBLEMS, authorized, defineRoute, json, OrgParams, PageQuery, problems, requireOrganization, UPSTREAM_PROBLEMS } from '../route.js';
 
 const route = createRoute({
   method: 'get',
@@ -11,8 +11,7 @@ const route = createRoute({
   operationId: 'listConnections',
   tags: ['connections'],
   summary: 'List an organization\'s connections across its linked providers',
-  security: BEARER,
-  middleware: [requireOrganization] as const,
+  ...authorized('connections:read', requireOrganization),
   request: {
     params: OrgParams,
     query: PageQuery.extend({

@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { Connection } from '../../openapi/schemas.js';
 import { serviceContext } from '../../request.js';
-import { AUTH_PROBLEMS, BEARER, BODY_PROBLEMS, ConnectionParams, defineRoute, ETAG_HEADER, json, problems, requireConnection, UPSTREAM_PROBLEMS } from '../route.js';
+import { AUTH_PROBLEMS, authorized, BODY_PROBLEMS, ConnectionParams, defineRoute, ETAG_HEADER, json, problems, requireConnection, UPSTREAM_PROBLEMS } from '../route.js';
 import { IF_MATCH } from './preconditions.js';
 import { preconditions } from './respond.js';
 
@@ -15,8 +15,7 @@ export default defineRoute((app, deps) => {
     tags: ['connections'],
     summary: 'Change a connection (JSON Merge Patch)',
     description: 'Fields the provider cannot change are 422 `unsupported_change` before any upstream call. `If-Match` guards the write.',
-    security: BEARER,
-    middleware: [requireConnection] as const,
+    ...authorized('connections:write', requireConnection),
     request: {
       params: ConnectionParams,
       headers: IF_MATCH,

@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { Connection } from '../../openapi/schemas.js';
 import { serviceContext } from '../../request.js';
-import { AUTH_PROBLEMS, BEARER, BODY_PROBLEMS, ConnectionParams, defineRoute, ETAG_HEADER, json, problems, requireConnection, UPSTREAM_PROBLEMS } from '../route.js';
+import { AUTH_PROBLEMS, authorized, BODY_PROBLEMS, ConnectionParams, defineRoute, ETAG_HEADER, json, problems, requireConnection, UPSTREAM_PROBLEMS } from '../route.js';
 import { IF_MATCH } from './preconditions.js';
 import { preconditions } from './respond.js';
 
@@ -14,8 +14,7 @@ export default defineRoute((app, deps) => {
     tags: ['connections'],
     summary: 'Replace a connection\'s writable fields',
     description: 'Needs `name` where it is writable, `status` where a status is writable and `settings` where the provider has settings (see GET /v1/providers).',
-    security: BEARER,
-    middleware: [requireConnection] as const,
+    ...authorized('connections:write', requireConnection),
     request: {
       params: ConnectionParams,
       headers: IF_MATCH,

@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { TestResult } from '../../openapi/schemas.js';
 import { serviceContext } from '../../request.js';
-import { AUTH_PROBLEMS, BEARER, ConnectionParams, defineRoute, json, problems, requireConnection, UPSTREAM_PROBLEMS } from '../route.js';
+import { AUTH_PROBLEMS, authorized, ConnectionParams, defineRoute, json, problems, requireConnection, UPSTREAM_PROBLEMS } from '../route.js';
 
 const route = createRoute({
   method: 'post',
@@ -9,8 +9,7 @@ const route = createRoute({
   operationId: 'testConnection',
   tags: ['connections'],
   summary: 'Run the provider\'s credential test',
-  security: BEARER,
-  middleware: [requireConnection] as const,
+  ...authorized('connections:read', requireConnection),
   request: { params: ConnectionParams },
   responses: {
     200: json(TestResult, 'What the provider said of the credentials.'),

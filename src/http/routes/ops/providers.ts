@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { ProviderCapabilities } from '../../../core/adapter.js';
 import { ProviderList } from '../../openapi/schemas.js';
-import { AUTH_PROBLEMS, BEARER, defineRoute, json, problems } from '../route.js';
+import { AUTH_PROBLEMS, authorized, defineRoute, json, problems } from '../route.js';
 
 /** Capability flags in the wire model's snake_case (contract §8). */
 function wireCapabilities(c: ProviderCapabilities) {
@@ -24,7 +24,7 @@ const route = createRoute({
   operationId: 'listProviders',
   tags: ['operations'],
   summary: 'The configured providers and what each can do',
-  security: BEARER,
+  ...authorized('connections:read'),
   responses: { 200: json(ProviderList, 'The configured providers.'), ...problems(...AUTH_PROBLEMS) },
 });
 

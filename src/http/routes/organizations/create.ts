@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { CreateOrganizationBody } from '../../../core/services/organizations.js';
 import { Organization } from '../../openapi/schemas.js';
 import { serviceContext } from '../../request.js';
-import { AUTH_PROBLEMS, BEARER, BODY_PROBLEMS, defineRoute, json, problems } from '../route.js';
+import { AUTH_PROBLEMS, authorized, BODY_PROBLEMS, defineRoute, json, problems } from '../route.js';
 
 const route = createRoute({
   method: 'post',
@@ -10,7 +10,7 @@ const route = createRoute({
   operationId: 'createOrganization',
   tags: ['organizations'],
   summary: 'Create an organization (a tenant) linked to its organizations at the providers',
-  security: BEARER,
+  ...authorized('organizations:write'),
   request: { body: { required: true, content: { 'application/json': { schema: CreateOrganizationBody } } } },
   responses: {
     201: { ...json(Organization, 'The created organization.'), headers: { Location: { description: 'Its URL.', schema: { type: 'string' } } } },

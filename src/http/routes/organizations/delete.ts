@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { serviceContext } from '../../request.js';
-import { AUTH_PROBLEMS, BEARER, defineRoute, OrgParams, problems, requireOrganization } from '../route.js';
+import { AUTH_PROBLEMS, authorized, defineRoute, OrgParams, problems, requireOrganization } from '../route.js';
 
 const route = createRoute({
   method: 'delete',
@@ -8,8 +8,7 @@ const route = createRoute({
   operationId: 'deleteOrganization',
   tags: ['organizations'],
   summary: 'Delete the gateway\'s record of an organization (nothing upstream)',
-  security: BEARER,
-  middleware: [requireOrganization] as const,
+  ...authorized('organizations:write', requireOrganization),
   request: { params: OrgParams },
   responses: { 204: { description: 'Deleted.' }, ...problems(404, ...AUTH_PROBLEMS) },
 });

@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { EventList } from '../../openapi/schemas.js';
 import { serviceContext } from '../../request.js';
-import { AUTH_PROBLEMS, BEARER, defineRoute, json, OrgParams, PageQuery, problems, requireOrganization } from '../route.js';
+import { AUTH_PROBLEMS, authorized, defineRoute, json, OrgParams, PageQuery, problems, requireOrganization } from '../route.js';
 
 const route = createRoute({
   method: 'get',
@@ -10,8 +10,7 @@ const route = createRoute({
   operationId: 'listEvents',
   tags: ['organizations'],
   summary: 'List an organization\'s audit events, oldest first',
-  security: BEARER,
-  middleware: [requireOrganization] as const,
+  ...authorized('organizations:read', requireOrganization),
   request: {
     params: OrgParams,
     query: PageQuery.extend({ after: z.string().min(1).optional().describe('Alias of `cursor`: an event id; the list starts after it.') }),

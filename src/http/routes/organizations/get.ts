@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { Organization } from '../../openapi/schemas.js';
 import { serviceContext } from '../../request.js';
-import { AUTH_PROBLEMS, BEARER, defineRoute, json, OrgParams, problems, requireOrganization } from '../route.js';
+import { AUTH_PROBLEMS, authorized, defineRoute, json, OrgParams, problems, requireOrganization } from '../route.js';
 
 const route = createRoute({
   method: 'get',
@@ -9,8 +9,7 @@ const route = createRoute({
   operationId: 'getOrganization',
   tags: ['organizations'],
   summary: 'Read an organization',
-  security: BEARER,
-  middleware: [requireOrganization] as const,
+  ...authorized('organizations:read', requireOrganization),
   request: { params: OrgParams },
   responses: { 200: json(Organization, 'The organization.'), ...problems(404, ...AUTH_PROBLEMS) },
 });

@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { OrganizationList } from '../../openapi/schemas.js';
 import { serviceContext } from '../../request.js';
-import { AUTH_PROBLEMS, BEARER, defineRoute, json, PageQuery, problems } from '../route.js';
+import { AUTH_PROBLEMS, authorized, defineRoute, json, PageQuery, problems } from '../route.js';
 
 const route = createRoute({
   method: 'get',
@@ -9,7 +9,7 @@ const route = createRoute({
   operationId: 'listOrganizations',
   tags: ['organizations'],
   summary: 'List organizations',
-  security: BEARER,
+  ...authorized('organizations:read'),
   request: { query: PageQuery },
   responses: { 200: json(OrganizationList, 'A page of organizations.'), ...problems(400, ...AUTH_PROBLEMS) },
 });

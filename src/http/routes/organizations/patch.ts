@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { PatchOrganizationBody } from '../../../core/services/organizations.js';
 import { Organization } from '../../openapi/schemas.js';
 import { serviceContext } from '../../request.js';
-import { AUTH_PROBLEMS, BEARER, BODY_PROBLEMS, defineRoute, json, OrgParams, problems, requireOrganization } from '../route.js';
+import { AUTH_PROBLEMS, authorized, BODY_PROBLEMS, defineRoute, json, OrgParams, problems, requireOrganization } from '../route.js';
 
 const route = createRoute({
   method: 'patch',
@@ -10,8 +10,7 @@ const route = createRoute({
   operationId: 'patchOrganization',
   tags: ['organizations'],
   summary: 'Change an organization\'s name or links (JSON Merge Patch)',
-  security: BEARER,
-  middleware: [requireOrganization] as const,
+  ...authorized('organizations:write', requireOrganization),
   request: {
     params: OrgParams,
     body: { required: true, content: { 'application/merge-patch+json': { schema: PatchOrganizationBody }, 'application/json': { schema: PatchOrganizationBody } } },
