@@ -12,6 +12,7 @@ import { createBodyRules } from './core/connections/create-body.js';
 import { upstreamSettings, UpstreamPolicy, type PolicyDeps } from './core/upstream/policy.js';
 import { ConnectionService } from './core/connections/service.js';
 import { ApiKeyService } from './core/services/api-keys.js';
+import { IdempotencyKeys } from './core/services/idempotency.js';
 import { EventService } from './core/services/events.js';
 import { OrganizationService } from './core/services/organizations.js';
 import { createApp } from './http/app.js';
@@ -38,6 +39,9 @@ export interface GatewayOptions {
   /** The upstream policies' clock and waits (tests move a fake clock instead of waiting). */
   upstreamClock?: Pick<PolicyDeps, 'now' | 'sleep'>;
 }
+
+/** How often creates left unsettled are looked for (also once at start). */
+const RECONCILE_EVERY_MS = 5 * 60_000;
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -71,12 +75,14 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
   };
   const organizations = new OrganizationService(deps);
   const apiKeys = new ApiKeyService(deps);
+  const connections = new ConnectionService(deps, organizations);
   const adminDigest = digest(config.auth.adminKey.reveal());
   const app = createApp({
     organizations,
-    connections: new ConnectionService(deps, organizations),
+    connections,
     events: new EventService(deps, organizations),
     apiKeys,
+    idempotency: new IdempotencyKeys(storage, deps.now),
     providers: [...adapters.values()].map((a) => {
       const policy = policies.get(a.id) as UpstreamPolicy;
       return { id: a.id, type: a.type, capabilities: a.capabilities, circuit: () => policy.circuit };
@@ -89,9 +95,17 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
     logger: opts.logger,
     metrics,
   });
+  // Creates left unsettled by a crash, a timeout or a caller who left: settled now and every few minutes.
+  const settle = () => connections.reconcileCreates().catch((e: unknown) => opts.logger.warn({ err: e }, 'settling connection creates failed'));
+  const firstSettle = setTimeout(() => void settle(), 0);
+  const settling = setInterval(() => void settle(), RECONCILE_EVERY_MS);
+  firstSettle.unref();
+  settling.unref();
   return {
     app, storage, adapters, organizations, metrics,
     close: async () => {
+      clearTimeout(firstSettle);
+      clearInterval(settling);
       await Promise.all([...policies.values()].map((p) => p.close()));
       await storage.close();
     },

@@ -1151,7 +1151,10 @@ export interface operations {
     createOrganization: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of your choosing (per caller): the same key with the same body within 24 h replays the first answer, with `Idempotent-Replayed: true`, and calls no provider. */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1228,6 +1231,15 @@ export interface operations {
             };
             /** @description Problem: `unsupported_media_type` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unsupported_change`, `unsupported_operation`, `idempotency_key_reused`, `upstream_rejected` */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1410,7 +1422,10 @@ export interface operations {
     patchOrganization: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of your choosing (per caller): the same key with the same body within 24 h replays the first answer, with `Idempotent-Replayed: true`, and calls no provider. */
+                "idempotency-key"?: string;
+            };
             path: {
                 /** @description The gateway organization id. */
                 org: string;
@@ -1469,6 +1484,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: `conflict`, `credentials_required`, `idempotency_in_progress` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `payload_too_large` */
             413: {
                 headers: {
@@ -1489,6 +1513,15 @@ export interface operations {
             };
             /** @description Problem: `unsupported_media_type` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unsupported_change`, `unsupported_operation`, `idempotency_key_reused`, `upstream_rejected` */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1661,7 +1694,10 @@ export interface operations {
     createConnection: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of your choosing (per caller): the same key with the same body within 24 h replays the first answer, with `Idempotent-Replayed: true`, and calls no provider. */
+                "idempotency-key"?: string;
+            };
             path: {
                 /** @description The gateway organization id. */
                 org: string;
@@ -2368,6 +2404,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description A key of your choosing (per caller): the same key with the same body within 24 h replays the first answer, with `Idempotent-Replayed: true`, and calls no provider. */
+                "idempotency-key"?: string;
                 /** @description An ETag from a previous answer: the write happens only if the connection is still that version (else 412). */
                 "if-match"?: string;
             };

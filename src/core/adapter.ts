@@ -68,6 +68,13 @@ export interface CreateInput {
   [extra: string]: unknown;
 }
 
+/** Facts of a connection-to-be that a create fixes in advance (see `expectedUpstream`). */
+export interface UpstreamExpectation {
+  external_id?: string;
+  kind?: string;
+  name?: string | null;
+}
+
 /** A change to apply, already validated; absent keys stay as they are. */
 export interface ConnectionChange {
   name?: string | null;
@@ -101,6 +108,12 @@ interface AdapterBase {
   readonly capabilities: ProviderCapabilities;
   readonly schemas: AdapterSchemas;
   create(ctx: CallContext, externalOrgId: string, input: CreateInput, credentials: Secret<Credentials> | undefined): Promise<UpstreamConnection>;
+  /**
+   * What the connection a create makes will look like upstream, as far as the create decides it:
+   * how the gateway recognises it in a list if it never heard the create's answer (a crash, a
+   * timeout). Every field given must match; an empty answer means it cannot be recognised.
+   */
+  expectedUpstream(input: CreateInput): UpstreamExpectation;
   get(ctx: CallContext, ref: ConnectionRef): Promise<UpstreamConnection>;
   list(ctx: CallContext, externalOrgId: string, page: PageRequest): Promise<Page<UpstreamConnection>>;
   delete(ctx: CallContext, ref: ConnectionRef): Promise<void>;

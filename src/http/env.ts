@@ -9,6 +9,7 @@ import type { ChangeBody } from '../core/connections/change.js';
 import type { CreateBodyRules } from '../core/connections/create-body.js';
 import type { ConnectionService } from '../core/connections/service.js';
 import type { ApiKeyService } from '../core/services/api-keys.js';
+import type { IdempotencyKeys } from '../core/services/idempotency.js';
 import type { EventService } from '../core/services/events.js';
 import type { OrganizationService } from '../core/services/organizations.js';
 
@@ -18,6 +19,7 @@ export interface AppDeps {
   connections: ConnectionService;
   events: EventService;
   apiKeys: ApiKeyService;
+  idempotency: IdempotencyKeys;
   providers: ReadonlyArray<{ id: string; type: string; capabilities: ProviderCapabilities; circuit: () => CircuitState }>;
   /** The create body of this gateway's configured providers. */
   createConnectionBody: CreateBodyRules;
@@ -40,6 +42,8 @@ export type AppEnv = {
     caller: Caller;
     /** The services' view of this request, made once (request.ts). */
     serviceContext: RequestContext | undefined;
+    /** The request's Idempotency-Key with its caller, when it came with one. */
+    idempotency: string | undefined;
   };
 };
 

@@ -10,6 +10,7 @@ export function serviceContext(c: Context<AppEnv>): RequestContext {
     requestId: c.get('requestId'),
     traceparent: c.req.header('traceparent'),
     caller: c.get('caller'),
+    idempotency: c.get('idempotency'),
     // Fires when the caller disconnects: its upstream calls are abandoned.
     signal: callerSignal(c),
   };

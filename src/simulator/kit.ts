@@ -31,6 +31,8 @@ export const FaultRule = z.object({
   drop: z.boolean().optional(),
   /** Never answer: hold the request until the client gives up (or the simulator stops). */
   stall: z.boolean().optional(),
+  /** Carry the request out, then never answer (a lost answer: the change happened, the client cannot know). */
+  stallAfter: z.boolean().optional(),
   /** Share (0–1) of matching requests the rule applies to, drawn from a seeded generator; all when absent. */
   rate: z.number().min(0).max(1).optional(),
   /** Seed of the rule's generator, so a run can be repeated; random when absent. */
@@ -96,6 +98,19 @@ export class SimulatorKit {
     return { total: this.#stalls, open: this.#stalled.size };
   }
 
+  /** Holds a stalled request's socket until the client hangs up (or the simulator stops). */
+  async #hold(socket: Duplex): Promise<void> {
+    this.#stalls += 1;
+    this.#stalled.add(socket);
+    await new Promise<void>((r) => {
+      if (socket.destroyed) r();
+      // The client hung up (half-open: only its side ended) or the socket is gone.
+      else socket.once('end', () => r()).once('close', () => r());
+    });
+    socket.destroy();
+    this.#stalled.delete(socket);
+  }
+
   /** Closes the sockets of stalled requests (the simulator is stopping). */
   releaseStalls(): void {
     for (const socket of this.#stalled) socket.destroy();
@@ -124,17 +139,9 @@ export class SimulatorKit {
       active.applied += 1;
       const rule = active.rule;
       if (rule.latencyMs) await new Promise((r) => setTimeout(r, rule.latencyMs));
-      if (rule.stall) {
-        const socket = c.env.incoming.socket;
-        this.#stalls += 1;
-        this.#stalled.add(socket);
-        await new Promise<void>((r) => {
-          if (socket.destroyed) r();
-          // The client hung up (half-open: only its side ended) or the socket is gone.
-          else socket.once('end', () => r()).once('close', () => r());
-        });
-        socket.destroy();
-        this.#stalled.delete(socket);
+      if (rule.stall || rule.stallAfter) {
+        if (rule.stallAfter) await next();
+        await this.#hold(c.env.incoming.socket);
         return c.body(null, 500);
       }
       if (rule.drop) {

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { KeyedMutex } from './keyed-mutex.js';
 import { SQLITE_MIGRATIONS } from './migrations/sqlite.js';
 import type {
-  ApiKeyRow, ConnectionCandidate, ConnectionLookup, ConnectionRow, CredentialMeta, EventRow, NewEvent, OrganizationRow, SealedCredentialRow, Storage,
+  ApiKeyRow, ConnectionCandidate, ConnectionLookup, CreateIntentRow, IdempotencyClaim, IdempotencyRecord, IdempotentAnswer, ConnectionRow, CredentialMeta, EventRow, NewEvent, OrganizationRow, SealedCredentialRow, Storage,
 } from './storage.js';
 
 type OrgDbRow = Omit<OrganizationRow, 'links'> & { links: string };
@@ -204,6 +204,70 @@ export class SqliteStorage implements Storage {
     })();
   }
 
+  async insertCreateIntent(i: CreateIntentRow): Promise<void> {
+    this.#stmt(`INSERT INTO create_intents (id, organization_id, provider_id, external_org_id, expected, changed, key_id, nonce, ciphertext, credential_type,
+        actor, request_id, idempotency, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(i.id, i.organization_id, i.provider_id, i.external_org_id, JSON.stringify(i.expected), JSON.stringify(i.changed), i.credential?.key_id ?? null, i.credential?.nonce ?? null,
+        i.credential?.ciphertext ?? null, i.credential?.credential_type ?? null, i.actor, i.request_id, i.idempotency, i.created_at);
+  }
+
+  async completeCreateIntent(intentId: string, externalId: string, kind: string, event: NewEvent): Promise<boolean> {
+    return this.#db.transaction(() => {
+      const i = this.#stmt('SELECT * FROM create_intents WHERE id = ?').get(intentId) as IntentDbRow | undefined;
+      if (!i) return false;
+      const taken = this.#stmt(`SELECT 1 FROM connections WHERE organization_id = ? AND provider_id = ? AND external_org_id = ? AND external_id = ?
+        AND deleted_at IS NULL`).get(i.organization_id, i.provider_id, i.external_org_id, externalId);
+      if (taken) return false;
+      this.#stmt('DELETE FROM create_intents WHERE id = ?').run(intentId);
+      this.#stmt(`INSERT INTO connections (id, organization_id, provider_id, external_org_id, external_id, kind, created_at, deleted_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, NULL)`).run(i.id, i.organization_id, i.provider_id, i.external_org_id, externalId, kind, event.at);
+      if (i.key_id !== null && i.nonce !== null && i.ciphertext !== null) {
+        this.#putCredential({ connection_id: i.id, organization_id: i.organization_id, key_id: i.key_id, nonce: i.nonce, ciphertext: i.ciphertext,
+          credential_type: i.credential_type, updated_at: event.at });
+      }
+      this.#insertEvent(event);
+      return true;
+    })();
+  }
+
+  async dropCreateIntent(intentId: string): Promise<void> {
+    this.#stmt('DELETE FROM create_intents WHERE id = ?').run(intentId);
+  }
+
+  async pendingCreateIntents(scope?: { organization_id: string; provider_id: string; external_org_id: string }): Promise<CreateIntentRow[]> {
+    const rows = (scope
+      ? this.#stmt('SELECT * FROM create_intents WHERE organization_id = ? AND provider_id = ? AND external_org_id = ? ORDER BY created_at, id')
+        .all(scope.organization_id, scope.provider_id, scope.external_org_id)
+      : this.#stmt('SELECT * FROM create_intents ORDER BY created_at, id').all()) as IntentDbRow[];
+    return rows.map(toIntent);
+  }
+
+  async findLiveConnection(organizationId: string, providerId: string, externalOrgId: string, externalId: string): Promise<ConnectionRow | null> {
+    return (this.#stmt(`SELECT * FROM connections WHERE organization_id = ? AND provider_id = ? AND external_org_id = ? AND external_id = ?
+      AND deleted_at IS NULL`).get(organizationId, providerId, externalOrgId, externalId) as ConnectionRow | undefined) ?? null;
+  }
+
+  async claimIdempotencyKey(c: IdempotencyClaim, expiredBefore: string, abandonedBefore: string): Promise<{ claimed: true } | { claimed: false; existing: IdempotencyRecord }> {
+    return this.#db.transaction(() => {
+      this.#stmt('DELETE FROM idempotency_keys WHERE owner = ? AND key = ? AND (created_at < ? OR (status IS NULL AND created_at < ?))')
+        .run(c.owner, c.key, expiredBefore, abandonedBefore);
+      const inserted = this.#stmt('INSERT OR IGNORE INTO idempotency_keys (owner, key, fingerprint, created_at) VALUES (?, ?, ?, ?)')
+        .run(c.owner, c.key, c.fingerprint, c.created_at).changes === 1;
+      if (inserted) return { claimed: true as const };
+      const r = this.#stmt('SELECT * FROM idempotency_keys WHERE owner = ? AND key = ?').get(c.owner, c.key) as IdempotencyDbRow;
+      return { claimed: false as const, existing: { owner: r.owner, key: r.key, fingerprint: r.fingerprint, created_at: r.created_at,
+        answer: r.status === null ? null : { status: r.status, headers: JSON.parse(r.headers ?? '{}') as Record<string, string>, body: r.body ?? '' } } };
+    })();
+  }
+
+  async completeIdempotencyKey(owner: string, key: string, a: IdempotentAnswer): Promise<void> {
+    this.#stmt('UPDATE idempotency_keys SET status = ?, headers = ?, body = ? WHERE owner = ? AND key = ?').run(a.status, JSON.stringify(a.headers), a.body, owner, key);
+  }
+
+  async releaseIdempotencyKey(owner: string, key: string): Promise<void> {
+    this.#stmt('DELETE FROM idempotency_keys WHERE owner = ? AND key = ? AND status IS NULL').run(owner, key);
+  }
+
   withConnectionLock<T>(connectionId: string, fn: () => Promise<T>): Promise<T> {
     return this.#locks.run(connectionId, fn);
   }
@@ -230,6 +294,16 @@ export class SqliteStorage implements Storage {
       .run(e.id, e.type, e.organization_id, e.connection_id, e.api_key_id ?? null, e.actor, JSON.stringify(e.changed), e.request_id, e.at);
   }
 }
+
+type IntentDbRow = Omit<CreateIntentRow, 'credential' | 'expected' | 'changed'> & { expected: string; changed: string; key_id: string | null; nonce: Buffer | null; ciphertext: Buffer | null; credential_type: string | null };
+
+function toIntent(r: IntentDbRow): CreateIntentRow {
+  const { key_id, nonce, ciphertext, credential_type, expected, changed, ...rest } = r;
+  return { ...rest, expected: JSON.parse(expected) as CreateIntentRow['expected'], changed: JSON.parse(changed) as string[],
+    credential: key_id !== null && nonce !== null && ciphertext !== null ? { key_id, nonce, ciphertext, credential_type, updated_at: r.created_at } : null };
+}
+
+type IdempotencyDbRow = IdempotencyClaim & { status: number | null; headers: string | null; body: string | null };
 
 type ApiKeyDbRow = Omit<ApiKeyRow, 'organization_ids' | 'scopes'> & { organization_ids: string; scopes: string };
 

@@ -115,7 +115,6 @@ export interface Storage {
   /** Events of an organization oldest first, after the event `afterId` (from the start when null); null when afterId is unknown. */
   listEvents(organizationId: string, afterId: string | null, limit: number): Promise<EventRow[] | null>;
 
-  /** Runs fn while holding the per-connection lock (serialises read-merge-write of one connection). */
   /** One transaction: the key and its event. */
   insertApiKey(row: ApiKeyRow, event: NewEvent | null): Promise<void>;
   /** The key with this hash, revoked or not. */
@@ -125,5 +124,74 @@ export interface Storage {
   /** Revokes a live key (with its event, in one transaction); false when there is none with this id. */
   revokeApiKey(id: string, at: string, event: NewEvent | null): Promise<boolean>;
 
+  /** A create about to be sent upstream, committed before the call (crash safety). */
+  insertCreateIntent(intent: CreateIntentRow): Promise<void>;
+  /**
+   * One transaction: the intent becomes the connection (index row with the intent's id, its sealed
+   * credentials, the event). False when the intent was already taken (adopted meanwhile) or dropped.
+   */
+  completeCreateIntent(intentId: string, externalId: string, kind: string, event: NewEvent): Promise<boolean>;
+  /** The create did not happen upstream: the intent and its sealed credentials go. */
+  dropCreateIntent(intentId: string): Promise<void>;
+  /** Intents still open, oldest first; of one upstream scope when given. */
+  pendingCreateIntents(scope?: { organization_id: string; provider_id: string; external_org_id: string }): Promise<CreateIntentRow[]>;
+  /** The live index row of an upstream connection, if any. */
+  findLiveConnection(organizationId: string, providerId: string, externalOrgId: string, externalId: string): Promise<ConnectionRow | null>;
+
+  /**
+   * Claims an idempotency key for a request (contract §5.4): `claimed` when this request runs,
+   * else the record found (running or done). Records older than `expiredBefore`, and unanswered
+   * ones older than `abandonedBefore`, count as absent.
+   */
+  claimIdempotencyKey(record: IdempotencyClaim, expiredBefore: string, abandonedBefore: string): Promise<{ claimed: true } | { claimed: false; existing: IdempotencyRecord }>;
+  /** The request ended: its answer is kept for replay. */
+  completeIdempotencyKey(owner: string, key: string, answer: IdempotentAnswer): Promise<void>;
+  /** The request ended in a way worth running again (a 5xx): the key is free again. */
+  releaseIdempotencyKey(owner: string, key: string): Promise<void>;
+
+  /** Runs fn while holding the per-connection lock (serialises read-merge-write of one connection). */
   withConnectionLock<T>(connectionId: string, fn: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * A connection create recorded before its upstream call: the id the connection will have, where,
+ * and its sealed credentials (bound to that id), so a crash between the upstream create and the
+ * local commit leaves enough to adopt the upstream connection as if nothing happened.
+ */
+export interface CreateIntentRow {
+  id: string;
+  organization_id: string;
+  provider_id: string;
+  external_org_id: string;
+  /** How the connection will be recognised upstream (the adapter's `expectedUpstream`). */
+  expected: { external_id?: string; kind?: string; name?: string | null };
+  /** The fields the create set (for its event). */
+  changed: string[];
+  /** The sealed credentials, if the create carried any (AAD bound to `id`). */
+  credential: Omit<SealedCredentialRow, 'connection_id' | 'organization_id'> | null;
+  actor: string;
+  request_id: string | null;
+  /** `owner` + key of the Idempotency-Key the create came with, if any. */
+  idempotency: string | null;
+  created_at: string;
+}
+
+export interface IdempotencyClaim {
+  /** Whose key it is (the caller's actor): keys are per caller. */
+  owner: string;
+  key: string;
+  /** What the request was: method, path and a hash of its body. */
+  fingerprint: string;
+  created_at: string;
+}
+
+export interface IdempotentAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface IdempotencyRecord extends IdempotencyClaim {
+  /** null while the first request runs. */
+  answer: IdempotentAnswer | null;
 }

@@ -1,6 +1,7 @@
 import type { ConnectionRef, ProviderAdapter } from '../adapter.js';
 import type { UpstreamConnection } from '../connection.js';
 import { canSeeOrganization } from '../caller.js';
+import type { CreateIntents } from './create-intents.js';
 import { GatewayError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { RequestContext } from '../services/context.js';
@@ -26,6 +27,7 @@ export class ConnectionIndex {
     private readonly storage: Storage,
     private readonly providers: ReadonlyMap<string, ProviderAdapter>,
     private readonly organizations: OrganizationService,
+    private readonly intents: CreateIntents,
   ) {}
 
   /**
@@ -52,15 +54,14 @@ export class ConnectionIndex {
     return located;
   }
 
-  /** Index rows for upstream connections seen in a list, in the same order; new ones get an id here. */
-  adoptListed(orgId: string, adapter: ProviderAdapter, externalOrgId: string, items: UpstreamConnection[], now: string): Promise<ConnectionRow[]> {
+  /**
+   * Index rows for upstream connections seen in a list, in the same order; new ones get an id
+   * here, unless one is the connection of a create left unsettled (it gets that create's id).
+   */
+  async adoptListed(orgId: string, adapter: ProviderAdapter, externalOrgId: string, items: UpstreamConnection[], now: string): Promise<ConnectionRow[]> {
+    await this.intents.adoptListed(orgId, adapter, externalOrgId, items);
     return this.storage.ensureConnections(items.map((u) => ({ organization_id: orgId, provider_id: adapter.id,
       external_org_id: externalOrgId, external_id: u.external_id, kind: u.kind, new_id: newId('cn') })), now);
-  }
-
-  /** Records a connection the gateway just created upstream, with its sealed credentials and event. */
-  recordCreated(row: ConnectionRow, sealed: Parameters<Storage['insertConnection']>[1], event: NewEvent): Promise<void> {
-    return this.storage.insertConnection(row, sealed, event);
   }
 
   /** Retires an id: the upstream connection was deleted (by the caller, with an event) or is gone (without). */

@@ -7,12 +7,13 @@ import { newId } from '../ids.js';
 import { Secret } from '../secret.js';
 import { timestamp, type RequestContext, type ServiceDeps } from '../services/context.js';
 import type { OrganizationService } from '../services/organizations.js';
-import type { ConnectionRow, CredentialMeta, NewEvent, Storage } from '../../storage/storage.js';
+import type { ConnectionRow, CreateIntentRow, CredentialMeta, NewEvent, Storage } from '../../storage/storage.js';
 import { canonicalConnection, versioned, type Versioned } from './canonical.js';
 import { refuseUnsupported, unsupportedFields, validateChange, type ChangeBody, type ChangeMode } from './change.js';
 import { ConnectionIndex, refOf } from './connection-index.js';
 import { ConnectionLister, type ConnectionList, type ListQuery } from './connection-list.js';
 import type { CreateConnectionInput } from './create-body.js';
+import { CreateIntents } from './create-intents.js';
 import { CredentialVault } from './credential-vault.js';
 
 export type { ChangeBody, ConnectionList, CreateConnectionInput, ListQuery, Versioned };
@@ -35,12 +36,14 @@ export class ConnectionService {
   readonly #vault: CredentialVault;
   readonly #lister: ConnectionLister;
   readonly #organizations: OrganizationService;
+  readonly #intents: CreateIntents;
 
   constructor(deps: ServiceDeps, organizations: OrganizationService) {
     this.#deps = deps;
     this.#storage = deps.storage;
     this.#organizations = organizations;
-    this.#index = new ConnectionIndex(deps.storage, deps.providers, organizations);
+    this.#intents = new CreateIntents(deps.storage, deps.providers, deps.logger, () => timestamp(deps));
+    this.#index = new ConnectionIndex(deps.storage, deps.providers, organizations, this.#intents);
     this.#vault = new CredentialVault(deps.storage, deps.sealer);
     this.#lister = new ConnectionLister(deps.providers, deps.cursors as CursorCodec, organizations, this.#index, this.#vault, deps.now);
   }
@@ -80,7 +83,12 @@ export class ConnectionService {
 
   // ---------- writes ----------
 
-  /** `input` was parsed by the provider entry's create schema (createBodySchema); it is not parsed again. */
+  /**
+   * `input` was parsed by the provider entry's create schema (createBodySchema); it is not parsed
+   * again. The create is recorded as an intent before the upstream call and becomes the connection
+   * in one transaction after it (create-intents.ts), so no crash leaves an upstream connection the
+   * gateway does not know.
+   */
   async create(ctx: RequestContext, orgId: string, input: CreateConnectionInput): Promise<Versioned> {
     const org = await this.#organizations.require(ctx, orgId);
     const { provider: providerId, credentials: rawCredentials, ...plain } = input;
@@ -94,13 +102,56 @@ export class ConnectionService {
     const credentials = rawCredentials === undefined ? undefined : new Secret<Credentials>(rawCredentials);
     this.#vault.requireSealer(credentials);
 
-    const upstream = await adapter.create(ctx, externalOrgId, plain, credentials);
+    // A retry of a create that never got its answer (same Idempotency-Key): settle that one first.
+    if (ctx.idempotency !== undefined) {
+      const previous = await this.#settleRetried(ctx, ctx.idempotency);
+      if (previous) return previous;
+    }
+
     const now = timestamp(this.#deps);
-    const row: ConnectionRow = { id: newId('cn'), organization_id: orgId, provider_id: providerId, external_org_id: externalOrgId,
-      external_id: upstream.external_id, kind: upstream.kind, created_at: now, deleted_at: null };
-    const sealed = credentials ? this.#vault.seal(row, adapter, credentials, now) : null;
-    await this.#index.recordCreated(row, sealed, this.#event(ctx, 'connection.created', row, Object.keys(input).filter((k) => k !== 'provider'), now));
+    const draft: ConnectionRow = { id: newId('cn'), organization_id: orgId, provider_id: providerId, external_org_id: externalOrgId,
+      external_id: '', kind: typeof plain.kind === 'string' ? plain.kind : '', created_at: now, deleted_at: null };
+    const sealed = credentials ? this.#vault.seal(draft, adapter, credentials, now) : null;
+    const changed = Object.keys(input).filter((k) => k !== 'provider');
+    const intent: CreateIntentRow = { id: draft.id, organization_id: orgId, provider_id: providerId, external_org_id: externalOrgId,
+      expected: adapter.expectedUpstream(plain), changed, actor: ctx.caller.actor, request_id: ctx.requestId, idempotency: ctx.idempotency ?? null,
+      credential: sealed ? { key_id: sealed.key_id, nonce: sealed.nonce, ciphertext: sealed.ciphertext, credential_type: sealed.credential_type, updated_at: now } : null,
+      created_at: now };
+    await this.#intents.begin(intent);
+    let upstream: UpstreamConnection;
+    try {
+      upstream = await adapter.create(ctx, externalOrgId, plain, credentials);
+    } catch (e) {
+      await this.#intents.fail(intent, e);
+      throw e;
+    }
+    const row: ConnectionRow = { ...draft, external_id: upstream.external_id, kind: upstream.kind };
+    if (!(await this.#intents.complete(intent, upstream, this.#event(ctx, 'connection.created', row, changed, now)))) {
+      // A list adopted it meanwhile: under this intent's id when it matched, else under its own.
+      const live = await this.#storage.findLiveConnection(orgId, providerId, externalOrgId, upstream.external_id);
+      if (!live) throw new GatewayError('internal', `The connection created at provider ${providerId} could not be recorded.`);
+      return versioned(canonicalConnection(live, adapter, upstream, (await this.#vault.meta([live.id])).get(live.id) ?? null));
+    }
     return versioned(canonicalConnection(row, adapter, upstream, sealed));
+  }
+
+  /**
+   * Settles creates left unsettled (crash, timeout, a caller who left): at start and every few
+   * minutes (the gateway schedules it).
+   */
+  reconcileCreates(): Promise<{ adopted: number; dropped: number }> {
+    return this.#intents.reconcile();
+  }
+
+  /** The connection an earlier attempt of this create made, once settled; null when it made none. */
+  async #settleRetried(ctx: RequestContext, idempotency: string): Promise<Versioned | null> {
+    const pending = (await this.#storage.pendingCreateIntents()).find((i) => i.idempotency === idempotency);
+    if (!pending) return null;
+    await this.#intents.reconcile((i) => i.id === pending.id);
+    const settled = await this.#storage.getConnection(pending.id);
+    if (!settled || settled.deleted_at !== null) return null;
+    const adapter = this.#deps.providers.get(settled.provider_id) as ProviderAdapter;
+    return versioned(await this.#fetch(ctx, settled, adapter));
   }
 
   patch(ctx: RequestContext, orgId: string, id: string, body: ChangeBody, pre: Preconditions): Promise<Versioned> {

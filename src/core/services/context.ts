@@ -19,6 +19,8 @@ export interface ServiceDeps {
 /** One request as the services see it. */
 export interface RequestContext extends CallContext {
   caller: Caller;
+  /** The request's Idempotency-Key, scoped to its caller (`actor` + key), when it came with one. */
+  idempotency?: string | undefined;
 }
 
 export function timestamp(deps: Pick<ServiceDeps, 'now'>): string {

@@ -9,7 +9,7 @@ import type {
   Page,
   PageRequest,
   PatchModelAdapter,
-  ProviderCapabilities,
+  ProviderCapabilities, UpstreamExpectation,
 } from '../../core/adapter.js';
 import type { UpstreamConnection } from '../../core/connection.js';
 import { validationError } from '../../core/errors.js';
@@ -101,7 +101,10 @@ export const AUTH0_GA_SCHEMAS: AdapterSchemas = {
 };
 
 /** What differs between the families, as pure data and pure mappers; the adapter holds one. */
-export interface Auth0Family<F extends Auth0ConnectionsApi, I extends CreateInput> {
+/** Both families attach an existing tenant connection by its id. */
+type Auth0CreateShape = CreateInput & { external_connection_id: string };
+
+export interface Auth0Family<F extends Auth0ConnectionsApi, I extends Auth0CreateShape> {
   api: F;
   capabilities: ProviderCapabilities & { updateModel: 'patch' };
   schemas: AdapterSchemas;
@@ -168,7 +171,7 @@ export function createAuth0Adapter(config: CommonProviderConfig & Auth0Config, d
   return config.connectionsApi === 'enabled_connections' ? build(GA_FAMILY, config, deps) : build(EA_FAMILY, config, deps);
 }
 
-function build<F extends Auth0ConnectionsApi, I extends CreateInput>(family: Auth0Family<F, I>, config: CommonProviderConfig & Auth0Config, deps: AdapterDeps): PatchModelAdapter {
+function build<F extends Auth0ConnectionsApi, I extends Auth0CreateShape>(family: Auth0Family<F, I>, config: CommonProviderConfig & Auth0Config, deps: AdapterDeps): PatchModelAdapter {
   const client = new Auth0Client({
     ...providerClientOptions(config, deps),
     domain: config.domain,
@@ -180,7 +183,7 @@ function build<F extends Auth0ConnectionsApi, I extends CreateInput>(family: Aut
   return new Auth0Adapter(config.id, config.type, family, client);
 }
 
-class Auth0Adapter<F extends Auth0ConnectionsApi, I extends CreateInput> implements PatchModelAdapter {
+class Auth0Adapter<F extends Auth0ConnectionsApi, I extends Auth0CreateShape> implements PatchModelAdapter {
   readonly capabilities: ProviderCapabilities & { updateModel: 'patch' };
   readonly schemas: AdapterSchemas;
   readonly #family: Auth0Family<F, I>;
@@ -191,6 +194,11 @@ class Auth0Adapter<F extends Auth0ConnectionsApi, I extends CreateInput> impleme
     this.schemas = family.schemas;
     this.#family = family;
     this.#client = client;
+  }
+
+  /** Attaching names the tenant connection: its id is the organization connection's. */
+  expectedUpstream(input: I): UpstreamExpectation {
+    return { external_id: input.external_connection_id };
   }
 
   /** `input` is the body the gateway parsed with `schemas.create`; organization connections take no credentials (the core refuses them). */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type {
-  AdapterDeps, AdapterSchemas, CallContext, CommonProviderConfig, ConnectionRef, Page, PageRequest, PatchModelAdapter, ProviderCapabilities,
+  AdapterDeps, AdapterSchemas, CallContext, CommonProviderConfig, ConnectionRef, Page, PageRequest, PatchModelAdapter, ProviderCapabilities, UpstreamExpectation,
 } from '../../core/adapter.js';
 import type { ConnectionStatus } from '../../core/connection.js';
 import { GatewayError } from '../../core/errors.js';
@@ -112,6 +112,11 @@ export function createLeenAdapter(config: CommonProviderConfig & LeenConfig, dep
     capabilities: LEEN_CAPABILITIES,
     schemas: LEEN_SCHEMAS,
     get,
+
+    /** The vendor, and the identifier (Leen leaves it null when none is sent). */
+    expectedUpstream(input: LeenCreateInput): UpstreamExpectation {
+      return { kind: input.kind, name: input.name ?? null };
+    },
 
     /** `input` is the body the gateway parsed with LEEN_SCHEMAS.create (never parsed again). */
     async create(ctx, externalOrgId, input: LeenCreateInput, credentials) {

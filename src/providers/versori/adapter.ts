@@ -8,7 +8,7 @@ import type {
   Credentials,
   Page,
   PageRequest,
-  ReplaceModelAdapter,
+  ReplaceModelAdapter, UpstreamExpectation,
 } from '../../core/adapter.js';
 import type { UpstreamConnection } from '../../core/connection.js';
 import { validationError } from '../../core/errors.js';
@@ -113,6 +113,11 @@ export function createVersoriAdapter(config: VersoriConfig, deps: AdapterDeps): 
     },
 
     /** `input` is the body the gateway parsed with CreateBody (never parsed again); its credentials arrive sealed apart. */
+    /** The app (`kind`) and the name the connection is made with. */
+    expectedUpstream({ kind, name }: VersoriCreateInput): UpstreamExpectation {
+      return { kind, name };
+    },
+
     async create(ctx: CallContext, externalOrgId: string, { kind, name }: VersoriCreateInput, credentials: Secret<Credentials> | undefined): Promise<UpstreamConnection> {
       if (credentials === undefined) throw validationError([{ pointer: '/credentials', message: 'Required' }]);
       const { authType, data } = revealConnectionData(credentials);

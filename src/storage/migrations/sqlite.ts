@@ -69,4 +69,40 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
       ALTER TABLE events ADD COLUMN api_key_id TEXT;
     `,
   },
+  {
+    version: 3,
+    name: 'create intents and idempotency keys',
+    sql: `
+      -- a connection create committed before its upstream call; gone once the connection is
+      -- recorded (or known not to exist upstream)
+      CREATE TABLE create_intents (
+        id TEXT PRIMARY KEY,
+        organization_id TEXT NOT NULL,
+        provider_id TEXT NOT NULL,
+        external_org_id TEXT NOT NULL,
+        expected TEXT NOT NULL,
+        changed TEXT NOT NULL,
+        key_id TEXT,
+        nonce BLOB,
+        ciphertext BLOB,
+        credential_type TEXT,
+        actor TEXT NOT NULL,
+        request_id TEXT,
+        idempotency TEXT,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX create_intents_by_scope ON create_intents (organization_id, provider_id, external_org_id);
+
+      CREATE TABLE idempotency_keys (
+        owner TEXT NOT NULL,
+        key TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        status INTEGER,
+        headers TEXT,
+        body TEXT,
+        PRIMARY KEY (owner, key)
+      );
+    `,
+  },
 ];

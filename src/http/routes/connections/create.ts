@@ -1,3 +1,4 @@
+import { IDEMPOTENCY_KEY, idempotent } from '../../middleware/idempotency.js';
 import { createRoute } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { GatewayError } from '../../../core/errors.js';
@@ -31,9 +32,10 @@ export default defineRoute((app, deps) => {
     operationId: 'createConnection',
     tags: ['connections'],
     summary: 'Create a connection at one of the organization\'s providers',
-    ...authorized('connections:write', requireOrganization, refuseUnsupported),
+    ...authorized('connections:write', requireOrganization, idempotent, refuseUnsupported),
     request: {
       params: OrgParams,
+      headers: IDEMPOTENCY_KEY,
       body: { required: true, content: { 'application/json': { schema: rules.schema } } },
     },
     responses: {

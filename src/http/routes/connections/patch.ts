@@ -1,3 +1,4 @@
+import { IDEMPOTENCY_KEY, idempotent } from '../../middleware/idempotency.js';
 import { createRoute } from '@hono/zod-openapi';
 import { Connection } from '../../openapi/schemas.js';
 import { serviceContext } from '../../request.js';
@@ -15,10 +16,10 @@ export default defineRoute((app, deps) => {
     tags: ['connections'],
     summary: 'Change a connection (JSON Merge Patch)',
     description: 'Fields the provider cannot change are 422 `unsupported_change` before any upstream call. `If-Match` guards the write.',
-    ...authorized('connections:write', requireConnection),
+    ...authorized('connections:write', requireConnection, idempotent),
     request: {
       params: ConnectionParams,
-      headers: IF_MATCH,
+      headers: IF_MATCH.extend(IDEMPOTENCY_KEY.shape),
       body: { required: true, content: { 'application/merge-patch+json': { schema }, 'application/json': { schema } } },
     },
     responses: {

@@ -1,3 +1,4 @@
+import { IDEMPOTENCY_KEY, idempotent } from '../../middleware/idempotency.js';
 import { createRoute } from '@hono/zod-openapi';
 import { CreateOrganizationBody } from '../../../core/services/organizations.js';
 import { Organization } from '../../openapi/schemas.js';
@@ -10,11 +11,11 @@ const route = createRoute({
   operationId: 'createOrganization',
   tags: ['organizations'],
   summary: 'Create an organization (a tenant) linked to its organizations at the providers',
-  ...authorized('organizations:write'),
-  request: { body: { required: true, content: { 'application/json': { schema: CreateOrganizationBody } } } },
+  ...authorized('organizations:write', idempotent),
+  request: { headers: IDEMPOTENCY_KEY, body: { required: true, content: { 'application/json': { schema: CreateOrganizationBody } } } },
   responses: {
     201: { ...json(Organization, 'The created organization.'), headers: { Location: { description: 'Its URL.', schema: { type: 'string' } } } },
-    ...problems(...BODY_PROBLEMS, 403, 409, ...AUTH_PROBLEMS),
+    ...problems(...BODY_PROBLEMS, 403, 409, 422, ...AUTH_PROBLEMS),
   },
 });
 

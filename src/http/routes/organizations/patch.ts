@@ -1,3 +1,4 @@
+import { IDEMPOTENCY_KEY, idempotent } from '../../middleware/idempotency.js';
 import { createRoute } from '@hono/zod-openapi';
 import { PatchOrganizationBody } from '../../../core/services/organizations.js';
 import { Organization } from '../../openapi/schemas.js';
@@ -10,12 +11,13 @@ const route = createRoute({
   operationId: 'patchOrganization',
   tags: ['organizations'],
   summary: 'Change an organization\'s name or links (JSON Merge Patch)',
-  ...authorized('organizations:write', requireOrganization),
+  ...authorized('organizations:write', requireOrganization, idempotent),
   request: {
     params: OrgParams,
+    headers: IDEMPOTENCY_KEY,
     body: { required: true, content: { 'application/merge-patch+json': { schema: PatchOrganizationBody }, 'application/json': { schema: PatchOrganizationBody } } },
   },
-  responses: { 200: json(Organization, 'The organization.'), ...problems(...BODY_PROBLEMS, 404, ...AUTH_PROBLEMS) },
+  responses: { 200: json(Organization, 'The organization.'), ...problems(...BODY_PROBLEMS, 404, 409, 422, ...AUTH_PROBLEMS) },
 });
 
 export default defineRoute((app) => app.openapi(route, async (c) => {
