@@ -1,10 +1,11 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KeyedMutex } from './keyed-mutex.js';
 import { SQLITE_MIGRATIONS } from './migrations/sqlite.js';
 import type {
-  ConnectionCandidate, ConnectionLookup, ConnectionRow, CredentialMeta, EventRow, NewEvent, OrganizationRow, SealedCredentialRow, Storage,
+  ConnectionCandidate, ConnectionLookup, ConnectionRow, CredentialMeta, EventRow, NewEvent, OpenOptions, OrganizationRow, ResealedCredential, SealedCredentialRow,
+  Storage,
 } from './storage.js';
 
 type OrgDbRow = Omit<OrganizationRow, 'links'> & { links: string };
@@ -22,7 +23,9 @@ export class SqliteStorage implements Storage {
   /** Prepared once, reused on every call: preparing is a large share of a read's cost. */
   readonly #statements = new Map<string, Database.Statement>();
 
-  constructor(file: string) {
+  /** `mustExist`: refuse a file that is not there (a tool working on a gateway's database) instead of creating it. */
+  constructor(file: string, opts: OpenOptions = {}) {
+    if (opts.mustExist && file !== ':memory:' && !existsSync(file)) throw new Error(`no SQLite database at ${file}`);
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.#db = new Database(file);
     this.#db.pragma('journal_mode = WAL');
@@ -33,8 +36,8 @@ export class SqliteStorage implements Storage {
   }
 
   /** `sqlite:./data/x.db` or `sqlite::memory:` */
-  static fromUrl(url: string): SqliteStorage {
-    return new SqliteStorage(url.replace(/^sqlite:(\/\/)?/, ''));
+  static fromUrl(url: string, opts: OpenOptions = {}): SqliteStorage {
+    return new SqliteStorage(url.replace(/^sqlite:(\/\/)?/, ''), opts);
   }
 
   #migrate(): void {
@@ -144,6 +147,21 @@ export class SqliteStorage implements Storage {
       WHERE connection_id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(connectionIds))) as CredentialMeta[];
     for (const r of rows) out.set(r.connection_id, r);
     return out;
+  }
+
+  async credentialsSealedWithOtherKeys(keyId: string, afterConnectionId: string | null, limit: number): Promise<SealedCredentialRow[]> {
+    return this.#stmt('SELECT * FROM credentials WHERE key_id <> ? AND connection_id > ? ORDER BY connection_id LIMIT ?')
+      .all(keyId, afterConnectionId ?? '', limit) as SealedCredentialRow[];
+  }
+
+  async resealCredentials(rows: ResealedCredential[]): Promise<number> {
+    const update = this.#stmt('UPDATE credentials SET key_id = ?, nonce = ?, ciphertext = ? WHERE connection_id = ? AND key_id = ? AND nonce = ?');
+    return this.#db.transaction(() => rows.reduce((n, r) => n + update.run(r.key_id, r.nonce, r.ciphertext, r.connection_id, r.from.key_id, r.from.nonce).changes, 0))();
+  }
+
+  async countCredentialsByKey(): Promise<Map<string, number>> {
+    const rows = this.#stmt('SELECT key_id, COUNT(*) AS n FROM credentials GROUP BY key_id ORDER BY key_id').all() as Array<{ key_id: string; n: number }>;
+    return new Map(rows.map((r) => [r.key_id, r.n]));
   }
 
   async listEvents(organizationId: string, afterId: string | null, limit: number): Promise<EventRow[] | null> {

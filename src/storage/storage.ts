@@ -34,6 +34,19 @@ export interface SealedCredentialRow {
   updated_at: string;
 }
 
+/**
+ * A sealed row re-sealed under another key (key rotation). It replaces the stored row only while that
+ * row still holds `from` (compare-and-swap on key id and nonce, every write has a fresh nonce), so a
+ * write made meanwhile by a running gateway is never lost. `updated_at` stays: the credentials did not change.
+ */
+export interface ResealedCredential {
+  connection_id: string;
+  from: { key_id: string; nonce: Buffer };
+  key_id: string;
+  nonce: Buffer;
+  ciphertext: Buffer;
+}
+
 export type CredentialMeta = Pick<SealedCredentialRow, 'connection_id' | 'credential_type' | 'updated_at'>;
 
 export interface EventRow {
@@ -68,6 +81,11 @@ export interface ConnectionLookup {
   credential: CredentialMeta | null;
 }
 
+export interface OpenOptions {
+  /** Refuse a database that does not exist yet instead of creating it (tools such as `rotate-key`). */
+  mustExist?: boolean;
+}
+
 export interface Storage {
   readonly backend: 'sqlite' | 'postgres';
   ping(): Promise<void>;
@@ -97,6 +115,13 @@ export interface Storage {
 
   getCredential(connectionId: string): Promise<SealedCredentialRow | null>;
   credentialMeta(connectionIds: string[]): Promise<Map<string, CredentialMeta>>;
+
+  /** Key rotation: sealed rows whose key id is not `keyId`, ordered by connection id, after `afterConnectionId` (from the start when null). */
+  credentialsSealedWithOtherKeys(keyId: string, afterConnectionId: string | null, limit: number): Promise<SealedCredentialRow[]>;
+  /** Key rotation, one transaction: each row replaced only if it still holds its `from` key id and nonce; how many were replaced. */
+  resealCredentials(rows: ResealedCredential[]): Promise<number>;
+  /** How many sealed rows each key id holds. */
+  countCredentialsByKey(): Promise<Map<string, number>>;
 
   /** Events of an organization oldest first, after the event `afterId` (from the start when null); null when afterId is unknown. */
   listEvents(organizationId: string, afterId: string | null, limit: number): Promise<EventRow[] | null>;

@@ -78,6 +78,35 @@ describe('SQLite storage', () => {
     await s.close();
   });
 
+  it('key rotation: pages rows under other keys by connection id, re-seals by compare-and-swap, counts rows per key id', async () => {
+    const s = new SqliteStorage(file());
+    const under = (id: string, key_id: string) => ({ ...sealed(id), key_id, nonce: Buffer.from(`${id}-nonce`) });
+    for (const [id, key] of [['cn_1', 'old'], ['cn_2', 'new'], ['cn_3', 'old'], ['cn_4', 'older']] as const) {
+      await s.insertConnection(row(id, `ext-${id}`), under(id, key), event(`ev_${id}`, id));
+    }
+    expect(await s.countCredentialsByKey()).toEqual(new Map([['new', 1], ['old', 2], ['older', 1]]));
+    expect((await s.credentialsSealedWithOtherKeys('new', null, 2)).map((r) => r.connection_id)).toEqual(['cn_1', 'cn_3']);
+    expect((await s.credentialsSealedWithOtherKeys('new', 'cn_3', 2)).map((r) => r.connection_id)).toEqual(['cn_4']);
+
+    const next = (id: string, from: { key_id: string; nonce: Buffer }) => ({ connection_id: id, from, key_id: 'new', nonce: Buffer.from(`${id}-n2`), ciphertext: Buffer.from('y') });
+    // cn_3 was rewritten meanwhile (another nonce): its update does not apply; cn_9 does not exist.
+    await s.recordConnectionUpdate({ ...under('cn_3', 'old'), nonce: Buffer.from('rewritten') }, event('ev_x', 'cn_3'));
+    const n = await s.resealCredentials([next('cn_1', { key_id: 'old', nonce: Buffer.from('cn_1-nonce') }), next('cn_3', { key_id: 'old', nonce: Buffer.from('cn_3-nonce') }),
+      next('cn_9', { key_id: 'old', nonce: Buffer.from('x') })]);
+    expect(n).toBe(1);
+    expect(await s.getCredential('cn_1')).toMatchObject({ key_id: 'new', nonce: Buffer.from('cn_1-n2'), ciphertext: Buffer.from('y'), updated_at: '2026-01-01T00:00:00Z', credential_type: 'api_key' });
+    expect(await s.getCredential('cn_3')).toMatchObject({ key_id: 'old', nonce: Buffer.from('rewritten') });
+    expect(await s.countCredentialsByKey()).toEqual(new Map([['new', 2], ['old', 1], ['older', 1]]));
+    await s.close();
+  });
+
+  it('a tool may refuse to create a database that is not there', async () => {
+    const f = file();
+    expect(() => new SqliteStorage(f, { mustExist: true })).toThrow(/no SQLite database at/);
+    await new SqliteStorage(f).close();
+    await new SqliteStorage(f, { mustExist: true }).close();
+  });
+
   it('sets installation settings once (first writer wins)', async () => {
     const s = new SqliteStorage(file());
     expect(await s.getOrInitSetting('cursor_secret', () => 'a')).toBe('a');
