@@ -94,21 +94,32 @@ export interface Storage {
   /** Installation-wide values (e.g. the cursor signing secret): set once, first writer wins. */
   getOrInitSetting(key: string, init: () => string): Promise<string>;
 
-  createOrganization(row: OrganizationRow): Promise<boolean>;
+  /** One transaction: the row and its event; false (nothing written) when the id exists. */
+  createOrganization(row: OrganizationRow, event: NewEvent): Promise<boolean>;
   getOrganization(id: string): Promise<OrganizationRow | null>;
   /** Ordered by id; rows with id > afterId. */
   listOrganizations(afterId: string | null, limit: number): Promise<OrganizationRow[]>;
-  updateOrganization(row: OrganizationRow): Promise<void>;
-  deleteOrganization(id: string): Promise<boolean>;
+  /** One transaction: the row and its event; false (nothing written) when the organization no longer exists. */
+  updateOrganization(row: OrganizationRow, event: NewEvent): Promise<boolean>;
+  /**
+   * One transaction: the organization row goes, its connections' sealed credentials are deleted, its
+   * live connection rows are tombstoned (their ids never come back, not under a new organization
+   * with the same id either), and the event is recorded; false (nothing written) when it did not exist.
+   * Its events stay (the audit trail).
+   */
+  deleteOrganization(id: string, at: string, event: NewEvent): Promise<boolean>;
 
+  // No live connection row and no sealed credentials are ever written for an organization that does
+  // not exist (a request in flight while its organization is deleted), nor credentials for a
+  // tombstoned connection.
   getConnection(id: string): Promise<ConnectionRow | null>;
   /** An organization, one of its connections and that connection's stored-credential facts in one lookup; null when the organization does not exist. */
   getConnectionWithOrganization(organizationId: string, connectionId: string): Promise<ConnectionLookup | null>;
-  /** For each candidate, the live row for its upstream identity, made (with `new_id`) when absent. */
+  /** For each candidate, the live row for its upstream identity, made (with `new_id`) when absent; made but not kept when the organization does not exist. */
   ensureConnections(candidates: ConnectionCandidate[], now: string): Promise<ConnectionRow[]>;
-  /** One transaction: the index row, the sealed credentials (if any) and the event. */
-  insertConnection(row: ConnectionRow, credential: SealedCredentialRow | null, event: NewEvent): Promise<void>;
-  /** One transaction: replace the sealed credentials (if given) and record the event. */
+  /** One transaction: the index row, the sealed credentials (if any) and the event; false (nothing written) when the organization does not exist. */
+  insertConnection(row: ConnectionRow, credential: SealedCredentialRow | null, event: NewEvent): Promise<boolean>;
+  /** One transaction: replace the sealed credentials (if given, and the connection is live) and record the event. */
   recordConnectionUpdate(credential: SealedCredentialRow | null, event: NewEvent): Promise<void>;
   /** One transaction: tombstone the row (id never reused), drop its credentials, record the event. */
   markConnectionDeleted(id: string, at: string, event: NewEvent | null): Promise<void>;
@@ -123,7 +134,11 @@ export interface Storage {
   /** How many sealed rows each key id holds. */
   countCredentialsByKey(): Promise<Map<string, number>>;
 
-  /** Events of an organization oldest first, after the event `afterId` (from the start when null); null when afterId is unknown. */
+  /**
+   * Events of an organization oldest first, after the event `afterId` (from the start when null); null
+   * when afterId is not one of them. Only the organization's current life: from its latest
+   * `organization.created` event on (an earlier organization with the same id keeps its events, unlisted).
+   */
   listEvents(organizationId: string, afterId: string | null, limit: number): Promise<EventRow[] | null>;
 
   /** Runs fn while holding the per-connection lock (serialises read-merge-write of one connection). */

@@ -31,6 +31,10 @@ const idOf = (i: number) => `cn_${String(i).padStart(3, '0')}`;
 /** A connection with credentials `{ api_key: "value-<i>" }` sealed under `key`. */
 async function seed(s: Storage, i: number, key: Buffer): Promise<void> {
   const id = idOf(i);
+  if (!(await s.getOrganization('acme'))) {
+    await s.createOrganization({ id: 'acme', name: 'Acme', links: {}, created_at: 't', updated_at: 't' },
+      { id: 'ev_acme', type: 'organization.created', organization_id: 'acme', connection_id: null, actor: 'admin', changed: [], request_id: null, at: 't' });
+  }
   await s.insertConnection({ id, organization_id: 'acme', provider_id: 'versori', external_org_id: 'o', external_id: `e-${i}`, kind: 'app', created_at: 't', deleted_at: null },
     sealedRow(id, new Sealer([key]), { api_key: `value-${i}` }),
     { id: `ev_${id}`, type: 'connection.created', organization_id: 'acme', connection_id: id, actor: 'admin', changed: [], request_id: null, at: 't' });

@@ -58,8 +58,8 @@ export class ConnectionIndex {
       external_org_id: externalOrgId, external_id: u.external_id, kind: u.kind, new_id: newId('cn') })), now);
   }
 
-  /** Records a connection the gateway just created upstream, with its sealed credentials and event. */
-  recordCreated(row: ConnectionRow, sealed: Parameters<Storage['insertConnection']>[1], event: NewEvent): Promise<void> {
+  /** Records a connection the gateway just created upstream, with its sealed credentials and event; false when its organization is gone. */
+  recordCreated(row: ConnectionRow, sealed: Parameters<Storage['insertConnection']>[1], event: NewEvent): Promise<boolean> {
     return this.storage.insertConnection(row, sealed, event);
   }
 

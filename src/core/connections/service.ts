@@ -6,6 +6,7 @@ import { GatewayError, isGatewayError, validationError } from '../errors.js';
 import { newId } from '../ids.js';
 import { Secret } from '../secret.js';
 import { timestamp, type RequestContext, type ServiceDeps } from '../services/context.js';
+import { auditEvent } from '../services/events.js';
 import type { OrganizationService } from '../services/organizations.js';
 import type { ConnectionRow, CredentialMeta, NewEvent, Storage } from '../../storage/storage.js';
 import { canonicalConnection, versioned, type Versioned } from './canonical.js';
@@ -99,7 +100,11 @@ export class ConnectionService {
     const row: ConnectionRow = { id: newId('cn'), organization_id: orgId, provider_id: providerId, external_org_id: externalOrgId,
       external_id: upstream.external_id, kind: upstream.kind, created_at: now, deleted_at: null };
     const sealed = credentials ? this.#vault.seal(row, adapter, credentials, now) : null;
-    await this.#index.recordCreated(row, sealed, this.#event(ctx, 'connection.created', row, Object.keys(input).filter((k) => k !== 'provider'), now));
+    if (!(await this.#index.recordCreated(row, sealed, this.#event(ctx, 'connection.created', row, Object.keys(input).filter((k) => k !== 'provider'), now)))) {
+      // Deleted while the provider was creating it: nothing is kept under an organization that is gone.
+      throw new GatewayError('not_found', `Organization ${JSON.stringify(orgId)} was deleted while the connection was being created; provider ${providerId} holds it as ${upstream.external_id}, which the gateway does not keep.`,
+        { provider: providerId });
+    }
     return versioned(canonicalConnection(row, adapter, upstream, sealed));
   }
 
@@ -204,8 +209,7 @@ export class ConnectionService {
   }
 
   #event(ctx: RequestContext, type: string, row: ConnectionRow, changed: string[], at: string): NewEvent {
-    return { id: newId('ev'), type, organization_id: row.organization_id, connection_id: row.id, actor: ctx.caller.actor,
-      changed: changed.sort(), request_id: ctx.requestId, at };
+    return auditEvent(ctx, type, row.organization_id, row.id, changed, at);
   }
 }
 
