@@ -25,7 +25,8 @@ export class SqliteStorage implements Storage {
   /**
    * Per organization id, the seq of its current life's `organization.created` event (0: none, an
    * organization made before events were recorded for organizations): where its event list starts.
-   * Found once per process (a scan of its events), then kept: one process writes this file.
+   * Found once per process (a scan of its events), then kept: one gateway process writes
+   * organizations and events to this file (`rotate-key` beside it writes only sealed rows).
    */
   readonly #eventsFrom = new Map<string, number>();
 
