@@ -1,4 +1,4 @@
-// Bundles the two entry points to dist/ with esbuild (~100 ms), so `npm start` runs plain JS:
+// Bundles the entry points (the gateway, `simulate`, `rotate-key`) to dist/ with esbuild (~100 ms), so `npm start` runs plain JS:
 // no on-the-fly TypeScript compile on the sidecar's start path. Dependencies stay external.
 // Code split: what only the sandbox and `simulate` load (the simulators) sits in chunks that
 // `node dist/main.js` in configured mode never reads.
@@ -15,7 +15,7 @@ import { build } from 'esbuild';
 
 const outdir = resolve('dist');
 const result = await build({
-  entryPoints: ['src/main.ts', 'src/simulate.ts'],
+  entryPoints: ['src/main.ts', 'src/simulate.ts', 'src/rotate-key.ts'],
   outdir,
   bundle: true,
   splitting: true,

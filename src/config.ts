@@ -7,7 +7,8 @@ import type { ProviderDefinition } from './providers/definition.js';
 /**
  * Config file (contract §1): JSON, `${NAME}` in any string replaced by that environment variable,
  * then environment overrides (HOST, PORT, LOG_LEVEL, GATEWAY_ADMIN_KEY, GATEWAY_DATABASE_URL,
- * GATEWAY_ENCRYPTION_KEY). Problems are reported one per key path, never with a value.
+ * GATEWAY_ENCRYPTION_KEY, GATEWAY_ENCRYPTION_PREVIOUS_KEYS). Problems are reported one per key path,
+ * never with a value.
  */
 
 export type ProviderConfig = CommonProviderConfig & Record<string, unknown>;
@@ -17,7 +18,11 @@ export interface GatewayConfig {
   database: { url: string };
   /** Secrets are `Secret` from the moment they are parsed: never printed, logged or serialised. */
   auth: { adminKey: Secret<string> };
-  encryption: { key: Secret<Buffer> | null };
+  /**
+   * `key` seals and opens; `previousKeys` only open (credentials sealed before a key rotation, until
+   * `npm run rotate-key` has re-sealed them). Absent previous keys: none.
+   */
+  encryption: { key: Secret<Buffer> | null; previousKeys?: ReadonlyArray<Secret<Buffer>> };
   logLevel: string;
   providers: ProviderConfig[];
 }
@@ -55,7 +60,7 @@ const FileSchema = z.strictObject({
   server: z.strictObject({ host: z.string().min(1).optional(), port: z.number().int().min(0).max(65535).optional() }).optional(),
   database: z.strictObject({ url: z.string().min(1) }).optional(),
   auth: z.strictObject({ adminKey: z.string().min(16, 'must be at least 16 characters').optional() }).optional(),
-  encryption: z.strictObject({ key: z.string().optional() }).optional(),
+  encryption: z.strictObject({ key: z.string().optional(), previousKeys: z.array(z.string()).optional() }).optional(),
   log: z.strictObject({ level: z.enum(LOG_LEVELS).optional() }).optional(),
   providers: z.array(z.record(z.string(), z.unknown())).default([]),
 });
@@ -96,6 +101,29 @@ export function decodeEncryptionKey(raw: string): Buffer | null {
   return buf.length === 32 && buf.toString('base64').replace(/=+$/, '') === raw.trim().replace(/=+$/, '') ? buf : null;
 }
 
+/**
+ * Keys that still open credentials sealed before a rotation, never seal: `GATEWAY_ENCRYPTION_PREVIOUS_KEYS`
+ * (comma-separated) beats `encryption.previousKeys`. Each must be a key like `encryption.key`, not the
+ * current key and not given twice (either would hide a mistake made while rotating). Problems name
+ * the position, never a value.
+ */
+/** `current`: the decoded current key, null when it is invalid (already reported), undefined when none is given. */
+function parsePreviousKeys(env: NodeJS.ProcessEnv, fromFile: string[] | undefined, current: Buffer | null | undefined, problems: string[]): Buffer[] {
+  const fromEnv = env['GATEWAY_ENCRYPTION_PREVIOUS_KEYS'];
+  const [name, raw] = fromEnv ? ['GATEWAY_ENCRYPTION_PREVIOUS_KEYS', fromEnv.split(',').map((k) => k.trim()).filter((k) => k !== '')]
+    : ['encryption.previousKeys', fromFile ?? []];
+  const keys: Buffer[] = [];
+  raw.forEach((text, i) => {
+    const k = decodeEncryptionKey(text);
+    if (!k) problems.push(`${name}[${i}]: must be 32 bytes, base64-encoded`);
+    else if (current?.equals(k)) problems.push(`${name}[${i}]: is the current encryption.key; a previous key must be another one`);
+    else if (keys.some((earlier) => earlier.equals(k))) problems.push(`${name}[${i}]: given twice`);
+    else keys.push(k);
+  });
+  if (raw.length > 0 && current === undefined) problems.push(`${name}: needs encryption.key (previous keys only open stored credentials; the current key seals them)`);
+  return keys;
+}
+
 export interface LoadOptions {
   /** Raw JSON text of the config file (already read), or undefined for env-only config. */
   text?: string | undefined;
@@ -131,6 +159,7 @@ export function parseConfig({ text, env, definitions }: LoadOptions): GatewayCon
   const rawKey = env['GATEWAY_ENCRYPTION_KEY'] || file.encryption?.key || '';
   const key = rawKey ? decodeEncryptionKey(rawKey) : null;
   if (rawKey && !key) problems.push('encryption.key: must be 32 bytes, base64-encoded');
+  const previousKeys = parsePreviousKeys(env, file.encryption?.previousKeys, rawKey ? key : undefined, problems);
   const databaseUrl = env['GATEWAY_DATABASE_URL'] || file.database?.url || DEFAULTS.databaseUrl;
   if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) problems.push('database.url: must start with sqlite: or postgres://');
 
@@ -139,7 +168,7 @@ export function parseConfig({ text, env, definitions }: LoadOptions): GatewayCon
     server: { host: env['HOST'] || file.server?.host || DEFAULTS.host, port },
     database: { url: databaseUrl },
     auth: { adminKey: new Secret(adminKey as string) },
-    encryption: { key: key ? new Secret(key) : null },
+    encryption: { key: key ? new Secret(key) : null, previousKeys: previousKeys.map((k) => new Secret(k)) },
     logLevel,
     providers,
   };

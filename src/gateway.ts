@@ -68,7 +68,7 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
   const deps = {
     storage,
     providers: adapters,
-    sealer: config.encryption.key ? new Sealer([config.encryption.key.reveal()]) : null,
+    sealer: Sealer.fromConfig(config.encryption),
     cursors: new CursorCodec(cursorSecret),
     logger: opts.logger,
     now: opts.now ?? (() => new Date()),

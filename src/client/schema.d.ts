@@ -167,7 +167,10 @@ export type paths = {
         get: operations["getOrganization"];
         put?: never;
         post?: never;
-        /** Delete the gateway's record of an organization (nothing upstream) */
+        /**
+         * Delete the gateway's record of an organization (nothing upstream)
+         * @description In one transaction: its connections' sealed credentials are deleted, their ids retired for good, and an `organization.deleted` event recorded. Its events are kept but no longer listed; an organization created later with the same id starts afresh.
+         */
         delete: operations["deleteOrganization"];
         options?: never;
         head?: never;
@@ -421,11 +424,12 @@ export type components = {
             at: string;
             /** @description Names of the fields a change touched; never a value. */
             changed: string[];
+            /** @description null for an event of the organization itself. */
             connection_id: string | null;
             id: string;
             organization_id: string;
             request_id: string | null;
-            /** @description connection.created, connection.updated or connection.deleted */
+            /** @description What happened: connection.created, connection.updated, connection.deleted, organization.created, organization.updated, organization.deleted; open-ended, more may come. */
             type: string;
         };
         EventList: {

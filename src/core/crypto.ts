@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { GatewayError } from './errors.js';
+import type { Secret } from './secret.js';
 
 /**
  * Sealing of stored credentials (contract §5.3): AES-256-GCM, a fresh 96-bit nonce per write,
@@ -46,6 +47,17 @@ export class Sealer {
     this.currentKeyId = keyIdOf(keys[0] as Buffer);
   }
 
+  /** The configured keys (`encryption.key` seals, `encryption.previousKeys` only open), or null when no key is configured. */
+  static fromConfig(encryption: { key: Secret<Buffer> | null; previousKeys?: ReadonlyArray<Secret<Buffer>> }): Sealer | null {
+    if (!encryption.key) return null;
+    return new Sealer([encryption.key.reveal(), ...(encryption.previousKeys ?? []).map((k) => k.reveal())]);
+  }
+
+  /** Whether a row sealed under `keyId` can be opened (the key is the current one or a previous one). */
+  opens(keyId: string): boolean {
+    return this.#keys.has(keyId);
+  }
+
   seal(value: unknown, ctx: SealContext): Sealed {
     const key = this.#keys.get(this.currentKeyId) as Buffer;
     const nonce = randomBytes(NONCE_BYTES);
@@ -55,10 +67,15 @@ export class Sealer {
     return { keyId: this.currentKeyId, nonce, ciphertext: body };
   }
 
-  /** Throws GatewayError `internal` (never bad input) when the row cannot be opened. */
+  /**
+   * Throws GatewayError `internal` (never bad input: the gateway's configuration or its data is at
+   * fault) when the row cannot be opened. A key id is not secret: it names the key to configure.
+   */
   open(sealed: Sealed, ctx: SealContext): unknown {
     const key = this.#keys.get(sealed.keyId);
-    if (!key) throw new GatewayError('internal', 'Stored credentials are sealed with an unknown key.');
+    if (!key) {
+      throw new GatewayError('internal', `Stored credentials of connection ${ctx.connectionId} are sealed with key id ${sealed.keyId}, which is not configured; add that key to encryption.previousKeys.`);
+    }
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, sealed.nonce);
       decipher.setAAD(aad(ctx));

@@ -1,10 +1,11 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KeyedMutex } from './keyed-mutex.js';
 import { SQLITE_MIGRATIONS } from './migrations/sqlite.js';
 import type {
-  ApiKeyRow, ConnectionCandidate, ConnectionLookup, CreateIntentRow, IdempotencyClaim, IdempotencyRecord, IdempotentAnswer, ConnectionRow, CredentialMeta, EventRow, NewEvent, OrganizationRow, SealedCredentialRow, Storage,
+  ApiKeyRow, ConnectionCandidate, ConnectionLookup, ConnectionRow, CreateIntentRow, CredentialMeta, EventRow, IdempotencyClaim, IdempotencyRecord,
+  IdempotentAnswer, NewEvent, OpenOptions, OrganizationRow, ResealedCredential, SealedCredentialRow, Storage,
 } from './storage.js';
 
 type OrgDbRow = Omit<OrganizationRow, 'links'> & { links: string };
@@ -21,8 +22,17 @@ export class SqliteStorage implements Storage {
   readonly #locks = new KeyedMutex();
   /** Prepared once, reused on every call: preparing is a large share of a read's cost. */
   readonly #statements = new Map<string, Database.Statement>();
+  /**
+   * Per organization id, the seq of its current life's `organization.created` event (0: none, an
+   * organization made before events were recorded for organizations): where its event list starts.
+   * Found once per process (a scan of its events), then kept: one gateway process writes
+   * organizations and events to this file (`rotate-key` beside it writes only sealed rows).
+   */
+  readonly #eventsFrom = new Map<string, number>();
 
-  constructor(file: string) {
+  /** `mustExist`: refuse a file that is not there (a tool working on a gateway's database) instead of creating it. */
+  constructor(file: string, opts: OpenOptions = {}) {
+    if (opts.mustExist && file !== ':memory:' && !existsSync(file)) throw new Error(`no SQLite database at ${file}`);
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.#db = new Database(file);
     this.#db.pragma('journal_mode = WAL');
@@ -33,8 +43,8 @@ export class SqliteStorage implements Storage {
   }
 
   /** `sqlite:./data/x.db` or `sqlite::memory:` */
-  static fromUrl(url: string): SqliteStorage {
-    return new SqliteStorage(url.replace(/^sqlite:(\/\/)?/, ''));
+  static fromUrl(url: string, opts: OpenOptions = {}): SqliteStorage {
+    return new SqliteStorage(url.replace(/^sqlite:(\/\/)?/, ''), opts);
   }
 
   #migrate(): void {
@@ -62,10 +72,15 @@ export class SqliteStorage implements Storage {
     return this.#stmt('SELECT value FROM settings WHERE key = ?').pluck().get(key) as string;
   }
 
-  async createOrganization(row: OrganizationRow): Promise<boolean> {
-    const r = this.#stmt('INSERT OR IGNORE INTO organizations (id, name, links, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
-      .run(row.id, row.name, JSON.stringify(row.links), row.created_at, row.updated_at);
-    return r.changes === 1;
+  async createOrganization(row: OrganizationRow, event: NewEvent): Promise<boolean> {
+    const seq = this.#db.transaction(() => {
+      const r = this.#stmt('INSERT OR IGNORE INTO organizations (id, name, links, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
+        .run(row.id, row.name, JSON.stringify(row.links), row.created_at, row.updated_at);
+      return r.changes === 1 ? this.#insertEvent(event) : null;
+    })();
+    if (seq === null) return false;
+    if (event.type === 'organization.created') this.#eventsFrom.set(row.id, seq);
+    return true;
   }
 
   async getOrganization(id: string): Promise<OrganizationRow | null> {
@@ -78,13 +93,28 @@ export class SqliteStorage implements Storage {
     return rows.map(toOrg);
   }
 
-  async updateOrganization(row: OrganizationRow): Promise<void> {
-    this.#stmt('UPDATE organizations SET name = ?, links = ?, updated_at = ? WHERE id = ?')
-      .run(row.name, JSON.stringify(row.links), row.updated_at, row.id);
+  async updateOrganization(row: OrganizationRow, event: NewEvent): Promise<boolean> {
+    return this.#db.transaction(() => {
+      const r = this.#stmt('UPDATE organizations SET name = ?, links = ?, updated_at = ? WHERE id = ?')
+        .run(row.name, JSON.stringify(row.links), row.updated_at, row.id);
+      if (r.changes !== 1) return false;
+      this.#insertEvent(event);
+      return true;
+    })();
   }
 
-  async deleteOrganization(id: string): Promise<boolean> {
-    return this.#stmt('DELETE FROM organizations WHERE id = ?').run(id).changes === 1;
+  async deleteOrganization(id: string, at: string, event: NewEvent): Promise<boolean> {
+    const deleted = this.#db.transaction(() => {
+      if (this.#stmt('DELETE FROM organizations WHERE id = ?').run(id).changes !== 1) return false;
+      this.#stmt('DELETE FROM credentials WHERE organization_id = ? OR connection_id IN (SELECT id FROM connections WHERE organization_id = ?)').run(id, id);
+      this.#stmt('UPDATE connections SET deleted_at = ? WHERE organization_id = ? AND deleted_at IS NULL').run(at, id);
+      // Creates not settled yet hold sealed credentials too: they go, and are never adopted.
+      this.#stmt('DELETE FROM create_intents WHERE organization_id = ?').run(id);
+      this.#insertEvent(event);
+      return true;
+    })();
+    if (deleted) this.#eventsFrom.delete(id);
+    return deleted;
   }
 
   async getConnection(id: string): Promise<ConnectionRow | null> {
@@ -96,22 +126,28 @@ export class SqliteStorage implements Storage {
       AND external_id = ? AND deleted_at IS NULL`);
     const insert = this.#stmt(`INSERT INTO connections (id, organization_id, provider_id, external_org_id, external_id, kind, created_at)
       VALUES (?, ?, ?, ?, ?, ?, ?)`);
+    const organizations = new Map<string, boolean>();
     return this.#db.transaction(() => candidates.map((c) => {
       const found = find.get(c.organization_id, c.provider_id, c.external_org_id, c.external_id) as ConnectionRow | undefined;
       if (found) return found;
-      insert.run(c.new_id, c.organization_id, c.provider_id, c.external_org_id, c.external_id, c.kind, now);
+      let exists = organizations.get(c.organization_id);
+      if (exists === undefined) organizations.set(c.organization_id, (exists = this.#organizationExists(c.organization_id)));
+      // A list that was under way while its organization was deleted: its ids are never kept.
+      if (exists) insert.run(c.new_id, c.organization_id, c.provider_id, c.external_org_id, c.external_id, c.kind, now);
       return { id: c.new_id, organization_id: c.organization_id, provider_id: c.provider_id, external_org_id: c.external_org_id,
         external_id: c.external_id, kind: c.kind, created_at: now, deleted_at: null };
     }))();
   }
 
-  async insertConnection(row: ConnectionRow, credential: SealedCredentialRow | null, event: NewEvent): Promise<void> {
-    this.#db.transaction(() => {
+  async insertConnection(row: ConnectionRow, credential: SealedCredentialRow | null, event: NewEvent): Promise<boolean> {
+    return this.#db.transaction(() => {
+      if (!this.#organizationExists(row.organization_id)) return false;
       this.#stmt(`INSERT INTO connections (id, organization_id, provider_id, external_org_id, external_id, kind, created_at, deleted_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
         .run(row.id, row.organization_id, row.provider_id, row.external_org_id, row.external_id, row.kind, row.created_at, row.deleted_at);
       if (credential) this.#putCredential(credential);
       this.#insertEvent(event);
+      return true;
     })();
   }
 
@@ -146,11 +182,32 @@ export class SqliteStorage implements Storage {
     return out;
   }
 
+  async credentialsSealedWithOtherKeys(keyId: string, afterConnectionId: string | null, limit: number): Promise<SealedCredentialRow[]> {
+    return this.#stmt('SELECT * FROM credentials WHERE key_id <> ? AND connection_id > ? ORDER BY connection_id LIMIT ?')
+      .all(keyId, afterConnectionId ?? '', limit) as SealedCredentialRow[];
+  }
+
+  async resealCredentials(rows: ResealedCredential[]): Promise<number> {
+    const update = this.#stmt('UPDATE credentials SET key_id = ?, nonce = ?, ciphertext = ? WHERE connection_id = ? AND key_id = ? AND nonce = ?');
+    return this.#db.transaction(() => rows.reduce((n, r) => n + update.run(r.key_id, r.nonce, r.ciphertext, r.connection_id, r.from.key_id, r.from.nonce).changes, 0))();
+  }
+
+  async countCredentialsByKey(): Promise<Map<string, number>> {
+    const rows = this.#stmt('SELECT key_id, COUNT(*) AS n FROM credentials GROUP BY key_id ORDER BY key_id').all() as Array<{ key_id: string; n: number }>;
+    return new Map(rows.map((r) => [r.key_id, r.n]));
+  }
+
   async listEvents(organizationId: string, afterId: string | null, limit: number): Promise<EventRow[] | null> {
-    let afterSeq = 0;
+    let from = this.#eventsFrom.get(organizationId);
+    if (from === undefined) {
+      from = (this.#stmt("SELECT seq FROM events WHERE organization_id = ? AND type = 'organization.created' ORDER BY seq DESC LIMIT 1")
+        .pluck().get(organizationId) as number | undefined) ?? 0;
+      this.#eventsFrom.set(organizationId, from);
+    }
+    let afterSeq = from - 1;
     if (afterId !== null) {
       const seq = this.#stmt('SELECT seq FROM events WHERE id = ? AND organization_id = ?').pluck().get(afterId, organizationId) as number | undefined;
-      if (seq === undefined) return null;
+      if (seq === undefined || seq < from) return null;
       afterSeq = seq;
     }
     const rows = this.#stmt('SELECT * FROM events WHERE organization_id = ? AND seq > ? ORDER BY seq LIMIT ?')
@@ -214,7 +271,8 @@ export class SqliteStorage implements Storage {
   async completeCreateIntent(intentId: string, externalId: string, kind: string, event: NewEvent): Promise<boolean> {
     return this.#db.transaction(() => {
       const i = this.#stmt('SELECT * FROM create_intents WHERE id = ?').get(intentId) as IntentDbRow | undefined;
-      if (!i) return false;
+      // Gone: adopted meanwhile, dropped, or its organization was deleted (which drops its intents).
+      if (!i || !this.#organizationExists(i.organization_id)) return false;
       const taken = this.#stmt(`SELECT 1 FROM connections WHERE organization_id = ? AND provider_id = ? AND external_org_id = ? AND external_id = ?
         AND deleted_at IS NULL`).get(i.organization_id, i.provider_id, i.external_org_id, externalId);
       if (taken) return false;
@@ -281,17 +339,23 @@ export class SqliteStorage implements Storage {
     return st;
   }
 
-  #putCredential(c: SealedCredentialRow): void {
-    this.#stmt(`INSERT INTO credentials (connection_id, organization_id, key_id, nonce, ciphertext, credential_type, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (connection_id) DO UPDATE SET organization_id = excluded.organization_id, key_id = excluded.key_id,
-        nonce = excluded.nonce, ciphertext = excluded.ciphertext, credential_type = excluded.credential_type, updated_at = excluded.updated_at`)
-      .run(c.connection_id, c.organization_id, c.key_id, c.nonce, c.ciphertext, c.credential_type, c.updated_at);
+  #organizationExists(id: string): boolean {
+    return this.#stmt('SELECT 1 FROM organizations WHERE id = ?').get(id) !== undefined;
   }
 
-  #insertEvent(e: NewEvent): void {
-    this.#stmt('INSERT INTO events (id, type, organization_id, connection_id, api_key_id, actor, changed, request_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(e.id, e.type, e.organization_id, e.connection_id, e.api_key_id ?? null, e.actor, JSON.stringify(e.changed), e.request_id, e.at);
+  /** Only for a live connection: a change that was under way while its organization was deleted stores nothing. */
+  #putCredential(c: SealedCredentialRow): void {
+    this.#stmt(`INSERT INTO credentials (connection_id, organization_id, key_id, nonce, ciphertext, credential_type, updated_at)
+      SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM connections WHERE id = ? AND deleted_at IS NULL)
+      ON CONFLICT (connection_id) DO UPDATE SET organization_id = excluded.organization_id, key_id = excluded.key_id,
+        nonce = excluded.nonce, ciphertext = excluded.ciphertext, credential_type = excluded.credential_type, updated_at = excluded.updated_at`)
+      .run(c.connection_id, c.organization_id, c.key_id, c.nonce, c.ciphertext, c.credential_type, c.updated_at, c.connection_id);
+  }
+
+  /** Its seq. */
+  #insertEvent(e: NewEvent): number {
+    return Number(this.#stmt('INSERT INTO events (id, type, organization_id, connection_id, api_key_id, actor, changed, request_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(e.id, e.type, e.organization_id, e.connection_id, e.api_key_id ?? null, e.actor, JSON.stringify(e.changed), e.request_id, e.at).lastInsertRowid);
   }
 }
 

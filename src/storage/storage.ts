@@ -34,6 +34,19 @@ export interface SealedCredentialRow {
   updated_at: string;
 }
 
+/**
+ * A sealed row re-sealed under another key (key rotation). It replaces the stored row only while that
+ * row still holds `from` (compare-and-swap on key id and nonce, every write has a fresh nonce), so a
+ * write made meanwhile by a running gateway is never lost. `updated_at` stays: the credentials did not change.
+ */
+export interface ResealedCredential {
+  connection_id: string;
+  from: { key_id: string; nonce: Buffer };
+  key_id: string;
+  nonce: Buffer;
+  ciphertext: Buffer;
+}
+
 export type CredentialMeta = Pick<SealedCredentialRow, 'connection_id' | 'credential_type' | 'updated_at'>;
 
 export interface EventRow {
@@ -82,6 +95,11 @@ export interface ConnectionLookup {
   credential: CredentialMeta | null;
 }
 
+export interface OpenOptions {
+  /** Refuse a database that does not exist yet instead of creating it (tools such as `rotate-key`). */
+  mustExist?: boolean;
+}
+
 export interface Storage {
   readonly backend: 'sqlite' | 'postgres';
   ping(): Promise<void>;
@@ -90,21 +108,32 @@ export interface Storage {
   /** Installation-wide values (e.g. the cursor signing secret): set once, first writer wins. */
   getOrInitSetting(key: string, init: () => string): Promise<string>;
 
-  createOrganization(row: OrganizationRow): Promise<boolean>;
+  /** One transaction: the row and its event; false (nothing written) when the id exists. */
+  createOrganization(row: OrganizationRow, event: NewEvent): Promise<boolean>;
   getOrganization(id: string): Promise<OrganizationRow | null>;
   /** Ordered by id; rows with id > afterId. */
   listOrganizations(afterId: string | null, limit: number): Promise<OrganizationRow[]>;
-  updateOrganization(row: OrganizationRow): Promise<void>;
-  deleteOrganization(id: string): Promise<boolean>;
+  /** One transaction: the row and its event; false (nothing written) when the organization no longer exists. */
+  updateOrganization(row: OrganizationRow, event: NewEvent): Promise<boolean>;
+  /**
+   * One transaction: the organization row goes, its connections' sealed credentials are deleted, its
+   * live connection rows are tombstoned (their ids never come back, not under a new organization
+   * with the same id either), and the event is recorded; false (nothing written) when it did not exist.
+   * Its events stay (the audit trail).
+   */
+  deleteOrganization(id: string, at: string, event: NewEvent): Promise<boolean>;
 
+  // No live connection row and no sealed credentials are ever written for an organization that does
+  // not exist (a request in flight while its organization is deleted), nor credentials for a
+  // tombstoned connection.
   getConnection(id: string): Promise<ConnectionRow | null>;
   /** An organization, one of its connections and that connection's stored-credential facts in one lookup; null when the organization does not exist. */
   getConnectionWithOrganization(organizationId: string, connectionId: string): Promise<ConnectionLookup | null>;
-  /** For each candidate, the live row for its upstream identity, made (with `new_id`) when absent. */
+  /** For each candidate, the live row for its upstream identity, made (with `new_id`) when absent; made but not kept when the organization does not exist. */
   ensureConnections(candidates: ConnectionCandidate[], now: string): Promise<ConnectionRow[]>;
-  /** One transaction: the index row, the sealed credentials (if any) and the event. */
-  insertConnection(row: ConnectionRow, credential: SealedCredentialRow | null, event: NewEvent): Promise<void>;
-  /** One transaction: replace the sealed credentials (if given) and record the event. */
+  /** One transaction: the index row, the sealed credentials (if any) and the event; false (nothing written) when the organization does not exist. */
+  insertConnection(row: ConnectionRow, credential: SealedCredentialRow | null, event: NewEvent): Promise<boolean>;
+  /** One transaction: replace the sealed credentials (if given, and the connection is live) and record the event. */
   recordConnectionUpdate(credential: SealedCredentialRow | null, event: NewEvent): Promise<void>;
   /** One transaction: tombstone the row (id never reused), drop its credentials, record the event. */
   markConnectionDeleted(id: string, at: string, event: NewEvent | null): Promise<void>;
@@ -112,7 +141,18 @@ export interface Storage {
   getCredential(connectionId: string): Promise<SealedCredentialRow | null>;
   credentialMeta(connectionIds: string[]): Promise<Map<string, CredentialMeta>>;
 
-  /** Events of an organization oldest first, after the event `afterId` (from the start when null); null when afterId is unknown. */
+  /** Key rotation: sealed rows whose key id is not `keyId`, ordered by connection id, after `afterConnectionId` (from the start when null). */
+  credentialsSealedWithOtherKeys(keyId: string, afterConnectionId: string | null, limit: number): Promise<SealedCredentialRow[]>;
+  /** Key rotation, one transaction: each row replaced only if it still holds its `from` key id and nonce; how many were replaced. */
+  resealCredentials(rows: ResealedCredential[]): Promise<number>;
+  /** How many sealed rows each key id holds. */
+  countCredentialsByKey(): Promise<Map<string, number>>;
+
+  /**
+   * Events of an organization oldest first, after the event `afterId` (from the start when null); null
+   * when afterId is not one of them. Only the organization's current life: from its latest
+   * `organization.created` event on (an earlier organization with the same id keeps its events, unlisted).
+   */
   listEvents(organizationId: string, afterId: string | null, limit: number): Promise<EventRow[] | null>;
 
   /** One transaction: the key and its event. */

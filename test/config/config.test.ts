@@ -119,4 +119,40 @@ describe('config (contract §1)', () => {
     writeFileSync(file, JSON.stringify({ auth: { adminKey: 'admin-key-0123456789' } }));
     expect(loadConfigFile(file, {}, definitions).auth.adminKey.reveal()).toBe('admin-key-0123456789');
   });
+
+  describe('previous encryption keys (key rotation)', () => {
+    const OLD = Buffer.alloc(32, 1).toString('base64');
+    const OLDER = Buffer.alloc(32, 2).toString('base64');
+    const base = { auth: { adminKey: 'admin-key-0123456789' }, encryption: { key: KEY } };
+
+    it('reads encryption.previousKeys from the file (with ${ENV}), as secrets that never serialise', () => {
+      const c = parseConfig({ text: JSON.stringify({ ...base, encryption: { key: KEY, previousKeys: ['${OLD}', OLDER] } }), env: { OLD }, definitions });
+      expect(c.encryption.previousKeys?.map((k) => k.reveal().toString('base64'))).toEqual([OLD, OLDER]);
+      expect(JSON.stringify(c)).not.toContain(OLD);
+      expect(JSON.stringify(c)).not.toContain(KEY);
+      expect(parseConfig({ text: JSON.stringify(base), env: {}, definitions }).encryption.previousKeys).toEqual([]);
+    });
+
+    it('GATEWAY_ENCRYPTION_PREVIOUS_KEYS (comma-separated) beats the file', () => {
+      const c = parseConfig({ text: JSON.stringify({ ...base, encryption: { key: KEY, previousKeys: [OLD] } }),
+        env: { GATEWAY_ENCRYPTION_PREVIOUS_KEYS: ` ${OLDER} , ${OLD},` }, definitions });
+      expect(c.encryption.previousKeys?.map((k) => k.reveal().toString('base64'))).toEqual([OLDER, OLD]);
+    });
+
+    it('names each bad previous key by its position, never by its value', () => {
+      const bad = problems(() => parseConfig({ text: JSON.stringify({ ...base, encryption: { key: KEY, previousKeys: [OLD, CANARY, KEY, OLD] } }), env: {}, definitions }));
+      expect(bad).toEqual([
+        'encryption.previousKeys[1]: must be 32 bytes, base64-encoded',
+        'encryption.previousKeys[2]: is the current encryption.key; a previous key must be another one',
+        'encryption.previousKeys[3]: given twice',
+      ]);
+      const fromEnv = problems(() => parseConfig({ text: JSON.stringify(base), env: { GATEWAY_ENCRYPTION_PREVIOUS_KEYS: `${OLD},${CANARY}` }, definitions }));
+      expect(fromEnv).toEqual(['GATEWAY_ENCRYPTION_PREVIOUS_KEYS[1]: must be 32 bytes, base64-encoded']);
+      const noCurrent = problems(() => parseConfig({ text: JSON.stringify({ auth: base.auth, encryption: { previousKeys: [OLD] } }), env: {}, definitions }));
+      expect(noCurrent).toEqual([expect.stringMatching(/^encryption\.previousKeys: needs encryption\.key/)]);
+      const notStrings = problems(() => parseConfig({ text: JSON.stringify({ ...base, encryption: { key: KEY, previousKeys: [CANARY, 7] } }), env: {}, definitions }));
+      expect(notStrings).toEqual([expect.stringMatching(/^encryption\.previousKeys\[1\]: /)]);
+      expect(new ConfigError([...bad, ...fromEnv, ...noCurrent, ...notStrings]).message).not.toMatch(new RegExp(`${CANARY}|${OLD.slice(0, 20)}|${KEY.slice(0, 20)}`));
+    });
+  });
 });

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { keyIdOf, Sealer } from '../../src/core/crypto.js';
 import { GatewayError } from '../../src/core/errors.js';
+import { Secret } from '../../src/core/secret.js';
 
 const key = randomBytes(32);
 const ctx = { organizationId: 'acme', connectionId: 'cn_a' };
@@ -32,7 +33,9 @@ describe('credential sealing', () => {
     const flipped = Buffer.from(sealed.ciphertext);
     flipped[0] = (flipped[0] as number) ^ 1;
     expect(() => sealer.open({ ...sealed, ciphertext: flipped }, ctx)).toThrow(/integrity/);
-    expect(() => new Sealer([randomBytes(32)]).open(sealed, ctx)).toThrow(/unknown key/);
+    // An unknown key id names the connection and the key id (not a secret) to configure.
+    expect(() => new Sealer([randomBytes(32)]).open(sealed, ctx))
+      .toThrow(`Stored credentials of connection cn_a are sealed with key id ${keyIdOf(key)}, which is not configured; add that key to encryption.previousKeys.`);
   });
 
   it('opens rows of an older key after rotation and seals with the newest', () => {
@@ -41,5 +44,14 @@ describe('credential sealing', () => {
     const rotated = new Sealer([next, key]);
     expect(rotated.open(old, ctx)).toEqual({ v: 1 });
     expect(rotated.seal({ v: 2 }, ctx).keyId).toBe(keyIdOf(next));
+    expect([rotated.opens(keyIdOf(key)), rotated.opens(keyIdOf(next)), rotated.opens(keyIdOf(randomBytes(32)))]).toEqual([true, true, false]);
+  });
+
+  it('is built from the configuration: the current key seals, previous keys only open; none without a key', () => {
+    const next = randomBytes(32);
+    const sealer = Sealer.fromConfig({ key: new Secret(next), previousKeys: [new Secret(key)] });
+    expect(sealer?.currentKeyId).toBe(keyIdOf(next));
+    expect(sealer?.open(new Sealer([key]).seal({ v: 1 }, ctx), ctx)).toEqual({ v: 1 });
+    expect(Sealer.fromConfig({ key: null })).toBeNull();
   });
 });

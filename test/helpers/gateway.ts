@@ -31,15 +31,20 @@ export async function startGateway(opts: {
   /** Provider entries as a config file holds them. */
   providers?: Array<Record<string, unknown>>;
   encryptionKey?: Buffer | null;
+  /** Keys that only open (`encryption.previousKeys`). */
+  previousKeys?: Buffer[];
+  /** A folder whose `gateway.db` to use (a restart on the same database); the caller removes it. A fresh temp folder, removed on close, when absent. */
+  dir?: string;
   upstreamClock?: GatewayOptions['upstreamClock'];
 } = {}): Promise<TestGateway> {
-  const dir = mkdtempSync(join(tmpdir(), 'plugboard-test-'));
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'plugboard-test-'));
   const logs = captureLogs();
   const config: GatewayConfig = {
     server: { host: '127.0.0.1', port: 0 },
     database: { url: `sqlite:${join(dir, 'gateway.db')}` },
     auth: { adminKey: new Secret(ADMIN_KEY) },
-    encryption: { key: opts.encryptionKey === null ? null : new Secret(opts.encryptionKey ?? randomBytes(32)) },
+    encryption: { key: opts.encryptionKey === null ? null : new Secret(opts.encryptionKey ?? randomBytes(32)),
+      previousKeys: (opts.previousKeys ?? []).map((k) => new Secret(k)) },
     logLevel: 'debug',
     providers: configureProviders(opts.providers ?? [], opts.definitions ?? []),
   };
@@ -70,7 +75,7 @@ export async function startGateway(opts: {
     async close() {
       await server.close(1000);
       await gateway.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (opts.dir === undefined) rmSync(dir, { recursive: true, force: true });
       if (violations.length > 0) throw new Error(`answers that do not match /openapi.json:\n${violations.join('\n')}`);
     },
   };

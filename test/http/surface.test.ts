@@ -80,7 +80,8 @@ describe('a conventional HTTP surface', () => {
 describe('events page like every list', () => {
   it('pages with a signed cursor, and takes after=<event id> as an alias', async () => {
     const base = '/v1/organizations/acme/connections';
-    for (let i = 0; i < 3; i++) {
+    // organization.created, then two connection.created
+    for (let i = 0; i < 2; i++) {
       const made = await gw.call('POST', base, { body: { provider: 'leen', kind: 'JIRA', name: `e${i}` } });
       expect(made.status).toBe(201);
     }

@@ -6,6 +6,7 @@ import { GatewayError, isGatewayError, validationError } from '../errors.js';
 import { newId } from '../ids.js';
 import { Secret } from '../secret.js';
 import { timestamp, type RequestContext, type ServiceDeps } from '../services/context.js';
+import { auditEvent } from '../services/events.js';
 import type { OrganizationService } from '../services/organizations.js';
 import type { ConnectionRow, CreateIntentRow, CredentialMeta, NewEvent, Storage } from '../../storage/storage.js';
 import { canonicalConnection, versioned, type Versioned } from './canonical.js';
@@ -129,7 +130,11 @@ export class ConnectionService {
     if (!(await this.#intents.complete(intent, upstream, this.#event(ctx, 'connection.created', row, changed, now)))) {
       // A list adopted it meanwhile: under this intent's id when it matched, else under its own.
       const live = await this.#storage.findLiveConnection(orgId, providerId, externalOrgId, upstream.external_id);
-      if (!live) throw new GatewayError('internal', `The connection created at provider ${providerId} could not be recorded.`);
+      if (!live) {
+        // Deleted while the provider was creating it: nothing is kept under an organization that is gone.
+        throw new GatewayError('not_found', `Organization ${JSON.stringify(orgId)} was deleted while the connection was being created; provider ${providerId} holds it as ${upstream.external_id}, which the gateway does not keep.`,
+          { provider: providerId });
+      }
       return versioned(canonicalConnection(live, adapter, upstream, (await this.#vault.meta([live.id])).get(live.id) ?? null));
     }
     return versioned(canonicalConnection(row, adapter, upstream, sealed));
@@ -255,8 +260,7 @@ export class ConnectionService {
   }
 
   #event(ctx: RequestContext, type: string, row: ConnectionRow, changed: string[], at: string): NewEvent {
-    return { id: newId('ev'), type, organization_id: row.organization_id, connection_id: row.id, actor: ctx.caller.actor,
-      changed: changed.sort(), request_id: ctx.requestId, at };
+    return auditEvent(ctx, type, row.organization_id, row.id, changed, at);
   }
 }
 

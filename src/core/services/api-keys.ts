@@ -6,6 +6,7 @@ import { GatewayError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { ApiKeyRow, NewEvent } from '../../storage/storage.js';
 import { timestamp, type RequestContext, type ServiceDeps } from './context.js';
+import { auditEvent } from './events.js';
 import { OrgId } from './organizations.js';
 
 export const CreateApiKeyBody = z.strictObject({
@@ -78,6 +79,6 @@ export class ApiKeyService {
 
   #event(ctx: RequestContext, type: string, keyId: string, changed: string[], at: string): NewEvent {
     // Gateway-wide: an API key belongs to no organization ('' stands for the gateway itself).
-    return { id: newId('ev'), type, organization_id: '', connection_id: null, api_key_id: keyId, actor: ctx.caller.actor, changed, request_id: ctx.requestId, at };
+    return { ...auditEvent(ctx, type, '', null, changed, at), api_key_id: keyId };
   }
 }

@@ -1,9 +1,20 @@
 import { validationError } from '../errors.js';
-import type { EventRow } from '../../storage/storage.js';
+import { newId } from '../ids.js';
+import type { EventRow, NewEvent } from '../../storage/storage.js';
 import type { RequestContext, ServiceDeps } from './context.js';
 import type { OrganizationService } from './organizations.js';
 
 export type AuditEvent = Omit<EventRow, 'seq'>;
+
+/**
+ * The event of a change made by `ctx`'s caller, to be stored in the change's own transaction.
+ * `type` is open-ended (`connection.updated`, `organization.deleted`, …); `changed` holds the names
+ * of the fields the change touched, never a value; `connection_id` is null for an organization's.
+ */
+export function auditEvent(ctx: RequestContext, type: string, organizationId: string, connectionId: string | null, changed: readonly string[], at: string): NewEvent {
+  return { id: newId('ev'), type, organization_id: organizationId, connection_id: connectionId, actor: ctx.caller.actor,
+    changed: [...changed].sort(), request_id: ctx.requestId, at };
+}
 
 /**
  * Audit events (contract §8): oldest first, never a secret's value (only the names of changed

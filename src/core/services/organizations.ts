@@ -4,6 +4,7 @@ import { GatewayError, validationError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { OrganizationRow } from '../../storage/storage.js';
 import { timestamp, type RequestContext, type ServiceDeps } from './context.js';
+import { auditEvent } from './events.js';
 
 export interface Organization {
   id: string;
@@ -31,6 +32,8 @@ export const PatchOrganizationBody = z.strictObject({
 export type PatchOrganizationInput = z.infer<typeof PatchOrganizationBody>;
 
 const toOrganization = (r: OrganizationRow): Organization => ({ ...r });
+/** Deleted by another request after this one found it. */
+const gone = (id: string) => new GatewayError('not_found', `No organization ${JSON.stringify(id)}.`);
 
 export class OrganizationService {
   /** Organizations already read for a request: the route's guard and the service share one read. */
@@ -69,7 +72,10 @@ export class OrganizationService {
     if (!canSeeOrganization(ctx.caller, id)) throw new GatewayError('forbidden', 'This key may not create that organization.');
     const now = timestamp(this.deps);
     const row: OrganizationRow = { id, name: input.name, links: input.links, created_at: now, updated_at: now };
-    if (!(await this.deps.storage.createOrganization(row))) throw new GatewayError('conflict', `Organization ${JSON.stringify(id)} already exists.`);
+    const changed = Object.keys(input.links).length > 0 ? ['name', 'links'] : ['name'];
+    if (!(await this.deps.storage.createOrganization(row, auditEvent(ctx, 'organization.created', id, null, changed, now)))) {
+      throw new GatewayError('conflict', `Organization ${JSON.stringify(id)} already exists.`);
+    }
     return toOrganization(row);
   }
 
@@ -96,8 +102,11 @@ export class OrganizationService {
     return { data, next_cursor: visible.length > page.limit && last ? this.deps.cursors.encode('organizations', { after: last.id }) : null };
   }
 
+  /** `{}` changes nothing (no write, no event) and returns the organization. */
   async patch(ctx: RequestContext, id: string, input: PatchOrganizationInput): Promise<Organization> {
     const row = await this.require(ctx, id);
+    const changed = (['name', 'links'] as const).filter((k) => input[k] !== undefined);
+    if (changed.length === 0) return toOrganization(row);
     const links = { ...row.links };
     if (input.links) {
       this.#checkLinks(input.links);
@@ -106,15 +115,23 @@ export class OrganizationService {
         else links[k] = v;
       }
     }
-    const next: OrganizationRow = { ...row, name: input.name ?? row.name, links, updated_at: timestamp(this.deps) };
-    await this.deps.storage.updateOrganization(next);
+    const now = timestamp(this.deps);
+    const next: OrganizationRow = { ...row, name: input.name ?? row.name, links, updated_at: now };
+    if (!(await this.deps.storage.updateOrganization(next, auditEvent(ctx, 'organization.updated', id, null, changed, now)))) throw gone(id);
     this.#seen.get(ctx)?.set(id, next);
     return toOrganization(next);
   }
 
+  /**
+   * Deletes the gateway's record (nothing upstream): in one transaction its connections' sealed
+   * credentials are deleted, their ids retired for good, and an `organization.deleted` event is
+   * recorded. Its events are kept; an organization made later with the same id starts afresh.
+   */
   async delete(ctx: RequestContext, id: string): Promise<void> {
     await this.require(ctx, id);
-    await this.deps.storage.deleteOrganization(id);
+    const now = timestamp(this.deps);
+    const deleted = await this.deps.storage.deleteOrganization(id, now, auditEvent(ctx, 'organization.deleted', id, null, [], now));
     this.#seen.get(ctx)?.delete(id);
+    if (!deleted) throw gone(id);
   }
 }

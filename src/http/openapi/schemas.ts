@@ -43,9 +43,9 @@ export const OrganizationList = z.object({ data: z.array(Organization), next_cur
 
 export const Event = z.object({
   id: z.string(),
-  type: z.string().describe('connection.created, connection.updated or connection.deleted'),
+  type: z.string().describe('What happened: connection.created, connection.updated, connection.deleted, organization.created, organization.updated, organization.deleted; open-ended, more may come.'),
   organization_id: z.string(),
-  connection_id: z.string().nullable(),
+  connection_id: z.string().nullable().describe('null for an event of the organization itself.'),
   actor: z.string(),
   changed: z.array(z.string()).describe('Names of the fields a change touched; never a value.'),
   request_id: z.string().nullable(),

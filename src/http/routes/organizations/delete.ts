@@ -8,6 +8,7 @@ const route = createRoute({
   operationId: 'deleteOrganization',
   tags: ['organizations'],
   summary: 'Delete the gateway\'s record of an organization (nothing upstream)',
+  description: 'In one transaction: its connections\' sealed credentials are deleted, their ids retired for good, and an `organization.deleted` event recorded. Its events are kept but no longer listed; an organization created later with the same id starts afresh.',
   ...authorized('organizations:write', requireOrganization),
   request: { params: OrgParams },
   responses: { 204: { description: 'Deleted.' }, ...problems(404, ...AUTH_PROBLEMS) },
