@@ -138,6 +138,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The gateway's whole audit trail, oldest first (admin key only)
+         * @description Every organization's events (deleted organizations' too) and the gateway's own (`api_key.*`, organization id `""`).
+         */
+        get: operations["listAllEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/organizations": {
         parameters: {
             query?: never;
@@ -421,15 +441,18 @@ export type components = {
         };
         Event: {
             actor: string;
+            /** @description The API key an `api_key.*` event is about. */
+            api_key_id?: string;
             at: string;
             /** @description Names of the fields a change touched; never a value. */
             changed: string[];
             /** @description null for an event of the organization itself. */
             connection_id: string | null;
             id: string;
+            /** @description `""` for an event of the gateway itself (API keys). */
             organization_id: string;
             request_id: string | null;
-            /** @description What happened: connection.created, connection.updated, connection.deleted, organization.created, organization.updated, organization.deleted; open-ended, more may come. */
+            /** @description What happened: connection.created, connection.updated, connection.deleted, organization.created, organization.updated, organization.deleted, api_key.created, api_key.revoked; open-ended, more may come. */
             type: string;
         };
         EventList: {
@@ -1037,6 +1060,85 @@ export interface operations {
             };
             /** @description Problem: `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `uri_too_long` */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `headers_too_large` */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAllEvents: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Items per page, 1–200. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventList"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `malformed_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -197,6 +197,11 @@ export class SqliteStorage implements Storage {
     return new Map(rows.map((r) => [r.key_id, r.n]));
   }
 
+  async listAllEvents(afterSeq: number, limit: number): Promise<EventRow[]> {
+    const rows = this.#stmt('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(afterSeq, limit) as EventDbRow[];
+    return rows.map(toEvent);
+  }
+
   async listEvents(organizationId: string, afterId: string | null, limit: number): Promise<EventRow[] | null> {
     let from = this.#eventsFrom.get(organizationId);
     if (from === undefined) {
@@ -212,7 +217,7 @@ export class SqliteStorage implements Storage {
     }
     const rows = this.#stmt('SELECT * FROM events WHERE organization_id = ? AND seq > ? ORDER BY seq LIMIT ?')
       .all(organizationId, afterSeq, limit) as EventDbRow[];
-    return rows.map(({ api_key_id: keyId, ...r }) => ({ ...r, ...(keyId ? { api_key_id: keyId } : {}), changed: JSON.parse(r.changed) as string[] }));
+    return rows.map(toEvent);
   }
 
   async getConnectionWithOrganization(organizationId: string, connectionId: string): Promise<ConnectionLookup | null> {
@@ -357,6 +362,10 @@ export class SqliteStorage implements Storage {
     return Number(this.#stmt('INSERT INTO events (id, type, organization_id, connection_id, api_key_id, actor, changed, request_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(e.id, e.type, e.organization_id, e.connection_id, e.api_key_id ?? null, e.actor, JSON.stringify(e.changed), e.request_id, e.at).lastInsertRowid);
   }
+}
+
+function toEvent({ api_key_id: keyId, ...r }: EventDbRow): EventRow {
+  return { ...r, ...(keyId ? { api_key_id: keyId } : {}), changed: JSON.parse(r.changed) as string[] };
 }
 
 type IntentDbRow = Omit<CreateIntentRow, 'credential' | 'expected' | 'changed'> & { expected: string; changed: string; key_id: string | null; nonce: Buffer | null; ciphertext: Buffer | null; credential_type: string | null };

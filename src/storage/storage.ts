@@ -56,7 +56,7 @@ export interface EventRow {
   organization_id: string;
   connection_id: string | null;
   /** The API key an `api_key.*` event is about (gateway-wide events have organization_id ''). */
-  api_key_id?: string | null;
+  api_key_id?: string;
   actor: string;
   changed: string[];
   request_id: string | null;
@@ -148,6 +148,8 @@ export interface Storage {
   /** How many sealed rows each key id holds. */
   countCredentialsByKey(): Promise<Map<string, number>>;
 
+  /** Every event of the gateway (all organizations, deleted ones too, and its own), oldest first, after the one with seq `afterSeq`. */
+  listAllEvents(afterSeq: number, limit: number): Promise<EventRow[]>;
   /**
    * Events of an organization oldest first, after the event `afterId` (from the start when null); null
    * when afterId is not one of them. Only the organization's current life: from its latest

@@ -31,7 +31,7 @@ describe('GET /openapi.json', () => {
   it('is an OpenAPI 3.1 document with the connection, organization and operations routes', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual([
-      '/docs', '/docs/{file}', '/healthz', '/metrics', '/openapi.json', '/readyz', '/v1/api-keys', '/v1/api-keys/{id}', '/v1/organizations', '/v1/organizations/{org}', '/v1/organizations/{org}/connections',
+      '/docs', '/docs/{file}', '/healthz', '/metrics', '/openapi.json', '/readyz', '/v1/api-keys', '/v1/api-keys/{id}', '/v1/events', '/v1/organizations', '/v1/organizations/{org}', '/v1/organizations/{org}/connections',
       '/v1/organizations/{org}/connections/{id}', '/v1/organizations/{org}/connections/{id}/jobs', '/v1/organizations/{org}/connections/{id}/test',
       '/v1/organizations/{org}/events', '/v1/providers',
     ]);

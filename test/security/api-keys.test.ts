@@ -76,6 +76,12 @@ describe('/v1/api-keys', () => {
     expect(after.headers.get('www-authenticate')).toBe('Bearer');
     expect((await t.gw.call('DELETE', `/v1/api-keys/${created.id}`)).status).toBe(404);
     expect(await (await t.gw.call('GET', '/v1/api-keys?limit=200')).text()).not.toContain(created.id);
+    // Both are in the gateway's own audit trail (admin only), never with the key.
+    const trail = await (await t.gw.call('GET', '/v1/events?limit=200')).text();
+    expect(trail).not.toContain(created.key);
+    const events = (JSON.parse(trail) as { data: Array<{ type: string; organization_id: string; api_key_id?: string; actor: string }> }).data
+      .filter((e) => e.api_key_id === created.id);
+    expect(events.map((e) => [e.type, e.organization_id, e.actor])).toEqual([['api_key.created', '', 'admin'], ['api_key.revoked', '', 'admin']]);
   });
 
   it('no key, an unknown key, a malformed key: 401', async () => {

@@ -23,6 +23,15 @@ export function auditEvent(ctx: RequestContext, type: string, organizationId: st
 export class EventService {
   constructor(private readonly deps: ServiceDeps, private readonly organizations: OrganizationService) {}
 
+  /** The gateway's whole audit trail (the admin's): every organization's, deleted ones too, and the gateway's own. */
+  async listAll(q: { cursor?: string | undefined; limit: number }): Promise<{ data: AuditEvent[]; next_cursor: string | null }> {
+    const after = q.cursor !== undefined ? this.deps.cursors.decode<{ seq: number }>('events:*', q.cursor).seq : 0;
+    const rows = await this.deps.storage.listAllEvents(after, q.limit + 1);
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    return { data: page.map(({ seq: _seq, ...e }) => e), next_cursor: rows.length > q.limit && last ? this.deps.cursors.encode('events:*', { seq: last.seq }) : null };
+  }
+
   async list(ctx: RequestContext, orgId: string, q: { cursor?: string | undefined; after?: string | undefined; limit: number }): Promise<{ data: AuditEvent[]; next_cursor: string | null }> {
     await this.organizations.require(ctx, orgId);
     if (q.cursor !== undefined && q.after !== undefined) {

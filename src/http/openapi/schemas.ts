@@ -43,9 +43,10 @@ export const OrganizationList = z.object({ data: z.array(Organization), next_cur
 
 export const Event = z.object({
   id: z.string(),
-  type: z.string().describe('What happened: connection.created, connection.updated, connection.deleted, organization.created, organization.updated, organization.deleted; open-ended, more may come.'),
-  organization_id: z.string(),
+  type: z.string().describe('What happened: connection.created, connection.updated, connection.deleted, organization.created, organization.updated, organization.deleted, api_key.created, api_key.revoked; open-ended, more may come.'),
+  organization_id: z.string().describe('`""` for an event of the gateway itself (API keys).'),
   connection_id: z.string().nullable().describe('null for an event of the organization itself.'),
+  api_key_id: z.string().optional().describe('The API key an `api_key.*` event is about.'),
   actor: z.string(),
   changed: z.array(z.string()).describe('Names of the fields a change touched; never a value.'),
   request_id: z.string().nullable(),

@@ -10,6 +10,7 @@ import patchConnection from './connections/patch.js';
 import putConnection from './connections/put.js';
 import testConnection from './connections/test.js';
 import docs from './ops/docs.js';
+import listAllEvents from './ops/events.js';
 import healthz from './ops/healthz.js';
 import metrics from './ops/metrics.js';
 import listProviders from './ops/providers.js';
@@ -30,5 +31,5 @@ export const v1Routes: RouteModule[] = [
   listProviders,
   createOrganization, listOrganizations, getOrganization, patchOrganization, deleteOrganization, listEvents,
   listConnections, createConnection, getConnection, patchConnection, putConnection, deleteConnection, testConnection, listJobs,
-  createApiKey, listApiKeys, revokeApiKey,
+  createApiKey, listApiKeys, revokeApiKey, listAllEvents,
 ];
