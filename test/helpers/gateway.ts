@@ -36,16 +36,18 @@ export async function startGateway(opts: {
   /** A folder whose `gateway.db` to use (a restart on the same database); the caller removes it. A fresh temp folder, removed on close, when absent. */
   dir?: string;
   upstreamClock?: GatewayOptions['upstreamClock'];
+  /** pino level of the captured logs (default debug). */
+  logLevel?: string;
 } = {}): Promise<TestGateway> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'plugboard-test-'));
-  const logs = captureLogs();
+  const logs = captureLogs(opts.logLevel);
   const config: GatewayConfig = {
     server: { host: '127.0.0.1', port: 0 },
     database: { url: `sqlite:${join(dir, 'gateway.db')}` },
     auth: { adminKey: new Secret(ADMIN_KEY) },
     encryption: { key: opts.encryptionKey === null ? null : new Secret(opts.encryptionKey ?? randomBytes(32)),
       previousKeys: (opts.previousKeys ?? []).map((k) => new Secret(k)) },
-    logLevel: 'debug',
+    logLevel: opts.logLevel ?? 'debug',
     providers: configureProviders(opts.providers ?? [], opts.definitions ?? []),
   };
   const gateway = await createGateway(config, { definitions: opts.definitions ?? [], logger: logs.logger, ...(opts.upstreamClock ? { upstreamClock: opts.upstreamClock } : {}) });
