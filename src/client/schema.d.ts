@@ -341,7 +341,7 @@ export type components = {
             /** @description Made up (`org_…`) when absent. */
             id?: string;
             /**
-             * @description Configured provider id → the organization id at that provider.
+             * @description Configured provider id → the organization id at that provider, in that provider's format (never ".", "..", a separator or a control character).
              * @default {}
              */
             links: {

@@ -9,6 +9,7 @@ import type { ProviderDefinition } from '../../src/providers/definition.js';
 const fake = (type: string, schema: z.ZodType<Record<string, unknown>>): ProviderDefinition => ({
   type,
   configSchema: schema,
+  linkFormat: { description: 'any', problem: () => null },
   createAdapter: () => { throw new Error('not used'); },
   startSimulator: () => { throw new Error('not used'); },
 });
