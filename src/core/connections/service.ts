@@ -10,7 +10,7 @@ import type { OrganizationService } from '../services/organizations.js';
 import type { ConnectionRow, CredentialMeta, NewEvent, Storage } from '../../storage/storage.js';
 import { canonicalConnection, versioned, type Versioned } from './canonical.js';
 import { refuseUnsupported, unsupportedFields, validateChange, type ChangeBody, type ChangeMode } from './change.js';
-import { ConnectionIndex, refOf } from './connection-index.js';
+import { ConnectionIndex, refOf, requireSafeExternalId } from './connection-index.js';
 import { ConnectionLister, type ConnectionList, type ListQuery } from './connection-list.js';
 import type { CreateConnectionInput } from './create-body.js';
 import { CredentialVault } from './credential-vault.js';
@@ -95,6 +95,7 @@ export class ConnectionService {
     this.#vault.requireSealer(credentials);
 
     const upstream = await adapter.create(ctx, externalOrgId, plain, credentials);
+    requireSafeExternalId(adapter, upstream);
     const now = timestamp(this.#deps);
     const row: ConnectionRow = { id: newId('cn'), organization_id: orgId, provider_id: providerId, external_org_id: externalOrgId,
       external_id: upstream.external_id, kind: upstream.kind, created_at: now, deleted_at: null };

@@ -31,7 +31,8 @@ export type Auth0ConnectionInformation = z.infer<typeof Auth0ConnectionInformati
  * `organization_access_level` and `is_enabled`, so one schema reads both.
  */
 export const Auth0OrganizationConnection = z.looseObject({
-  connection_id: z.string().min(1),
+  /** 1–50 characters [OAS] (docs/providers/auth0.md §4); it becomes a segment of later paths. */
+  connection_id: z.string().min(1).max(50),
   organization_connection_name: z.string().optional(),
   assign_membership_on_login: z.boolean().optional(),
   show_as_button: z.boolean().optional(),
