@@ -1,6 +1,7 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
 import type { AppEnv, RequestContext } from './env.js';
+import { upstreamTraceparent } from './traceparent.js';
 
 /** The services' view of this request (caller, request id, trace context); one object per request. */
 export function serviceContext(c: Context<AppEnv>): RequestContext {
@@ -8,7 +9,8 @@ export function serviceContext(c: Context<AppEnv>): RequestContext {
   if (existing) return existing;
   const ctx: RequestContext = {
     requestId: c.get('requestId'),
-    traceparent: c.req.header('traceparent'),
+    // Checked: a malformed one is replaced by a fresh one, never passed on (traceparent.ts).
+    traceparent: upstreamTraceparent(c.req.header('traceparent')),
     caller: c.get('caller'),
     // Fires when the caller disconnects: its upstream calls are abandoned.
     signal: callerSignal(c),
