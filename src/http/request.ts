@@ -33,3 +33,15 @@ function callerSignal(c: Context<AppEnv>): AbortSignal {
   });
   return gone.signal;
 }
+
+/**
+ * Whether the caller is gone before its answer: it hung up (also mid-body, so its request can
+ * never be read whole, whatever error reading it then raised). On Node's server: the response's
+ * socket closed before the answer was written; elsewhere, the Request's own signal.
+ */
+export function callerGone(c: Context<AppEnv>): boolean {
+  if (c.get('serviceContext')?.signal?.aborted === true) return true;
+  const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
+  if (outgoing) return outgoing.destroyed && !outgoing.writableFinished;
+  return c.req.raw.signal.aborted;
+}
