@@ -20,9 +20,9 @@ function target(url: string): { host: string; port: number } {
 }
 
 /**
- * Connects, writes `head`, then sends one byte of `drip` (repeated) every `everyMs` until the
- * server closes the socket; resolves then. The client never stops on its own: only the server
- * can end the exchange (the test's own timeout bounds it).
+ * Connects, writes `head`, then sends one byte of `drip` (repeated; nothing when empty) every
+ * `everyMs` until the server closes the socket; resolves then. The client never closes on its own:
+ * only the server can end the exchange (the test's own timeout bounds it).
  */
 export function slowClient(url: string, head: string, opts: { drip?: string; everyMs?: number } = {}): Promise<SlowExchange> {
   const { host, port } = target(url);
@@ -37,6 +37,7 @@ export function slowClient(url: string, head: string, opts: { drip?: string; eve
         socket.write(head);
         sent += Buffer.byteLength(head);
       }
+      if (drip === '') return;
       let i = 0;
       timer = setInterval(() => {
         if (socket.destroyed || !socket.writable) return;
