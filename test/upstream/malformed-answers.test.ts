@@ -22,7 +22,8 @@ const WITH_ID: Record<string, { list(id: string, family?: string): unknown; one(
   },
   auth0: {
     list: (id, family = 'connections') => ({ [family]: [{ connection_id: id, connection: { name: 'x', strategy: 'auth0' } }], start: 0, limit: 50, total: 1 }),
-    one: (id) => ({ connection_id: id, connection: { name: 'x', strategy: 'auth0' } }),
+    // Without `connection`, the adapter reads the connection it was just given at once.
+    one: (id) => ({ connection_id: id }),
   },
   versori: {
     list: (id) => ({ items: [{ id, orgId: 'o', name: 'n', app: { id: 'app_apikey', name: 'API key app' }, credentialId: 'c' }], totalCount: 1 }),

@@ -23,6 +23,11 @@ const CONTROL = /\p{Cc}/u;
 /** A lone surrogate: not Unicode, and `encodeURIComponent` throws on it. */
 const LONE_SURROGATE = /\p{Cs}/u;
 
+/** Whether `value` can be one upstream path segment (for the schemas of ids in upstream answers). */
+export function isSafeSegment(value: string): boolean {
+  return unsafeSegment(value) === null;
+}
+
 /**
  * Why `value` cannot be one upstream path segment, or null when it can. The reason names the rule,
  * never the value (it may be anything a caller sent).
