@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+
 /**
  * Values that become one segment of an upstream path: an organization's link to a provider, a
  * connection id an upstream gave out. The `path` template encodes every segment, but encoding
@@ -26,6 +28,15 @@ const LONE_SURROGATE = /\p{Cs}/u;
 /** Whether `value` can be one upstream path segment (for the schemas of ids in upstream answers). */
 export function isSafeSegment(value: string): boolean {
   return unsafeSegment(value) === null;
+}
+
+/**
+ * For the schema of a caller's value that becomes a path segment later (`.superRefine(segmentIssue)`):
+ * the reason it cannot, as the field's issue, so the caller gets a 400 naming it.
+ */
+export function segmentIssue(value: string, ctx: z.RefinementCtx): void {
+  const problem = unsafeSegment(value);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
 }
 
 /**
