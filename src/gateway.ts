@@ -76,7 +76,7 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
     events: new EventService(deps, organizations),
     providers: [...adapters.values()].map((a) => {
       const policy = policies.get(a.id) as UpstreamPolicy;
-      return { id: a.id, type: a.type, capabilities: a.capabilities, circuit: () => policy.circuit };
+      return { id: a.id, type: a.type, capabilities: a.capabilities, linkFormat: a.linkFormat.description, circuit: () => policy.circuit };
     }),
     createConnectionBody: createBodyRules([...adapters.values()]),
     changeConnectionBody: changeBodySchema([...adapters.values()]),

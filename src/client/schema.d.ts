@@ -427,6 +427,8 @@ export type components = {
             data: {
                 capabilities: components["schemas"]["Capabilities"];
                 id: string;
+                /** @description What an organization's link to this provider (its organization id there) must look like. */
+                link_format: string;
                 state: {
                     /** @enum {string} */
                     circuit: "closed" | "open" | "half_open";

@@ -45,10 +45,12 @@ let n = 0;
 const nextId = () => `links-${(n += 1)}`;
 
 describe('organization links are checked per provider (create and PATCH)', () => {
-  it('every provider type in the registry declares a link format and has cases here', () => {
+  it('every provider type in the registry declares a link format, has cases here, and GET /v1/providers tells it', async () => {
+    const listed = (await json<{ data: Array<{ id: string; type: string; link_format: string }> }>(await gw.call('GET', '/v1/providers'))).data;
     for (const d of definitions) {
       expect(FORMATS[d.type], d.type).toBeDefined();
       expect(d.linkFormat.description.length, d.type).toBeGreaterThan(0);
+      expect(listed.find((p) => p.type === d.type)?.link_format).toBe(d.linkFormat.description);
     }
   });
 
