@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { CommonProviderConfig } from './core/adapter.js';
 import { Secret } from './core/secret.js';
+import { SERVER_LIMIT_DEFAULTS, type ServerLimits } from './net.js';
 import type { ProviderDefinition } from './providers/definition.js';
 
 /**
@@ -14,7 +15,8 @@ import type { ProviderDefinition } from './providers/definition.js';
 export type ProviderConfig = CommonProviderConfig & Record<string, unknown>;
 
 export interface GatewayConfig {
-  server: { host: string; port: number };
+  /** Where to listen, and what the server takes from its clients (net.ts). */
+  server: { host: string; port: number; limits: ServerLimits };
   database: { url: string };
   /** Secrets are `Secret` from the moment they are parsed: never printed, logged or serialised. */
   auth: { adminKey: Secret<string> };
@@ -56,8 +58,17 @@ const CommonProvider = z.object({
 });
 const COMMON_KEYS = new Set(Object.keys(CommonProvider.shape));
 
+/** Milliseconds a server limit may be: a day at most (a typo of a few zeros is caught). */
+const limitMs = z.number().int().min(1).max(86_400_000);
 const FileSchema = z.strictObject({
-  server: z.strictObject({ host: z.string().min(1).optional(), port: z.number().int().min(0).max(65535).optional() }).optional(),
+  server: z.strictObject({
+    host: z.string().min(1).optional(),
+    port: z.number().int().min(0).max(65535).optional(),
+    headersTimeoutMs: limitMs.optional(),
+    requestTimeoutMs: limitMs.optional(),
+    keepAliveTimeoutMs: limitMs.optional(),
+    maxConnections: z.number().int().min(1).max(1_000_000).optional(),
+  }).optional(),
   database: z.strictObject({ url: z.string().min(1) }).optional(),
   auth: z.strictObject({ adminKey: z.string().min(16, 'must be at least 16 characters').optional() }).optional(),
   encryption: z.strictObject({ key: z.string().optional(), previousKeys: z.array(z.string()).optional() }).optional(),
@@ -163,9 +174,18 @@ export function parseConfig({ text, env, definitions }: LoadOptions): GatewayCon
   const databaseUrl = env['GATEWAY_DATABASE_URL'] || file.database?.url || DEFAULTS.databaseUrl;
   if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) problems.push('database.url: must start with sqlite: or postgres://');
 
+  const limits: ServerLimits = {
+    headersTimeoutMs: file.server?.headersTimeoutMs ?? SERVER_LIMIT_DEFAULTS.headersTimeoutMs,
+    requestTimeoutMs: file.server?.requestTimeoutMs ?? SERVER_LIMIT_DEFAULTS.requestTimeoutMs,
+    keepAliveTimeoutMs: file.server?.keepAliveTimeoutMs ?? SERVER_LIMIT_DEFAULTS.keepAliveTimeoutMs,
+    maxConnections: file.server?.maxConnections ?? SERVER_LIMIT_DEFAULTS.maxConnections,
+  };
+  // Node refuses a headers timeout longer than the whole request's.
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) problems.push('server.headersTimeoutMs: must not be more than server.requestTimeoutMs');
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
-    server: { host: env['HOST'] || file.server?.host || DEFAULTS.host, port },
+    server: { host: env['HOST'] || file.server?.host || DEFAULTS.host, port, limits },
     database: { url: databaseUrl },
     auth: { adminKey: new Secret(adminKey as string) },
     encryption: { key: key ? new Secret(key) : null, previousKeys: previousKeys.map((k) => new Secret(k)) },

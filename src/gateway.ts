@@ -85,7 +85,7 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
     idempotency: new IdempotencyKeys(storage, deps.now),
     providers: [...adapters.values()].map((a) => {
       const policy = policies.get(a.id) as UpstreamPolicy;
-      return { id: a.id, type: a.type, capabilities: a.capabilities, circuit: () => policy.circuit };
+      return { id: a.id, type: a.type, capabilities: a.capabilities, linkFormat: a.linkFormat.description, circuit: () => policy.circuit };
     }),
     createConnectionBody: createBodyRules([...adapters.values()]),
     changeConnectionBody: changeBodySchema([...adapters.values()]),

@@ -34,13 +34,13 @@ async function main(): Promise<void> {
   }
   let server;
   try {
-    server = await listen(gateway.app.fetch, { host: config.server.host, port: config.server.port, clientError: answerClientError });
+    server = await listen(gateway.app.fetch, { host: config.server.host, port: config.server.port, limits: config.server.limits, clientError: answerClientError });
   } catch (e) {
     await gateway.close();
     await sandbox?.close();
     return fail(new Error(`cannot listen on ${config.server.host}:${config.server.port} (${(e as NodeJS.ErrnoException).code ?? String(e)})`));
   }
-  logger.info({ url: server.url, pid: process.pid, mode: sandbox ? 'sandbox' : 'configured', providers: config.providers.map((p) => p.id) }, 'plugboard listening');
+  logger.info({ url: server.url, pid: process.pid, mode: sandbox ? 'sandbox' : 'configured', providers: config.providers.map((p) => p.id), limits: config.server.limits }, 'plugboard listening');
   if (sandbox) printBanner(server.url, sandbox);
 
   let stopping = false;

@@ -1,5 +1,5 @@
 import { serve, type HttpBindings } from '@hono/node-server';
-import type { Server } from 'node:http';
+import type { Server, ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 
@@ -12,18 +12,58 @@ export interface Listening {
   close(graceMs?: number): Promise<void>;
 }
 
+/**
+ * What a server takes from its clients, so that slow or idle ones cannot hold its sockets: a
+ * request's headers must arrive within `headersTimeoutMs` and the whole request (headers and body)
+ * within `requestTimeoutMs` of its start (else 408, or the socket is closed when an answer has
+ * already begun); an idle keep-alive socket is closed after `keepAliveTimeoutMs`; at most
+ * `maxConnections` sockets are open at once (more are closed as they arrive). The time the gateway
+ * takes to answer is not limited here (upstream calls have their own deadlines).
+ */
+export interface ServerLimits {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
+}
+
+export const SERVER_LIMIT_DEFAULTS: ServerLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 1_024,
+};
+
+/**
+ * How often Node looks for requests past their headers or request timeout (its default, 30 s, lets
+ * a slow client hold a socket up to 30 s longer than the limit): a quarter of the shorter limit,
+ * between 10 ms and 1 s.
+ */
+export function connectionsCheckingInterval(limits: Pick<ServerLimits, 'headersTimeoutMs' | 'requestTimeoutMs'>): number {
+  return Math.max(10, Math.min(1_000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4)));
+}
+
 /** Serves a fetch handler on host:port (port 0 = any free port) and resolves once listening. */
 export interface ListenOptions {
   host?: string;
   port?: number;
-  /** Answers requests Node's parser refuses (oversized headers, bad HTTP) instead of Node's empty-bodied default. */
+  /** Answers requests Node's parser refuses (oversized headers, bad HTTP, a timeout) instead of Node's empty-bodied default. */
   clientError?: (err: Error, socket: Duplex) => void;
+  /** The server's limits; each one absent is its default (SERVER_LIMIT_DEFAULTS). */
+  limits?: Partial<ServerLimits>;
 }
 
 export function listen(fetchHandler: (req: Request, env: HttpBindings) => Response | Promise<Response>, opts: ListenOptions = {}): Promise<Listening> {
   const host = opts.host ?? '127.0.0.1';
+  const limits: ServerLimits = { ...SERVER_LIMIT_DEFAULTS, ...opts.limits };
+  const serverOptions: ServerOptions = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: connectionsCheckingInterval(limits),
+  };
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: fetchHandler as never, port: opts.port ?? 0, hostname: host }, (info: AddressInfo) => {
+    const server = serve({ fetch: fetchHandler as never, port: opts.port ?? 0, hostname: host, serverOptions }, (info: AddressInfo) => {
       const urlHost = info.family === 'IPv6' ? `[${info.address}]` : info.address;
       resolve({
         url: `http://${urlHost}:${info.port}`,
@@ -31,6 +71,7 @@ export function listen(fetchHandler: (req: Request, env: HttpBindings) => Respon
         close: (graceMs = 10_000) => closeServer(server as Server, graceMs),
       });
     }) as Server;
+    server.maxConnections = limits.maxConnections;
     server.once('error', reject);
     if (opts.clientError) server.on('clientError', opts.clientError);
   });

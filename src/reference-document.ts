@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { configureProviders } from './config.js';
+import { SERVER_LIMIT_DEFAULTS } from './net.js';
 import { Secret } from './core/secret.js';
 import { createGateway } from './gateway.js';
 import { definitions } from './providers/registry.js';
@@ -16,7 +17,7 @@ export async function referenceDocument(): Promise<Record<string, unknown>> {
     { id: 'versori', type: 'versori', apiKey: 'reference' },
   ], definitions);
   const gateway = await createGateway({
-    server: { host: '127.0.0.1', port: 0 },
+    server: { host: '127.0.0.1', port: 0, limits: SERVER_LIMIT_DEFAULTS },
     database: { url: 'sqlite::memory:' },
     auth: { adminKey: new Secret('reference-admin-key-unused') },
     encryption: { key: new Secret(Buffer.alloc(32)) },

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { configureProviders, type GatewayConfig } from './config.js';
+import { SERVER_LIMIT_DEFAULTS } from './net.js';
 import { ADMIN } from './core/caller.js';
 import { Secret } from './core/secret.js';
 import type { ProviderDefinition, SimulatorSetup } from './providers/definition.js';
@@ -51,7 +52,7 @@ export async function startSandbox(opts: { dataDir: string; definitions: Readonl
   const providers = configureProviders(simulators.map(({ type, setup }) => ({ id: type, type, cache: { ttlMs: SANDBOX_CACHE_TTL_MS }, ...setup.providerConfig })), opts.definitions);
   const port = opts.env['PORT'] !== undefined ? Number(opts.env['PORT']) : 8080;
   const config: GatewayConfig = {
-    server: { host: opts.env['HOST'] || '127.0.0.1', port },
+    server: { host: opts.env['HOST'] || '127.0.0.1', port, limits: SERVER_LIMIT_DEFAULTS },
     database: { url: `sqlite:${join(dataDir, 'sandbox.db')}` },
     auth: { adminKey: new Secret(SANDBOX_ADMIN_KEY) },
     encryption: { key: new Secret(key) },

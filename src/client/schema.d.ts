@@ -431,7 +431,7 @@ export type components = {
             /** @description Made up (`org_…`) when absent. */
             id?: string;
             /**
-             * @description Configured provider id → the organization id at that provider.
+             * @description Configured provider id → the organization id at that provider, in that provider's format (never ".", "..", a separator or a control character).
              * @default {}
              */
             links: {
@@ -502,7 +502,7 @@ export type components = {
         /** @description An error (RFC 9457 problem details). Never holds a secret. */
         Problem: {
             /** @enum {string} */
-            code: "validation_failed" | "malformed_json" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "credentials_required" | "idempotency_in_progress" | "precondition_failed" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "unsupported_change" | "unsupported_operation" | "idempotency_key_reused" | "upstream_rejected" | "rate_limited" | "headers_too_large" | "upstream_error" | "upstream_unavailable" | "upstream_timeout" | "internal";
+            code: "validation_failed" | "malformed_json" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "credentials_required" | "idempotency_in_progress" | "precondition_failed" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "unsupported_change" | "unsupported_operation" | "idempotency_key_reused" | "upstream_rejected" | "rate_limited" | "headers_too_large" | "upstream_error" | "upstream_unavailable" | "upstream_timeout" | "internal";
             detail: string;
             errors?: {
                 message: string;
@@ -521,6 +521,8 @@ export type components = {
             data: {
                 capabilities: components["schemas"]["Capabilities"];
                 id: string;
+                /** @description What an organization's link to this provider (its organization id there) must look like. */
+                link_format: string;
                 state: {
                     /** @enum {string} */
                     circuit: "closed" | "open" | "half_open";
@@ -557,6 +559,15 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
+                };
+            };
+            /** @description Problem: `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Problem: `uri_too_long` */
@@ -618,6 +629,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `uri_too_long` */
             414: {
                 headers: {
@@ -665,6 +685,15 @@ export interface operations {
                     "application/json": components["schemas"]["HealthStatus"];
                 };
             };
+            /** @description Problem: `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `uri_too_long` */
             414: {
                 headers: {
@@ -710,6 +739,15 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description Problem: `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Problem: `uri_too_long` */
@@ -761,6 +799,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `uri_too_long` */
             414: {
                 headers: {
@@ -806,6 +853,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HealthStatus"];
+                };
+            };
+            /** @description Problem: `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Problem: `uri_too_long` */
@@ -896,6 +952,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `uri_too_long` */
             414: {
                 headers: {
@@ -967,6 +1032,15 @@ export interface operations {
             };
             /** @description Problem: `forbidden` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `request_timeout` */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1067,6 +1141,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `uri_too_long` */
             414: {
                 headers: {
@@ -1139,6 +1222,15 @@ export interface operations {
             };
             /** @description Problem: `forbidden` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `request_timeout` */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1225,6 +1317,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `uri_too_long` */
             414: {
                 headers: {
@@ -1301,6 +1402,15 @@ export interface operations {
             };
             /** @description Problem: `forbidden` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `request_timeout` */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1421,6 +1531,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `uri_too_long` */
             414: {
                 headers: {
@@ -1489,6 +1608,15 @@ export interface operations {
             };
             /** @description Problem: `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `request_timeout` */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1583,6 +1711,15 @@ export interface operations {
             };
             /** @description Problem: `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `request_timeout` */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1716,6 +1853,15 @@ export interface operations {
             };
             /** @description Problem: `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `request_timeout` */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1958,6 +2104,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `conflict`, `credentials_required`, `idempotency_in_progress` */
             409: {
                 headers: {
@@ -2120,6 +2275,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `uri_too_long` */
             414: {
                 headers: {
@@ -2255,6 +2419,15 @@ export interface operations {
             };
             /** @description Problem: `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `request_timeout` */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2423,6 +2596,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `precondition_failed` */
             412: {
                 headers: {
@@ -2570,6 +2752,15 @@ export interface operations {
             };
             /** @description Problem: `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `request_timeout` */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2751,6 +2942,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `uri_too_long` */
             414: {
                 headers: {
@@ -2868,6 +3068,15 @@ export interface operations {
             };
             /** @description Problem: `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `request_timeout` */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3013,6 +3222,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: `request_timeout` */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `uri_too_long` */
             414: {
                 headers: {
@@ -3071,6 +3289,15 @@ export interface operations {
             };
             /** @description Problem: `forbidden` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `request_timeout` */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };

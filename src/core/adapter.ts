@@ -102,11 +102,27 @@ export interface AdapterSchemas {
   credentials(kind: string): z.ZodType<Credentials> | null;
 }
 
+/**
+ * What an organization id at a provider looks like, as the provider documents it. A gateway
+ * organization's link to the provider must match (checked at organization create and PATCH: 400
+ * naming `/links/<provider id>`). The core first refuses what is unsafe in any upstream path
+ * segment (upstream/segment.ts); a format adds only what the provider publishes, and nothing where
+ * it publishes nothing.
+ */
+export interface LinkFormat {
+  /** What a valid link is, for people (docs, messages), e.g. "a UUID (Leen's organization_id)". */
+  description: string;
+  /** Why `value` is not such an id (naming the rule, never the value), or null. Called only with values the core found safe. */
+  problem(value: string): string | null;
+}
+
 interface AdapterBase {
   readonly id: string;
   readonly type: string;
   readonly capabilities: ProviderCapabilities;
   readonly schemas: AdapterSchemas;
+  /** The format of this provider's organization ids: what a link to it must look like. */
+  readonly linkFormat: LinkFormat;
   create(ctx: CallContext, externalOrgId: string, input: CreateInput, credentials: Secret<Credentials> | undefined): Promise<UpstreamConnection>;
   /**
    * What the connection a create makes will look like upstream, as far as the create decides it:

@@ -1,7 +1,8 @@
 import type { Context, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { GatewayError, isGatewayError, type ErrorCode } from '../core/errors.js';
+import { ERROR_STATUS, GatewayError, isGatewayError, type ErrorCode } from '../core/errors.js';
 import type { AppEnv } from './env.js';
+import { callerGone, cutForTime } from './request.js';
 
 /** The problem body (RFC 9457) of an error; `requestId` is null where no request scope exists (a refused connection). */
 export function problemBody(err: GatewayError, requestId: string | null): Record<string, unknown> {
@@ -42,10 +43,17 @@ export const CALLER_GONE = 499;
 
 /** The one onError: known errors render as they are; anything else is `internal`, logged with its stack. */
 export function onError(err: Error, c: Context<AppEnv>): Response {
-  if (c.get('serviceContext')?.signal?.aborted === true) {
-    // The caller went away (its upstream calls were abandoned): nobody reads this answer. 499, as
-    // nginx logs it, keeps it apart from the gateway's own failures in the log and the metrics.
-    (c.get('log') ?? c.get('deps').logger).info({ reason: err.message }, 'caller went away');
+  if (callerGone(c)) {
+    // The caller went away (mid-body too: whatever reading the rest then threw), and its upstream
+    // calls were abandoned: nobody reads this answer. 499, as nginx logs it, keeps it apart from
+    // the gateway's own failures in the log and the metrics. A request the server cut for arriving
+    // too slowly was answered 408 on its socket (client-errors.ts) and is logged so.
+    const log = c.get('log') ?? c.get('deps').logger;
+    if (cutForTime(c)) {
+      log.info({ reason: err.message }, 'request timed out');
+      return new Response(null, { status: ERROR_STATUS.request_timeout });
+    }
+    log.info({ reason: err.message }, 'caller went away');
     return new Response(null, { status: CALLER_GONE });
   }
   if (isGatewayError(err)) {

@@ -1,6 +1,8 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
 import type { AppEnv, RequestContext } from './env.js';
+import { requestTimedOut } from './timed-out.js';
+import { upstreamTraceparent } from './traceparent.js';
 
 /** The services' view of this request (caller, request id, trace context); one object per request. */
 export function serviceContext(c: Context<AppEnv>): RequestContext {
@@ -8,7 +10,8 @@ export function serviceContext(c: Context<AppEnv>): RequestContext {
   if (existing) return existing;
   const ctx: RequestContext = {
     requestId: c.get('requestId'),
-    traceparent: c.req.header('traceparent'),
+    // Checked: a malformed one is replaced by a fresh one, never passed on (traceparent.ts).
+    traceparent: upstreamTraceparent(c.req.header('traceparent')),
     caller: c.get('caller'),
     idempotency: c.get('idempotency'),
     // Fires when the caller disconnects: its upstream calls are abandoned.
@@ -31,4 +34,22 @@ function callerSignal(c: Context<AppEnv>): AbortSignal {
     if (!outgoing.writableFinished) gone.abort();
   });
   return gone.signal;
+}
+
+/**
+ * Whether the caller is gone before its answer: it hung up (also mid-body, so its request can
+ * never be read whole, whatever error reading it then raised), or the server cut its request for
+ * time. On Node's server: the response's socket closed before the answer was written; elsewhere,
+ * the Request's own signal.
+ */
+export function callerGone(c: Context<AppEnv>): boolean {
+  if (c.get('serviceContext')?.signal?.aborted === true) return true;
+  const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
+  if (outgoing) return outgoing.destroyed && !outgoing.writableFinished;
+  return c.req.raw.signal.aborted;
+}
+
+/** Whether the server cut this request because its headers or body came too slowly (net.ts limits). */
+export function cutForTime(c: Context<AppEnv>): boolean {
+  return requestTimedOut((c.env as Partial<HttpBindings> | undefined)?.incoming?.socket);
 }

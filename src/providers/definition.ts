@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { AdapterDeps, CommonProviderConfig, ProviderAdapter } from '../core/adapter.js';
+import type { AdapterDeps, CommonProviderConfig, LinkFormat, ProviderAdapter } from '../core/adapter.js';
 
 /**
  * A provider type as the process entry points see it: the keys it adds to a provider entry, its
@@ -34,6 +34,11 @@ export interface ProviderDefinition<C extends Record<string, unknown> = Record<s
    * values come out wrapped in `Secret`, from the moment they are parsed; messages never echo a value.
    */
   configSchema: z.ZodType<C>;
+  /**
+   * The format of this provider's organization ids, as its documents give it: a gateway
+   * organization's link to an entry of this type must match. Its adapters carry the same one.
+   */
+  linkFormat: LinkFormat;
   /** Method syntax on purpose: lets definitions with narrower configs sit in one registry list. */
   createAdapter(config: CommonProviderConfig & C, deps: AdapterDeps): ProviderAdapter;
   /**

@@ -21,7 +21,11 @@ export const FaultRule = z.object({
   /** How many matching requests this rule applies to; unlimited when absent. */
   times: z.number().int().positive().optional(),
   latencyMs: z.number().int().min(0).optional(),
-  /** Answer with this status (and `body`) instead; a 2xx with a `body` serves a malformed answer. */
+  /**
+   * Answer with this status (and `body`) instead; a 2xx with a `body` serves a malformed answer.
+   * `body` is sent as JSON, except a string with a `content-type` in `headers`, which is sent as it
+   * is (an HTML error page, a truncated document).
+   */
   status: z.number().int().min(200).max(599).optional(),
   retryAfterSec: z.number().int().min(0).optional(),
   /** More headers on the injected answer (e.g. `x-ratelimit-reset`). */
@@ -151,6 +155,8 @@ export class SimulatorKit {
       if (rule.status) {
         const headers: Record<string, string> = { ...rule.headers };
         if (rule.retryAfterSec !== undefined) headers['retry-after'] = String(rule.retryAfterSec);
+        const contentType = Object.keys(headers).find((k) => k.toLowerCase() === 'content-type');
+        if (typeof rule.body === 'string' && contentType !== undefined) return c.body(rule.body, rule.status as 500, headers);
         return c.json((rule.body ?? { error: 'injected fault' }) as object, rule.status as 500, headers);
       }
       return next();

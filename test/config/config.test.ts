@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError, loadConfigFile, parseConfig } from '../../src/config.js';
+import { SERVER_LIMIT_DEFAULTS } from '../../src/net.js';
 import type { ProviderDefinition } from '../../src/providers/definition.js';
 
 const fake = (type: string, schema: z.ZodType<Record<string, unknown>>): ProviderDefinition => ({
   type,
   configSchema: schema,
+  linkFormat: { description: 'any', problem: () => null },
   createAdapter: () => { throw new Error('not used'); },
   startSimulator: () => { throw new Error('not used'); },
 });
@@ -45,7 +47,7 @@ describe('config (contract §1)', () => {
 
   it('reads a good file with ${ENV} interpolation anywhere in a string', () => {
     const c = parseConfig({ text: JSON.stringify(good), env, definitions });
-    expect(c.server).toEqual({ host: '0.0.0.0', port: 9090 });
+    expect(c.server).toEqual({ host: '0.0.0.0', port: 9090, limits: SERVER_LIMIT_DEFAULTS });
     expect(c.auth.adminKey.reveal()).toBe('admin-key-0123456789');
     expect(c.encryption.key?.reveal().length).toBe(32);
     expect(JSON.stringify(c)).not.toContain('admin-key-0123456789');
@@ -56,7 +58,7 @@ describe('config (contract §1)', () => {
 
   it('lets environment variables beat the file', () => {
     const c = parseConfig({ text: JSON.stringify(good), env: { ...env, HOST: '127.0.0.2', PORT: '7000', GATEWAY_ADMIN_KEY: 'from-env-key-0123456', GATEWAY_DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'warn' }, definitions });
-    expect(c.server).toEqual({ host: '127.0.0.2', port: 7000 });
+    expect(c.server).toMatchObject({ host: '127.0.0.2', port: 7000 });
     expect(c.auth.adminKey.reveal()).toBe('from-env-key-0123456');
     expect(c.database.url).toBe('sqlite::memory:');
     expect(c.logLevel).toBe('warn');
@@ -64,7 +66,7 @@ describe('config (contract §1)', () => {
 
   it('works from the environment alone, with defaults', () => {
     const c = parseConfig({ env: { GATEWAY_ADMIN_KEY: 'admin-key-0123456789' }, definitions });
-    expect(c.server).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(c.server).toEqual({ host: '127.0.0.1', port: 8080, limits: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 1_024 } });
     expect(c.database.url).toBe('sqlite:./data/plugboard.db');
     expect(c.providers).toEqual([]);
   });
@@ -96,6 +98,18 @@ describe('config (contract §1)', () => {
     ]));
     const all = new ConfigError(list).message;
     expect(all).not.toContain(CANARY);
+  });
+
+  it('reads the server limits, and refuses ones Node cannot take, by key path', () => {
+    const limits = { headersTimeoutMs: 2_000, requestTimeoutMs: 8_000, keepAliveTimeoutMs: 65_000, maxConnections: 200 };
+    const c = parseConfig({ text: JSON.stringify({ ...good, server: { ...good.server, ...limits } }), env, definitions });
+    expect(c.server.limits).toEqual(limits);
+    const partial = parseConfig({ text: JSON.stringify({ ...good, server: { requestTimeoutMs: 60_000 } }), env, definitions });
+    expect(partial.server.limits).toEqual({ ...SERVER_LIMIT_DEFAULTS, requestTimeoutMs: 60_000 });
+    const list = problems(() => parseConfig({ text: JSON.stringify({ ...good, server: { headersTimeoutMs: 0, requestTimeoutMs: 1.5, keepAliveTimeoutMs: -1, maxConnections: 0 } }), env, definitions }));
+    expect(list.map((p) => p.split(':')[0]).sort()).toEqual(['server.headersTimeoutMs', 'server.keepAliveTimeoutMs', 'server.maxConnections', 'server.requestTimeoutMs']);
+    expect(problems(() => parseConfig({ text: JSON.stringify({ ...good, server: { headersTimeoutMs: 20_000, requestTimeoutMs: 10_000 } }), env, definitions }))).toEqual(['server.headersTimeoutMs: must not be more than server.requestTimeoutMs']);
+    expect(problems(() => parseConfig({ text: JSON.stringify({ ...good, server: { timeoutMs: 5 } }), env, definitions }))).toEqual(['server: not allowed: unknown key(s) timeoutMs']);
   });
 
   it('names missing environment variables by key path', () => {

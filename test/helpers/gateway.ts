@@ -7,7 +7,7 @@ import { Secret } from '../../src/core/secret.js';
 import type { ProviderDefinition } from '../../src/providers/definition.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js';
 import { answerClientError } from '../../src/http/client-errors.js';
-import { listen } from '../../src/net.js';
+import { listen, SERVER_LIMIT_DEFAULTS, type ServerLimits } from '../../src/net.js';
 import { ContractChecker } from './contract.js';
 import { captureLogs } from './logs.js';
 
@@ -38,11 +38,13 @@ export async function startGateway(opts: {
   upstreamClock?: GatewayOptions['upstreamClock'];
   /** pino level of the captured logs (default debug). */
   logLevel?: string;
+  /** The server's limits (tests of timeouts use short ones). */
+  server?: Partial<ServerLimits>;
 } = {}): Promise<TestGateway> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'plugboard-test-'));
   const logs = captureLogs(opts.logLevel);
   const config: GatewayConfig = {
-    server: { host: '127.0.0.1', port: 0 },
+    server: { host: '127.0.0.1', port: 0, limits: { ...SERVER_LIMIT_DEFAULTS, ...opts.server } },
     database: { url: `sqlite:${join(dir, 'gateway.db')}` },
     auth: { adminKey: new Secret(ADMIN_KEY) },
     encryption: { key: opts.encryptionKey === null ? null : new Secret(opts.encryptionKey ?? randomBytes(32)),
@@ -51,7 +53,7 @@ export async function startGateway(opts: {
     providers: configureProviders(opts.providers ?? [], opts.definitions ?? []),
   };
   const gateway = await createGateway(config, { definitions: opts.definitions ?? [], logger: logs.logger, ...(opts.upstreamClock ? { upstreamClock: opts.upstreamClock } : {}) });
-  const server = await listen(gateway.app.fetch, { clientError: answerClientError });
+  const server = await listen(gateway.app.fetch, { clientError: answerClientError, limits: config.server.limits });
   // Every answer a test gets through `call` is checked against this gateway's own OpenAPI document.
   const contract = new ContractChecker(await (await fetch(`${server.url}/openapi.json`)).json() as ConstructorParameters<typeof ContractChecker>[0]);
   const violations: string[] = [];

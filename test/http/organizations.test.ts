@@ -3,6 +3,8 @@ import { leenProvider } from '../../src/providers/leen/definition.js';
 import { json, startGateway, type TestGateway } from '../helpers/gateway.js';
 
 let gw: TestGateway;
+/** A Leen organization id (a UUID, as Leen documents it). */
+const LEEN_ORG = '5d3e0c1a-7b2f-4e6d-9a8c-1f2e3d4c5b6a';
 // A configured provider so links can be made; organization routes never call it (port 9: discard).
 beforeAll(async () => { gw = await startGateway({ definitions: [leenProvider], providers: [{ id: 'leen', type: 'leen', apiKey: 'k', baseUrl: 'http://127.0.0.1:9' }] }); });
 afterAll(async () => { await gw.close(); });
@@ -77,10 +79,10 @@ describe('organizations (contract §3)', () => {
   });
 
   it('adds and removes links with a merge patch (null removes); unknown provider ids are 400', async () => {
-    const created = await gw.call('POST', '/v1/organizations', { body: { id: 'links', name: 'L', links: { leen: 'leen-org-1' } } });
-    expect(await json(created)).toMatchObject({ links: { leen: 'leen-org-1' } });
+    const created = await gw.call('POST', '/v1/organizations', { body: { id: 'links', name: 'L', links: { leen: LEEN_ORG } } });
+    expect(await json(created)).toMatchObject({ links: { leen: LEEN_ORG } });
     const renamed = await gw.call('PATCH', '/v1/organizations/links', { body: { name: 'L2' } });
-    expect(await json(renamed)).toMatchObject({ name: 'L2', links: { leen: 'leen-org-1' } });
+    expect(await json(renamed)).toMatchObject({ name: 'L2', links: { leen: LEEN_ORG } });
     const removed = await gw.call('PATCH', '/v1/organizations/links', { body: { links: { leen: null } } });
     expect(removed.status).toBe(200);
     expect((await json(removed))['links']).toEqual({});

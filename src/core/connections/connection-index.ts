@@ -5,6 +5,7 @@ import type { CreateIntents } from './create-intents.js';
 import { GatewayError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { RequestContext } from '../services/context.js';
+import { unsafeSegment } from '../upstream/segment.js';
 import type { OrganizationService } from '../services/organizations.js';
 import type { ConnectionRow, CredentialMeta, NewEvent, Storage } from '../../storage/storage.js';
 
@@ -59,6 +60,7 @@ export class ConnectionIndex {
    * here, unless one is the connection of a create left unsettled (it gets that create's id).
    */
   async adoptListed(orgId: string, adapter: ProviderAdapter, externalOrgId: string, items: UpstreamConnection[], now: string): Promise<ConnectionRow[]> {
+    for (const u of items) requireSafeExternalId(adapter, u);
     await this.intents.adoptListed(orgId, adapter, externalOrgId, items);
     return this.storage.ensureConnections(items.map((u) => ({ organization_id: orgId, provider_id: adapter.id,
       external_org_id: externalOrgId, external_id: u.external_id, kind: u.kind, new_id: newId('cn') })), now);
@@ -67,6 +69,19 @@ export class ConnectionIndex {
   /** Retires an id: the upstream connection was deleted (by the caller, with an event) or is gone (without). */
   retire(row: ConnectionRow, at: string, event: NewEvent | null): Promise<void> {
     return this.storage.markConnectionDeleted(row.id, at, event);
+  }
+}
+
+/**
+ * A connection id an upstream gives out becomes a segment of the later upstream paths of that
+ * connection (read, change, delete). One that is not a safe segment (`..`, a separator; see
+ * upstream/segment.ts) is no provider's documented id: the answer is the provider's fault (502),
+ * and the id is never stored, so no upstream answer can bend a later path.
+ */
+export function requireSafeExternalId(adapter: ProviderAdapter, u: UpstreamConnection): void {
+  const problem = unsafeSegment(u.external_id);
+  if (problem !== null) {
+    throw new GatewayError('upstream_error', `Provider ${adapter.id} answered with a connection id the gateway will not use in a path (it ${problem}).`, { provider: adapter.id });
   }
 }
 

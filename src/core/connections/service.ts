@@ -11,7 +11,7 @@ import type { OrganizationService } from '../services/organizations.js';
 import type { ConnectionRow, CreateIntentRow, CredentialMeta, NewEvent, Storage } from '../../storage/storage.js';
 import { canonicalConnection, versioned, type Versioned } from './canonical.js';
 import { refuseUnsupported, unsupportedFields, validateChange, type ChangeBody, type ChangeMode } from './change.js';
-import { ConnectionIndex, refOf } from './connection-index.js';
+import { ConnectionIndex, refOf, requireSafeExternalId } from './connection-index.js';
 import { ConnectionLister, type ConnectionList, type ListQuery } from './connection-list.js';
 import type { CreateConnectionInput } from './create-body.js';
 import { CreateIntents } from './create-intents.js';
@@ -122,6 +122,7 @@ export class ConnectionService {
     let upstream: UpstreamConnection;
     try {
       upstream = await adapter.create(ctx, externalOrgId, plain, credentials);
+      requireSafeExternalId(adapter, upstream);
     } catch (e) {
       await this.#intents.fail(intent, e);
       throw e;

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { canSeeOrganization } from '../caller.js';
-import { GatewayError, validationError } from '../errors.js';
+import { GatewayError, validationError, type FieldProblem } from '../errors.js';
 import { newId } from '../ids.js';
+import { unsafeSegment } from '../upstream/segment.js';
+import { pointer } from '../validation.js';
 import type { OrganizationRow } from '../../storage/storage.js';
 import { timestamp, type RequestContext, type ServiceDeps } from './context.js';
 import { auditEvent } from './events.js';
@@ -21,7 +23,8 @@ const LinkValue = z.string().min(1).max(200);
 export const CreateOrganizationBody = z.strictObject({
   id: OrgId.optional().describe('Made up (`org_…`) when absent.'),
   name: Name,
-  links: z.record(z.string(), LinkValue).default({}).describe('Configured provider id → the organization id at that provider.'),
+  links: z.record(z.string(), LinkValue).default({})
+    .describe('Configured provider id → the organization id at that provider, in that provider\'s format (never ".", "..", a separator or a control character).'),
 }).meta({ id: 'CreateOrganization' });
 export type CreateOrganizationInput = z.output<typeof CreateOrganizationBody>;
 
@@ -41,11 +44,26 @@ export class OrganizationService {
 
   constructor(private readonly deps: ServiceDeps) {}
 
-  #checkLinks(links: Record<string, unknown>): void {
-    const unknown = Object.keys(links).filter((k) => !this.deps.providers.has(k));
-    if (unknown.length > 0) {
-      throw validationError(unknown.map((k) => ({ pointer: `/links/${k}`, message: `not a configured provider id (configured: ${[...this.deps.providers.keys()].join(', ')})` })));
+  /**
+   * Each link's key is a configured provider id, and each value (null: removed) is a safe upstream
+   * path segment (upstream/segment.ts) in that provider's documented format (its adapter's
+   * LinkFormat). A link becomes a segment of every upstream path of the organization, so a value
+   * like `..` must never be stored. One problem per link, by pointer; messages never echo a value.
+   */
+  #checkLinks(links: Record<string, string | null>): void {
+    const problems: FieldProblem[] = [];
+    for (const [key, value] of Object.entries(links)) {
+      const at = pointer(['links', key]);
+      const adapter = this.deps.providers.get(key);
+      if (!adapter) {
+        problems.push({ pointer: at, message: `not a configured provider id (configured: ${[...this.deps.providers.keys()].join(', ')})` });
+        continue;
+      }
+      if (value === null) continue;
+      const problem = unsafeSegment(value) ?? adapter.linkFormat.problem(value);
+      if (problem !== null) problems.push({ pointer: at, message: problem });
     }
+    if (problems.length > 0) throw validationError(problems, 'The links are not valid.');
   }
 
   /** The organization, or 404 when absent or outside the caller's reach (indistinguishable). */

@@ -85,6 +85,7 @@ export const ProviderList = z.object({
     id: z.string(),
     type: z.string(),
     capabilities: Capabilities,
+    link_format: z.string().describe('What an organization\'s link to this provider (its organization id there) must look like.'),
     state: z.object({ circuit: z.enum(['closed', 'open', 'half_open']) }),
   })),
 }).meta({ id: 'ProviderList' });

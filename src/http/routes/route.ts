@@ -65,8 +65,8 @@ export function problems<S extends number>(...statuses: S[]): Record<S, { descri
   return Object.fromEntries(statuses.map((s) => [s, { description: `Problem: ${codesOf(s).join(', ')}`, content: { 'application/problem+json': { schema: Problem } } }])) as never;
 }
 
-/** Any route can answer these: a request target or headers too large, a bug. */
-export const ANY_PROBLEMS = [414, 431, 500] as const;
+/** Any route can answer these: a request that arrived too slowly, a request target or headers too large, a bug. */
+export const ANY_PROBLEMS = [408, 414, 431, 500] as const;
 /** Every authenticated route can answer these. */
 export const AUTH_PROBLEMS = [401, 403, ...ANY_PROBLEMS] as const;
 /** Routes that read a body. */

@@ -17,6 +17,7 @@ import { providerClientOptions } from '../../core/upstream/client.js';
 import type { Secret } from '../../core/secret.js';
 import type { Auth0ConnectionsApi, Auth0FamilyBodies, Auth0OrganizationConnection } from './api-types.js';
 import { Auth0Client, MAX_PER_PAGE } from './client.js';
+import { AUTH0_LINK_FORMAT } from './link.js';
 import {
   EA_ONLY_SETTING_KEYS,
   EA_SETTING_KEYS,
@@ -186,6 +187,7 @@ function build<F extends Auth0ConnectionsApi, I extends Auth0CreateShape>(family
 class Auth0Adapter<F extends Auth0ConnectionsApi, I extends Auth0CreateShape> implements PatchModelAdapter {
   readonly capabilities: ProviderCapabilities & { updateModel: 'patch' };
   readonly schemas: AdapterSchemas;
+  readonly linkFormat = AUTH0_LINK_FORMAT;
   readonly #family: Auth0Family<F, I>;
   readonly #client: Auth0Client<F>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isSafeSegment } from '../../core/upstream/segment.js';
 
 /**
  * Auth0's own spelling of what the gateway reads and writes (Management API v2: organization
@@ -31,7 +32,8 @@ export type Auth0ConnectionInformation = z.infer<typeof Auth0ConnectionInformati
  * `organization_access_level` and `is_enabled`, so one schema reads both.
  */
 export const Auth0OrganizationConnection = z.looseObject({
-  connection_id: z.string().min(1),
+  /** 1–50 characters [OAS] (docs/providers/auth0.md §4); it becomes a segment of later paths (the create answer's, at once). */
+  connection_id: z.string().min(1).max(50).refine(isSafeSegment, { error: 'not a safe path segment' }),
   organization_connection_name: z.string().optional(),
   assign_membership_on_login: z.boolean().optional(),
   show_as_button: z.boolean().optional(),

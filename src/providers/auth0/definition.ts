@@ -3,6 +3,7 @@ import { Secret } from '../../core/secret.js';
 import type { ProviderDefinition } from '../definition.js';
 import { createAuth0Adapter, type Auth0Config } from './adapter.js';
 import { CONNECTIONS_APIS } from './api-types.js';
+import { AUTH0_LINK_FORMAT } from './link.js';
 
 /** A required non-empty string; messages never echo the value (config errors must not print secrets). */
 function required(what: string) {
@@ -28,6 +29,7 @@ export const auth0ConfigSchema = z.strictObject({
 export const auth0Provider: ProviderDefinition<Auth0Config> = {
   type: 'auth0',
   configSchema: auth0ConfigSchema,
+  linkFormat: AUTH0_LINK_FORMAT,
   createAdapter(config, deps) {
     return createAuth0Adapter(config, deps);
   },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ConnectionChange } from '../../core/adapter.js';
+import { segmentIssue } from '../../core/upstream/segment.js';
 import { UNKNOWN_HEALTH, type ConnectionStatus, type UpstreamConnection } from '../../core/connection.js';
 import {
   ORGANIZATION_ACCESS_LEVELS,
@@ -46,7 +47,11 @@ export const EA_ONLY_SETTING_KEYS = ['organization_access_level'] as const;
 /** Statuses a caller may set on the EA family: `is_enabled` true/false. The GA family has none. */
 export const WRITABLE_STATUS = ['active', 'disabled'] as const satisfies readonly ConnectionStatus[];
 
-const externalConnectionId = z.string().min(1).max(50);
+/**
+ * Auth0's `connection_id` (1–50 characters): the attached connection's id at Auth0, and so a
+ * segment of every later path of it; one that cannot be (`..`, a separator) is 400 here.
+ */
+const externalConnectionId = z.string().min(1, { abort: true }).max(50).superRefine(segmentIssue);
 
 /** The EA create body minus `provider` (contract §5.1): attach an existing tenant connection. */
 export const eaCreateSchema = z.strictObject({

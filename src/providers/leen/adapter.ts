@@ -10,6 +10,7 @@ import { fieldIssues } from '../../core/validation.js';
 import type { LeenPage } from './api-types.js';
 import { credentialRule, credentialTypeOf, LeenOptionsSchema, LeenVendorSchema } from './catalog.js';
 import { createLeenClient, LEEN_MAX_PAGE } from './client.js';
+import { LEEN_LINK_FORMAT } from './link.js';
 import {
   changeToLeen, connectionFromLeen, createBodyToLeen, jobFromLeen, WRITABLE_STATUS, type LeenCreateInput, type WritableStatus,
 } from './mapping.js';
@@ -111,6 +112,7 @@ export function createLeenAdapter(config: CommonProviderConfig & LeenConfig, dep
     type: config.type,
     capabilities: LEEN_CAPABILITIES,
     schemas: LEEN_SCHEMAS,
+    linkFormat: LEEN_LINK_FORMAT,
     get,
 
     /** The vendor, and the identifier (Leen leaves it null when none is sent). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LeenVendorSchema } from './catalog.js';
+import { LEEN_UUID } from './link.js';
 
 /**
  * Leen's provisioning API in Leen's own spelling (docs/providers/leen.md). Two kinds of schema
@@ -95,7 +96,8 @@ export const LeenHealthIn = z.object({
 export type LeenHealthIn = z.infer<typeof LeenHealthIn>;
 
 export const LeenConnectionIn = z.object({
-  id: z.string(),
+  /** `format: uuid` (docs/providers/leen.md §2): it becomes a segment of later paths, so nothing else is taken. */
+  id: z.string().regex(LEEN_UUID),
   vendor: z.string(),
   state: z.string(),
   organization_id: z.string().nullish(),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Secret } from '../../core/secret.js';
 import type { ProviderDefinition } from '../definition.js';
 import { createLeenAdapter, type LeenConfig } from './adapter.js';
+import { LEEN_LINK_FORMAT } from './link.js';
 
 /** The `leen` provider type: `{ "type": "leen", "apiKey": "…" }` plus the common keys. */
 export const leenProvider: ProviderDefinition<LeenConfig> = {
@@ -10,6 +11,7 @@ export const leenProvider: ProviderDefinition<LeenConfig> = {
     apiKey: z.string({ error: (i) => (i.input === undefined ? 'required' : 'must be a string') }).min(1, { error: 'must not be empty' })
       .transform((v) => new Secret(v)),
   }),
+  linkFormat: LEEN_LINK_FORMAT,
   createAdapter(config, deps) {
     return createLeenAdapter(config, deps);
   },

@@ -16,6 +16,7 @@ import { providerClientOptions } from '../../core/upstream/client.js';
 import type { Secret } from '../../core/secret.js';
 import type { ConnectionData } from './api-types.js';
 import { createVersoriClient, type ConnectionsPageRead, type VersoriClient } from './client.js';
+import { VERSORI_LINK_FORMAT } from './link.js';
 import { AUTH_TYPE_OF, toConnectionData, toUpstreamConnection, VersoriCredentials } from './mapping.js';
 
 /** The keys a `versori` provider entry adds to the common ones. */
@@ -107,6 +108,7 @@ export function createVersoriAdapter(config: VersoriConfig, deps: AdapterDeps): 
       settings: null,
       credentials: () => VersoriCredentials,
     },
+    linkFormat: VERSORI_LINK_FORMAT,
 
     credentialType(_kind: string, credentials: Credentials): string | null {
       return typeof credentials['type'] === 'string' ? credentials['type'] : null;

@@ -3,6 +3,7 @@ import type { CallContext } from '../../core/adapter.js';
 import { GatewayError } from '../../core/errors.js';
 import { secretValues, type Secret } from '../../core/secret.js';
 import { createUpstreamClient, path, upstreamError, type ProviderClientOptions, type UpstreamFailure } from '../../core/upstream/client.js';
+import { isSafeSegment } from '../../core/upstream/segment.js';
 import { VERSORI_DEFAULT_BASE_URL, type CreateConnectionRequestBody, type UpdateConnectionRequestBody } from './api-types.js';
 
 /**
@@ -15,7 +16,8 @@ const AuthConfigRead = z.looseObject({ type: z.string(), isValid: z.boolean() })
 const BoardRead = z.looseObject({ id: z.string().optional(), name: z.string().optional() });
 
 export const ConnectionRead = z.looseObject({
-  id: z.string().min(1),
+  // A plain string in the spec; it becomes a segment of later paths.
+  id: z.string().min(1).refine(isSafeSegment, { error: 'not a safe path segment' }),
   orgId: z.string(),
   name: z.string(),
   app: z.looseObject({ id: z.string().min(1), name: z.string() }),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Secret } from '../../core/secret.js';
 import type { ProviderDefinition, SimulatorSetup } from '../definition.js';
 import { createVersoriAdapter, type VersoriEntryConfig } from './adapter.js';
+import { VERSORI_LINK_FORMAT } from './link.js';
 
 /** The keys a `versori` provider entry adds to the common ones (contract §1). */
 export const versoriConfigSchema = z.strictObject({
@@ -13,6 +14,7 @@ export const versoriConfigSchema = z.strictObject({
 export const versoriProvider: ProviderDefinition<VersoriEntryConfig> = {
   type: 'versori',
   configSchema: versoriConfigSchema,
+  linkFormat: VERSORI_LINK_FORMAT,
   createAdapter(config, deps) {
     return createVersoriAdapter(config, deps);
   },

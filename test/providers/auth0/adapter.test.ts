@@ -268,6 +268,11 @@ describe('organization connections through the adapter', () => {
     expect(err.code).toBe('validation_failed');
     const long = refusal(() => checkCreate(adapter, { external_connection_id: DB.id, name: 'x'.repeat(51) }));
     expect(long.errors?.[0]?.pointer).toBe('/name');
+    // The connection id becomes a segment of every later path of the connection: never `..` or a separator.
+    for (const id of ['..', '.', 'con_a/b', '%2F', 'con\\x', '']) {
+      const unsafe = refusal(() => checkCreate(adapter, { external_connection_id: id }));
+      expect([unsafe.code, unsafe.errors?.map((e) => e.pointer)], id).toEqual(['validation_failed', ['/external_connection_id']]);
+    }
     expect(counts(sim)).toEqual({ tokens: 0, api: 0 });
   });
 

@@ -28,7 +28,7 @@ const route = createRoute({
   responses: { 200: json(ProviderList, 'The configured providers.'), ...problems(...AUTH_PROBLEMS) },
 });
 
-/** Capabilities, and the state of each provider's circuit breaker. */
+/** Capabilities, the format of a link to each provider, and the state of its circuit breaker. */
 export default defineRoute((app) => app.openapi(route, (c) => c.json({
-  data: c.get('deps').providers.map((p) => ({ id: p.id, type: p.type, capabilities: wireCapabilities(p.capabilities), state: { circuit: p.circuit() } })),
+  data: c.get('deps').providers.map((p) => ({ id: p.id, type: p.type, capabilities: wireCapabilities(p.capabilities), link_format: p.linkFormat, state: { circuit: p.circuit() } })),
 }, 200)));
