@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../src/core/errors.js';
 import { path } from '../../src/core/upstream/client.js';
 import { unsafeSegment } from '../../src/core/upstream/segment.js';
-
-/** The GatewayError `fn` throws. */
-function thrown(fn: () => unknown): GatewayError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof GatewayError) return e;
-    throw e;
-  }
-  throw new Error('expected a GatewayError');
-}
+import { refusal as thrown } from '../helpers/checks.js';
 
 const UNSAFE = ['', '.', '..', '../x', 'a/b', '/', 'a\\b', '..\\x', 'a?b', 'a#b', '%2F', '%2f', '..%2F', '%5C', '%2E%2E', '%2e', '%25', '%00',
   'a\u0000b', 'a\nb', '\u007f', '\u0085', '\ud800', 'x'.repeat(201)];
