@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { CommonProviderConfig } from './core/adapter.js';
 import { Secret } from './core/secret.js';
 import { SERVER_LIMIT_DEFAULTS, type ServerLimits } from './net.js';
+import { POSTGRES_DEFAULTS, type PostgresSettings } from './storage/postgres-settings.js';
 import type { ProviderDefinition } from './providers/definition.js';
 
 /**
@@ -17,7 +18,11 @@ export type ProviderConfig = CommonProviderConfig & Record<string, unknown>;
 export interface GatewayConfig {
   /** Where to listen, and what the server takes from its clients (net.ts). */
   server: { host: string; port: number; limits: ServerLimits };
-  database: { url: string };
+  /**
+   * `url`: `sqlite:<path>` or `postgres://…` (a Secret: it may hold a password). `postgres`: the
+   * pool, timeouts and lock lease of the PostgreSQL backend (defaults when absent).
+   */
+  database: { url: Secret<string>; postgres?: PostgresSettings };
   /** Secrets are `Secret` from the moment they are parsed: never printed, logged or serialised. */
   auth: { adminKey: Secret<string> };
   /**
@@ -69,7 +74,14 @@ const FileSchema = z.strictObject({
     keepAliveTimeoutMs: limitMs.optional(),
     maxConnections: z.number().int().min(1).max(1_000_000).optional(),
   }).optional(),
-  database: z.strictObject({ url: z.string().min(1) }).optional(),
+  database: z.strictObject({
+    url: z.string().min(1).optional(),
+    poolSize: z.number().int().min(1).max(1_000).optional(),
+    connectTimeoutMs: limitMs.optional(),
+    statementTimeoutMs: limitMs.optional(),
+    lockLeaseMs: z.number().int().min(100).max(86_400_000).optional(),
+    lockWaitMs: limitMs.optional(),
+  }).optional(),
   auth: z.strictObject({ adminKey: z.string().min(16, 'must be at least 16 characters').optional() }).optional(),
   encryption: z.strictObject({ key: z.string().optional(), previousKeys: z.array(z.string()).optional() }).optional(),
   log: z.strictObject({ level: z.enum(LOG_LEVELS).optional() }).optional(),
@@ -186,7 +198,13 @@ export function parseConfig({ text, env, definitions }: LoadOptions): GatewayCon
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     server: { host: env['HOST'] || file.server?.host || DEFAULTS.host, port, limits },
-    database: { url: databaseUrl },
+    database: { url: new Secret(databaseUrl), postgres: {
+      poolSize: file.database?.poolSize ?? POSTGRES_DEFAULTS.poolSize,
+      connectTimeoutMs: file.database?.connectTimeoutMs ?? POSTGRES_DEFAULTS.connectTimeoutMs,
+      statementTimeoutMs: file.database?.statementTimeoutMs ?? POSTGRES_DEFAULTS.statementTimeoutMs,
+      lockLeaseMs: file.database?.lockLeaseMs ?? POSTGRES_DEFAULTS.lockLeaseMs,
+      lockWaitMs: file.database?.lockWaitMs ?? POSTGRES_DEFAULTS.lockWaitMs,
+    } },
     auth: { adminKey: new Secret(adminKey as string) },
     encryption: { key: key ? new Secret(key) : null, previousKeys: previousKeys.map((k) => new Secret(k)) },
     logLevel,

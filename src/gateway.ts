@@ -63,7 +63,13 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
     throw new ConfigError([`encryption.key: required because provider(s) ${needsKey.join(', ')} accept credentials, which the gateway stores encrypted (or set GATEWAY_ENCRYPTION_KEY)`]);
   }
 
-  const storage = await openStorage(config.database.url);
+  const storage = await openStorage(config.database, opts.logger);
+  // Replicas on one database drop each other's written paths from their read caches.
+  storage.broadcast.subscribe((message) => {
+    const w = parseWriteMessage(message);
+    if (w) policies.get(w.provider)?.wrote(w.prefix, true);
+  });
+  for (const [id, policy] of policies) policy.onWrite((prefix) => void storage.broadcast.publish(JSON.stringify({ wrote: prefix, provider: id })));
   const cursorSecret = await storage.getOrInitSetting('cursor_secret', () => randomBytes(32).toString('base64url'));
   const deps = {
     storage,
@@ -117,4 +123,14 @@ function defaultRegistry(): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'plugboard_' });
   return registry;
+}
+
+/** A write another replica told of: `{ "wrote": <path prefix>, "provider": <entry id> }`. */
+function parseWriteMessage(message: string): { provider: string; prefix: string } | null {
+  try {
+    const m = JSON.parse(message) as { wrote?: unknown; provider?: unknown };
+    return typeof m.wrote === 'string' && typeof m.provider === 'string' ? { provider: m.provider, prefix: m.wrote } : null;
+  } catch {
+    return null;
+  }
 }

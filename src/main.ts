@@ -76,7 +76,7 @@ function printBanner(url: string, sandbox: Sandbox): void {
 
     URL        ${url}
     Admin key  ${sandbox.adminKey}
-    Storage    ${sandbox.config.database.url}
+    Storage    ${sandbox.config.database.url.reveal()}
   Simulated providers:
 ${sims}
 

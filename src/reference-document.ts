@@ -18,7 +18,7 @@ export async function referenceDocument(): Promise<Record<string, unknown>> {
   ], definitions);
   const gateway = await createGateway({
     server: { host: '127.0.0.1', port: 0, limits: SERVER_LIMIT_DEFAULTS },
-    database: { url: 'sqlite::memory:' },
+    database: { url: new Secret('sqlite::memory:') },
     auth: { adminKey: new Secret('reference-admin-key-unused') },
     encryption: { key: new Secret(Buffer.alloc(32)) },
     logLevel: 'silent',

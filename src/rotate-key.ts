@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { pino } from 'pino';
 import { ConfigError, loadConfigFile } from './config.js';
 import { Sealer } from './core/crypto.js';
 import { rotateCredentials, type RotationReport } from './core/connections/key-rotation.js';
@@ -71,7 +72,7 @@ async function main(): Promise<void> {
   if (!sealer) quit('rotate-key: encryption.key is not set (or GATEWAY_ENCRYPTION_KEY): there is no key to seal with.', 1);
   let storage;
   try {
-    storage = await openStorage(config.database.url, { mustExist: true });
+    storage = await openStorage(config.database, pino({ level: 'warn' }, pino.destination(2)), { mustExist: true });
   } catch (e) {
     quit(`rotate-key: cannot open database.url (${e instanceof Error ? e.message : String(e)})`, 1);
   }

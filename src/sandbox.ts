@@ -53,7 +53,7 @@ export async function startSandbox(opts: { dataDir: string; definitions: Readonl
   const port = opts.env['PORT'] !== undefined ? Number(opts.env['PORT']) : 8080;
   const config: GatewayConfig = {
     server: { host: opts.env['HOST'] || '127.0.0.1', port, limits: SERVER_LIMIT_DEFAULTS },
-    database: { url: `sqlite:${join(dataDir, 'sandbox.db')}` },
+    database: { url: new Secret(`sqlite:${join(dataDir, 'sandbox.db')}`) },
     auth: { adminKey: new Secret(SANDBOX_ADMIN_KEY) },
     encryption: { key: new Secret(key) },
     logLevel: opts.env['LOG_LEVEL'] ?? 'info',

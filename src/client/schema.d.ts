@@ -502,7 +502,7 @@ export type components = {
         /** @description An error (RFC 9457 problem details). Never holds a secret. */
         Problem: {
             /** @enum {string} */
-            code: "validation_failed" | "malformed_json" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "credentials_required" | "idempotency_in_progress" | "precondition_failed" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "unsupported_change" | "unsupported_operation" | "idempotency_key_reused" | "upstream_rejected" | "rate_limited" | "headers_too_large" | "upstream_error" | "upstream_unavailable" | "upstream_timeout" | "internal";
+            code: "validation_failed" | "malformed_json" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "credentials_required" | "idempotency_in_progress" | "precondition_failed" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "unsupported_change" | "unsupported_operation" | "idempotency_key_reused" | "upstream_rejected" | "rate_limited" | "headers_too_large" | "upstream_error" | "upstream_unavailable" | "upstream_timeout" | "storage_unavailable" | "internal";
             detail: string;
             errors?: {
                 message: string;
@@ -988,6 +988,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: `upstream_unavailable`, `storage_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     createApiKey: {
@@ -1093,6 +1102,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: `upstream_unavailable`, `storage_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     revokeApiKey: {
@@ -1170,6 +1188,15 @@ export interface operations {
             };
             /** @description Problem: `internal` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `upstream_unavailable`, `storage_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1265,6 +1292,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: `upstream_unavailable`, `storage_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listOrganizations: {
@@ -1346,6 +1382,15 @@ export interface operations {
             };
             /** @description Problem: `internal` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `upstream_unavailable`, `storage_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1481,6 +1526,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: `upstream_unavailable`, `storage_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getOrganization: {
@@ -1567,6 +1621,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: `upstream_unavailable`, `storage_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     deleteOrganization: {
@@ -1644,6 +1707,15 @@ export interface operations {
             };
             /** @description Problem: `internal` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `upstream_unavailable`, `storage_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1790,6 +1862,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: `upstream_unavailable`, `storage_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listConnections: {
@@ -1923,7 +2004,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `upstream_unavailable` */
+            /** @description Problem: `upstream_unavailable`, `storage_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2194,7 +2275,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `upstream_unavailable` */
+            /** @description Problem: `upstream_unavailable`, `storage_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2338,7 +2419,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `upstream_unavailable` */
+            /** @description Problem: `upstream_unavailable`, `storage_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2525,7 +2606,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `upstream_unavailable` */
+            /** @description Problem: `upstream_unavailable`, `storage_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2668,7 +2749,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `upstream_unavailable` */
+            /** @description Problem: `upstream_unavailable`, `storage_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2858,7 +2939,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `upstream_unavailable` */
+            /** @description Problem: `upstream_unavailable`, `storage_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3005,7 +3086,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `upstream_unavailable` */
+            /** @description Problem: `upstream_unavailable`, `storage_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3138,7 +3219,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `upstream_unavailable` */
+            /** @description Problem: `upstream_unavailable`, `storage_unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3258,6 +3339,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: `upstream_unavailable`, `storage_unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listProviders: {
@@ -3325,6 +3415,15 @@ export interface operations {
             };
             /** @description Problem: `internal` */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `upstream_unavailable`, `storage_unavailable` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

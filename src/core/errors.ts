@@ -27,6 +27,7 @@ export const ERROR_STATUS = {
   upstream_error: 502,
   upstream_unavailable: 503,
   upstream_timeout: 504,
+  storage_unavailable: 503,
   internal: 500,
 } as const;
 
@@ -56,6 +57,7 @@ const TITLES: Record<ErrorCode, string> = {
   upstream_error: 'Provider error',
   upstream_unavailable: 'Provider unavailable',
   upstream_timeout: 'Provider timeout',
+  storage_unavailable: 'Storage unavailable',
   internal: 'Internal error',
 };
 

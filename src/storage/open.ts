@@ -1,8 +1,15 @@
+import type { Logger } from 'pino';
+import type { Secret } from '../core/secret.js';
+import { POSTGRES_DEFAULTS, type PostgresSettings } from './postgres-settings.js';
 import type { OpenOptions, Storage } from './storage.js';
-import { SqliteStorage } from './sqlite.js';
 
-/** Opens the storage a `database.url` names. */
-export async function openStorage(url: string, opts: OpenOptions = {}): Promise<Storage> {
-  if (url.startsWith('sqlite:')) return SqliteStorage.fromUrl(url, opts);
-  throw new Error(`database.url: the PostgreSQL backend is not available in this build (${url.split(':')[0]})`);
+/** Opens the storage a `database.url` names; each backend's driver is loaded only when used. */
+export async function openStorage(database: { url: Secret<string>; postgres?: PostgresSettings }, logger: Logger, opts: OpenOptions = {}): Promise<Storage> {
+  const url = database.url.reveal();
+  if (url.startsWith('sqlite:')) {
+    const { SqliteStorage } = await import('./sqlite.js');
+    return SqliteStorage.fromUrl(url, opts);
+  }
+  const { PostgresStorage } = await import('./postgres.js');
+  return PostgresStorage.open(url, database.postgres ?? POSTGRES_DEFAULTS, logger, opts);
 }

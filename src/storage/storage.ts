@@ -1,7 +1,7 @@
 /**
- * The one storage interface. Rows, not requests. SQLite implements it now; a PostgreSQL backend
- * implements the same interface (its `withConnectionLock` becomes cross-replica).
- * Every method that writes more than one row does so in one transaction.
+ * The one storage interface. Rows, not requests. One implementation (`sql/sql-storage.ts`) serves
+ * SQLite (one process) and PostgreSQL (several replicas on one database). Every method that writes
+ * more than one row does so in one transaction; `transaction(cb)` groups several calls into one.
  */
 
 export interface OrganizationRow {
@@ -100,10 +100,28 @@ export interface OpenOptions {
   mustExist?: boolean;
 }
 
+/** The per-connection lock: serialises read-merge-write of one connection. Its own port: in-process on SQLite, a lease on PostgreSQL. */
+export interface ConnectionLocks {
+  /** Runs fn while holding the connection's lock. */
+  run<T>(connectionId: string, fn: () => Promise<T>): Promise<T>;
+}
+
+/** Messages between the processes on one database (PostgreSQL: LISTEN/NOTIFY; SQLite: one process, nobody to tell). */
+export interface Broadcast {
+  /** Sends to every other process (best effort: a lost message costs freshness, never correctness). */
+  publish(message: string): Promise<void>;
+  /** Hears what the other processes send (not this one's own messages). */
+  subscribe(listener: (message: string) => void): void;
+}
+
 export interface Storage {
   readonly backend: 'sqlite' | 'postgres';
+  readonly locks: ConnectionLocks;
+  readonly broadcast: Broadcast;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** Runs cb in one transaction: the calls made on `tx` commit together, or none does (cb throws). */
+  transaction<T>(cb: (tx: Storage) => Promise<T>): Promise<T>;
 
   /** Installation-wide values (e.g. the cursor signing secret): set once, first writer wins. */
   getOrInitSetting(key: string, init: () => string): Promise<string>;
@@ -190,9 +208,6 @@ export interface Storage {
   completeIdempotencyKey(owner: string, key: string, answer: IdempotentAnswer): Promise<void>;
   /** The request ended in a way worth running again (a 5xx): the key is free again. */
   releaseIdempotencyKey(owner: string, key: string): Promise<void>;
-
-  /** Runs fn while holding the per-connection lock (serialises read-merge-write of one connection). */
-  withConnectionLock<T>(connectionId: string, fn: () => Promise<T>): Promise<T>;
 }
 
 /**

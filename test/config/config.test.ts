@@ -60,14 +60,14 @@ describe('config (contract §1)', () => {
     const c = parseConfig({ text: JSON.stringify(good), env: { ...env, HOST: '127.0.0.2', PORT: '7000', GATEWAY_ADMIN_KEY: 'from-env-key-0123456', GATEWAY_DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'warn' }, definitions });
     expect(c.server).toMatchObject({ host: '127.0.0.2', port: 7000 });
     expect(c.auth.adminKey.reveal()).toBe('from-env-key-0123456');
-    expect(c.database.url).toBe('sqlite::memory:');
+    expect(c.database.url.reveal()).toBe('sqlite::memory:');
     expect(c.logLevel).toBe('warn');
   });
 
   it('works from the environment alone, with defaults', () => {
     const c = parseConfig({ env: { GATEWAY_ADMIN_KEY: 'admin-key-0123456789' }, definitions });
     expect(c.server).toEqual({ host: '127.0.0.1', port: 8080, limits: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 1_024 } });
-    expect(c.database.url).toBe('sqlite:./data/plugboard.db');
+    expect(c.database.url.reveal()).toBe('sqlite:./data/plugboard.db');
     expect(c.providers).toEqual([]);
   });
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configureProviders, type GatewayConfig } from '../../src/config.js';
 import { Secret } from '../../src/core/secret.js';
+import { POSTGRES_DEFAULTS, type PostgresSettings } from '../../src/storage/postgres-settings.js';
 import type { ProviderDefinition } from '../../src/providers/definition.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js';
 import { answerClientError } from '../../src/http/client-errors.js';
@@ -36,6 +37,10 @@ export async function startGateway(opts: {
   /** A folder whose `gateway.db` to use (a restart on the same database); the caller removes it. A fresh temp folder, removed on close, when absent. */
   dir?: string;
   upstreamClock?: GatewayOptions['upstreamClock'];
+  /** Another database than a fresh SQLite file (e.g. `postgres://…` of a test server). */
+  databaseUrl?: string;
+  /** PostgreSQL settings over the defaults. */
+  postgres?: Partial<PostgresSettings>;
   /** pino level of the captured logs (default debug). */
   logLevel?: string;
   /** The server's limits (tests of timeouts use short ones). */
@@ -45,7 +50,7 @@ export async function startGateway(opts: {
   const logs = captureLogs(opts.logLevel);
   const config: GatewayConfig = {
     server: { host: '127.0.0.1', port: 0, limits: { ...SERVER_LIMIT_DEFAULTS, ...opts.server } },
-    database: { url: `sqlite:${join(dir, 'gateway.db')}` },
+    database: { url: new Secret(opts.databaseUrl ?? `sqlite:${join(dir, 'gateway.db')}`), ...(opts.postgres ? { postgres: { ...POSTGRES_DEFAULTS, ...opts.postgres } } : {}) },
     auth: { adminKey: new Secret(ADMIN_KEY) },
     encryption: { key: opts.encryptionKey === null ? null : new Secret(opts.encryptionKey ?? randomBytes(32)),
       previousKeys: (opts.previousKeys ?? []).map((k) => new Secret(k)) },

@@ -170,7 +170,7 @@ export class ConnectionService {
 
   async delete(ctx: RequestContext, orgId: string, id: string, pre: Preconditions): Promise<void> {
     const { row, adapter } = await this.#index.locate(ctx, orgId, id);
-    await this.#storage.withConnectionLock(row.id, async () => {
+    await this.#storage.locks.run(row.id, async () => {
       if (pre.ifMatch !== undefined) checkIfMatch(pre.ifMatch, await this.#fetch(fresh(ctx), row, adapter));
       await this.#upstream(row, () => adapter.delete(ctx, refOf(row)));
       const now = timestamp(this.#deps);
@@ -186,7 +186,7 @@ export class ConnectionService {
     this.#vault.requireSealer(change.credentials);
     // Every write holds the connection's lock: for replace-model upstreams it keeps the
     // read-merge-write atomic; for patch-model upstreams it orders If-Match checks with writes.
-    return this.#storage.withConnectionLock(row.id, async () => {
+    return this.#storage.locks.run(row.id, async () => {
       // Reads under the lock precede a write: they go to the provider, never to a cache.
       const writeCtx = fresh(ctx);
       const empty = Object.keys(change).length === 0;

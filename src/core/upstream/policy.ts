@@ -126,10 +126,22 @@ export class UpstreamPolicy {
     this.cache = settings.cacheTtlMs > 0 ? new ReadCache<CachedAnswer>(settings.cacheTtlMs, 10_000, this.now) : null;
   }
 
-  /** The gateway wrote under `prefix`: cached reads there are dropped, reads in flight are not joined any more. */
-  wrote(prefix: string): void {
+  #writeListener: ((prefix: string) => void) | null = null;
+
+  /**
+   * The gateway wrote under `prefix`: cached reads there are dropped, reads in flight are not joined
+   * any more. A write made here is also told to the listener (other replicas); one heard from
+   * another replica (`elsewhere`) is not told again.
+   */
+  wrote(prefix: string, elsewhere = false): void {
     this.generation += 1;
     this.cache?.invalidate(prefix);
+    if (!elsewhere) this.#writeListener?.(prefix);
+  }
+
+  /** Who hears of this process's writes (the other replicas, through storage). */
+  onWrite(listener: (prefix: string) => void): void {
+    this.#writeListener = listener;
   }
 
   get circuit(): CircuitState {

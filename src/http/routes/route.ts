@@ -67,8 +67,8 @@ export function problems<S extends number>(...statuses: S[]): Record<S, { descri
 
 /** Any route can answer these: a request that arrived too slowly, a request target or headers too large, a bug. */
 export const ANY_PROBLEMS = [408, 414, 431, 500] as const;
-/** Every authenticated route can answer these. */
-export const AUTH_PROBLEMS = [401, 403, ...ANY_PROBLEMS] as const;
+/** Every authenticated route can answer these (503: the database is unreachable, `storage_unavailable`). */
+export const AUTH_PROBLEMS = [401, 403, 503, ...ANY_PROBLEMS] as const;
 /** Routes that read a body. */
 export const BODY_PROBLEMS = [400, 413, 415] as const;
 /** Routes that call a provider. */

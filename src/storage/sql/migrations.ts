@@ -1,0 +1,229 @@
+/**
+ * Versioned migrations, one list for both backends: each version has its SQLite and its PostgreSQL
+ * text (the same tables; types differ only where the engines do). Each runs once, in order, in a
+ * transaction (PostgreSQL: all of them in one, under an advisory lock, so replicas starting at once
+ * migrate once). Append only.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sqlite: string;
+  postgres: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial',
+    sqlite: `
+      CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+      CREATE TABLE organizations (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        links TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+
+      CREATE TABLE connections (
+        id TEXT PRIMARY KEY,
+        organization_id TEXT NOT NULL,
+        provider_id TEXT NOT NULL,
+        external_org_id TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        deleted_at TEXT
+      );
+      -- one live row per upstream connection and gateway organization; tombstones keep their ids
+      CREATE UNIQUE INDEX connections_live_upstream
+        ON connections (organization_id, provider_id, external_org_id, external_id) WHERE deleted_at IS NULL;
+
+      CREATE TABLE credentials (
+        connection_id TEXT PRIMARY KEY REFERENCES connections(id),
+        organization_id TEXT NOT NULL,
+        key_id TEXT NOT NULL,
+        nonce BLOB NOT NULL,
+        ciphertext BLOB NOT NULL,
+        credential_type TEXT,
+        updated_at TEXT NOT NULL
+      );
+
+      CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        type TEXT NOT NULL,
+        organization_id TEXT NOT NULL,
+        connection_id TEXT,
+        actor TEXT NOT NULL,
+        changed TEXT NOT NULL,
+        request_id TEXT,
+        at TEXT NOT NULL
+      );
+      CREATE INDEX events_by_org ON events (organization_id, seq);
+    `,
+    postgres: `
+      CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+      CREATE TABLE organizations (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        links TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+
+      CREATE TABLE connections (
+        id TEXT PRIMARY KEY,
+        organization_id TEXT NOT NULL,
+        provider_id TEXT NOT NULL,
+        external_org_id TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        deleted_at TEXT
+      );
+      CREATE UNIQUE INDEX connections_live_upstream
+        ON connections (organization_id, provider_id, external_org_id, external_id) WHERE deleted_at IS NULL;
+
+      CREATE TABLE credentials (
+        connection_id TEXT PRIMARY KEY REFERENCES connections(id),
+        organization_id TEXT NOT NULL,
+        key_id TEXT NOT NULL,
+        nonce BYTEA NOT NULL,
+        ciphertext BYTEA NOT NULL,
+        credential_type TEXT,
+        updated_at TEXT NOT NULL
+      );
+
+      CREATE TABLE events (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        type TEXT NOT NULL,
+        organization_id TEXT NOT NULL,
+        connection_id TEXT,
+        actor TEXT NOT NULL,
+        changed TEXT NOT NULL,
+        request_id TEXT,
+        at TEXT NOT NULL
+      );
+      CREATE INDEX events_by_org ON events (organization_id, seq);
+    `,
+  },
+  {
+    version: 2,
+    name: 'api keys',
+    sqlite: `
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        organization_ids TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        key_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+      );
+      -- gateway-wide events (API keys) have organization_id '' and name the key
+      ALTER TABLE events ADD COLUMN api_key_id TEXT;
+    `,
+    postgres: `
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        organization_ids TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        key_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+      );
+      ALTER TABLE events ADD COLUMN api_key_id TEXT;
+    `,
+  },
+  {
+    version: 3,
+    name: 'create intents and idempotency keys',
+    sqlite: `
+      -- a connection create committed before its upstream call; gone once the connection is
+      -- recorded (or known not to exist upstream)
+      CREATE TABLE create_intents (
+        id TEXT PRIMARY KEY,
+        organization_id TEXT NOT NULL,
+        provider_id TEXT NOT NULL,
+        external_org_id TEXT NOT NULL,
+        expected TEXT NOT NULL,
+        changed TEXT NOT NULL,
+        key_id TEXT,
+        nonce BLOB,
+        ciphertext BLOB,
+        credential_type TEXT,
+        actor TEXT NOT NULL,
+        request_id TEXT,
+        idempotency TEXT,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX create_intents_by_scope ON create_intents (organization_id, provider_id, external_org_id);
+
+      CREATE TABLE idempotency_keys (
+        owner TEXT NOT NULL,
+        key TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        status INTEGER,
+        headers TEXT,
+        body TEXT,
+        PRIMARY KEY (owner, key)
+      );
+    `,
+    postgres: `
+      CREATE TABLE create_intents (
+        id TEXT PRIMARY KEY,
+        organization_id TEXT NOT NULL,
+        provider_id TEXT NOT NULL,
+        external_org_id TEXT NOT NULL,
+        expected TEXT NOT NULL,
+        changed TEXT NOT NULL,
+        key_id TEXT,
+        nonce BYTEA,
+        ciphertext BYTEA,
+        credential_type TEXT,
+        actor TEXT NOT NULL,
+        request_id TEXT,
+        idempotency TEXT,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX create_intents_by_scope ON create_intents (organization_id, provider_id, external_org_id);
+
+      CREATE TABLE idempotency_keys (
+        owner TEXT NOT NULL,
+        key TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        status INTEGER,
+        headers TEXT,
+        body TEXT,
+        PRIMARY KEY (owner, key)
+      );
+    `,
+  },
+  {
+    version: 4,
+    name: 'organization lives and connection leases',
+    // An organization's event list starts at its latest organization.created: found by this index
+    // (no per-process memory, which another replica's delete and re-create would make stale).
+    sqlite: `
+      CREATE INDEX events_by_org_type ON events (organization_id, type, seq);
+    `,
+    postgres: `
+      CREATE INDEX events_by_org_type ON events (organization_id, type, seq);
+
+      -- the per-connection lock across replicas: a lease with an expiry, renewed while held; a
+      -- replica that dies holding one blocks the others until it expires
+      CREATE TABLE connection_leases (
+        connection_id TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL
+      );
+    `,
+  },
+];
