@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Connection } from '../../src/core/connection.js';
 import { DEMO_ORGANISATION } from '../../src/providers/versori/fixtures.js';
 import { startVersoriSimulator, type VersoriSimulator } from '../../src/providers/versori/simulator.js';
+import { buildDist, kill9, startGatewayProcess, stopGatewayProcess, type GatewayProcess as Gateway } from '../helpers/process.js';
 
 /**
  * `kill -9` of the real gateway process (`node dist/main.js`) at each step of a connection create:
@@ -15,15 +15,13 @@ import { startVersoriSimulator, type VersoriSimulator } from '../../src/provider
  * crash is patchable (its sealed credentials came with it).
  */
 
-const root = resolve(import.meta.dirname, '../..');
 const ADMIN = 'crash-test-admin-key-0123456789';
 let sim: VersoriSimulator;
 let dir: string;
 let config: string;
 
 beforeAll(async () => {
-  const build = spawn(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' });
-  expect(await new Promise((r) => build.once('exit', r))).toBe(0);
+  await buildDist();
   sim = await startVersoriSimulator({ seedDemo: true });
   dir = mkdtempSync(join(tmpdir(), 'pb-crash-'));
   config = join(dir, 'config.json');
@@ -35,31 +33,6 @@ beforeAll(async () => {
   }));
 }, 60_000);
 afterAll(() => sim.close());
-
-interface Gateway {
-  child: ChildProcess;
-  url: string;
-  exit: Promise<number | null>;
-}
-
-function start(): Promise<Gateway> {
-  const child = spawn(process.execPath, ['dist/main.js'], { cwd: root, env: { PATH: process.env['PATH'] ?? '', PORT: '0', LOG_LEVEL: 'info', GATEWAY_CONFIG: config } });
-  let out = '';
-  const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return new Promise((ok, fail) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out);
-      if (m) ok({ child, url: m[1] as string, exit });
-    });
-    void exit.then((code) => fail(new Error(`exited ${code}: ${out}`)));
-  });
-}
-
-async function kill9(gw: Gateway): Promise<void> {
-  gw.child.kill('SIGKILL');
-  await gw.exit;
-}
 
 const call = (gw: Gateway, method: string, path: string, body?: unknown) => fetch(gw.url + path, {
   method, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -83,7 +56,7 @@ async function createThenCrash(gw: Gateway, name: string, ready: () => boolean):
 
 describe('kill -9 during a create', () => {
   it('at every step: after a restart, one gateway connection per upstream connection and a patchable Versori connection', async () => {
-    let gw = await start();
+    let gw = await startGatewayProcess(config);
     expect((await call(gw, 'POST', '/v1/organizations', { id: 'acme', name: 'Acme', links: { versori: DEMO_ORGANISATION.id } })).status).toBe(201);
     const stalls = () => sim.kit.stalls().total;
 
@@ -94,20 +67,20 @@ describe('kill -9 during a create', () => {
     expect(upstreamNames()).not.toContain('never-made');
 
     // 2. The provider made it, the gateway died before its commit (the answer is held after the simulator acted).
-    gw = await start();
+    gw = await startGatewayProcess(config);
     sim.kit.fault({ method: 'POST', path: '/connections$', stallAfter: true, times: 1 });
     before = stalls();
     await createThenCrash(gw, 'made-not-committed', () => stalls() === before + 1);
     expect(upstreamNames()).toContain('made-not-committed');
 
     // 3. Committed and answered, then killed.
-    gw = await start();
+    gw = await startGatewayProcess(config);
     const committed = await call(gw, 'POST', BASE, { provider: 'versori', kind: 'app_apikey', name: 'committed', credentials: { type: 'api_key', api_key: 'secret-of-committed' } });
     expect(committed.status).toBe(201);
     await kill9(gw);
 
     // After the restart the unsettled creates are settled (at start, or by the first list).
-    gw = await start();
+    gw = await startGatewayProcess(config);
     try {
       await vi.waitFor(async () => {
         const mine = (await gatewayConnections(gw)).filter((c) => ['never-made', 'made-not-committed', 'committed'].includes(c.name ?? ''));
@@ -127,8 +100,7 @@ describe('kill -9 during a create', () => {
       const events = (await (await call(gw, 'GET', '/v1/organizations/acme/events?limit=200')).json()) as { data: Array<{ type: string; connection_id: string }> };
       expect(events.data.filter((e) => e.connection_id === adopted.id).map((e) => e.type)).toEqual(['connection.created', 'connection.updated']);
     } finally {
-      gw.child.kill('SIGTERM');
-      await gw.exit;
+      await stopGatewayProcess(gw);
     }
   }, 60_000);
 });
