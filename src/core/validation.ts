@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { validationError, type FieldProblem } from './errors.js';
 
 /** RFC 6901 pointer from a path. */
@@ -31,3 +31,9 @@ export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, prefix = '
   if (!r.success) throw validationError(problemsOf(r.error, prefix));
   return r.data;
 }
+
+/**
+ * A name the gateway stores itself (an organization's, an API key's): 1–200 characters, no NUL,
+ * which PostgreSQL text cannot hold (refused on every backend alike, with the field named).
+ */
+export const StoredName = z.string().min(1).max(200).refine((s) => !s.includes('\u0000'), 'must not contain U+0000 (NUL)');

@@ -108,12 +108,20 @@ function unavailableAs503(pool: pg.Pool): PostgresPool {
       } catch (e) {
         throw unavailable(e);
       }
-      const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
-      return Object.assign(client, {
-        query: (...args: unknown[]) => query(...args).catch((e: unknown) => {
-          throw unavailable(e);
-        }),
-      }) as unknown as PostgresPoolClient;
+      // A wrapper, not the pooled client changed: pg-pool's own pool.query() uses the same clients with callbacks.
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      let broken = false;
+      return {
+        query: (...args: unknown[]) => {
+          const r = query(...args);
+          return r instanceof Promise ? r.catch((e: unknown) => {
+            broken ||= isUnreachable(e);
+            throw unavailable(e);
+          }) : r;
+        },
+        // A connection that failed as unreachable is closed, not pooled again.
+        release: () => client.release(broken),
+      } as unknown as PostgresPoolClient;
     },
     end: () => pool.end(),
   };

@@ -116,6 +116,8 @@ export interface Broadcast {
 
 export interface Storage {
   readonly backend: 'sqlite' | 'postgres';
+  /** Whether other gateway processes (replicas) may be writing this database at the same time. */
+  readonly sharedByProcesses: boolean;
   readonly locks: ConnectionLocks;
   readonly broadcast: Broadcast;
   ping(): Promise<void>;

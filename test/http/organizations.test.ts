@@ -49,6 +49,15 @@ describe('organizations (contract §3)', () => {
     expect(pointers).toEqual(['/colour', '/id', '/name']);
   });
 
+  it('refuses a name holding NUL (PostgreSQL text cannot store it) on create and PATCH, naming /name', async () => {
+    for (const [method, path] of [['POST', '/v1/organizations'], ['PATCH', '/v1/organizations/nul-test']] as const) {
+      if (method === 'PATCH') expect((await gw.call('POST', '/v1/organizations', { body: { id: 'nul-test', name: 'ok' } })).status).toBe(201);
+      const res = await gw.call(method, path, { body: { name: 'a\u0000b' } });
+      expect(res.status).toBe(400);
+      expect((await json<{ errors: Array<{ pointer: string }> }>(res)).errors.map((e) => e.pointer)).toEqual(['/name']);
+    }
+  });
+
   it('paginates with an opaque cursor, every item exactly once', async () => {
     const ids = Array.from({ length: 7 }, (_, i) => `page-${i}`);
     for (const id of ids) expect((await gw.call('POST', '/v1/organizations', { body: { id, name: id } })).status).toBe(201);

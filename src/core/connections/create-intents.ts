@@ -8,6 +8,11 @@ import type { CreateIntentRow, NewEvent, Storage } from '../../storage/storage.j
 /** Upstream pages one reconciliation reads per provider scope before it leaves the rest for next time. */
 const MAX_RECONCILE_PAGES = 50;
 const PAGE = 100;
+/**
+ * An intent another replica wrote may be a create still running there: it is settled only once it
+ * is older than any create runs (a provider call's deadline is far shorter).
+ */
+export const OTHER_PROCESS_INTENT_AGE_MS = 2 * 60_000;
 
 /** Codes after which the upstream create provably did not happen (refused, or never sent). */
 const NOT_CREATED = new Set(['validation_failed', 'upstream_rejected', 'not_found', 'unsupported_change', 'unsupported_operation', 'rate_limited',
@@ -34,11 +39,13 @@ export function matches(expected: UpstreamExpectation, u: UpstreamConnection): b
  * left) — is settled later: a list that meets an unknown upstream connection matching it adopts it
  * under the intent's id with its credentials (a Versori connection stays patchable), and a
  * reconciliation at start and every few minutes looks for it upstream and drops it when it is not
- * there. Intents of creates still running in this process are left alone (one SQLite process;
- * replicas on PostgreSQL need a lease, noted for that backend).
+ * there. Intents of creates still running in this process are left alone; on a database other
+ * replicas share, so are other processes' intents younger than OTHER_PROCESS_INTENT_AGE_MS.
  */
 export class CreateIntents {
   readonly #inFlight = new Set<string>();
+  /** Intents this process wrote and has not seen settled. */
+  readonly #mine = new Set<string>();
 
   constructor(
     private readonly storage: Storage,
@@ -51,6 +58,7 @@ export class CreateIntents {
   async begin(intent: CreateIntentRow): Promise<void> {
     await this.storage.insertCreateIntent(intent);
     this.#inFlight.add(intent.id);
+    this.#mine.add(intent.id);
   }
 
   /** The create answered: the intent becomes the connection. False when a list adopted it meanwhile. */
@@ -59,13 +67,17 @@ export class CreateIntents {
       return await this.storage.completeCreateIntent(intent.id, upstream.external_id, upstream.kind, event);
     } finally {
       this.#inFlight.delete(intent.id);
+      this.#mine.delete(intent.id);
     }
   }
 
   /** The create failed: drop the intent if it provably made nothing, else leave it to be settled. */
   async fail(intent: CreateIntentRow, e: unknown): Promise<void> {
     this.#inFlight.delete(intent.id);
-    if (!mayHaveCreated(e)) await this.storage.dropCreateIntent(intent.id);
+    if (!mayHaveCreated(e)) {
+      this.#mine.delete(intent.id);
+      await this.storage.dropCreateIntent(intent.id);
+    }
     else this.logger.warn({ intent: intent.id, provider: intent.provider_id, err_code: isGatewayError(e) ? e.code : 'aborted' }, 'connection create may have happened upstream; it will be settled');
   }
 
@@ -81,6 +93,7 @@ export class CreateIntents {
         if (!matches(intent.expected, u)) continue;
         if (await this.storage.findLiveConnection(orgId, adapter.id, externalOrgId, u.external_id)) continue;
         if (await this.storage.completeCreateIntent(intent.id, u.external_id, u.kind, adoptionEvent(intent, this.now()))) {
+          this.#mine.delete(intent.id);
           this.logger.info({ intent: intent.id, provider: adapter.id }, 'connection create settled: adopted from the provider');
           break;
         }
@@ -91,10 +104,14 @@ export class CreateIntents {
   /**
    * Settles every intent not running here: found upstream → adopted; not there (after reading the
    * whole scope) → dropped. A provider that cannot be read keeps its intents for the next round.
-   * With `only`, settles that intent's scope alone (a retried create with the same Idempotency-Key).
+   * With `only`, settles that intent's scope alone (a retried create with the same Idempotency-Key,
+   * whose claim of the key shows the earlier attempt is running nowhere).
    */
   async reconcile(only?: (i: CreateIntentRow) => boolean): Promise<{ adopted: number; dropped: number }> {
-    const open = (await this.storage.pendingCreateIntents()).filter((i) => !this.#inFlight.has(i.id) && (!only || only(i)));
+    const othersBefore = Date.parse(this.now()) - OTHER_PROCESS_INTENT_AGE_MS;
+    const settleable = (i: CreateIntentRow) => (only ? only(i)
+      : !this.storage.sharedByProcesses || this.#mine.has(i.id) || Date.parse(i.created_at) < othersBefore);
+    const open = (await this.storage.pendingCreateIntents()).filter((i) => !this.#inFlight.has(i.id) && settleable(i));
     const scopes = new Map<string, CreateIntentRow[]>();
     for (const i of open) {
       const k = JSON.stringify([i.organization_id, i.provider_id, i.external_org_id]);
@@ -122,6 +139,8 @@ export class CreateIntents {
         const left = new Set((await this.storage.pendingCreateIntents({ organization_id: first.organization_id, provider_id: first.provider_id,
           external_org_id: first.external_org_id })).map((i) => i.id));
         for (const i of intents) {
+          if (left.has(i.id) && !complete) continue;
+          this.#mine.delete(i.id);
           if (!left.has(i.id)) adopted += 1;
           else if (complete) {
             await this.storage.dropCreateIntent(i.id);

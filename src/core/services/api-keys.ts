@@ -8,9 +8,10 @@ import type { ApiKeyRow, NewEvent } from '../../storage/storage.js';
 import { timestamp, type RequestContext, type ServiceDeps } from './context.js';
 import { auditEvent } from './events.js';
 import { OrgId } from './organizations.js';
+import { StoredName } from '../validation.js';
 
 export const CreateApiKeyBody = z.strictObject({
-  name: z.string().min(1).max(200),
+  name: StoredName,
   organization_ids: z.array(z.union([z.literal('*'), OrgId])).min(1).max(1000)
     .refine((ids) => !ids.includes('*') || ids.length === 1, '"*" (every organization) stands alone')
     .refine((ids) => new Set(ids).size === ids.length, 'each organization once')

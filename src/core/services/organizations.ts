@@ -3,7 +3,7 @@ import { canSeeOrganization } from '../caller.js';
 import { GatewayError, validationError, type FieldProblem } from '../errors.js';
 import { newId } from '../ids.js';
 import { unsafeSegment } from '../upstream/segment.js';
-import { pointer } from '../validation.js';
+import { pointer, StoredName } from '../validation.js';
 import type { OrganizationRow } from '../../storage/storage.js';
 import { timestamp, type RequestContext, type ServiceDeps } from './context.js';
 import { auditEvent } from './events.js';
@@ -17,19 +17,18 @@ export interface Organization {
 }
 
 export const OrgId = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must match ^[a-zA-Z0-9_-]{1,64}$');
-const Name = z.string().min(1).max(200);
 const LinkValue = z.string().min(1).max(200);
 
 export const CreateOrganizationBody = z.strictObject({
   id: OrgId.optional().describe('Made up (`org_…`) when absent.'),
-  name: Name,
+  name: StoredName,
   links: z.record(z.string(), LinkValue).default({})
     .describe('Configured provider id → the organization id at that provider, in that provider\'s format (never ".", "..", a separator or a control character).'),
 }).meta({ id: 'CreateOrganization' });
 export type CreateOrganizationInput = z.output<typeof CreateOrganizationBody>;
 
 export const PatchOrganizationBody = z.strictObject({
-  name: Name.optional(),
+  name: StoredName.optional(),
   links: z.record(z.string(), LinkValue.nullable()).optional().describe('JSON Merge Patch of the links: null removes one.'),
 }).meta({ id: 'PatchOrganization' });
 export type PatchOrganizationInput = z.infer<typeof PatchOrganizationBody>;

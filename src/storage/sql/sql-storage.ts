@@ -22,6 +22,7 @@ const LIVE_UPSTREAM = ['organization_id', 'provider_id', 'external_org_id', 'ext
  */
 export class SqlStorage implements Storage {
   readonly backend: Dialect;
+  readonly sharedByProcesses: boolean;
 
   constructor(
     protected readonly db: Db,
@@ -31,6 +32,7 @@ export class SqlStorage implements Storage {
     private readonly onClose: () => Promise<void>,
   ) {
     this.backend = dialect;
+    this.sharedByProcesses = dialect === 'postgres';
   }
 
   async ping(): Promise<void> {
