@@ -344,4 +344,13 @@ export function storageConformance(backend: StorageBackend): void {
     await expect(s.locks.run('cn_1', async () => { throw new Error('boom'); })).rejects.toThrow('boom');
     expect(await s.locks.run('cn_1', async () => 'free')).toBe('free');
   });
+
+  it('a lookup by a value holding NUL finds nothing (PostgreSQL text cannot hold NUL; nothing stored has one)', async () => {
+    const s = await withAcme();
+    expect(await s.getOrganization('ac\u0000me')).toBeNull();
+    expect(await s.getConnectionWithOrganization('acme', 'cn_\u0000')).toMatchObject({ connection: null });
+    expect(await s.getConnectionWithOrganization('\u0000', 'cn_1')).toBeNull();
+    expect(await s.listEvents('acme', 'ev_\u0000', 10)).toBeNull();
+    expect(await s.revokeApiKey('key_\u0000', 't', null)).toBe(false);
+  });
 }
