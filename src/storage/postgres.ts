@@ -5,7 +5,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { GatewayError } from '../core/errors.js';
 import { LeaseLocks } from './lease-locks.js';
-import { MIGRATIONS } from './sql/migrations.js';
+import { MIGRATIONS, TYPES } from './sql/migrations.js';
 import type { Tables } from './sql/schema.js';
 import { SqlStorage } from './sql/sql-storage.js';
 import type { PostgresSettings } from './postgres-settings.js';
@@ -65,7 +65,7 @@ async function migrate(pool: pg.Pool, opts: OpenOptions): Promise<void> {
     const applied = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
     for (const m of MIGRATIONS) {
       if (applied.has(m.version)) continue;
-      await client.query(m.postgres);
+      await client.query(m.sql(TYPES.postgres));
       await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, new Date().toISOString()]);
     }
     await client.query('COMMIT');

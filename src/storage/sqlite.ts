@@ -3,7 +3,7 @@ import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KeyedMutex } from './keyed-mutex.js';
-import { MIGRATIONS } from './sql/migrations.js';
+import { MIGRATIONS, TYPES } from './sql/migrations.js';
 import type { Tables } from './sql/schema.js';
 import { SqlStorage } from './sql/sql-storage.js';
 import type { Broadcast, OpenOptions } from './storage.js';
@@ -43,7 +43,7 @@ function migrate(db: Database.Database): void {
   for (const m of MIGRATIONS) {
     if (applied.has(m.version)) continue;
     db.transaction(() => {
-      db.exec(m.sqlite);
+      db.exec(m.sql(TYPES.sqlite));
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
     })();
   }

@@ -1,21 +1,32 @@
 /**
- * Versioned migrations, one list for both backends: each version has its SQLite and its PostgreSQL
- * text (the same tables; types differ only where the engines do). Each runs once, in order, in a
- * transaction (PostgreSQL: all of them in one, under an advisory lock, so replicas starting at once
- * migrate once). Append only.
+ * Versioned migrations, one list for both backends: each is one SQL text, where the engines differ
+ * only in the types `t` names (sealed bytes, the events' sequence). Each runs once, in order, in a
+ * transaction (PostgreSQL: all of them in one, under an advisory lock, so replicas starting at
+ * once migrate once). Append only: a migration's SQLite text is what SQLite databases already ran.
  */
+export interface DialectTypes {
+  /** Raw bytes. */
+  bytes: string;
+  /** An integer primary key that counts up on insert. */
+  serial: string;
+}
+
+export const TYPES: Record<'sqlite' | 'postgres', DialectTypes> = {
+  sqlite: { bytes: 'BLOB', serial: 'INTEGER PRIMARY KEY AUTOINCREMENT' },
+  postgres: { bytes: 'BYTEA', serial: 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY' },
+};
+
 export interface Migration {
   version: number;
   name: string;
-  sqlite: string;
-  postgres: string;
+  sql: (t: DialectTypes) => string;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'initial',
-    sqlite: `
+    sql: (t) => `
       CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
       CREATE TABLE organizations (
@@ -44,61 +55,14 @@ export const MIGRATIONS: readonly Migration[] = [
         connection_id TEXT PRIMARY KEY REFERENCES connections(id),
         organization_id TEXT NOT NULL,
         key_id TEXT NOT NULL,
-        nonce BLOB NOT NULL,
-        ciphertext BLOB NOT NULL,
+        nonce ${t.bytes} NOT NULL,
+        ciphertext ${t.bytes} NOT NULL,
         credential_type TEXT,
         updated_at TEXT NOT NULL
       );
 
       CREATE TABLE events (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        id TEXT NOT NULL UNIQUE,
-        type TEXT NOT NULL,
-        organization_id TEXT NOT NULL,
-        connection_id TEXT,
-        actor TEXT NOT NULL,
-        changed TEXT NOT NULL,
-        request_id TEXT,
-        at TEXT NOT NULL
-      );
-      CREATE INDEX events_by_org ON events (organization_id, seq);
-    `,
-    postgres: `
-      CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-
-      CREATE TABLE organizations (
-        id TEXT PRIMARY KEY,
-        name TEXT NOT NULL,
-        links TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL
-      );
-
-      CREATE TABLE connections (
-        id TEXT PRIMARY KEY,
-        organization_id TEXT NOT NULL,
-        provider_id TEXT NOT NULL,
-        external_org_id TEXT NOT NULL,
-        external_id TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        deleted_at TEXT
-      );
-      CREATE UNIQUE INDEX connections_live_upstream
-        ON connections (organization_id, provider_id, external_org_id, external_id) WHERE deleted_at IS NULL;
-
-      CREATE TABLE credentials (
-        connection_id TEXT PRIMARY KEY REFERENCES connections(id),
-        organization_id TEXT NOT NULL,
-        key_id TEXT NOT NULL,
-        nonce BYTEA NOT NULL,
-        ciphertext BYTEA NOT NULL,
-        credential_type TEXT,
-        updated_at TEXT NOT NULL
-      );
-
-      CREATE TABLE events (
-        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        seq ${t.serial},
         id TEXT NOT NULL UNIQUE,
         type TEXT NOT NULL,
         organization_id TEXT NOT NULL,
@@ -114,7 +78,7 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 2,
     name: 'api keys',
-    sqlite: `
+    sql: () => `
       CREATE TABLE api_keys (
         id TEXT PRIMARY KEY,
         name TEXT NOT NULL,
@@ -127,23 +91,11 @@ export const MIGRATIONS: readonly Migration[] = [
       -- gateway-wide events (API keys) have organization_id '' and name the key
       ALTER TABLE events ADD COLUMN api_key_id TEXT;
     `,
-    postgres: `
-      CREATE TABLE api_keys (
-        id TEXT PRIMARY KEY,
-        name TEXT NOT NULL,
-        organization_ids TEXT NOT NULL,
-        scopes TEXT NOT NULL,
-        key_hash TEXT NOT NULL UNIQUE,
-        created_at TEXT NOT NULL,
-        revoked_at TEXT
-      );
-      ALTER TABLE events ADD COLUMN api_key_id TEXT;
-    `,
   },
   {
     version: 3,
     name: 'create intents and idempotency keys',
-    sqlite: `
+    sql: (t) => `
       -- a connection create committed before its upstream call; gone once the connection is
       -- recorded (or known not to exist upstream)
       CREATE TABLE create_intents (
@@ -154,38 +106,8 @@ export const MIGRATIONS: readonly Migration[] = [
         expected TEXT NOT NULL,
         changed TEXT NOT NULL,
         key_id TEXT,
-        nonce BLOB,
-        ciphertext BLOB,
-        credential_type TEXT,
-        actor TEXT NOT NULL,
-        request_id TEXT,
-        idempotency TEXT,
-        created_at TEXT NOT NULL
-      );
-      CREATE INDEX create_intents_by_scope ON create_intents (organization_id, provider_id, external_org_id);
-
-      CREATE TABLE idempotency_keys (
-        owner TEXT NOT NULL,
-        key TEXT NOT NULL,
-        fingerprint TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        status INTEGER,
-        headers TEXT,
-        body TEXT,
-        PRIMARY KEY (owner, key)
-      );
-    `,
-    postgres: `
-      CREATE TABLE create_intents (
-        id TEXT PRIMARY KEY,
-        organization_id TEXT NOT NULL,
-        provider_id TEXT NOT NULL,
-        external_org_id TEXT NOT NULL,
-        expected TEXT NOT NULL,
-        changed TEXT NOT NULL,
-        key_id TEXT,
-        nonce BYTEA,
-        ciphertext BYTEA,
+        nonce ${t.bytes},
+        ciphertext ${t.bytes},
         credential_type TEXT,
         actor TEXT NOT NULL,
         request_id TEXT,
@@ -211,14 +133,11 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'organization lives and connection leases',
     // An organization's event list starts at its latest organization.created: found by this index
     // (no per-process memory, which another replica's delete and re-create would make stale).
-    sqlite: `
-      CREATE INDEX events_by_org_type ON events (organization_id, type, seq);
-    `,
-    postgres: `
+    sql: () => `
       CREATE INDEX events_by_org_type ON events (organization_id, type, seq);
 
-      -- the per-connection lock across replicas: a lease with an expiry, renewed while held; a
-      -- replica that dies holding one blocks the others until it expires
+      -- the per-connection lock across replicas (PostgreSQL; SQLite's is in-process): a lease with an
+      -- expiry, renewed while held; a replica that dies holding one blocks the others until it expires
       CREATE TABLE connection_leases (
         connection_id TEXT PRIMARY KEY,
         holder TEXT NOT NULL,
