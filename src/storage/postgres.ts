@@ -108,12 +108,21 @@ function unavailableAs503(pool: pg.Pool): PostgresPool {
       } catch (e) {
         throw unavailable(e);
       }
-      const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
-      return Object.assign(client, {
-        query: (...args: unknown[]) => query(...args).catch((e: unknown) => {
-          throw unavailable(e);
-        }),
-      }) as unknown as PostgresPoolClient;
+      // A wrapper, not the pooled client changed: pg-pool's own pool.query() uses the same clients with callbacks.
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      let broken = false;
+      return {
+        query: (...args: unknown[]) => {
+          if (Array.isArray(args[1])) args[1] = args[1].map(withoutNul);
+          const r = query(...args);
+          return r instanceof Promise ? r.catch((e: unknown) => {
+            broken ||= isUnreachable(e);
+            throw unavailable(e);
+          }) : r;
+        },
+        // A connection that failed as unreachable is closed, not pooled again.
+        release: () => client.release(broken),
+      } as unknown as PostgresPoolClient;
     },
     end: () => pool.end(),
   };
@@ -183,6 +192,15 @@ class Notifications implements Broadcast {
     this.#client = null;
     await client?.end().catch(() => {});
   }
+}
+
+/**
+ * PostgreSQL text cannot hold NUL (SQLite can). The gateway stores no text with one (names refuse
+ * it, ids and links have formats), so a NUL can only come in a value a row is looked up by (an id
+ * in a path): sent as U+FFFD it matches nothing, as on SQLite, instead of failing the statement.
+ */
+function withoutNul(v: unknown): unknown {
+  return typeof v === 'string' && v.includes('\u0000') ? v.replaceAll('\u0000', '\uFFFD') : v;
 }
 
 /** For logs: the URL without its password. */
