@@ -55,7 +55,9 @@ export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
     return new Response(first.answer.body === '' ? null : first.answer.body,
       { status: first.answer.status, headers: { ...first.answer.headers, 'idempotent-replayed': 'true' } });
   }
-  const scoped = `${owner}\u0000${key}`;
+  // Stored with a create's intent (create_intents.idempotency): a space, not a NUL, between the two,
+  // as PostgreSQL text cannot hold NUL; keys are visible ASCII, so it cannot occur in one.
+  const scoped = `${owner} ${key}`;
   c.set('idempotency', scoped);
   serviceContext(c).idempotency = scoped;
   try {
