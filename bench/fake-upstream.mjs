@@ -1,6 +1,6 @@
 // The fake upstream of the benchmark: a Leen-shaped API on raw node:http with canned answers, so
 // that neither the baseline nor the gateway is measured against a slow simulator. Organizations
-// (the first path segment after /organizations/) choose the behaviour:
+// (the first path segment after /organizations/, ids from bench/ids.mjs) choose the behaviour:
 //   small    100 connections          large    100,000 connections
 //   fan-*    17 connections, each list answered after 20 ms
 //   slow     every read answered after 50 ms
@@ -9,6 +9,7 @@
 // GET /__count → { requests by "METHOD path" }; POST /__reset clears the counts.
 import { createServer } from 'node:http';
 import process from 'node:process';
+import { connId, orgName } from './ids.mjs';
 
 const port = Number(process.argv[2] ?? 0);
 const counts = new Map();
@@ -53,15 +54,16 @@ const server = createServer((req, res) => {
   counts.set(key, (counts.get(key) ?? 0) + 1);
   const m = /^\/provisioning\/organizations\/([^/]+)\/connections(?:\/([^/]+))?$/.exec(url.pathname);
   if (!m || req.method !== 'GET') return answer(res, 404, { detail: 'not found' });
-  const [, org, id] = m;
+  const [, orgUuid, id] = m;
+  const org = orgName(orgUuid) ?? orgUuid;
   const respond = () => {
     if (FAILURE[org] !== undefined && random() < FAILURE[org]) return answer(res, 503, { detail: 'unavailable' });
-    if (id !== undefined) return answer(res, 200, connection(org, id));
+    if (id !== undefined) return answer(res, 200, connection(orgUuid, id));
     const total = SIZES[org] ?? 0;
     const offset = Number(url.searchParams.get('offset') ?? 0);
     const limit = Number(url.searchParams.get('limit') ?? 50);
     const items = [];
-    for (let i = offset; i < Math.min(total, offset + limit); i++) items.push(connection(org, `${org}-${i}`));
+    for (let i = offset; i < Math.min(total, offset + limit); i++) items.push(connection(orgUuid, connId(org, i)));
     return answer(res, 200, { items, total });
   };
   if (LATENCY[org]) setTimeout(respond, LATENCY[org]);

@@ -16,6 +16,7 @@ import { build } from 'esbuild';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { Pool } from 'undici';
+import { connId, orgId } from './ids.mjs';
 import { freePort, median, percentile, ratio, root, startProcess } from './lib.mjs';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 4);
@@ -76,8 +77,8 @@ async function seedPostgres(gw, url) {
   await client.connect();
   const list = Array.from({ length: READS }, (_, i) => `cn_pg${String(i).padStart(4, '0')}`);
   await client.query(`INSERT INTO connections (id, organization_id, provider_id, external_org_id, external_id, kind, created_at)
-    SELECT id, 'bench', 'leen', 'bench-up', 'bench-conn-' || (n - 1), 'TENABLE', '2026-12-01T00:00:00.000Z'
-    FROM unnest($1::text[]) WITH ORDINALITY AS t(id, n)`, [list]);
+    SELECT id, 'bench', 'leen', $2, ext, 'TENABLE', '2026-12-01T00:00:00.000Z'
+    FROM unnest($1::text[], $3::text[]) AS t(id, ext)`, [list, orgId('bench-up'), list.map((_, i) => connId('bench-up', i))]);
   await client.end();
   const first = await call(gw.url, 'GET', `/v1/organizations/bench/connections/${list[0]}`);
   if (first.status !== 200) throw new Error(`pg read: ${first.status} ${JSON.stringify(first.body)}`);
@@ -91,7 +92,7 @@ async function call(base, method, path, body) {
 }
 
 /** Organizations and their linked upstream organizations; lists adopt the upstream connections into the index. */
-const ORGS = {
+const ORGS = Object.fromEntries(Object.entries({
   bench: { leen: 'bench-up', 'leen-cached': 'bench-up' },
   slow: { leen: 'slow' },
   small: { leen: 'small' },
@@ -101,7 +102,9 @@ const ORGS = {
   flaky10: { 'leen-f10': 'flaky10' },
   flaky30: { 'leen-f30': 'flaky30' },
   down: { 'leen-down': 'down' },
-};
+}).map(([id, links]) => [id, Object.fromEntries(Object.entries(links).map(([p, name]) => [p, orgId(name)]))]));
+/** The fake upstream's count key of a single connection read. */
+const readKey = (name, i = 0) => `GET /provisioning/organizations/${orgId(name)}/connections/${connId(name, i)}`;
 
 async function seed(gw, name) {
   for (const [id, links] of Object.entries(ORGS)) {
@@ -114,8 +117,8 @@ async function seed(gw, name) {
   const db = new Database(join(dir, `${name}.db`));
   db.pragma('busy_timeout = 5000');
   const insert = db.prepare(`INSERT INTO connections (id, organization_id, provider_id, external_org_id, external_id, kind, created_at)
-    VALUES (?, 'large', 'leen', 'large', ?, 'TENABLE', '2026-12-01T00:00:00.000Z')`);
-  db.transaction(() => { for (let i = 0; i < 100_000; i++) insert.run(`cn_large${String(i).padStart(6, '0')}`, `large-${i}`); })();
+    VALUES (?, 'large', 'leen', ?, ?, 'TENABLE', '2026-12-01T00:00:00.000Z')`);
+  db.transaction(() => { for (let i = 0; i < 100_000; i++) insert.run(`cn_large${String(i).padStart(6, '0')}`, orgId('large'), connId('large', i)); })();
   db.close();
   // Single reads: READS connections per provider (the uncached ones read in random order, so that
   // concurrent reads rarely share an upstream call), one slow connection for coalescing.
@@ -128,12 +131,12 @@ async function seed(gw, name) {
     for (const provider of ['leen', 'leen-cached']) {
       for (let i = 0; i < READS; i++) {
         const id = `cn_${provider.replace('-', '')}${String(i).padStart(4, '0')}`;
-        row.run(id, 'bench', provider, 'bench-up', `bench-conn-${i}`);
+        row.run(id, 'bench', provider, orgId('bench-up'), connId('bench-up', i));
         ids[provider].push(id);
       }
     }
-    row.run('cn_slow', 'slow', 'leen', 'slow', 'slow-conn');
-    for (const [org, provider] of [['flaky10', 'leen-f10'], ['flaky30', 'leen-f30'], ['down', 'leen-down']]) row.run(`cn_${org}`, org, provider, org, `${org}-conn`);
+    row.run('cn_slow', 'slow', 'leen', orgId('slow'), connId('slow', 0));
+    for (const [org, provider] of [['flaky10', 'leen-f10'], ['flaky30', 'leen-f30'], ['down', 'leen-down']]) row.run(`cn_${org}`, org, provider, orgId(org), connId(org, 0));
   })();
   db2.close();
   const first = await call(gw.url, 'GET', `/v1/organizations/bench/connections/${ids.leen[0]}`);
@@ -152,7 +155,7 @@ const pgIds = await seedPostgres(pgGateway, pgUrl);
 
 const baselinePort = await freePort();
 const baseline = await startProcess({
-  args: ['bench/baseline.mjs', String(baselinePort), upstreamUrl, JSON.stringify(Object.fromEntries(ids.leen.map((id, i) => [id, { org: 'bench-up', id: `bench-conn-${i}` }])))],
+  args: ['bench/baseline.mjs', String(baselinePort), upstreamUrl, JSON.stringify(Object.fromEntries(ids.leen.map((id, i) => [id, { org: orgId('bench-up'), id: connId('bench-up', i) }])))],
   url: `http://127.0.0.1:${baselinePort}`, readyPath: `/v1/organizations/bench/connections/${ids.leen[0]}`,
 });
 const staticPort = await freePort();
@@ -247,7 +250,7 @@ async function coalescing() {
   const answers = await Promise.all(Array.from({ length: 100 }, () => pool.request({ path: '/v1/organizations/slow/connections/cn_slow', method: 'GET', headers: AUTH })
     .then(async (r) => { await r.body.dump(); return r.statusCode; })));
   await pool.close();
-  const upstreamCalls = (await counts())['GET /provisioning/organizations/slow/connections/slow-conn'] ?? 0;
+  const upstreamCalls = (await counts())[readKey('slow')] ?? 0;
   return { requests: 100, ok: answers.filter((s) => s === 200).length, upstream_calls: upstreamCalls };
 }
 const coalesced = await coalescing();
@@ -287,7 +290,7 @@ async function failureRun(org, n, concurrency = 1) {
       if (r.status === 200) ok += 1;
     }
   }));
-  const attempts = (await counts())[`GET /provisioning/organizations/${org}/connections/${org}-conn`] ?? 0;
+  const attempts = (await counts())[readKey(org)] ?? 0;
   return { requests: n, success_rate: ratio(ok, n), upstream_attempts: attempts, amplification: ratio(attempts, n), statuses };
 }
 const flaky10 = await failureRun('flaky10', 1000);
@@ -304,7 +307,7 @@ for (;;) {
   if (failedCalls > 100) throw new Error('the breaker never opened');
 }
 const timeToOpenMs = performance.now() - downStart;
-const attemptsToOpen = (await counts())['GET /provisioning/organizations/down/connections/down-conn'] ?? 0;
+const attemptsToOpen = (await counts())[readKey('down')] ?? 0;
 const refusedMs = [];
 for (let i = 0; i < 100; i++) {
   const t = performance.now();
@@ -312,7 +315,7 @@ for (let i = 0; i < 100; i++) {
   await r.arrayBuffer();
   refusedMs.push(performance.now() - t);
 }
-const attemptsAfterOpen = ((await counts())['GET /provisioning/organizations/down/connections/down-conn'] ?? 0) - attemptsToOpen;
+const attemptsAfterOpen = ((await counts())[readKey('down')] ?? 0) - attemptsToOpen;
 
 for (const p of [gateway, quiet, pgGateway, baseline, staticHono, upstream]) await p.stop();
 await postgres.close();

@@ -1,5 +1,5 @@
 // Bundles the entry points (the gateway, `simulate`, `rotate-key`) to dist/ with esbuild (~100 ms), so `npm start` runs plain JS:
-// no on-the-fly TypeScript compile on the sidecar's start path. Dependencies stay external.
+// no on-the-fly TypeScript compile on the sidecar's start path. Dependencies stay external, but for kysely (BUNDLED).
 // Code split: what only the sandbox and `simulate` load (the simulators) sits in chunks that
 // `node dist/main.js` in configured mode never reads.
 // `--client` also builds the caller SDK (`plugboard/client`): dist/client/index.js for browsers and
@@ -8,12 +8,19 @@
 // another build runs (three `npm run simulate` at once) never reads a half-written file; files of
 // earlier builds that this one did not write are removed afterwards.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import process from 'node:process';
 import { build } from 'esbuild';
 
 const outdir = resolve('dist');
+/**
+ * Packages bundled into dist/ rather than loaded from node_modules: kysely is hundreds of small ES
+ * modules, ~100 ms to resolve and load at start; bundled (only what the storage uses) it costs a few.
+ */
+const BUNDLED = new Set(['kysely']);
+const { dependencies = {}, devDependencies = {} } = JSON.parse(readFileSync('package.json', 'utf8'));
+const external = Object.keys({ ...dependencies, ...devDependencies }).filter((name) => !BUNDLED.has(name));
 const result = await build({
   entryPoints: ['src/main.ts', 'src/simulate.ts', 'src/rotate-key.ts'],
   outdir,
@@ -23,7 +30,7 @@ const result = await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  packages: 'external',
+  external: [...external, ...external.map((name) => `${name}/*`)],
   sourcemap: true,
   logLevel: 'warning',
   write: false,
