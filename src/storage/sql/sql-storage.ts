@@ -162,6 +162,33 @@ export class SqlStorage implements Storage {
   }
 
   async ensureConnections(candidates: ConnectionCandidate[], now: string): Promise<ConnectionRow[]> {
+    // Most of a list is known already: one read per upstream scope finds those; only the rest is written.
+    const known = await this.#liveRowsOf(candidates);
+    const missing = candidates.filter((c) => !known.has(upstreamKey(c)));
+    if (missing.length > 0) for (const row of await this.#adopt(missing, now)) known.set(upstreamKey(row), row);
+    return candidates.map((c) => known.get(upstreamKey(c)) as ConnectionRow);
+  }
+
+  /** The live rows of these upstream identities, by upstreamKey: one query per upstream scope. */
+  async #liveRowsOf(candidates: ConnectionCandidate[]): Promise<Map<string, ConnectionRow>> {
+    const scopes = new Map<string, ConnectionCandidate[]>();
+    for (const c of candidates) {
+      const k = JSON.stringify([c.organization_id, c.provider_id, c.external_org_id]);
+      scopes.set(k, [...(scopes.get(k) ?? []), c]);
+    }
+    const out = new Map<string, ConnectionRow>();
+    for (const group of scopes.values()) {
+      const first = group[0] as ConnectionCandidate;
+      const rows = await this.db.selectFrom('connections').selectAll().where('organization_id', '=', first.organization_id)
+        .where('provider_id', '=', first.provider_id).where('external_org_id', '=', first.external_org_id)
+        .where('external_id', 'in', group.map((c) => c.external_id)).where('deleted_at', 'is', null).execute();
+      for (const r of rows) out.set(upstreamKey(r), r);
+    }
+    return out;
+  }
+
+  /** Index rows made for upstream connections not known yet (made but not kept when their organization is gone). */
+  async #adopt(candidates: ConnectionCandidate[], now: string): Promise<ConnectionRow[]> {
     const organizations = new Map<string, boolean>();
     const rows = await this.#tx(async (db) => {
       const out: ConnectionRow[] = [];
@@ -397,6 +424,10 @@ export class SqlStorage implements Storage {
     const q = db.selectFrom('organizations').select('id').where('id', '=', id);
     return (await (this.dialect === 'postgres' ? q.forShare() : q).executeTakeFirst()) !== undefined;
   }
+}
+
+function upstreamKey(c: Pick<ConnectionRow, (typeof LIVE_UPSTREAM)[number]>): string {
+  return JSON.stringify([c.organization_id, c.provider_id, c.external_org_id, c.external_id]);
 }
 
 function findLive(db: Db, c: Pick<ConnectionRow, (typeof LIVE_UPSTREAM)[number]>): Promise<ConnectionRow | undefined> {
