@@ -64,6 +64,19 @@ describe('config (contract §1)', () => {
     expect(c.logLevel).toBe('warn');
   });
 
+  it('reads a PostgreSQL database: its settings (defaults when absent), checked by key path; the URL, which may hold a password, never shown', () => {
+    const url = `postgres://plugboard:${CANARY}@db.internal:5432/plugboard`;
+    const c = parseConfig({ text: JSON.stringify({ ...good, database: { url, poolSize: 4, lockLeaseMs: 2000 } }), env, definitions });
+    expect(c.database.url.reveal()).toBe(url);
+    expect(c.database.postgres).toEqual({ poolSize: 4, connectTimeoutMs: 2000, statementTimeoutMs: 5000, lockLeaseMs: 2000, lockWaitMs: 30000 });
+    expect(JSON.stringify(c)).not.toContain(CANARY);
+    const found = problems(() => parseConfig({ text: JSON.stringify({ ...good, database: { url, poolSize: 0, lockLeaseMs: 5, colour: 'red' } }), env, definitions }));
+    expect(found.join('\n')).toMatch(/database\.poolSize/);
+    expect(found.join('\n')).toMatch(/database\.lockLeaseMs/);
+    expect(found.join('\n')).toMatch(/database.*colour/);
+    expect(found.join('\n')).not.toContain(CANARY);
+  });
+
   it('works from the environment alone, with defaults', () => {
     const c = parseConfig({ env: { GATEWAY_ADMIN_KEY: 'admin-key-0123456789' }, definitions });
     expect(c.server).toEqual({ host: '127.0.0.1', port: 8080, limits: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 1_024 } });
