@@ -19,15 +19,25 @@ export function freePort() {
   });
 }
 
+/** Processes a bench started and has not stopped: killed when the bench exits, also on a failure. */
+const running = new Set();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /**
  * Spawns `node args` with `env`, its output to `logFile` (or nowhere), and resolves once `url +
- * readyPath` answers 200. The process is stopped with `stop()`.
+ * readyPath` answers 200. The process is stopped with `stop()` (or killed when the bench exits).
  */
 export async function startProcess({ args, env = {}, url, readyPath = '/', logFile = null, execPath = process.execPath }) {
   const out = logFile ? openSync(logFile, 'a') : 'ignore';
   const child = spawn(execPath, args, { cwd: root, env: { PATH: process.env['PATH'], ...env }, stdio: ['ignore', out, out] });
   let exited = null;
-  child.once('exit', (code) => { exited = code; });
+  running.add(child);
+  child.once('exit', (code) => {
+    exited = code;
+    running.delete(child);
+  });
   for (let i = 0; ; i++) {
     if (exited !== null) throw new Error(`${args.join(' ')} exited ${exited}${logFile ? ` (see ${logFile})` : ''}`);
     const res = await fetch(url + readyPath).catch(() => null);
