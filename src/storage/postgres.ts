@@ -86,7 +86,7 @@ function errorCode(e: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-export function isUnreachable(e: unknown): boolean {
+function isUnreachable(e: unknown): boolean {
   const code = errorCode(e);
   if (code !== undefined && (UNREACHABLE_CODES.has(code) || code.startsWith('08'))) return true;
   const message = e instanceof Error ? e.message : '';
@@ -201,15 +201,4 @@ class Notifications implements Broadcast {
  */
 function withoutNul(v: unknown): unknown {
   return typeof v === 'string' && v.includes('\u0000') ? v.replaceAll('\u0000', '\uFFFD') : v;
-}
-
-/** For logs: the URL without its password. */
-export function redactedUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'postgres://…';
-  }
 }

@@ -12,6 +12,7 @@ import { versoriProvider } from '../../src/providers/versori/definition.js';
 import { startVersoriSimulator, storedSecretFingerprint, type VersoriSimulator } from '../../src/providers/versori/simulator.js';
 import { fingerprint } from '../../src/simulator/kit.js';
 import { ADMIN_KEY, json, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { buildDist } from '../helpers/process.js';
 import { REPO_ROOT } from '../helpers/repo.js';
 
 /**
@@ -31,8 +32,7 @@ const dirs: string[] = [];
 
 beforeAll(async () => {
   // npm run rotate-key builds first; do the same so the test runs the current source.
-  const build = spawn(process.execPath, ['scripts/build.mjs'], { cwd: REPO_ROOT, stdio: 'inherit' });
-  expect(await new Promise((r) => build.once('exit', r))).toBe(0);
+  await buildDist();
   sim = await startVersoriSimulator({ seedDemo: true });
 });
 afterAll(async () => {

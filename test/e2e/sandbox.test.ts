@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildDist } from '../helpers/process.js';
 
 /** Starts the real entry point (`node dist/main.js`, what `npm start` runs) and talks to it over HTTP. */
 
@@ -39,8 +40,7 @@ const get = (url: string) => fetch(url, { headers: { authorization: `Bearer ${KE
 
 beforeAll(async () => {
   // npm start builds first (prestart); do the same so the test runs the current source.
-  const build = spawn(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' });
-  expect(await new Promise((r) => build.once('exit', r))).toBe(0);
+  await buildDist();
 }, 60_000);
 
 describe('sandbox (npm start with no GATEWAY_CONFIG)', () => {

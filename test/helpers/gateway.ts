@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configureProviders, type GatewayConfig } from '../../src/config.js';
 import { Secret } from '../../src/core/secret.js';
-import { POSTGRES_DEFAULTS, type PostgresSettings } from '../../src/storage/postgres-settings.js';
 import type { ProviderDefinition } from '../../src/providers/definition.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js';
 import { answerClientError } from '../../src/http/client-errors.js';
@@ -39,8 +38,6 @@ export async function startGateway(opts: {
   upstreamClock?: GatewayOptions['upstreamClock'];
   /** Another database than a fresh SQLite file (e.g. `postgres://…` of a test server). */
   databaseUrl?: string;
-  /** PostgreSQL settings over the defaults. */
-  postgres?: Partial<PostgresSettings>;
   /** pino level of the captured logs (default debug). */
   logLevel?: string;
   /** The server's limits (tests of timeouts use short ones). */
@@ -50,7 +47,7 @@ export async function startGateway(opts: {
   const logs = captureLogs(opts.logLevel);
   const config: GatewayConfig = {
     server: { host: '127.0.0.1', port: 0, limits: { ...SERVER_LIMIT_DEFAULTS, ...opts.server } },
-    database: { url: new Secret(opts.databaseUrl ?? `sqlite:${join(dir, 'gateway.db')}`), ...(opts.postgres ? { postgres: { ...POSTGRES_DEFAULTS, ...opts.postgres } } : {}) },
+    database: { url: new Secret(opts.databaseUrl ?? `sqlite:${join(dir, 'gateway.db')}`) },
     auth: { adminKey: new Secret(ADMIN_KEY) },
     encryption: { key: opts.encryptionKey === null ? null : new Secret(opts.encryptionKey ?? randomBytes(32)),
       previousKeys: (opts.previousKeys ?? []).map((k) => new Secret(k)) },

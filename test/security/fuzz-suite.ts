@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PostgresSettings } from '../../src/storage/postgres-settings.js';
 import { auth0Provider } from '../../src/providers/auth0/definition.js';
 import { DEMO_ORGANIZATION as AUTH0_ORG, SPARE_TENANT_CONNECTIONS } from '../../src/providers/auth0/fixtures.js';
 import { startAuth0Simulator, type Auth0Simulator } from '../../src/providers/auth0/simulator.js';
@@ -85,7 +84,7 @@ export interface FuzzOptions {
   /** Cases to run (FUZZ_CASES overrides). */
   cases: number;
   /** Another database than a fresh SQLite file. */
-  database?: () => Promise<{ databaseUrl: string; postgres?: Partial<PostgresSettings> }>;
+  database?: () => Promise<{ databaseUrl: string }>;
 }
 
 /** The fuzzing suite, on the database `opts.database` gives (SQLite when absent). */

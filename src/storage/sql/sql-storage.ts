@@ -62,18 +62,17 @@ const LIVE_UPSTREAM = ['organization_id', 'provider_id', 'external_org_id', 'ext
  * one writer), the per-connection lock and the broadcast.
  */
 export class SqlStorage implements Storage {
-  readonly backend: Dialect;
-  readonly sharedByProcesses: boolean;
-
   constructor(
     protected readonly db: Db,
     readonly locks: ConnectionLocks,
     readonly broadcast: Broadcast,
-    private readonly dialect: Dialect,
+    readonly backend: Dialect,
     private readonly onClose: () => Promise<void>,
-  ) {
-    this.backend = dialect;
-    this.sharedByProcesses = dialect === 'postgres';
+  ) {}
+
+  /** PostgreSQL serves replicas; a SQLite file serves one process. */
+  get sharedByProcesses(): boolean {
+    return this.backend === 'postgres';
   }
 
   async ping(): Promise<void> {
@@ -95,7 +94,7 @@ export class SqlStorage implements Storage {
   }
 
   #on(trx: Transaction<Tables>): SqlStorage {
-    return new SqlStorage(trx, this.locks, this.broadcast, this.dialect, async () => {});
+    return new SqlStorage(trx, this.locks, this.broadcast, this.backend, async () => {});
   }
 
   /** `fn` in one transaction; `false` when it throws Rollback. */
@@ -125,7 +124,7 @@ export class SqlStorage implements Storage {
   }
 
   async getOrganization(id: string): Promise<OrganizationRow | null> {
-    const [r] = await GET_ORGANIZATION.run(this.db, this.dialect, [id]);
+    const [r] = await GET_ORGANIZATION.run(this.db, this.backend, [id]);
     return r ? toOrg(r) : null;
   }
 
@@ -158,7 +157,7 @@ export class SqlStorage implements Storage {
   }
 
   async getConnection(id: string): Promise<ConnectionRow | null> {
-    return (await GET_CONNECTION.run(this.db, this.dialect, [id]))[0] ?? null;
+    return (await GET_CONNECTION.run(this.db, this.backend, [id]))[0] ?? null;
   }
 
   async ensureConnections(candidates: ConnectionCandidate[], now: string): Promise<ConnectionRow[]> {
@@ -238,7 +237,7 @@ export class SqlStorage implements Storage {
   }
 
   async getCredential(connectionId: string): Promise<SealedCredentialRow | null> {
-    return (await GET_CREDENTIAL.run(this.db, this.dialect, [connectionId]))[0] ?? null;
+    return (await GET_CREDENTIAL.run(this.db, this.backend, [connectionId]))[0] ?? null;
   }
 
   async credentialMeta(connectionIds: string[]): Promise<Map<string, CredentialMeta>> {
@@ -297,7 +296,7 @@ export class SqlStorage implements Storage {
   }
 
   async getConnectionWithOrganization(organizationId: string, connectionId: string): Promise<ConnectionLookup | null> {
-    const [r] = await CONNECTION_WITH_ORGANIZATION.run(this.db, this.dialect, [connectionId, organizationId]);
+    const [r] = await CONNECTION_WITH_ORGANIZATION.run(this.db, this.backend, [connectionId, organizationId]);
     if (!r) return null;
     const organization = toOrg({ id: r.o_id, name: r.o_name, links: r.o_links, created_at: r.o_created_at, updated_at: r.o_updated_at });
     const connection: ConnectionRow | null = r.id === null ? null : {
@@ -317,7 +316,7 @@ export class SqlStorage implements Storage {
   }
 
   async getApiKeyByHash(keyHash: string): Promise<ApiKeyRow | null> {
-    const [r] = await GET_API_KEY.run(this.db, this.dialect, [keyHash]);
+    const [r] = await GET_API_KEY.run(this.db, this.backend, [keyHash]);
     return r ? toApiKey(r) : null;
   }
 
@@ -422,7 +421,7 @@ export class SqlStorage implements Storage {
    */
   async #holdOrganization(db: Db, id: string): Promise<boolean> {
     const q = db.selectFrom('organizations').select('id').where('id', '=', id);
-    return (await (this.dialect === 'postgres' ? q.forShare() : q).executeTakeFirst()) !== undefined;
+    return (await (this.backend === 'postgres' ? q.forShare() : q).executeTakeFirst()) !== undefined;
   }
 }
 
