@@ -35,6 +35,8 @@ export const FaultRule = z.object({
   drop: z.boolean().optional(),
   /** Never answer: hold the request until the client gives up (or the simulator stops). */
   stall: z.boolean().optional(),
+  /** Hold the request until `release()` (or `POST /__sim/release`), then carry it out and answer as usual. */
+  hold: z.boolean().optional(),
   /** Carry the request out, then never answer (a lost answer: the change happened, the client cannot know). */
   stallAfter: z.boolean().optional(),
   /** Share (0–1) of matching requests the rule applies to, drawn from a seeded generator; all when absent. */
@@ -80,6 +82,8 @@ export class SimulatorKit {
   /** Sockets of stalled requests still open. */
   readonly #stalled = new Set<Duplex>();
   #stalls = 0;
+  /** Requests held by a `hold` rule, each waiting for its release. */
+  readonly #held = new Set<() => void>();
 
   /** Adds a fault; the newest matching rule wins (a rule with a `rate` that does not fire lets older rules be tried). */
   fault(rule: FaultRule): void {
@@ -115,6 +119,17 @@ export class SimulatorKit {
     this.#stalled.delete(socket);
   }
 
+  /** How many requests a `hold` rule is holding now. */
+  held(): number {
+    return this.#held.size;
+  }
+
+  /** Lets every held request go on to be answered. */
+  release(): void {
+    for (const go of this.#held) go();
+    this.#held.clear();
+  }
+
   /** Closes the sockets of stalled requests (the simulator is stopping). */
   releaseStalls(): void {
     for (const socket of this.#stalled) socket.destroy();
@@ -143,6 +158,7 @@ export class SimulatorKit {
       active.applied += 1;
       const rule = active.rule;
       if (rule.latencyMs) await new Promise((r) => setTimeout(r, rule.latencyMs));
+      if (rule.hold) await new Promise<void>((r) => this.#held.add(r));
       if (rule.stall || rule.stallAfter) {
         if (rule.stallAfter) await next();
         await this.#hold(c.env.incoming.socket);
@@ -166,7 +182,12 @@ export class SimulatorKit {
   /** `/__sim/faults` (POST a rule, GET them, DELETE all) and `/__sim/requests` for users of `npm run simulate`. */
   controlRoutes(): Hono<Env> {
     const app = new Hono<Env>();
-    app.get('/faults', (c) => c.json({ faults: this.faults(), stalls: this.stalls() }));
+    app.get('/faults', (c) => c.json({ faults: this.faults(), stalls: this.stalls(), held: this.held() }));
+    app.post('/release', (c) => {
+      const released = this.held();
+      this.release();
+      return c.json({ released });
+    });
     app.post('/faults', async (c) => {
       const parsed = FaultRule.safeParse(await c.req.json().catch(() => null));
       if (!parsed.success) return c.json({ error: 'invalid fault rule', issues: parsed.error.issues }, 400);
@@ -225,6 +246,7 @@ export async function startSimulator<S>(
   // never carried a request, so Node does not count them idle) are closed after a short grace.
   const close = (graceMs = 100): Promise<void> => {
     const closing = listening.close(graceMs);
+    kit.release();
     kit.releaseStalls();
     return closing;
   };
