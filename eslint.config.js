@@ -36,4 +36,15 @@ export default tseslint.config(
       ] }],
     },
   },
+  {
+    // Page tests get their browser from one helper (launched once per file, closed on failure too).
+    files: ['test/**/*.ts'],
+    ignores: ['test/helpers/browser.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [
+        { name: 'playwright-core', allowTypeImports: true, message: 'launch browsers through test/helpers/browser.ts (useBrowser)' },
+        { name: '@sparticuz/chromium', message: 'launch browsers through test/helpers/browser.ts (useBrowser)' },
+      ] }],
+    },
+  },
 );

@@ -1,43 +1,36 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { definitions } from '../../src/providers/registry.js';
+import { useBrowser } from '../helpers/browser.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { REPO_ROOT } from '../helpers/repo.js';
 
 /**
- * GET /docs in a real headless browser (Debian's chromium, driven by playwright-core; `.ci/run`
- * installs it): the page renders the connection routes from /openapi.json, and every request it
+ * GET /docs in a real headless browser (test/helpers/browser.ts: Chromium from the npm registry,
+ * driven by playwright-core): the page renders the connection routes from /openapi.json, and every request it
  * makes stays on the gateway (no CDN). A screenshot is saved for people to look at.
  */
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 export const SCREENSHOT = join(REPO_ROOT, 'test-results', 'docs.png');
 
+const browser = useBrowser();
 let gw: TestGateway;
-let browser: Browser;
 const sims: Array<{ close(): Promise<void> }> = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`);
   const started = await Promise.all(definitions.map(async (d) => ({ d, sim: await d.startSimulator({}) })));
   sims.push(...started.map((s) => s.sim));
   gw = await startGateway({ definitions, providers: started.map(({ d, sim }) => ({ id: d.type, type: d.type, ...sim.providerConfig })) });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
-  });
 }, 60_000);
 afterAll(async () => {
-  await browser?.close();
   await gw?.close();
   await Promise.all(sims.map((s) => s.close()));
 });
 
 describe('GET /docs', () => {
   it('renders the API reference from /openapi.json, offline, with the connection routes listed', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1800 } });
+    const page = await browser().newPage({ viewport: { width: 1280, height: 1800 } });
     const requested: string[] = [];
     page.on('request', (r) => { requested.push(r.url()); });
     const res = await page.goto(`${gw.url}/docs`);
