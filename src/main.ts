@@ -3,6 +3,7 @@ import { createGateway } from './gateway.js';
 import { answerClientError } from './http/client-errors.js';
 import { createLogger } from './logger.js';
 import { listen } from './net.js';
+import { onStopSignals, signalExitCode } from './stop-signals.js';
 import { definitions } from './providers/registry.js';
 import type { Sandbox } from './sandbox.js';
 
@@ -43,10 +44,7 @@ async function main(): Promise<void> {
   logger.info({ url: server.url, pid: process.pid, mode: sandbox ? 'sandbox' : 'configured', providers: config.providers.map((p) => p.id), limits: config.server.limits }, 'plugboard listening');
   if (sandbox) printBanner(server.url, sandbox);
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  const stop = async (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'stopping: no new connections, finishing requests in flight (up to 10 s)');
     await server.close(10_000);
     await gateway.close();
@@ -55,8 +53,15 @@ async function main(): Promise<void> {
     logger.flush?.();
     process.exit(0);
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  onStopSignals({
+    stop,
+    ignored: (signal) => logger.warn({ signal }, 'already stopping: signal ignored (one more stops at once, cutting requests in flight)'),
+    forced: (signal) => {
+      logger.warn({ signal }, 'stopping at once: requests in flight are cut');
+      logger.flush?.();
+      process.exit(signalExitCode(signal));
+    },
+  });
 }
 
 function fail(e: unknown): void {

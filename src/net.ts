@@ -1,6 +1,6 @@
 import { serve, type HttpBindings } from '@hono/node-server';
-import type { Server, ServerOptions } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
 export type { HttpBindings };
@@ -72,10 +72,26 @@ export function listen(fetchHandler: (req: Request, env: HttpBindings) => Respon
       });
     }) as Server;
     server.maxConnections = limits.maxConnections;
+    trackSockets(server);
     server.once('error', reject);
     if (opts.clientError) server.on('clientError', opts.clientError);
   });
 }
+
+/** The open sockets of each server, for its close. Per connection, not per request: kept-alive sockets carry many. */
+const SOCKETS = new WeakMap<Server, Set<Socket>>();
+
+function trackSockets(server: Server): void {
+  const sockets = new Set<Socket>();
+  SOCKETS.set(server, sockets);
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+}
+
+/** The answer a socket is carrying now, if any (Node keeps it on the socket while it is written). */
+const answerOn = (socket: Socket): ServerResponse | undefined => (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
 
 function closeServer(server: Server, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
@@ -85,6 +101,17 @@ function closeServer(server: Server, graceMs: number): Promise<void> {
       clearTimeout(timer);
       resolve();
     });
+    // Answers still to be written, and requests that arrive on kept-alive sockets meanwhile, say
+    // `Connection: close`: each socket closes with its last answer, rather than idling until the
+    // keep-alive timeout (a client does not know the server is going and would keep it open).
+    const last = (res: ServerResponse) => {
+      if (!res.headersSent) res.shouldKeepAlive = false;
+    };
+    for (const socket of SOCKETS.get(server) ?? []) {
+      const res = answerOn(socket);
+      if (res) last(res);
+    }
+    server.on('request', (_req: IncomingMessage, res: ServerResponse) => last(res));
     server.closeIdleConnections();
   });
 }

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { definitions } from './providers/registry.js';
+import { onStopSignals, signalExitCode } from './stop-signals.js';
 
 /** `npm run simulate -- <type> [--port N] [--host H] [--state FILE]`: one provider simulator alone. */
 
@@ -45,9 +46,12 @@ provider config for the gateway: ${JSON.stringify({ id: def.type, type: def.type
 demo organization: ${sim.demoExternalOrgId}
 fault injection: POST ${sim.url}/__sim/faults {"status":503,"times":1} · DELETE ${sim.url}/__sim/faults · GET ${sim.url}/__sim/requests
 `);
-  const stop = () => void sim.close().then(() => process.exit(0));
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  // As the gateway: under `npm run simulate` a Ctrl+C arrives twice; the copy must not cut the close.
+  onStopSignals({
+    stop: () => sim.close().then(() => process.exit(0)),
+    ignored: () => undefined,
+    forced: (signal) => process.exit(signalExitCode(signal)),
+  });
 }
 
 void main();
