@@ -8,13 +8,12 @@ import type { AppEnv } from '../../env.js';
 import {
   AUTH_PROBLEMS, authorized, BODY_PROBLEMS, defineRoute, ETAG_HEADER, json, OrgParams, problems, requireOrganization, UPSTREAM_PROBLEMS,
 } from '../route.js';
+import { answerVersioned } from './shared.js';
 
 /**
- * The body is the union of the configured provider entries' create schemas (built at start), so
- * the document shows exactly what this gateway accepts. A field the chosen entry cannot set at all
- * is 422 `unsupported_change`, ahead of other problems with the body.
+ * A field the chosen provider entry cannot set at all: 422 `unsupported_change`, ahead of other
+ * problems with the body.
  */
-/** A field the chosen provider entry cannot set at all: 422, whatever else is wrong with the body. */
 const refuseUnsupported: MiddlewareHandler<AppEnv> = async (c, next) => {
   // Another media type is the validator's 415; JSON is parsed once here and reused by the validator.
   const json = /^application\/json\b/i.test(c.req.header('content-type') ?? '');
@@ -24,6 +23,10 @@ const refuseUnsupported: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
+/**
+ * The body is the union of the configured provider entries' create schemas (built at start), so
+ * the document shows exactly what this gateway accepts.
+ */
 export default defineRoute((app, deps) => {
   const rules = deps.createConnectionBody;
   const route = createRoute({
@@ -47,7 +50,6 @@ export default defineRoute((app, deps) => {
     const { org } = c.req.valid('param');
     const created = await c.get('deps').connections.create(serviceContext(c), org, c.req.valid('json'));
     c.header('location', `/v1/organizations/${encodeURIComponent(org)}/connections/${created.connection.id}`);
-    c.header('etag', created.etag);
-    return c.json(created.connection, 201);
+    return answerVersioned(c, created, 201);
   });
 });

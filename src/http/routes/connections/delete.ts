@@ -1,16 +1,13 @@
 import { createRoute } from '@hono/zod-openapi';
 import { serviceContext } from '../../request.js';
-import { AUTH_PROBLEMS, authorized, ConnectionParams, defineRoute, problems, requireConnection, UPSTREAM_PROBLEMS } from '../route.js';
-import { IF_MATCH } from './preconditions.js';
-import { preconditions } from './respond.js';
+import { AUTH_PROBLEMS, ConnectionParams, defineRoute, problems, UPSTREAM_PROBLEMS } from '../route.js';
+import { connectionRoute, IF_MATCH, preconditions } from './shared.js';
 
 const route = createRoute({
   method: 'delete',
-  path: '/v1/organizations/{org}/connections/{id}',
   operationId: 'deleteConnection',
-  tags: ['connections'],
   summary: 'Delete a connection at its provider',
-  ...authorized('connections:write', requireConnection),
+  ...connectionRoute('connections:write', ''),
   request: { params: ConnectionParams, headers: IF_MATCH },
   responses: {
     204: { description: 'Deleted; its id is never used again.' },

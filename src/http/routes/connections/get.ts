@@ -2,15 +2,14 @@ import { createRoute } from '@hono/zod-openapi';
 import { etagMatches } from '../../../core/etag.js';
 import { Connection } from '../../openapi/schemas.js';
 import { serviceContext } from '../../request.js';
-import { AUTH_PROBLEMS, authorized, ConnectionParams, defineRoute, ETAG_HEADER, json, problems, requireConnection, UPSTREAM_PROBLEMS } from '../route.js';
+import { AUTH_PROBLEMS, ConnectionParams, defineRoute, ETAG_HEADER, json, problems, UPSTREAM_PROBLEMS } from '../route.js';
+import { connectionRoute } from './shared.js';
 
 const route = createRoute({
   method: 'get',
-  path: '/v1/organizations/{org}/connections/{id}',
   operationId: 'getConnection',
-  tags: ['connections'],
   summary: 'Read a connection (fresh from its provider)',
-  ...authorized('connections:read', requireConnection),
+  ...connectionRoute('connections:read', ''),
   request: { params: ConnectionParams },
   responses: {
     200: { ...json(Connection, 'The connection.'), headers: ETAG_HEADER },

@@ -1,15 +1,14 @@
 import { createRoute } from '@hono/zod-openapi';
 import { JobList } from '../../openapi/schemas.js';
 import { serviceContext } from '../../request.js';
-import { AUTH_PROBLEMS, authorized, ConnectionParams, defineRoute, json, PageQuery, problems, requireConnection, UPSTREAM_PROBLEMS } from '../route.js';
+import { AUTH_PROBLEMS, ConnectionParams, defineRoute, json, PageQuery, problems, UPSTREAM_PROBLEMS } from '../route.js';
+import { connectionRoute } from './shared.js';
 
 const route = createRoute({
   method: 'get',
-  path: '/v1/organizations/{org}/connections/{id}/jobs',
   operationId: 'listConnectionJobs',
-  tags: ['connections'],
   summary: 'List the provider\'s sync jobs of a connection',
-  ...authorized('connections:read', requireConnection),
+  ...connectionRoute('connections:read', '/jobs'),
   request: { params: ConnectionParams, query: PageQuery },
   responses: {
     200: json(JobList, 'A page of jobs.'),

@@ -2,21 +2,18 @@ import { IDEMPOTENCY_KEY, idempotent } from '../../middleware/idempotency.js';
 import { createRoute } from '@hono/zod-openapi';
 import { Connection } from '../../openapi/schemas.js';
 import { serviceContext } from '../../request.js';
-import { AUTH_PROBLEMS, authorized, BODY_PROBLEMS, ConnectionParams, defineRoute, ETAG_HEADER, json, problems, requireConnection, UPSTREAM_PROBLEMS } from '../route.js';
-import { IF_MATCH } from './preconditions.js';
-import { preconditions } from './respond.js';
+import { AUTH_PROBLEMS, BODY_PROBLEMS, ConnectionParams, defineRoute, ETAG_HEADER, json, problems, UPSTREAM_PROBLEMS } from '../route.js';
+import { answerVersioned, connectionRoute, IF_MATCH, preconditions } from './shared.js';
 
 /** JSON Merge Patch (RFC 7396) of name, status, settings, credentials; the checks per provider run once the connection is found. */
 export default defineRoute((app, deps) => {
   const schema = deps.changeConnectionBody;
   const route = createRoute({
     method: 'patch',
-    path: '/v1/organizations/{org}/connections/{id}',
     operationId: 'patchConnection',
-    tags: ['connections'],
     summary: 'Change a connection (JSON Merge Patch)',
     description: 'Fields the provider cannot change are 422 `unsupported_change` before any upstream call. `If-Match` guards the write.',
-    ...authorized('connections:write', requireConnection, idempotent),
+    ...connectionRoute('connections:write', '', idempotent),
     request: {
       params: ConnectionParams,
       headers: IF_MATCH.extend(IDEMPOTENCY_KEY.shape),
@@ -29,9 +26,7 @@ export default defineRoute((app, deps) => {
   });
   app.openapi(route, async (c) => {
     const { org, id } = c.req.valid('param');
-    const v = await c.get('deps').connections.patch(serviceContext(c), org, id, c.req.valid('json'), preconditions(c));
-    c.header('etag', v.etag);
-    return c.json(v.connection, 200);
+    return answerVersioned(c, await c.get('deps').connections.patch(serviceContext(c), org, id, c.req.valid('json'), preconditions(c)), 200);
   });
 });
 

@@ -1,20 +1,17 @@
 import { createRoute } from '@hono/zod-openapi';
 import { Connection } from '../../openapi/schemas.js';
 import { serviceContext } from '../../request.js';
-import { AUTH_PROBLEMS, authorized, BODY_PROBLEMS, ConnectionParams, defineRoute, ETAG_HEADER, json, problems, requireConnection, UPSTREAM_PROBLEMS } from '../route.js';
-import { IF_MATCH } from './preconditions.js';
-import { preconditions } from './respond.js';
+import { AUTH_PROBLEMS, BODY_PROBLEMS, ConnectionParams, defineRoute, ETAG_HEADER, json, problems, UPSTREAM_PROBLEMS } from '../route.js';
+import { answerVersioned, connectionRoute, IF_MATCH, preconditions } from './shared.js';
 
 /** Full replacement of the writable fields (`credentials` may be left out: the current ones stay). */
 export default defineRoute((app, deps) => {
   const route = createRoute({
     method: 'put',
-    path: '/v1/organizations/{org}/connections/{id}',
     operationId: 'replaceConnection',
-    tags: ['connections'],
     summary: 'Replace a connection\'s writable fields',
     description: 'Needs `name` where it is writable, `status` where a status is writable and `settings` where the provider has settings (see GET /v1/providers).',
-    ...authorized('connections:write', requireConnection),
+    ...connectionRoute('connections:write', ''),
     request: {
       params: ConnectionParams,
       headers: IF_MATCH,
@@ -27,8 +24,6 @@ export default defineRoute((app, deps) => {
   });
   app.openapi(route, async (c) => {
     const { org, id } = c.req.valid('param');
-    const v = await c.get('deps').connections.replace(serviceContext(c), org, id, c.req.valid('json'), preconditions(c));
-    c.header('etag', v.etag);
-    return c.json(v.connection, 200);
+    return answerVersioned(c, await c.get('deps').connections.replace(serviceContext(c), org, id, c.req.valid('json'), preconditions(c)), 200);
   });
 });

@@ -1,15 +1,14 @@
 import { createRoute } from '@hono/zod-openapi';
 import { TestResult } from '../../openapi/schemas.js';
 import { serviceContext } from '../../request.js';
-import { AUTH_PROBLEMS, authorized, ConnectionParams, defineRoute, json, problems, requireConnection, UPSTREAM_PROBLEMS } from '../route.js';
+import { AUTH_PROBLEMS, ConnectionParams, defineRoute, json, problems, UPSTREAM_PROBLEMS } from '../route.js';
+import { connectionRoute } from './shared.js';
 
 const route = createRoute({
   method: 'post',
-  path: '/v1/organizations/{org}/connections/{id}/test',
   operationId: 'testConnection',
-  tags: ['connections'],
   summary: 'Run the provider\'s credential test',
-  ...authorized('connections:read', requireConnection),
+  ...connectionRoute('connections:read', '/test'),
   request: { params: ConnectionParams },
   responses: {
     200: json(TestResult, 'What the provider said of the credentials.'),
