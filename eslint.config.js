@@ -19,20 +19,47 @@ export default tseslint.config(
     },
   },
   {
-    // The core knows the canonical model and the adapter interface; never HTTP or a provider.
-    files: ['src/core/**/*.ts', 'src/storage/**/*.ts'],
+    // The core knows the canonical model and the adapter interface; never HTTP, a provider or the upstream engine.
+    files: ['src/core/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
-        { group: ['**/providers/**', '**/http/**'], message: 'core/storage must not depend on providers or http' },
+        { group: ['**/providers/**', '**/http/**', '**/upstream/**'], message: 'core must not depend on providers, http or the upstream engine' },
       ] }],
     },
   },
   {
-    // http/ knows HTTP and nothing of providers (they arrive through the injected registry).
+    // Storage knows rows, not requests or providers.
+    files: ['src/storage/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/providers/**', '**/http/**', '**/upstream/**'], message: 'storage must not depend on providers, http or the upstream engine' },
+      ] }],
+    },
+  },
+  {
+    // The upstream engine knows the core's errors, secrets and call context; never its services, storage, HTTP or a provider.
+    files: ['src/upstream/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/core/services/**', '**/core/connections/**', '**/storage/**', '**/http/**', '**/providers/**'], message: 'upstream may depend on the core domain types only' },
+      ] }],
+    },
+  },
+  {
+    // A provider uses the upstream engine through its public surface.
+    files: ['src/providers/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/upstream/*', '!**/upstream/index.js'], message: 'import the upstream engine from upstream/index.js' },
+      ] }],
+    },
+  },
+  {
+    // http/ knows HTTP and the core; nothing of providers, storage or the upstream engine.
     files: ['src/http/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
-        { group: ['**/providers/**'], message: 'http must not depend on providers' },
+        { group: ['**/providers/**', '**/storage/**', '**/upstream/**'], message: 'http depends on the core only (providers arrive through the injected registry)' },
       ] }],
     },
   },

@@ -15,7 +15,7 @@ const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 3);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const dir = mkdtempSync(join(tmpdir(), 'pb-bench-transport-'));
 const transportModule = join(dir, 'transport.mjs');
-buildSync({ entryPoints: [join(root, 'src/core/upstream/transport.ts')], bundle: true, platform: 'node', format: 'esm', outfile: transportModule, external: ['undici'], nodePaths: [join(root, 'node_modules')] });
+buildSync({ entryPoints: [join(root, 'src/upstream/transport.ts')], bundle: true, platform: 'node', format: 'esm', outfile: transportModule, external: ['undici'], nodePaths: [join(root, 'node_modules')] });
 // The bundle imports undici by name: resolve it from the repository.
 writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
 mkdirSync(join(dir, 'node_modules'), { recursive: true });

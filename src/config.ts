@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { CommonProviderConfig } from './core/adapter.js';
 import { Secret } from './core/secret.js';
 import { SERVER_LIMIT_DEFAULTS, type ServerLimits } from './net.js';
 import { POSTGRES_DEFAULTS, type PostgresSettings } from './storage/postgres-settings.js';
@@ -50,7 +49,9 @@ const CommonProvider = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must match ^[a-z0-9][a-z0-9-]{0,31}$'),
   type: z.string(),
   baseUrl: z.url({ protocol: /^https?$/ }).refine((u) => !u.endsWith('/'), 'must not end with a slash').optional(),
+  /** Per attempt. */
   timeoutMs: positiveInt.optional(),
+  /** For a whole call, retries included. */
   deadlineMs: positiveInt.optional(),
   retry: z.strictObject({ attempts: positiveInt.max(10).optional(), baseDelayMs: positiveInt.optional(), maxDelayMs: positiveInt.optional() }).optional(),
   rateLimit: z.strictObject({ requestsPerSecond: z.number().positive().optional(), burst: positiveInt.optional() }).optional(),
@@ -59,9 +60,13 @@ const CommonProvider = z.object({
     window: positiveInt.optional(), openMs: positiveInt.optional(),
   }).optional(),
   cache: z.strictObject({ ttlMs: z.number().int().min(0).optional() }).optional(),
+  /** Connections per upstream origin. */
   connections: positiveInt.max(1024).optional(),
 });
 const COMMON_KEYS = new Set(Object.keys(CommonProvider.shape));
+
+/** Options every provider entry of the config file takes (contract §1), whatever its type. */
+export type CommonProviderConfig = z.infer<typeof CommonProvider>;
 
 /** Milliseconds a server limit may be: a day at most (a typo of a few zeros is caught). */
 const limitMs = z.number().int().min(1).max(86_400_000);

@@ -9,7 +9,7 @@ import { Sealer } from './core/crypto.js';
 import { CursorCodec } from './core/cursor.js';
 import { changeBodySchema } from './core/connections/change.js';
 import { createBodyRules } from './core/connections/create-body.js';
-import { upstreamSettings, UpstreamPolicy, type PolicyDeps } from './core/upstream/policy.js';
+import { upstreamSettings, UpstreamPolicy, type PolicyDeps } from './upstream/policy.js';
 import { ConnectionService } from './core/connections/service.js';
 import { ApiKeyService } from './core/services/api-keys.js';
 import { IdempotencyKeys } from './core/services/idempotency.js';

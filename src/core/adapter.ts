@@ -1,8 +1,6 @@
 import type { z } from 'zod';
-import type { Logger } from 'pino';
 import type { ConnectionStatus, Job, UpstreamConnection } from './connection.js';
 import type { Secret } from './secret.js';
-import type { UpstreamPolicy } from './upstream/policy.js';
 
 /** Per-call context every adapter method receives: propagated upstream, never global. */
 export interface CallContext {
@@ -109,6 +107,9 @@ export interface AdapterSchemas {
  * segment (upstream/segment.ts); a format adds only what the provider publishes, and nothing where
  * it publishes nothing.
  */
+/** A provider entry's circuit breaker, as `GET /v1/providers` reports it. */
+export type CircuitState = 'closed' | 'open' | 'half_open';
+
 export interface LinkFormat {
   /** What a valid link is, for people (docs, messages), e.g. "a UUID (Leen's organization_id)". */
   description: string;
@@ -156,34 +157,3 @@ export interface ReplaceModelAdapter extends AdapterBase {
 }
 
 export type ProviderAdapter = PatchModelAdapter | ReplaceModelAdapter;
-
-/** What every adapter factory receives: its own config entry plus shared, injected services. */
-export interface AdapterDeps {
-  logger: Logger;
-  /**
-   * The entry's upstream policy (transport, timeouts, retries, breaker, limiter, cache), built once
-   * by the gateway and shared by all of the adapter's clients. Built from the entry when absent (tests).
-   */
-  upstream?: UpstreamPolicy | undefined;
-  /** Milliseconds since the epoch (token lifetimes, caches); defaults to Date.now. Tests inject one. */
-  now?: () => number;
-}
-
-/** Options every provider entry of the config file takes (contract §1). */
-export interface CommonProviderConfig {
-  id: string;
-  type: string;
-  baseUrl?: string | undefined;
-  /** Per attempt. */
-  timeoutMs?: number | undefined;
-  /** For a whole call, retries included. */
-  deadlineMs?: number | undefined;
-  retry?: { attempts?: number | undefined; baseDelayMs?: number | undefined; maxDelayMs?: number | undefined } | undefined;
-  rateLimit?: { requestsPerSecond?: number | undefined; burst?: number | undefined } | undefined;
-  circuitBreaker?: {
-    enabled?: boolean | undefined; failureThreshold?: number | undefined; failureRate?: number | undefined; window?: number | undefined; openMs?: number | undefined;
-  } | undefined;
-  cache?: { ttlMs?: number | undefined } | undefined;
-  /** Connections per upstream origin. */
-  connections?: number | undefined;
-}

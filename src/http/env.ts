@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ProviderCapabilities } from '../core/adapter.js';
-import type { CircuitState } from '../core/upstream/circuit-breaker.js';
+import type { CircuitState } from '../core/adapter.js';
 import type { Caller } from '../core/caller.js';
 import type { RequestContext } from '../core/services/context.js';
 import type { z } from 'zod';

@@ -1,5 +1,7 @@
 import type { z } from 'zod';
-import type { AdapterDeps, CommonProviderConfig, LinkFormat, ProviderAdapter } from '../core/adapter.js';
+import type { LinkFormat, ProviderAdapter } from '../core/adapter.js';
+import type { AdapterDeps } from '../upstream/index.js';
+import type { CommonProviderConfig } from '../config.js';
 
 /**
  * A provider type as the process entry points see it: the keys it adds to a provider entry, its

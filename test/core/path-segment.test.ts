@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { path } from '../../src/core/upstream/client.js';
-import { unsafeSegment } from '../../src/core/upstream/segment.js';
+import { path } from '../../src/upstream/index.js';
+import { unsafeSegment } from '../../src/core/segment.js';
 import { refusal as thrown } from '../helpers/checks.js';
 
 const UNSAFE = ['', '.', '..', '../x', 'a/b', '/', 'a\\b', '..\\x', 'a?b', 'a#b', '%2F', '%2f', '..%2F', '%5C', '%2E%2E', '%2e', '%25', '%00',

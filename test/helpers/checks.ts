@@ -32,3 +32,14 @@ export function refusal(fn: () => unknown): GatewayError {
   }
   throw new Error('expected a GatewayError');
 }
+
+/** The GatewayError a promise rejects with. */
+export async function rejection(p: Promise<unknown>): Promise<GatewayError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof GatewayError) return e;
+    throw e;
+  }
+  throw new Error('expected a GatewayError');
+}

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from '../../src/core/connection.js';
-import { DEFAULT_MAX_BODY_BYTES } from '../../src/core/upstream/transport.js';
+import { DEFAULT_MAX_BODY_BYTES } from '../../src/upstream/transport.js';
 import type { SimulatorSetup } from '../../src/providers/definition.js';
 import { cases } from '../contract/cases.js';
 import { json, startGateway, type TestGateway } from '../helpers/gateway.js';

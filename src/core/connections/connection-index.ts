@@ -5,7 +5,7 @@ import type { CreateIntents } from './create-intents.js';
 import { GatewayError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { RequestContext } from '../services/context.js';
-import { unsafeSegment } from '../upstream/segment.js';
+import { unsafeSegment } from '../segment.js';
 import type { OrganizationService } from '../services/organizations.js';
 import type { ConnectionRow, CredentialMeta, NewEvent, Storage } from '../../storage/storage.js';
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { canSeeOrganization } from '../caller.js';
 import { GatewayError, validationError, type FieldProblem } from '../errors.js';
 import { newId } from '../ids.js';
-import { unsafeSegment } from '../upstream/segment.js';
+import { unsafeSegment } from '../segment.js';
 import { pointer, StoredName } from '../validation.js';
 import type { OrganizationRow } from '../../storage/storage.js';
 import { timestamp, type RequestContext, type ServiceDeps } from './context.js';

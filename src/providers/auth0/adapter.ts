@@ -1,19 +1,9 @@
-import type {
-  AdapterDeps,
-  AdapterSchemas,
-  CallContext,
-  CommonProviderConfig,
-  ConnectionChange,
-  ConnectionRef,
-  CreateInput,
-  Page,
-  PageRequest,
-  PatchModelAdapter,
-  ProviderCapabilities, UpstreamExpectation,
-} from '../../core/adapter.js';
+import type { AdapterSchemas, CallContext, ConnectionChange, ConnectionRef, CreateInput, Page, PageRequest, PatchModelAdapter, ProviderCapabilities, UpstreamExpectation } from '../../core/adapter.js';
+import type { AdapterDeps } from '../../upstream/index.js';
+import type { CommonProviderConfig } from '../../config.js';
 import type { UpstreamConnection } from '../../core/connection.js';
 import { validationError } from '../../core/errors.js';
-import { providerClientOptions } from '../../core/upstream/client.js';
+import { providerClientOptions } from '../../upstream/index.js';
 import type { Secret } from '../../core/secret.js';
 import type { Auth0ConnectionsApi, Auth0FamilyBodies, Auth0OrganizationConnection } from './api-types.js';
 import { Auth0Client, MAX_PER_PAGE } from './client.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isSafeSegment } from '../../core/upstream/segment.js';
+import { isSafeSegment } from '../../core/segment.js';
 
 /**
  * Auth0's own spelling of what the gateway reads and writes (Management API v2: organization

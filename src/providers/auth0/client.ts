@@ -3,7 +3,7 @@ import { GatewayError } from '../../core/errors.js';
 import type { Secret } from '../../core/secret.js';
 import {
   createUpstreamClient, path, upstreamError, type ProviderClientOptions, type UpstreamClient, type UpstreamFailure,
-} from '../../core/upstream/client.js';
+} from '../../upstream/index.js';
 import {
   Auth0ErrorBody,
   Auth0OrganizationConnection,

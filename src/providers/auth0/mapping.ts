@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ConnectionChange } from '../../core/adapter.js';
-import { segmentIssue } from '../../core/upstream/segment.js';
+import { segmentIssue } from '../../core/segment.js';
 import { UNKNOWN_HEALTH, type ConnectionStatus, type UpstreamConnection } from '../../core/connection.js';
 import {
   ORGANIZATION_ACCESS_LEVELS,

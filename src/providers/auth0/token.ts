@@ -1,7 +1,7 @@
 import type { CallContext } from '../../core/adapter.js';
 import { GatewayError } from '../../core/errors.js';
 import { scrubText, Secret } from '../../core/secret.js';
-import { retryAfterSeconds, type UpstreamClient, type UpstreamFailure } from '../../core/upstream/client.js';
+import { retryAfterSeconds, type UpstreamClient, type UpstreamFailure } from '../../upstream/index.js';
 import { Auth0OAuthError, Auth0TokenResponse } from './api-types.js';
 
 /**

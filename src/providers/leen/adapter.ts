@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import type {
-  AdapterDeps, AdapterSchemas, CallContext, CommonProviderConfig, ConnectionRef, Page, PageRequest, PatchModelAdapter, ProviderCapabilities, UpstreamExpectation,
-} from '../../core/adapter.js';
+import type { AdapterSchemas, CallContext, ConnectionRef, Page, PageRequest, PatchModelAdapter, ProviderCapabilities, UpstreamExpectation } from '../../core/adapter.js';
+import type { AdapterDeps } from '../../upstream/index.js';
+import type { CommonProviderConfig } from '../../config.js';
 import type { ConnectionStatus } from '../../core/connection.js';
 import { GatewayError } from '../../core/errors.js';
 import type { Secret } from '../../core/secret.js';
-import { providerClientOptions } from '../../core/upstream/client.js';
+import { providerClientOptions } from '../../upstream/index.js';
 import { fieldIssues } from '../../core/validation.js';
 import type { LeenPage } from './api-types.js';
 import { credentialRule, credentialTypeOf, LeenOptionsSchema, LeenVendorSchema } from './catalog.js';

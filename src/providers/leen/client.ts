@@ -5,7 +5,7 @@ import type { Secret } from '../../core/secret.js';
 import { secretValues } from '../../core/secret.js';
 import {
   createUpstreamClient, path, upstreamError, type ProviderClientOptions, type UpstreamClient, type UpstreamFailure,
-} from '../../core/upstream/client.js';
+} from '../../upstream/index.js';
 import {
   LeenConnectionIn, LeenErrorIn, LeenJobIn, LeenTestResultIn, leenPageIn,
   type LeenCreateConnectionBody, type LeenPage, type LeenUpdateConnectionBody,

@@ -1,18 +1,10 @@
 import { z } from 'zod';
-import type {
-  AdapterDeps,
-  CallContext,
-  CommonProviderConfig,
-  ConnectionRef,
-  ConnectionState,
-  Credentials,
-  Page,
-  PageRequest,
-  ReplaceModelAdapter, UpstreamExpectation,
-} from '../../core/adapter.js';
+import type { CallContext, ConnectionRef, ConnectionState, Credentials, Page, PageRequest, ReplaceModelAdapter, UpstreamExpectation } from '../../core/adapter.js';
+import type { AdapterDeps } from '../../upstream/index.js';
+import type { CommonProviderConfig } from '../../config.js';
 import type { UpstreamConnection } from '../../core/connection.js';
 import { validationError } from '../../core/errors.js';
-import { providerClientOptions } from '../../core/upstream/client.js';
+import { providerClientOptions } from '../../upstream/index.js';
 import type { Secret } from '../../core/secret.js';
 import type { ConnectionData } from './api-types.js';
 import { createVersoriClient, type ConnectionsPageRead, type VersoriClient } from './client.js';

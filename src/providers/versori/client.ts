@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { CallContext } from '../../core/adapter.js';
 import { GatewayError } from '../../core/errors.js';
 import { secretValues, type Secret } from '../../core/secret.js';
-import { createUpstreamClient, path, upstreamError, type ProviderClientOptions, type UpstreamFailure } from '../../core/upstream/client.js';
-import { isSafeSegment } from '../../core/upstream/segment.js';
+import { createUpstreamClient, path, upstreamError, type ProviderClientOptions, type UpstreamFailure } from '../../upstream/index.js';
+import { isSafeSegment } from '../../core/segment.js';
 import { VERSORI_DEFAULT_BASE_URL, type CreateConnectionRequestBody, type UpdateConnectionRequestBody } from './api-types.js';
 
 /**

@@ -1,6 +1,6 @@
 import { pino, type Logger } from 'pino';
 import type { CallContext, ConnectionRef, PatchModelAdapter } from '../../../src/core/adapter.js';
-import type { AdapterDeps } from '../../../src/core/adapter.js';
+import type { AdapterDeps } from '../../../src/upstream/index.js';
 import { createAuth0Adapter } from '../../../src/providers/auth0/adapter.js';
 import { auth0Provider } from '../../../src/providers/auth0/definition.js';
 import type { Auth0Simulator } from '../../../src/providers/auth0/simulator.js';

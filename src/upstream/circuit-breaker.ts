@@ -1,4 +1,6 @@
-export type CircuitState = 'closed' | 'open' | 'half_open';
+import type { CircuitState } from '../core/adapter.js';
+
+export type { CircuitState };
 
 export interface BreakerConfig {
   /** Consecutive failures that open the circuit. */

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { CommonProviderConfig } from '../adapter.js';
+import type { CommonProviderConfig } from '../config.js';
 import { CallAborted } from './call-aborted.js';
 import { CircuitBreaker, type BreakerConfig, type CircuitState } from './circuit-breaker.js';
 import { upstreamMetrics, type UpstreamMetrics } from './metrics.js';
