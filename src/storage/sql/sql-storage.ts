@@ -2,7 +2,7 @@ import { CompiledQuery, sql, type Compilable, type Kysely, type Selectable, type
 import type {
   ApiKeyRow, Broadcast, ConnectionCandidate, ConnectionLocks, ConnectionLookup, ConnectionRow, CreateIntentRow, CredentialMeta, EventRow,
   IdempotencyClaim, IdempotencyRecord, IdempotentAnswer, NewEvent, OrganizationRow, ResealedCredential, SealedCredentialRow, Storage,
-} from '../storage.js';
+} from '../../core/storage.js';
 import type { Tables } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
