@@ -19,11 +19,21 @@ export default tseslint.config(
     },
   },
   {
-    // The core knows the canonical model and the adapter interface; never HTTP or a provider.
-    files: ['src/core/**/*.ts', 'src/storage/**/*.ts'],
+    // The core is the domain: the canonical model and its ports. It never knows HTTP, a provider or
+    // a storage implementation (those depend on it).
+    files: ['src/core/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
-        { group: ['**/providers/**', '**/http/**'], message: 'core/storage must not depend on providers or http' },
+        { group: ['**/providers/**', '**/http/**', '**/storage/**'], message: 'core must not depend on providers, http or storage' },
+      ] }],
+    },
+  },
+  {
+    // storage/ implements the core's storage port; it knows neither HTTP nor a provider.
+    files: ['src/storage/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/providers/**', '**/http/**'], message: 'storage must not depend on providers or http' },
       ] }],
     },
   },
