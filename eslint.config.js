@@ -19,16 +19,17 @@ export default tseslint.config(
     },
   },
   {
-    // The core knows the canonical model and the adapter interface; never HTTP, a provider or the upstream engine.
+    // The core is the domain: the canonical model and its ports. It never knows HTTP, a provider, the
+    // upstream engine or a storage implementation (those depend on it).
     files: ['src/core/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
-        { group: ['**/providers/**', '**/http/**', '**/upstream/**'], message: 'core must not depend on providers, http or the upstream engine' },
+        { group: ['**/providers/**', '**/http/**', '**/upstream/**', '**/storage/**'], message: 'core must not depend on providers, http, the upstream engine or storage' },
       ] }],
     },
   },
   {
-    // Storage knows rows, not requests or providers.
+    // storage/ implements the core's storage port; it knows rows, not requests, providers or the upstream engine.
     files: ['src/storage/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
@@ -41,7 +42,7 @@ export default tseslint.config(
     files: ['src/upstream/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
-        { group: ['**/core/services/**', '**/core/connections/**', '**/storage/**', '**/http/**', '**/providers/**'], message: 'upstream may depend on the core domain types only' },
+        { group: ['**/core/services/**', '**/core/connections/**', '**/core/storage.js', '**/storage/**', '**/http/**', '**/providers/**'], message: 'upstream may depend on the core domain types only' },
       ] }],
     },
   },

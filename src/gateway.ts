@@ -15,11 +15,11 @@ import { ApiKeyService } from './core/services/api-keys.js';
 import { IdempotencyKeys } from './core/services/idempotency.js';
 import { EventService } from './core/services/events.js';
 import { OrganizationService } from './core/services/organizations.js';
+import type { Storage } from './core/storage.js';
 import { createApp } from './http/app.js';
 import type { AppEnv } from './http/env.js';
 import type { ProviderDefinition } from './providers/definition.js';
 import { openStorage } from './storage/open.js';
-import type { Storage } from './storage/storage.js';
 
 export interface Gateway {
   app: Hono<AppEnv>;

@@ -1,9 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { GatewayError } from '../core/errors.js';
+import type { ConnectionLocks } from '../core/storage.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import type { Tables } from './sql/schema.js';
-import type { ConnectionLocks } from './storage.js';
 
 export interface LeaseSettings {
   lockLeaseMs: number;

@@ -1,7 +1,12 @@
 import type { Logger } from 'pino';
 import type { Secret } from '../core/secret.js';
+import type { Storage } from '../core/storage.js';
 import { POSTGRES_DEFAULTS, type PostgresSettings } from './postgres-settings.js';
-import type { OpenOptions, Storage } from './storage.js';
+
+export interface OpenOptions {
+  /** Refuse a database that does not exist yet instead of creating it (tools such as `rotate-key`). */
+  mustExist?: boolean;
+}
 
 /** Opens the storage a `database.url` names; each backend's driver is loaded only when used. */
 export async function openStorage(database: { url: Secret<string>; postgres?: PostgresSettings }, logger: Logger, opts: OpenOptions = {}): Promise<Storage> {

@@ -4,12 +4,13 @@ import { hostname } from 'node:os';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { GatewayError } from '../core/errors.js';
+import type { Broadcast } from '../core/storage.js';
 import { LeaseLocks } from './lease-locks.js';
+import type { OpenOptions } from './open.js';
 import { MIGRATIONS, TYPES } from './sql/migrations.js';
 import type { Tables } from './sql/schema.js';
 import { SqlStorage } from './sql/sql-storage.js';
 import type { PostgresSettings } from './postgres-settings.js';
-import type { Broadcast, OpenOptions } from './storage.js';
 
 /** Every replica migrates under this advisory lock: two starting at once migrate once. */
 const MIGRATION_LOCK = 7_390_211_501;

@@ -2,11 +2,12 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { Broadcast } from '../core/storage.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import type { OpenOptions } from './open.js';
 import { MIGRATIONS, TYPES } from './sql/migrations.js';
 import type { Tables } from './sql/schema.js';
 import { SqlStorage } from './sql/sql-storage.js';
-import type { Broadcast, OpenOptions } from './storage.js';
 
 /** One process on the file: nobody else to tell. */
 const NOBODY: Broadcast = { publish: async () => {}, subscribe: () => {} };

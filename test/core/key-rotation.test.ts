@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rotateCredentials } from '../../src/core/connections/key-rotation.js';
 import { keyIdOf, Sealer } from '../../src/core/crypto.js';
+import type { SealedCredentialRow, Storage } from '../../src/core/storage.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
-import type { SealedCredentialRow, Storage } from '../../src/storage/storage.js';
 
 /**
  * Key rotation over real SQLite files: what is re-sealed, what is left and reported, and that a

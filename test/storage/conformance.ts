@@ -1,6 +1,7 @@
 import { afterAll, expect, it } from 'vitest';
+import type { ConnectionRow, NewEvent, Storage } from '../../src/core/storage.js';
+import type { OpenOptions } from '../../src/storage/open.js';
 import { MIGRATIONS } from '../../src/storage/sql/migrations.js';
-import type { ConnectionRow, NewEvent, OpenOptions, Storage } from '../../src/storage/storage.js';
 
 /**
  * The storage conformance suite (the better-auth adapter-suite style): the same tests, unchanged,

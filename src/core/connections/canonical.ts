@@ -1,7 +1,7 @@
 import type { ProviderAdapter } from '../adapter.js';
 import type { Connection, UpstreamConnection } from '../connection.js';
 import { etagOf } from '../etag.js';
-import type { ConnectionRow, CredentialMeta } from '../../storage/storage.js';
+import type { ConnectionRow, CredentialMeta } from '../storage.js';
 
 /** A canonical connection with its strong validator. */
 export interface Versioned {

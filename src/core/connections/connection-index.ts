@@ -7,7 +7,7 @@ import { newId } from '../ids.js';
 import type { RequestContext } from '../services/context.js';
 import { unsafeSegment } from '../segment.js';
 import type { OrganizationService } from '../services/organizations.js';
-import type { ConnectionRow, CredentialMeta, NewEvent, Storage } from '../../storage/storage.js';
+import type { ConnectionRow, CredentialMeta, NewEvent, Storage } from '../storage.js';
 
 /**
  * The connection index: the gateway's `cn_…` ids ↔ provider + upstream ids. Finds a caller's

@@ -3,7 +3,7 @@ import type { CallContext, ProviderAdapter, UpstreamExpectation } from '../adapt
 import type { UpstreamConnection } from '../connection.js';
 import { isGatewayError } from '../errors.js';
 import { newId } from '../ids.js';
-import type { CreateIntentRow, NewEvent, Storage } from '../../storage/storage.js';
+import type { CreateIntentRow, NewEvent, Storage } from '../storage.js';
 
 /** Upstream pages one reconciliation reads per provider scope before it leaves the rest for next time. */
 const MAX_RECONCILE_PAGES = 50;

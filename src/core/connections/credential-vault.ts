@@ -2,7 +2,7 @@ import type { Credentials, ProviderAdapter } from '../adapter.js';
 import type { Sealer } from '../crypto.js';
 import { GatewayError } from '../errors.js';
 import { Secret } from '../secret.js';
-import type { ConnectionRow, CredentialMeta, SealedCredentialRow, Storage } from '../../storage/storage.js';
+import type { ConnectionRow, CredentialMeta, SealedCredentialRow, Storage } from '../storage.js';
 
 /**
  * The credential vault (contract §5.3): seals the credentials that pass through the gateway, opens

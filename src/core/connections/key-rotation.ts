@@ -1,6 +1,6 @@
 import type { Sealer } from '../crypto.js';
 import { isGatewayError } from '../errors.js';
-import type { ResealedCredential, Storage } from '../../storage/storage.js';
+import type { ResealedCredential, Storage } from '../storage.js';
 
 /**
  * Key rotation of stored credentials: every sealed row not under the current key is opened with

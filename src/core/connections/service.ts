@@ -8,7 +8,7 @@ import { Secret } from '../secret.js';
 import { timestamp, type RequestContext, type ServiceDeps } from '../services/context.js';
 import { auditEvent } from '../services/events.js';
 import type { OrganizationService } from '../services/organizations.js';
-import type { ConnectionRow, CreateIntentRow, CredentialMeta, NewEvent, Storage } from '../../storage/storage.js';
+import type { ConnectionRow, CreateIntentRow, CredentialMeta, NewEvent, Storage } from '../storage.js';
 import { canonicalConnection, versioned, type Versioned } from './canonical.js';
 import { refuseUnsupported, unsupportedFields, validateChange, type ChangeBody, type ChangeMode } from './change.js';
 import { ConnectionIndex, refOf, requireSafeExternalId } from './connection-index.js';

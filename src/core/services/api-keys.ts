@@ -4,7 +4,7 @@ import { apiKeyHash, isWellFormedApiKey, newApiKey } from '../api-key-token.js';
 import { SCOPES, type Caller, type Scope } from '../caller.js';
 import { GatewayError } from '../errors.js';
 import { newId } from '../ids.js';
-import type { ApiKeyRow, NewEvent } from '../../storage/storage.js';
+import type { ApiKeyRow, NewEvent } from '../storage.js';
 import { timestamp, type RequestContext, type ServiceDeps } from './context.js';
 import { auditEvent } from './events.js';
 import { OrgId } from './organizations.js';

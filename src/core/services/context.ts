@@ -3,7 +3,7 @@ import type { CallContext, ProviderAdapter } from '../adapter.js';
 import type { Caller } from '../caller.js';
 import type { CursorCodec } from '../cursor.js';
 import type { Sealer } from '../crypto.js';
-import type { Storage } from '../../storage/storage.js';
+import type { Storage } from '../storage.js';
 
 /** Everything the services need, injected once at start-up. */
 export interface ServiceDeps {

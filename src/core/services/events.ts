@@ -1,6 +1,6 @@
 import { validationError } from '../errors.js';
 import { newId } from '../ids.js';
-import type { EventRow, NewEvent } from '../../storage/storage.js';
+import type { EventRow, NewEvent } from '../storage.js';
 import type { RequestContext, ServiceDeps } from './context.js';
 import type { OrganizationService } from './organizations.js';
 

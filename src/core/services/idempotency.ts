@@ -1,4 +1,4 @@
-import type { IdempotencyRecord, IdempotentAnswer, Storage } from '../../storage/storage.js';
+import type { IdempotencyRecord, IdempotentAnswer, Storage } from '../storage.js';
 
 /** How long an answer is replayed (contract §5.4). */
 const KEEP_MS = 24 * 3600_000;

@@ -4,7 +4,7 @@ import { GatewayError, validationError, type FieldProblem } from '../errors.js';
 import { newId } from '../ids.js';
 import { unsafeSegment } from '../segment.js';
 import { pointer, StoredName } from '../validation.js';
-import type { OrganizationRow } from '../../storage/storage.js';
+import type { OrganizationRow } from '../storage.js';
 import { timestamp, type RequestContext, type ServiceDeps } from './context.js';
 import { auditEvent } from './events.js';
 

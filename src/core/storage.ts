@@ -1,6 +1,6 @@
 /**
- * The one storage interface. Rows, not requests. One implementation (`sql/sql-storage.ts`) serves
- * SQLite (one process) and PostgreSQL (several replicas on one database). Every method that writes
+ * The storage port: what the services need of a database. Rows, not requests. Implemented once over
+ * SQL (`src/storage/`) for SQLite (one process) and PostgreSQL (several replicas on one database). Every method that writes
  * more than one row does so in one transaction; `transaction(cb)` groups several calls into one.
  */
 
@@ -93,11 +93,6 @@ export interface ConnectionLookup {
   connection: ConnectionRow | null;
   /** What is known of the connection's sealed credentials (null: none stored). */
   credential: CredentialMeta | null;
-}
-
-export interface OpenOptions {
-  /** Refuse a database that does not exist yet instead of creating it (tools such as `rotate-key`). */
-  mustExist?: boolean;
 }
 
 /** The per-connection lock: serialises read-merge-write of one connection. Its own port: in-process on SQLite, a lease on PostgreSQL. */
