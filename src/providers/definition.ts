@@ -58,17 +58,17 @@ export interface CanarySamples {
   create(canary: Canary, i: number): Record<string, unknown>;
   /** The upstream request a create sends. */
   createRequest: RequestMatch;
-  /** Create bodies that are the caller's bad input, with canaries in them: each is refused (400). */
-  invalid(canary: Canary): Array<Record<string, unknown>>;
+  /** The caller's bad input, with canaries in it: create bodies and the gateway's status for each (a 400, or a 201 where the provider takes what it sends on). */
+  invalid(canary: Canary): Array<{ body: Record<string, unknown>; status: number }>;
   /** Changes carrying secrets, when connections of this type take them: a PATCH body, a PUT body, and the upstream request they send. */
   change?: {
     patch(canary: Canary): Record<string, unknown>;
     replace(canary: Canary): Record<string, unknown>;
     request: RequestMatch;
   };
-  /** The provider refusing a request (a 4xx), echoing `text`. */
+  /** The provider refusing a request (a 4xx other than 401, 403, 404, 408, 429), its message echoing `text`: the secrets the request carried. */
   rejection(text: string): ProviderAnswer;
-  /** The provider failing (a 5xx), echoing `text`. */
+  /** The provider failing (a 5xx), its message echoing `text`. */
   failure(text: string): ProviderAnswer;
   /** Where the gateway's own provider secret is sent, the provider refusing it (echoing it), and the control call (if any) after which it is sent again. */
   secret: { request: RequestMatch; refusal(secret: string): ProviderAnswer; renew?: RequestMatch };

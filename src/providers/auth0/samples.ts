@@ -23,7 +23,7 @@ export const auth0Samples: ProviderSamples = {
   canary: {
     create: (_canary, i) => ({ external_connection_id: spare(i), settings: { show_as_button: true } }),
     createRequest: { method: 'POST', path: '/connections$' },
-    invalid: (canary) => [{ external_connection_id: spare(20), settings: { show_as_button: canary('show-as-button') } }],
+    invalid: (canary) => [{ body: { external_connection_id: spare(20), settings: { show_as_button: canary('show-as-button') } }, status: 400 }],
     rejection: (text) => ({ status: 400, body: { statusCode: 400, error: 'Bad Request', message: `rejected ${text}` } }),
     failure: (text) => ({ status: 500, body: { statusCode: 500, error: 'Internal Server Error', message: `failed ${text}` } }),
     secret: {

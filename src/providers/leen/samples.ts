@@ -16,8 +16,9 @@ export const leenSamples: ProviderSamples = {
     create: (canary, i) => ({ kind: 'TENABLE', name: `leen-canary-${i}`, credentials: { client_key: canary(`ck-${i}`), secret_key: canary(`sk-${i}`) } }),
     createRequest: { method: 'POST', path: '/connections$' },
     invalid: (canary) => [
-      { kind: 'TENABLE', credentials: { client_key: canary('bad'), secret_key: 42 } },
-      { kind: 'TENABLE', credentials: { client_key: canary('ck-extra'), secret_key: canary('sk-extra'), surplus: canary('surplus') } },
+      { body: { kind: 'TENABLE', credentials: { client_key: canary('bad'), secret_key: 42 } }, status: 400 },
+      // Leen publishes TENABLE's keys, not that there are no others: a surplus key is sent on.
+      { body: { kind: 'TENABLE', credentials: { client_key: canary('ck-extra'), secret_key: canary('sk-extra'), surplus: canary('surplus') } }, status: 201 },
     ],
     change: {
       patch: (canary) => ({ credentials: { client_key: canary('ck-patch'), secret_key: canary('sk-patch') } }),

@@ -13,7 +13,7 @@ export const versoriSamples: ProviderSamples = {
   canary: {
     create: (canary, i) => ({ kind: 'app_apikey', name: `versori-canary-${i}`, credentials: apiKey(canary(`create-${i}`)) }),
     createRequest: { method: 'POST', path: '/connections$' },
-    invalid: (canary) => [{ kind: 'app_apikey', name: 'versori-bad', credentials: { type: 'api_key', api_key: 42, surplus: canary('surplus') } }],
+    invalid: (canary) => [{ body: { kind: 'app_apikey', name: 'versori-bad', credentials: { type: 'api_key', api_key: 42, surplus: canary('surplus') } }, status: 400 }],
     // A gateway PATCH reads the connection and replaces it whole: the secret goes in the PUT.
     change: {
       patch: (canary) => ({ credentials: apiKey(canary('patch')) }),
