@@ -3,7 +3,7 @@ import type { AdapterDeps, CommonProviderConfig, LinkFormat, ProviderAdapter } f
 
 /**
  * A provider type as the process entry points see it: the keys it adds to a provider entry, its
- * adapter factory, and its simulator. The core never sees this: it knows adapters only.
+ * adapter factory, its simulator and its samples. The core never sees this: it knows adapters only.
  */
 
 export interface SimulatorStartOptions {
@@ -11,6 +11,10 @@ export interface SimulatorStartOptions {
   host?: string | undefined;
   /** Persist the simulator's state to this JSON file (the sandbox does). */
   stateFile?: string | undefined;
+}
+
+/** How the sandbox, `npm run simulate` and tests start a provider type's simulator. */
+export interface SimulatorLaunchOptions extends SimulatorStartOptions {
   /**
    * The provider secret the simulator accepts (an API key, a client secret) instead of its default:
    * the one its `providerConfig` then holds. Tests pass canaries.
@@ -106,7 +110,7 @@ export interface ProviderDefinition<C extends Record<string, unknown> = Record<s
    * Starts this provider's simulator, seeded with demo data (kept when restored from stateFile).
    * Simulators load on demand: the production path never imports them.
    */
-  startSimulator(opts: SimulatorStartOptions): Promise<SimulatorSetup>;
+  startSimulator(opts: SimulatorLaunchOptions): Promise<SimulatorSetup>;
   /** Loads this type's sample and test data (on demand, like the simulator). */
   samples(): Promise<ProviderSamples>;
 }
