@@ -74,8 +74,11 @@ export interface CanarySamples {
   rejection(text: string): ProviderAnswer;
   /** The provider failing (a 5xx), its message echoing `text`. */
   failure(text: string): ProviderAnswer;
-  /** Where the gateway's own provider secret is sent, the provider refusing it (echoing it), and the control call (if any) after which it is sent again. */
-  secret: { request: RequestMatch; refusal(secret: string): ProviderAnswer; renew?: RequestMatch };
+  /**
+   * Where the gateway's own provider secret is sent, the provider refusing it (echoing it), and the
+   * simulator's control call (method and path under its URL) after which it is sent again, if any.
+   */
+  secret: { request: RequestMatch; refusal(secret: string): ProviderAnswer; renew?: { method: string; path: string } };
 }
 
 /** A provider type's sample and test data: loaded on demand, never on the production path. */

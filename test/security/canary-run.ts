@@ -125,7 +125,7 @@ export function describeCanaryRun(providers: ReadonlyArray<SampledProvider>): vo
 
         // The provider refusing the gateway's own secret and echoing it, where it is sent again after `renew`.
         const { secret } = samples;
-        if (secret.renew) await control(sim, secret.renew.method, secret.renew.path ?? '');
+        if (secret.renew) await control(sim, secret.renew.method, secret.renew.path);
         const refused = await withFault(sim, secret.request, secret.refusal(secretOf(type)), () => call('GET', `${BASE}?provider=${type}`));
         expect(refused, `${type} secret refused`).toBeGreaterThanOrEqual(400);
 
