@@ -140,6 +140,11 @@ export class SimulatorKit {
     return this.requests.filter((r) => r.method === method && pathPattern.test(r.path)).length;
   }
 
+  /** Whether a request seen so far carried `text` in a header or its body. */
+  received(text: string): boolean {
+    return this.requests.some((r) => r.body.includes(text) || Object.values(r.headers).some((v) => v.includes(text)));
+  }
+
   resetRequests(): void {
     this.requests.length = 0;
   }

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Sdk from '../../src/client/index.js';
+import { definitions } from '../../src/providers/registry.js';
+import { withSamples } from '../helpers/providers.js';
 import { REPO_ROOT } from '../helpers/repo.js';
 
 /**
@@ -17,6 +19,8 @@ let child: ChildProcess;
 let url: string;
 let sdk: typeof Sdk;
 const sent: Array<{ method: string; url: string; headers: Headers }> = [];
+const providerTypes = await withSamples(definitions);
+const types = providerTypes.map((p) => p.type);
 
 beforeAll(async () => {
   execFileSync(process.execPath, ['scripts/build.mjs', '--client'], { cwd: REPO_ROOT, stdio: 'inherit' });
@@ -60,11 +64,11 @@ describe('plugboard/client against the sandbox', () => {
   it('reads providers, the demo organization and its connections, with the Bearer key', async () => {
     const c = client();
     const providers = await c.providers.list();
-    expect(providers.data.map((p) => p.id).sort()).toEqual(['auth0', 'leen', 'versori']);
+    expect(providers.data.map((p) => p.id)).toEqual(types);
     const demo = await c.organizations.get('demo');
-    expect(Object.keys(demo.links).sort()).toEqual(['auth0', 'leen', 'versori']);
+    expect(Object.keys(demo.links).sort()).toEqual([...types].sort());
     const page = await c.connections.list('demo', { limit: 200 });
-    expect(page.data.length).toBeGreaterThanOrEqual(7);
+    expect(page.data.length).toBeGreaterThanOrEqual(providerTypes.reduce((n, p) => n + p.samples.demoConnections, 0));
     expect(sent.at(-1)?.headers.get('authorization')).toBe('Bearer sandbox-admin-key');
   });
 

@@ -13,6 +13,7 @@ const fake = (type: string, schema: z.ZodType<Record<string, unknown>>): Provide
   linkFormat: { description: 'any', problem: () => null },
   createAdapter: () => { throw new Error('not used'); },
   startSimulator: () => { throw new Error('not used'); },
+  samples: () => { throw new Error('not used'); },
 });
 const definitions = [
   fake('leen', z.strictObject({ apiKey: z.string().min(1) })),

@@ -4,12 +4,22 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { definitions } from '../../src/providers/registry.js';
 import { buildDist } from '../helpers/process.js';
+import { withSamples } from '../helpers/providers.js';
 
 /** Starts the real entry point (`node dist/main.js`, what `npm start` runs) and talks to it over HTTP. */
 
 const root = resolve(import.meta.dirname, '../..');
 const KEY = 'sandbox-admin-key';
+const providerTypes = await withSamples(definitions);
+/** The registered provider types, in registry order. */
+const types = providerTypes.map((p) => p.type);
+const [firstType] = types as [string, ...string[]];
+
+/** The environment examples/config.json names (`${NAME}` placeholders in its entries' samples), each with a dummy value. */
+const exampleEnv = Object.fromEntries(providerTypes.flatMap((p) => Object.values(p.samples.exampleConfig))
+  .flatMap((v) => [...String(v).matchAll(/\$\{([A-Z0-9_]+)\}/g)].map((m) => [m[1] as string, 'x'])));
 
 interface Running {
   child: ChildProcess;
@@ -53,16 +63,14 @@ describe('sandbox (npm start with no GATEWAY_CONFIG)', () => {
     for (const line of first.stdout().split('\n').filter(Boolean)) expect(() => JSON.parse(line) as unknown).not.toThrow();
 
     const providers = await (await get(`${first.url}/v1/providers`)).json() as { data: Array<{ id: string }> };
-    expect(providers.data.map((p) => p.id).sort()).toEqual(['auth0', 'leen', 'versori']);
+    expect(providers.data.map((p) => p.id)).toEqual(types);
     const org = await (await get(`${first.url}/v1/organizations/demo`)).json() as { links: Record<string, string>; updated_at: string };
-    expect(Object.keys(org.links).sort()).toEqual(['auth0', 'leen', 'versori']);
+    expect(Object.keys(org.links).sort()).toEqual([...types].sort());
     const res = await get(`${first.url}/v1/organizations/demo/connections`);
     expect(res.status).toBe(200);
     const list = await res.json() as { data: Array<{ id: string; provider: string }> };
     const perProvider = (p: string) => list.data.filter((c) => c.provider === p).length;
-    expect(perProvider('leen')).toBeGreaterThanOrEqual(2);
-    expect(perProvider('auth0')).toBe(2);
-    expect(perProvider('versori')).toBe(1);
+    for (const { type, samples } of providerTypes) expect(perProvider(type), type).toBe(samples.demoConnections);
     // The sandbox reads through a cache: the second read of a connection is a hit.
     const one = list.data[0]!;
     for (let i = 0; i < 2; i++) expect((await get(`${first.url}/v1/organizations/demo/connections/${one.id}`)).status).toBe(200);
@@ -131,11 +139,10 @@ describe('configured start', () => {
     const file = join(dir, 'good.json');
     writeFileSync(file, readFileSync(join(root, 'examples/config.json'), 'utf8'));
     const running = await start({ GATEWAY_CONFIG: file, LOG_LEVEL: 'info', GATEWAY_ADMIN_KEY: 'configured-admin-key-01',
-      GATEWAY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'), LEEN_API_KEY: 'k', AUTH0_CLIENT_ID: 'c', AUTH0_CLIENT_SECRET: 's',
-      VERSORI_API_KEY: 'v', GATEWAY_DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}` });
+      GATEWAY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'), ...exampleEnv, GATEWAY_DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}` });
     expect((await fetch(`${running.url}/readyz`)).status).toBe(200);
     const providers = await (await fetch(`${running.url}/v1/providers`, { headers: { authorization: 'Bearer configured-admin-key-01' } })).json() as { data: Array<{ id: string }> };
-    expect(providers.data.map((p) => p.id)).toEqual(['leen', 'auth0', 'versori']);
+    expect(providers.data.map((p) => p.id)).toEqual(types);
     expect(running.stdout()).not.toContain('configured-admin-key-01');
     running.child.kill('SIGTERM');
     expect(await running.exit).toBe(0);
@@ -143,18 +150,18 @@ describe('configured start', () => {
 });
 
 describe('the production path', () => {
-  it('configured mode never loads a simulator: it runs from a dist/ without the sandbox and simulator chunks', async () => {
+  it('configured mode never loads a simulator: it runs from a dist/ without the sandbox, simulator and sample chunks', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pb-no-sims-'));
-    cpSync(join(root, 'dist'), join(dir, 'dist'), { recursive: true, filter: (src) => !/\/chunks\/(simulator|sandbox|fixtures)-/.test(src) });
-    const removed = readdirSync(join(root, 'dist/chunks')).filter((f) => /^(simulator|sandbox|fixtures)-.*\.js$/.test(f));
-    expect(removed.length).toBeGreaterThanOrEqual(4);
+    cpSync(join(root, 'dist'), join(dir, 'dist'), { recursive: true, filter: (src) => !/\/chunks\/(simulator|sandbox|fixtures|samples)-/.test(src) });
+    const removed = readdirSync(join(root, 'dist/chunks')).filter((f) => /^(simulator|sandbox|fixtures|samples)-.*\.js$/.test(f));
+    // At least a simulator and a samples chunk per provider type, and the sandbox's.
+    expect(removed.length).toBeGreaterThanOrEqual(2 * types.length + 1);
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
     symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
     const file = join(dir, 'config.json');
     writeFileSync(file, readFileSync(join(root, 'examples/config.json'), 'utf8'));
     const env = { PATH: process.env['PATH'] ?? '', PORT: '0', LOG_LEVEL: 'info', GATEWAY_CONFIG: file, GATEWAY_ADMIN_KEY: 'configured-admin-key-01',
-      GATEWAY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'), LEEN_API_KEY: 'k', AUTH0_CLIENT_ID: 'c', AUTH0_CLIENT_SECRET: 's',
-      VERSORI_API_KEY: 'v', GATEWAY_DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}` };
+      GATEWAY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'), ...exampleEnv, GATEWAY_DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}` };
     const child = spawn(process.execPath, [join(dir, 'dist/main.js')], { cwd: dir, env });
     const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     let out = '';
@@ -166,19 +173,20 @@ describe('the production path', () => {
     expect((await fetch(`${url}/v1/providers`, { headers: { authorization: 'Bearer configured-admin-key-01' } })).status).toBe(200);
     child.kill('SIGTERM');
     expect(await exit).toBe(0);
-    // The same copy cannot start the sandbox: the chunks it lacks are exactly the simulators'.
+    // The same copy cannot start the sandbox: the chunks it lacks are exactly the simulators' and samples'.
     const sandbox = spawn(process.execPath, [join(dir, 'dist/main.js')], { cwd: dir, env: { PATH: process.env['PATH'] ?? '', PORT: '0', PLUGBOARD_DATA_DIR: join(dir, 'data') } });
     expect(await new Promise((r) => sandbox.once('exit', r))).toBe(1);
   });
 });
 
 describe('README: configured mode against `npm run simulate`', () => {
-  it('examples/simulated.json matches what the simulators print, and the README\'s organization lists all three providers', async () => {
-    const sims = await Promise.all(['leen', 'auth0', 'versori'].map(async (type) => startSimulateProcess(type)));
+  it('examples/simulated.json matches what the simulators print, and the README\'s organization lists every provider', async () => {
+    const sims = await Promise.all(types.map(async (type) => startSimulateProcess(type)));
     try {
       const example = JSON.parse(readFileSync(join(root, 'examples/simulated.json'), 'utf8')) as { providers: Array<Record<string, unknown>> };
       const readme = readFileSync(join(root, 'README.md'), 'utf8');
       expect(readme).toContain('GATEWAY_CONFIG=examples/simulated.json npm start');
+      expect(example.providers.map((p) => p['type'])).toEqual(types);
       for (const [i, sim] of sims.entries()) {
         const entry = example.providers[i] as Record<string, unknown>;
         // As printed, apart from the port the README picks (4010-4012).
@@ -201,7 +209,7 @@ describe('README: configured mode against `npm run simulate`', () => {
         expect((await fetch(`${running.url}/v1/organizations`, { method: 'POST', headers, body })).status).toBe(201);
         const list = await (await fetch(`${running.url}/v1/organizations/acme/connections?limit=200`, { headers })).json() as { data: Array<{ provider: string }>; incomplete?: boolean };
         expect(list.incomplete).toBeUndefined();
-        expect(new Set(list.data.map((c) => c.provider))).toEqual(new Set(['leen', 'auth0', 'versori']));
+        expect(new Set(list.data.map((c) => c.provider))).toEqual(new Set(types));
       } finally {
         running.child.kill('SIGTERM');
         await running.exit;
@@ -214,7 +222,7 @@ describe('README: configured mode against `npm run simulate`', () => {
 });
 
 describe('npm run simulate -- <type>', () => {
-  it.each(['leen', 'auth0', 'versori'])('starts the %s simulator alone, prints its provider config, stops on SIGTERM', async (type) => {
+  it.each(types)('starts the %s simulator alone, prints its provider config, stops on SIGTERM', async (type) => {
     const child = spawn(process.execPath, ['dist/simulate.js', type, '--port', '0'], { cwd: root, env: { PATH: process.env['PATH'] ?? '' } });
     let out = '';
     const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -238,8 +246,8 @@ describe('npm run simulate -- <type>', () => {
 
   it('--help prints the usage line and exits 0; a bad option is one line and exit 2, never a stack trace', async () => {
     const help = await runSimulate(['--help']);
-    expect(help).toEqual({ code: 0, stdout: 'usage: npm run simulate -- <leen|auth0|versori> [--port N] [--host H] [--state FILE]\n', stderr: '' });
-    const bad = await runSimulate(['leen', '--colour']);
+    expect(help).toEqual({ code: 0, stdout: `usage: npm run simulate -- <${types.join('|')}> [--port N] [--host H] [--state FILE]\n`, stderr: '' });
+    const bad = await runSimulate([firstType, '--colour']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('usage: npm run simulate');
     expect(bad.stderr).not.toMatch(/\n\s+at /);
@@ -249,9 +257,9 @@ describe('npm run simulate -- <type>', () => {
     const blocker = createServer();
     const port = await new Promise<number>((r) => blocker.listen(0, '127.0.0.1', () => r((blocker.address() as { port: number }).port)));
     try {
-      const busy = await runSimulate(['leen', '--port', String(port)]);
+      const busy = await runSimulate([firstType, '--port', String(port)]);
       expect(busy.code).toBe(1);
-      expect(busy.stderr).toBe(`leen simulator: cannot listen on 127.0.0.1:${port}: the port is in use; pick another with --port, or --port 0 for any free one (EADDRINUSE)\n`);
+      expect(busy.stderr).toBe(`${firstType} simulator: cannot listen on 127.0.0.1:${port}: the port is in use; pick another with --port, or --port 0 for any free one (EADDRINUSE)\n`);
     } finally {
       blocker.close();
     }
@@ -262,7 +270,7 @@ describe('npm run simulate -- <type>', () => {
     let err = '';
     child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
     expect(await new Promise((r) => child.once('exit', r))).toBe(2);
-    expect(err).toContain('usage: npm run simulate -- <leen|auth0|versori>');
+    expect(err).toContain(`usage: npm run simulate -- <${types.join('|')}>`);
   });
 });
 

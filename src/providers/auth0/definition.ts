@@ -40,16 +40,20 @@ export const auth0Provider: ProviderDefinition<Auth0Config> = {
       host: opts.host,
       stateFile: opts.stateFile,
       domain: DEFAULT_DOMAIN,
-      clients: [{ ...SANDBOX_CLIENT }],
+      clients: [{ clientId: SANDBOX_CLIENT.clientId, clientSecret: opts.secret ?? SANDBOX_CLIENT.clientSecret }],
       seedDemo: true,
     });
     return {
       url: sim.url,
       port: sim.port,
       close: () => sim.close(),
-      providerConfig: { domain: sim.domain, clientId: SANDBOX_CLIENT.clientId, clientSecret: SANDBOX_CLIENT.clientSecret, baseUrl: sim.url },
+      providerConfig: { domain: sim.domain, clientId: SANDBOX_CLIENT.clientId, clientSecret: opts.secret ?? SANDBOX_CLIENT.clientSecret, baseUrl: sim.url },
       demoExternalOrgId: DEMO_ORGANIZATION.id,
       requests: () => sim.kit.requests.map(({ method, path }) => ({ method, path })),
+      received: (text) => sim.kit.received(text),
     };
+  },
+  async samples() {
+    return (await import('./samples.js')).auth0Samples;
   },
 };

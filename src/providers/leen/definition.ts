@@ -17,7 +17,7 @@ export const leenProvider: ProviderDefinition<LeenConfig> = {
   },
   async startSimulator(opts) {
     const { demoOrganizationId, LEEN_SIM_DEFAULT_API_KEY, startLeenSimulator } = await import('./simulator.js');
-    const apiKey = LEEN_SIM_DEFAULT_API_KEY;
+    const apiKey = opts.secret ?? LEEN_SIM_DEFAULT_API_KEY;
     const sim = await startLeenSimulator({ port: opts.port, host: opts.host, stateFile: opts.stateFile, apiKey, seedDemo: true });
     const demoExternalOrgId = demoOrganizationId(sim.state);
     if (demoExternalOrgId === undefined) {
@@ -32,6 +32,10 @@ export const leenProvider: ProviderDefinition<LeenConfig> = {
       demoExternalOrgId,
       // Method and path only: the recorded headers and bodies hold the API key and credentials.
       requests: () => sim.kit.requests.map(({ method, path }) => ({ method, path })),
+      received: (text) => sim.kit.received(text),
     };
+  },
+  async samples() {
+    return (await import('./samples.js')).leenSamples;
   },
 };

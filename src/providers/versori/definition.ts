@@ -20,7 +20,7 @@ export const versoriProvider: ProviderDefinition<VersoriEntryConfig> = {
   },
   async startSimulator(opts): Promise<SimulatorSetup> {
     const [{ startVersoriSimulator }, { DEMO_ORGANISATION }] = await Promise.all([import('./simulator.js'), import('./fixtures.js')]);
-    const sim = await startVersoriSimulator({ port: opts.port, host: opts.host, stateFile: opts.stateFile, seedDemo: true });
+    const sim = await startVersoriSimulator({ port: opts.port, host: opts.host, stateFile: opts.stateFile, apiKey: opts.secret, seedDemo: true });
     return {
       url: sim.url,
       port: sim.port,
@@ -29,6 +29,10 @@ export const versoriProvider: ProviderDefinition<VersoriEntryConfig> = {
       demoExternalOrgId: DEMO_ORGANISATION.id,
       // Method and path only: recorded headers hold the API key.
       requests: () => sim.kit.requests.map(({ method, path }) => ({ method, path })),
+      received: (text) => sim.kit.received(text),
     };
+  },
+  async samples() {
+    return (await import('./samples.js')).versoriSamples;
   },
 };
