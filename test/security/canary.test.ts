@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auth0Provider } from '../../src/providers/auth0/definition.js';
 import { DEMO_ORGANIZATION as AUTH0_ORG, SPARE_TENANT_CONNECTIONS } from '../../src/providers/auth0/fixtures.js';
-import { startAuth0Simulator, type Auth0Simulator } from '../../src/providers/auth0/simulator.js';
+import { startAuth0Simulator, type Auth0Simulator } from '../../src/providers/auth0/simulator/index.js';
 import { leenProvider } from '../../src/providers/leen/definition.js';
 import { startLeenSimulator, type LeenSimulator } from '../../src/providers/leen/simulator.js';
 import { versoriProvider } from '../../src/providers/versori/definition.js';
