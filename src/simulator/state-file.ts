@@ -7,9 +7,11 @@ import { dirname } from 'node:path';
  * (the provider's upgrade hook) takes whatever JSON it holds and returns the state in today's shape.
  */
 
-/** The state kept in `file`, upgraded by `restore`; undefined when there is no such file. */
+/** The state kept in `file`, upgraded by `restore`; undefined when there is no such file (or it holds `null`). */
 export function readStateFile<S>(file: string, restore: (saved: unknown) => S): S | undefined {
-  return existsSync(file) ? restore(JSON.parse(readFileSync(file, 'utf8')) as unknown) : undefined;
+  if (!existsSync(file)) return undefined;
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  return saved === null ? undefined : restore(saved);
 }
 
 /** Writes the state through a temporary file and a rename, so a reader never sees half a file. */
