@@ -8,7 +8,7 @@ import { leenProvider } from '../../src/providers/leen/definition.js';
 import { startLeenSimulator, type LeenSimulator } from '../../src/providers/leen/simulator/index.js';
 import { versoriProvider } from '../../src/providers/versori/definition.js';
 import { DEMO_ORGANISATION as VERSORI_ORG } from '../../src/providers/versori/fixtures.js';
-import { startVersoriSimulator, type VersoriSimulator } from '../../src/providers/versori/simulator.js';
+import { startVersoriSimulator, type VersoriSimulator } from '../../src/providers/versori/simulator/index.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 
 /**

@@ -5,7 +5,7 @@ import { GatewayError } from '../../../src/core/errors.js';
 import { secret } from '../../../src/core/secret.js';
 import { versoriProvider } from '../../../src/providers/versori/definition.js';
 import { APP_IDS } from '../../../src/providers/versori/fixtures.js';
-import { storedSecretFingerprint } from '../../../src/providers/versori/simulator.js';
+import { storedSecretFingerprint } from '../../../src/providers/versori/simulator/state.js';
 import { fingerprint } from '../../../src/simulator/kit.js';
 import { startHarness, TEST_ORG, type Harness } from './harness.js';
 import { SwitchboardSpec } from './spec.js';
