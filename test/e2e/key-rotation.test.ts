@@ -11,7 +11,7 @@ import { DEMO_ORGANISATION } from '../../src/providers/versori/fixtures.js';
 import { versoriProvider } from '../../src/providers/versori/definition.js';
 import { startVersoriSimulator, type VersoriSimulator } from '../../src/providers/versori/simulator/index.js';
 import { storedSecretFingerprint } from '../../src/providers/versori/simulator/state.js';
-import { fingerprint } from '../../src/simulator/kit.js';
+import { fingerprint } from '../../src/simulator/fingerprint.js';
 import { ADMIN_KEY, json, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { buildDist } from '../helpers/process.js';
 import { REPO_ROOT } from '../helpers/repo.js';

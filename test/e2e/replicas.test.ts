@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Connection } from '../../src/core/connection.js';
-import { fingerprint } from '../../src/simulator/kit.js';
+import { fingerprint } from '../../src/simulator/fingerprint.js';
 import { startVersoriSimulator, type VersoriSimulator } from '../../src/providers/versori/simulator/index.js';
 import { addOrganisation, type SimConnection } from '../../src/providers/versori/simulator/state.js';
 import { startPostgres, type PgServer } from '../helpers/postgres.js';

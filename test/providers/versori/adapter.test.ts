@@ -6,7 +6,7 @@ import { secret } from '../../../src/core/secret.js';
 import { versoriProvider } from '../../../src/providers/versori/definition.js';
 import { APP_IDS } from '../../../src/providers/versori/fixtures.js';
 import { storedSecretFingerprint } from '../../../src/providers/versori/simulator/state.js';
-import { fingerprint } from '../../../src/simulator/kit.js';
+import { fingerprint } from '../../../src/simulator/fingerprint.js';
 import { startHarness, TEST_ORG, type Harness } from './harness.js';
 import { SwitchboardSpec } from './spec.js';
 import { configured } from '../../helpers/providers.js';

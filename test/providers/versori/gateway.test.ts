@@ -8,7 +8,7 @@ import { DEMO_ORGANISATION } from '../../../src/providers/versori/fixtures.js';
 import { versoriProvider } from '../../../src/providers/versori/definition.js';
 import { startVersoriSimulator, type VersoriSimulator } from '../../../src/providers/versori/simulator/index.js';
 import { storedSecretFingerprint } from '../../../src/providers/versori/simulator/state.js';
-import { fingerprint } from '../../../src/simulator/kit.js';
+import { fingerprint } from '../../../src/simulator/fingerprint.js';
 import { json, startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { specChecker } from './harness.js';
 import { SwitchboardSpec } from './spec.js';

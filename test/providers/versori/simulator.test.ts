@@ -8,7 +8,7 @@ import { APP_IDS, DEMO_CONNECTIONS, DEMO_ORGANISATION, fixtureApps } from '../..
 import { startVersoriSimulator, VERSORI_SIM_DEFAULT_API_KEY, type VersoriSimulator, type VersoriSimulatorOptions } from '../../../src/providers/versori/simulator/index.js';
 import { addOrganisation, storedSecretFingerprint } from '../../../src/providers/versori/simulator/state.js';
 import type { SimExchange } from '../../../src/providers/versori/simulator/exchanges.js';
-import { fingerprint } from '../../../src/simulator/kit.js';
+import { fingerprint } from '../../../src/simulator/fingerprint.js';
 import { captureLogs } from '../../helpers/logs.js';
 import { SwitchboardSpec } from './spec.js';
 import { configured } from '../../helpers/providers.js';
