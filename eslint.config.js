@@ -1,6 +1,18 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * Simulator code (src/simulator/, each provider's simulator/ and its fixtures.ts): production code
+ * reaches it only through the dynamic import() of a definition's startSimulator, which this rule
+ * does not see, so configured mode never loads it (test/e2e/sandbox.test.ts). Type imports are
+ * erased from the build and allowed.
+ */
+const SIMULATOR_CODE = {
+  group: ['**/simulator/**', '**/fixtures.js'],
+  allowTypeImports: true,
+  message: 'production code loads simulators only through import() in a definition\'s startSimulator',
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'data/**', 'node_modules/**', 'bench/results/**'] },
   js.configs.recommended,
@@ -19,11 +31,20 @@ export default tseslint.config(
     },
   },
   {
+    // Production code never loads a simulator statically (the core and http, below, say so in their own lists).
+    files: ['src/**/*.ts'],
+    ignores: ['src/simulator/**', 'src/providers/*/simulator/**', 'src/providers/*/fixtures.ts', 'src/sandbox.ts', 'src/simulate.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [SIMULATOR_CODE] }],
+    },
+  },
+  {
     // The core knows the canonical model and the adapter interface; never HTTP or a provider.
     files: ['src/core/**/*.ts', 'src/storage/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
         { group: ['**/providers/**', '**/http/**'], message: 'core/storage must not depend on providers or http' },
+        SIMULATOR_CODE,
       ] }],
     },
   },
@@ -33,6 +54,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', { patterns: [
         { group: ['**/providers/**'], message: 'http must not depend on providers' },
+        SIMULATOR_CODE,
       ] }],
     },
   },
