@@ -1,16 +1,14 @@
-import { createHmac, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import { listen, type HttpBindings, type Listening } from '../net.js';
+import type { HttpBindings } from '../net.js';
 
 /**
  * Shared machinery of the provider simulators: fault injection (a failure rate with a status,
  * latency, stalls, dropped connections, 429 + Retry-After), a record of requests for tests, and a
  * control API under `/__sim`. The provider-specific behaviour lives in each
- * `providers/<name>/simulator.ts`.
+ * `providers/<name>/simulator/`.
  */
 
 export const FaultRule = z.object({
@@ -74,7 +72,8 @@ export interface RecordedRequest {
   body: string;
 }
 
-type Env = { Bindings: HttpBindings };
+/** The Hono environment of a simulator: Node's bindings, for the sockets faults drop or hold. */
+export type SimEnv = { Bindings: HttpBindings };
 
 export class SimulatorKit {
   readonly requests: RecordedRequest[] = [];
@@ -150,7 +149,7 @@ export class SimulatorKit {
   }
 
   /** Records requests and applies faults; mount before the provider's routes. */
-  middleware(): MiddlewareHandler<Env> {
+  middleware(): MiddlewareHandler<SimEnv> {
     return async (c, next) => {
       const url = new URL(c.req.url);
       if (url.pathname.startsWith('/__sim')) return next();
@@ -185,8 +184,8 @@ export class SimulatorKit {
   }
 
   /** `/__sim/faults` (POST a rule, GET them, DELETE all) and `/__sim/requests` for users of `npm run simulate`. */
-  controlRoutes(): Hono<Env> {
-    const app = new Hono<Env>();
+  controlRoutes(): Hono<SimEnv> {
+    const app = new Hono<SimEnv>();
     app.get('/faults', (c) => c.json({ faults: this.faults(), stalls: this.stalls(), held: this.held() }));
     app.post('/release', (c) => {
       const released = this.held();
@@ -206,87 +205,4 @@ export class SimulatorKit {
     app.get('/requests', (c) => c.json(this.requests.map(({ headers: _h, body: _b, ...r }) => r)));
     return app;
   }
-}
-
-export interface RunningSimulator<S> extends Listening {
-  kit: SimulatorKit;
-  /** The simulator's in-memory state, for tests that must look behind the API. */
-  state: S;
-}
-
-export interface SimulatorOptions {
-  port?: number | undefined;
-  host?: string | undefined;
-  /**
-   * JSON file holding the simulator's state: loaded at start when present, rewritten after every
-   * successful change. Lets the sandbox keep its simulated providers across restarts.
-   */
-  stateFile?: string | undefined;
-}
-
-/**
- * Builds the Hono app around provider routes and serves it on loopback. `build` receives the
- * state restored from `stateFile` (if any) and returns the live state: plain JSON data only.
- */
-export async function startSimulator<S>(
-  build: (app: Hono<Env>, kit: SimulatorKit, restored: S | undefined) => S,
-  opts: SimulatorOptions = {},
-): Promise<RunningSimulator<S>> {
-  const kit = new SimulatorKit();
-  const app = new Hono<Env>();
-  app.use('*', kit.middleware());
-  const file = opts.stateFile;
-  if (file) {
-    app.use('*', async (c, next) => {
-      await next();
-      if (c.req.method !== 'GET' && c.res.status < 400) saveState(file, state);
-    });
-  }
-  app.route('/__sim', kit.controlRoutes());
-  const restored = file && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as S) : undefined;
-  const state = build(app, kit, restored);
-  if (file) saveState(file, state);
-  const listening = await listen(app.fetch, { host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
-  // A simulator has no work worth waiting long for; clients' spare keep-alive connections (which
-  // never carried a request, so Node does not count them idle) are closed after a short grace.
-  const close = (graceMs = 100): Promise<void> => {
-    const closing = listening.close(graceMs);
-    kit.release();
-    kit.releaseStalls();
-    return closing;
-  };
-  return { ...listening, close, kit, state };
-}
-
-function saveState(file: string, state: unknown): void {
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(`${file}.tmp`, JSON.stringify(state));
-  renameSync(`${file}.tmp`, file);
-}
-
-export type SimContext = Context<Env>;
-
-/** JSON with object keys sorted at every level, so equal values give equal text. */
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
-/** Keys this process's fingerprints; never written anywhere, so a state file cannot be brute-forced offline. */
-const FINGERPRINT_KEY = randomBytes(32);
-
-/**
- * What a simulator keeps of a secret it was sent (credentials, a token): an HMAC-SHA-256
- * fingerprint of its canonical JSON under a key that lives only in this process, never the value,
- * so state files on disk hold no user's secret (not even a hash a weak password could be guessed
- * from). Fingerprints compare within one process: tests use them to check what was sent or
- * replayed; after a restart, restored fingerprints match nothing (a restored token is refused and
- * fetched again).
- */
-export function fingerprint(value: unknown): string {
-  return `hmac-sha256:${createHmac('sha256', FINGERPRINT_KEY).update(stableJson(value)).digest('hex')}`;
 }

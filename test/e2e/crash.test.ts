@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Connection } from '../../src/core/connection.js';
 import { DEMO_ORGANISATION } from '../../src/providers/versori/fixtures.js';
-import { startVersoriSimulator, type VersoriSimulator } from '../../src/providers/versori/simulator.js';
+import { startVersoriSimulator, type VersoriSimulator } from '../../src/providers/versori/simulator/index.js';
 import { buildDist, kill9, startGatewayProcess, stopGatewayProcess, type GatewayProcess as Gateway } from '../helpers/process.js';
 
 /**

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Connection } from '../../src/core/connection.js';
-import { fingerprint } from '../../src/simulator/kit.js';
-import { addOrganisation, startVersoriSimulator, type SimConnection, type VersoriSimulator } from '../../src/providers/versori/simulator.js';
+import { fingerprint } from '../../src/simulator/fingerprint.js';
+import { startVersoriSimulator, type VersoriSimulator } from '../../src/providers/versori/simulator/index.js';
+import { addOrganisation, type SimConnection } from '../../src/providers/versori/simulator/state.js';
 import { startPostgres, type PgServer } from '../helpers/postgres.js';
 import { buildDist, kill9, startGatewayProcess, stopGatewayProcess, type GatewayProcess } from '../helpers/process.js';
 

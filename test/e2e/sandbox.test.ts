@@ -152,8 +152,8 @@ describe('configured start', () => {
 describe('the production path', () => {
   it('configured mode never loads a simulator: it runs from a dist/ without the sandbox, simulator and sample chunks', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pb-no-sims-'));
-    cpSync(join(root, 'dist'), join(dir, 'dist'), { recursive: true, filter: (src) => !/\/chunks\/(simulator|sandbox|fixtures|samples)-/.test(src) });
-    const removed = readdirSync(join(root, 'dist/chunks')).filter((f) => /^(simulator|sandbox|fixtures|samples)-.*\.js$/.test(f));
+    cpSync(join(root, 'dist'), join(dir, 'dist'), { recursive: true, filter: (src) => !/\/chunks\/(simulator|sandbox|fixtures|samples|state)-/.test(src) });
+    const removed = readdirSync(join(root, 'dist/chunks')).filter((f) => /^(simulator|sandbox|fixtures|samples|state)-.*\.js$/.test(f));
     // At least a simulator and a samples chunk per provider type, and the sandbox's.
     expect(removed.length).toBeGreaterThanOrEqual(2 * types.length + 1);
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEMO_ORGANISATION } from '../../src/providers/versori/fixtures.js';
-import { startVersoriSimulator, type VersoriSimulator } from '../../src/providers/versori/simulator.js';
+import { startVersoriSimulator, type VersoriSimulator } from '../../src/providers/versori/simulator/index.js';
 import { buildDist, startGatewayProcess } from '../helpers/process.js';
 import { REPO_ROOT } from '../helpers/repo.js';
 

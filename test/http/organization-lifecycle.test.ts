@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from '../../src/core/connection.js';
 import { DEMO_ORGANISATION } from '../../src/providers/versori/fixtures.js';
 import { versoriProvider } from '../../src/providers/versori/definition.js';
-import { startVersoriSimulator, type VersoriSimulator } from '../../src/providers/versori/simulator.js';
+import { startVersoriSimulator, type VersoriSimulator } from '../../src/providers/versori/simulator/index.js';
 import { json, startGateway, walkList, type TestGateway } from '../helpers/gateway.js';
 
 /**

@@ -2,12 +2,12 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auth0Provider } from '../../src/providers/auth0/definition.js';
 import { DEMO_ORGANIZATION as AUTH0_ORG, SPARE_TENANT_CONNECTIONS } from '../../src/providers/auth0/fixtures.js';
-import { startAuth0Simulator, type Auth0Simulator } from '../../src/providers/auth0/simulator.js';
+import { startAuth0Simulator, type Auth0Simulator } from '../../src/providers/auth0/simulator/index.js';
 import { leenProvider } from '../../src/providers/leen/definition.js';
-import { startLeenSimulator, type LeenSimulator } from '../../src/providers/leen/simulator.js';
+import { startLeenSimulator, type LeenSimulator } from '../../src/providers/leen/simulator/index.js';
 import { versoriProvider } from '../../src/providers/versori/definition.js';
 import { DEMO_ORGANISATION as VERSORI_ORG } from '../../src/providers/versori/fixtures.js';
-import { startVersoriSimulator, type VersoriSimulator } from '../../src/providers/versori/simulator.js';
+import { startVersoriSimulator, type VersoriSimulator } from '../../src/providers/versori/simulator/index.js';
 import { ADMIN_KEY, json, startGateway, type TestGateway } from '../helpers/gateway.js';
 
 /**

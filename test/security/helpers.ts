@@ -1,5 +1,5 @@
 import { leenProvider } from '../../src/providers/leen/definition.js';
-import { startLeenSimulator, type LeenSimulator } from '../../src/providers/leen/simulator.js';
+import { startLeenSimulator, type LeenSimulator } from '../../src/providers/leen/simulator/index.js';
 import { json, startGateway, type TestGateway } from '../helpers/gateway.js';
 
 export const LEEN_KEY = 'test-security-leen-key';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Connection } from '../../src/core/connection.js';
 import { leenProvider } from '../../src/providers/leen/definition.js';
-import { startLeenSimulator, type LeenSimulator } from '../../src/providers/leen/simulator.js';
+import { startLeenSimulator, type LeenSimulator } from '../../src/providers/leen/simulator/index.js';
 import { ADMIN_KEY, json, startGateway, type TestGateway } from '../helpers/gateway.js';
 
 /** Idempotency-Key (contract §5.4) and creates that never orphan, through real HTTP to a Leen simulator. */

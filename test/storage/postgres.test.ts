@@ -9,7 +9,7 @@ import { POSTGRES_DEFAULTS, type PostgresSettings } from '../../src/storage/post
 import { startPostgres, type PgServer } from '../helpers/postgres.js';
 import { versoriProvider } from '../../src/providers/versori/definition.js';
 import { DEMO_ORGANISATION } from '../../src/providers/versori/fixtures.js';
-import { startVersoriSimulator } from '../../src/providers/versori/simulator.js';
+import { startVersoriSimulator } from '../../src/providers/versori/simulator/index.js';
 import { startGateway } from '../helpers/gateway.js';
 import { storageConformance } from './conformance.js';
 

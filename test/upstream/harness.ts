@@ -1,6 +1,6 @@
 import type { Connection } from '../../src/core/connection.js';
 import { leenProvider } from '../../src/providers/leen/definition.js';
-import { startLeenSimulator, type LeenSimulator } from '../../src/providers/leen/simulator.js';
+import { startLeenSimulator, type LeenSimulator } from '../../src/providers/leen/simulator/index.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { json, startGateway, type TestGateway } from '../helpers/gateway.js';
 

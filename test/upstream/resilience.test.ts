@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Connection } from '../../src/core/connection.js';
 import { auth0Provider } from '../../src/providers/auth0/definition.js';
 import { DEMO_ORGANIZATION } from '../../src/providers/auth0/fixtures.js';
-import { startAuth0Simulator } from '../../src/providers/auth0/simulator.js';
+import { startAuth0Simulator } from '../../src/providers/auth0/simulator/index.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { json, startGateway } from '../helpers/gateway.js';
 import { BASE, ONE, startEngine, type EngineHarness } from './harness.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { startLeenSimulator, type LeenSimulator } from '../../src/providers/leen/simulator.js';
+import { startLeenSimulator, type LeenSimulator } from '../../src/providers/leen/simulator/index.js';
 import { API_KEY } from './harness.js';
 
 /** The simulators' one fault-injection surface, over HTTP as a user of `npm run simulate` drives it. */

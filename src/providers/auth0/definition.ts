@@ -34,7 +34,7 @@ export const auth0Provider: ProviderDefinition<Auth0Config> = {
     return createAuth0Adapter(config, deps);
   },
   async startSimulator(opts) {
-    const [{ startAuth0Simulator }, { DEFAULT_DOMAIN, DEMO_ORGANIZATION, SANDBOX_CLIENT }] = await Promise.all([import('./simulator.js'), import('./fixtures.js')]);
+    const [{ startAuth0Simulator }, { DEFAULT_DOMAIN, DEMO_ORGANIZATION, SANDBOX_CLIENT }] = await Promise.all([import('./simulator/index.js'), import('./fixtures.js')]);
     const sim = await startAuth0Simulator({
       port: opts.port,
       host: opts.host,

@@ -16,7 +16,7 @@ export const leenProvider: ProviderDefinition<LeenConfig> = {
     return createLeenAdapter(config, deps);
   },
   async startSimulator(opts) {
-    const { demoOrganizationId, LEEN_SIM_DEFAULT_API_KEY, startLeenSimulator } = await import('./simulator.js');
+    const [{ LEEN_SIM_DEFAULT_API_KEY, startLeenSimulator }, { demoOrganizationId }] = await Promise.all([import('./simulator/index.js'), import('./simulator/state.js')]);
     const apiKey = opts.secret ?? LEEN_SIM_DEFAULT_API_KEY;
     const sim = await startLeenSimulator({ port: opts.port, host: opts.host, stateFile: opts.stateFile, apiKey, seedDemo: true });
     const demoExternalOrgId = demoOrganizationId(sim.state);

@@ -19,7 +19,7 @@ export const versoriProvider: ProviderDefinition<VersoriEntryConfig> = {
     return createVersoriAdapter(config, deps);
   },
   async startSimulator(opts): Promise<SimulatorSetup> {
-    const [{ startVersoriSimulator }, { DEMO_ORGANISATION }] = await Promise.all([import('./simulator.js'), import('./fixtures.js')]);
+    const [{ startVersoriSimulator }, { DEMO_ORGANISATION }] = await Promise.all([import('./simulator/index.js'), import('./fixtures.js')]);
     const sim = await startVersoriSimulator({ port: opts.port, host: opts.host, stateFile: opts.stateFile, apiKey: opts.secret, seedDemo: true });
     return {
       url: sim.url,

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isGatewayError, type GatewayError } from '../../../src/core/errors.js';
 import { TENANT_CONNECTIONS } from '../../../src/providers/auth0/fixtures.js';
-import { startAuth0Simulator, type Auth0Simulator } from '../../../src/providers/auth0/simulator.js';
+import { startAuth0Simulator, type Auth0Simulator } from '../../../src/providers/auth0/simulator/index.js';
 import { adapterFor, captureLogger, counts, ctx, ref } from './helpers.js';
 import { checkChange, checkCreate, refusal } from '../../helpers/checks.js';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from '../../../src/core/connection.js';
 import { auth0Provider } from '../../../src/providers/auth0/definition.js';
 import { SPARE_TENANT_CONNECTIONS, TENANT_CONNECTIONS } from '../../../src/providers/auth0/fixtures.js';
-import { startAuth0Simulator, type Auth0Simulator } from '../../../src/providers/auth0/simulator.js';
+import { startAuth0Simulator, type Auth0Simulator } from '../../../src/providers/auth0/simulator/index.js';
 import { json, startGateway, walkList, type TestGateway } from '../../helpers/gateway.js';
 
 /**

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from '../../../src/core/connection.js';
 import { auth0Provider } from '../../../src/providers/auth0/definition.js';
 import { DEMO_ORGANIZATION } from '../../../src/providers/auth0/fixtures.js';
-import { startAuth0Simulator, type Auth0Simulator } from '../../../src/providers/auth0/simulator.js';
+import { startAuth0Simulator, type Auth0Simulator } from '../../../src/providers/auth0/simulator/index.js';
 import { json, startGateway, type TestGateway } from '../../helpers/gateway.js';
 
 /** Two Auth0 tenants behind one gateway, through real HTTP: separate data, 429s and partial lists. */

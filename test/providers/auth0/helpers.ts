@@ -3,7 +3,7 @@ import type { CallContext, ConnectionRef, PatchModelAdapter } from '../../../src
 import type { AdapterDeps } from '../../../src/upstream/index.js';
 import { createAuth0Adapter } from '../../../src/providers/auth0/adapter.js';
 import { auth0Provider } from '../../../src/providers/auth0/definition.js';
-import type { Auth0Simulator } from '../../../src/providers/auth0/simulator.js';
+import type { Auth0Simulator } from '../../../src/providers/auth0/simulator/index.js';
 import type { Auth0ConnectionsApi } from '../../../src/providers/auth0/api-types.js';
 import { configured } from '../../helpers/providers.js';
 

@@ -1,6 +1,6 @@
 import { ManagementClient, ManagementError, Management } from 'auth0';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startAuth0Simulator, type Auth0Simulator } from '../../../src/providers/auth0/simulator.js';
+import { startAuth0Simulator, type Auth0Simulator } from '../../../src/providers/auth0/simulator/index.js';
 import { TENANT_CONNECTIONS } from '../../../src/providers/auth0/fixtures.js';
 import { simFetch } from './helpers.js';
 

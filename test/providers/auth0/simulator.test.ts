@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fingerprint } from '../../../src/simulator/kit.js';
+import { fingerprint } from '../../../src/simulator/fingerprint.js';
 import { auth0Provider } from '../../../src/providers/auth0/definition.js';
 import { DEMO_ORGANIZATION, TENANT_CONNECTIONS } from '../../../src/providers/auth0/fixtures.js';
-import { startAuth0Simulator, type Auth0Simulator } from '../../../src/providers/auth0/simulator.js';
+import { startAuth0Simulator, type Auth0Simulator } from '../../../src/providers/auth0/simulator/index.js';
 import { captureLogger, ctx } from './helpers.js';
 import { configured } from '../../helpers/providers.js';
 

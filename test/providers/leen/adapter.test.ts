@@ -4,9 +4,9 @@ import type { Job, UpstreamConnection } from '../../../src/core/connection.js';
 import { GatewayError } from '../../../src/core/errors.js';
 import { secret } from '../../../src/core/secret.js';
 import { HEALTH_ROWS, LEEN_HEALTH_NAMES } from '../../../src/providers/leen/catalog.js';
-import { addJob, setConnectionHealth } from '../../../src/providers/leen/simulator.js';
+import { addJob, setConnectionHealth } from '../../../src/providers/leen/simulator/state.js';
 import { leenProvider } from '../../../src/providers/leen/definition.js';
-import { fingerprint } from '../../../src/simulator/kit.js';
+import { fingerprint } from '../../../src/simulator/fingerprint.js';
 import { API_KEY, capturingLogger, createOrg, ctx, refOf, startHarness, type LeenHarness } from './setup.js';
 import { configured } from '../../helpers/providers.js';
 

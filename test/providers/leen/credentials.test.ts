@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Connection } from '../../../src/core/connection.js';
 import { DOCUMENTED_CREDENTIALS, LEEN_VENDORS, OAUTH2_VENDORS } from '../../../src/providers/leen/catalog.js';
-import { fingerprint } from '../../../src/simulator/kit.js';
+import { fingerprint } from '../../../src/simulator/fingerprint.js';
 import { json } from '../../helpers/gateway.js';
 import { startLeenGateway, type LeenGatewayHarness } from './setup.js';
 

@@ -2,7 +2,7 @@ import pino, { type Logger } from 'pino';
 import type { CallContext, ConnectionRef, PatchModelAdapter, ProviderAdapter } from '../../../src/core/adapter.js';
 import type { UpstreamConnection } from '../../../src/core/connection.js';
 import { leenProvider } from '../../../src/providers/leen/definition.js';
-import { startLeenSimulator, type LeenSimulator } from '../../../src/providers/leen/simulator.js';
+import { startLeenSimulator, type LeenSimulator } from '../../../src/providers/leen/simulator/index.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { configured } from '../../helpers/providers.js';
 

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leenProvider } from '../../../src/providers/leen/definition.js';
 import { DEMO_CONNECTIONS, DEMO_ORG } from '../../../src/providers/leen/fixtures.js';
-import { demoOrganizationId, startLeenSimulator, type LeenSimulator } from '../../../src/providers/leen/simulator.js';
-import { fingerprint } from '../../../src/simulator/kit.js';
+import { startLeenSimulator, type LeenSimulator } from '../../../src/providers/leen/simulator/index.js';
+import { demoOrganizationId } from '../../../src/providers/leen/simulator/state.js';
+import { fingerprint } from '../../../src/simulator/fingerprint.js';
 import { API_KEY, createOrg, leenFetch } from './setup.js';
 
 type Json = Record<string, unknown>;

@@ -1,6 +1,7 @@
 import type { CallContext, ReplaceModelAdapter } from '../../../src/core/adapter.js';
 import { versoriProvider } from '../../../src/providers/versori/definition.js';
-import { addOrganisation, startVersoriSimulator, type VersoriSimulator } from '../../../src/providers/versori/simulator.js';
+import { startVersoriSimulator, type VersoriSimulator } from '../../../src/providers/versori/simulator/index.js';
+import { addOrganisation } from '../../../src/providers/versori/simulator/state.js';
 import { captureLogs } from '../../helpers/logs.js';
 import type { SwitchboardSpec } from './spec.js';
 import { configured } from '../../helpers/providers.js';

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { UpstreamConnection } from '../../../src/core/connection.js';
 import { secret } from '../../../src/core/secret.js';
 import { APP_IDS } from '../../../src/providers/versori/fixtures.js';
-import { addOrganisation } from '../../../src/providers/versori/simulator.js';
+import { addOrganisation } from '../../../src/providers/versori/simulator/state.js';
 import { startHarness, type Harness } from './harness.js';
 import { SwitchboardSpec } from './spec.js';
 

@@ -5,16 +5,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { VERSORI_API_BASE_PATH } from '../../../src/providers/versori/api-types.js';
 import { versoriProvider } from '../../../src/providers/versori/definition.js';
 import { APP_IDS, DEMO_CONNECTIONS, DEMO_ORGANISATION, fixtureApps } from '../../../src/providers/versori/fixtures.js';
-import {
-  addOrganisation,
-  startVersoriSimulator,
-  storedSecretFingerprint,
-  VERSORI_SIM_DEFAULT_API_KEY,
-  type SimExchange,
-  type VersoriSimulator,
-  type VersoriSimulatorOptions,
-} from '../../../src/providers/versori/simulator.js';
-import { fingerprint } from '../../../src/simulator/kit.js';
+import { startVersoriSimulator, VERSORI_SIM_DEFAULT_API_KEY, type VersoriSimulator, type VersoriSimulatorOptions } from '../../../src/providers/versori/simulator/index.js';
+import { addOrganisation, storedSecretFingerprint } from '../../../src/providers/versori/simulator/state.js';
+import type { SimExchange } from '../../../src/providers/versori/simulator/exchanges.js';
+import { fingerprint } from '../../../src/simulator/fingerprint.js';
 import { captureLogs } from '../../helpers/logs.js';
 import { SwitchboardSpec } from './spec.js';
 import { configured } from '../../helpers/providers.js';

@@ -1,6 +1,6 @@
 import { OpenAPIBackend, type Operation, type ValidationResult } from 'openapi-backend';
 import type { RecordedRequest } from '../../../src/simulator/kit.js';
-import type { SimExchange } from '../../../src/providers/versori/simulator.js';
+import type { SimExchange } from '../../../src/providers/versori/simulator/exchanges.js';
 import { repoPath } from '../../helpers/repo.js';
 
 /**

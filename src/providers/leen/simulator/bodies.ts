@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import type { SimContext } from '../../../simulator/server.js';
+import { check, integerText, queryOf } from '../../../simulator/validation.js';
+import type { LeenValidationIssue } from '../api-types.js';
+import { DOCUMENTED_CREDENTIALS, isOAuth2Vendor, LeenOptionsSchema, type LeenVendor } from '../catalog.js';
+import { credentialIssues, fastApiIssues } from './errors.js';
+
+/**
+ * What the simulated provisioning API accepts, as zod schemas: path ids (UUIDs), paging queries,
+ * JSON bodies (their schemas are Leen's, in api-types.ts), credentials and options per vendor.
+ * Problems come back as FastAPI `detail` items, so a route can answer all of them in one 422.
+ */
+
+export type Parsed<T> = { data: T } | { issues: LeenValidationIssue[] };
+
+/** A UUID as Python's `UUID()` reads it: hex, hyphens optional. */
+const uuid = z.stringFormat('uuid', /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i);
+
+export const OrganizationPath = z.object({ organization_id: uuid });
+export const ConnectionPath = z.object({ organization_id: uuid, connection_id: uuid });
+
+/** Problems with the path's ids (`org` and `id` parameters, named as Leen's OpenAPI names them). */
+export function pathIssues(c: SimContext, schema: typeof OrganizationPath | typeof ConnectionPath): LeenValidationIssue[] {
+  const params: Record<string, string> = { organization_id: c.req.param('org') ?? '' };
+  if ('connection_id' in schema.shape) params['connection_id'] = c.req.param('id') ?? '';
+  const checked = check(schema, params);
+  return checked.ok ? [] : fastApiIssues(['path'], params, checked.issues);
+}
+
+const PageQuery = z.object({
+  limit: z.string().trim().pipe(integerText(1, 100)).default(50),
+  offset: z.string().trim().pipe(integerText(0, Number.MAX_SAFE_INTEGER)).default(0),
+});
+export type Page = z.output<typeof PageQuery>;
+
+/** `?limit=&offset=` of a list (50 and 0 when absent), and the problems with them. */
+export function pageOf(c: SimContext): { page: Page; issues: LeenValidationIssue[] } {
+  const query = queryOf(c, PageQuery);
+  const checked = check(PageQuery, query);
+  return checked.ok ? { page: checked.value, issues: [] } : { page: { limit: 50, offset: 0 }, issues: fastApiIssues(['query'], query, checked.issues) };
+}
+
+/** The JSON request body checked against `schema`, or FastAPI's problems with it. */
+export async function bodyOf<S extends z.ZodType>(c: SimContext, schema: S): Promise<Parsed<z.output<S>>> {
+  const text = await c.req.text();
+  if (text.trim() === '') return { issues: [{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }] };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return { issues: [{ type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error', input: {}, ctx: { error: e instanceof Error ? e.message : 'invalid' } }] };
+  }
+  const checked = check(schema, raw);
+  return checked.ok ? { data: checked.value } : { issues: fastApiIssues(['body'], raw, checked.issues) };
+}
+
+/** Problems with a vendor's `credentials` (`body` is what a missing one is reported in). */
+export function credentialsIssues(vendor: LeenVendor, body: Record<string, unknown>, credentials: Record<string, unknown> | null | undefined): LeenValidationIssue[] {
+  if (credentials === null || credentials === undefined) {
+    // Required in the newest Create Connection revision; the guide says OAuth2 vendors need none.
+    return isOAuth2Vendor(vendor) ? [] : [{ type: 'missing', loc: ['body', 'credentials'], msg: 'Field required', input: body }];
+  }
+  const documented = DOCUMENTED_CREDENTIALS[vendor];
+  if (!documented) return [];
+  const checked = check(documented.schema, credentials);
+  return checked.ok ? [] : credentialIssues(['body', 'credentials'], credentials, checked.issues);
+}
+
+/** Problems with the documented `options` keys (other keys pass). */
+export function optionsIssues(options: unknown): LeenValidationIssue[] {
+  if (options === null || options === undefined) return [];
+  const checked = check(LeenOptionsSchema, options);
+  return checked.ok ? [] : fastApiIssues(['body', 'options'], options, checked.issues);
+}

@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { offsetPage } from '../../../simulator/paging.js';
+import type { SimApp, SimContext } from '../../../simulator/server.js';
+import { check } from '../../../simulator/validation.js';
+import {
+  LeenCreateConnectionBody, LeenCreateOrganizationBody, LeenUpdateConnectionBody, type LeenConnection, type LeenValidationIssue,
+} from '../api-types.js';
+import { DEFAULT_REFRESH_INTERVAL_SECS, DEFAULT_TIMEOUT_SECS } from '../fixtures.js';
+import { bodyOf, ConnectionPath, credentialsIssues, optionsIssues, OrganizationPath, pageOf, pathIssues, type Page } from './bodies.js';
+import { detailError, notFound, unprocessable } from './errors.js';
+import { authModeOf, credentialFacts, healthOf, type LeenSimState, type SimConnection, type SimOrganization } from './state.js';
+
+/** Behaviour Leen does not document, switchable at run time (also `PUT /__sim/behaviour`). */
+export interface LeenSimBehaviour {
+  /** What a PATCH without `state` does: reset it to ACTIVE (one documented revision) or leave it. */
+  omittedPatchState: 'ACTIVE' | 'unchanged';
+  /** How list envelopes carry `total`: a number, null, or not at all. */
+  listTotal: 'number' | 'null' | 'absent';
+}
+
+export const DEFAULT_BEHAVIOUR: LeenSimBehaviour = { omittedPatchState: 'ACTIVE', listTotal: 'number' };
+
+const BehaviourPatch = z.strictObject({
+  omittedPatchState: z.enum(['ACTIVE', 'unchanged']).optional(),
+  listTotal: z.enum(['number', 'null', 'absent']).optional(),
+});
+
+/** What the routes serve from. */
+export interface LeenService {
+  state: LeenSimState;
+  /** The only `X-API-KEY` accepted. */
+  apiKey: string;
+  behaviour: LeenSimBehaviour;
+}
+
+/** A timestamp later than `previous`, so `updated_at` moves on every write. */
+function after(previous: string): string {
+  const now = Date.now();
+  const prev = Date.parse(previous);
+  return new Date(Number.isNaN(prev) || now > prev ? now : prev + 1).toISOString();
+}
+
+/** The provisioning API (organizations, connections, their tests and jobs), the consent page, and the behaviour switch. */
+export function routes(app: SimApp, { state, apiKey, behaviour }: LeenService): void {
+  const liveOrg = (id: string) => state.organizations.find((o) => o.id === id);
+  const liveConnection = (orgId: string, id: string) => state.connections.find((c) => c.id === id && c.organization_id === orgId && c.state !== 'DELETED');
+
+  function paginate<T>(all: T[], page: Page): { items: T[]; total?: number | null } {
+    const { items } = offsetPage(all, page.offset, page.limit);
+    if (behaviour.listTotal === 'absent') return { items };
+    return { items, total: behaviour.listTotal === 'null' ? null : all.length };
+  }
+
+  function authorizeUrl(c: SimContext, conn: SimConnection): string | null {
+    if (conn.auth !== 'oauth2' || conn.state !== 'PENDING') return null;
+    const url = new URL('/oauth2/authorize', new URL(c.req.url).origin);
+    url.searchParams.set('connection_id', conn.id);
+    return url.toString();
+  }
+
+  function render(c: SimContext, conn: SimConnection, withOrganizationName = false): LeenConnection {
+    const out: LeenConnection = {
+      id: conn.id, vendor: conn.vendor, is_active: conn.state === 'ACTIVE',
+      refresh_interval_secs: conn.refresh_interval_secs, timeout_secs: conn.timeout_secs,
+      organization_id: conn.organization_id, state: conn.state, created_at: conn.created_at, updated_at: conn.updated_at,
+      health: structuredClone(conn.health), oauth2_authorize_url: authorizeUrl(c, conn), identifier: conn.identifier,
+    };
+    if (withOrganizationName) out.organization_name = liveOrg(conn.organization_id)?.name ?? '';
+    return out;
+  }
+
+  /** Validates the path (and `extra` problems found before), then finds the live connection (or answers 404). */
+  function lookup(c: SimContext, extra: LeenValidationIssue[] = []): SimConnection {
+    const issues = [...pathIssues(c, ConnectionPath), ...extra];
+    if (issues.length > 0) unprocessable(issues);
+    const orgId = c.req.param('org') ?? '';
+    if (!liveOrg(orgId)) notFound('Organization');
+    return liveConnection(orgId, c.req.param('id') ?? '') ?? notFound('Connection');
+  }
+
+  app.notFound((c) => c.json({ detail: 'Not Found' }, 404));
+
+  app.use('/provisioning/*', async (c, next) => {
+    if (c.req.header('x-api-key') !== apiKey) detailError(401, 'Invalid API key');
+    return next();
+  });
+
+  /* organizations */
+
+  app.post('/provisioning/organizations', async (c) => {
+    const body = await bodyOf(c, LeenCreateOrganizationBody);
+    if ('issues' in body) unprocessable(body.issues);
+    const org: SimOrganization = { id: randomUUID(), name: body.data.name, identifier: body.data.identifier ?? null, created_at: new Date().toISOString() };
+    state.organizations.push(org);
+    return c.json(org, 200);
+  });
+
+  app.get('/provisioning/organizations', (c) => {
+    const { page, issues } = pageOf(c);
+    if (issues.length > 0) unprocessable(issues);
+    return c.json(paginate(state.organizations, page), 200);
+  });
+
+  app.get('/provisioning/organizations/:org', (c) => {
+    const issues = pathIssues(c, OrganizationPath);
+    if (issues.length > 0) unprocessable(issues);
+    return c.json(liveOrg(c.req.param('org')) ?? notFound('Organization'), 200);
+  });
+
+  /* connections */
+
+  const CONNECTIONS = '/provisioning/organizations/:org/connections';
+  const CONNECTION = `${CONNECTIONS}/:id`;
+
+  app.post(CONNECTIONS, async (c) => {
+    const orgId = c.req.param('org');
+    const body = await bodyOf(c, LeenCreateConnectionBody);
+    const issues = pathIssues(c, OrganizationPath);
+    if ('issues' in body) unprocessable([...issues, ...body.issues]);
+    const { vendor, credentials, identifier, options } = body.data;
+    issues.push(...credentialsIssues(vendor, body.data, credentials), ...optionsIssues(options));
+    if (issues.length > 0) unprocessable(issues);
+    if (!liveOrg(orgId)) notFound('Organization');
+    const now = new Date().toISOString();
+    const auth = authModeOf(vendor, credentials);
+    const redirects = options?.['oauth2_redirect_urls'];
+    const conn: SimConnection = {
+      id: randomUUID(), vendor, organization_id: orgId, state: auth === 'oauth2' ? 'PENDING' : 'ACTIVE',
+      refresh_interval_secs: DEFAULT_REFRESH_INTERVAL_SECS, timeout_secs: DEFAULT_TIMEOUT_SECS,
+      created_at: now, updated_at: now, health: healthOf(auth === 'oauth2' ? 'UNAUTHORIZED' : 'HEALTHY'),
+      identifier: identifier ?? null, ...credentialFacts(credentials), auth,
+      oauth2_redirect_urls: redirects !== null && typeof redirects === 'object' ? redirects as SimConnection['oauth2_redirect_urls'] : null,
+    };
+    state.connections.push(conn);
+    return c.json(render(c, conn), 200);
+  });
+
+  app.get(CONNECTIONS, (c) => {
+    const orgId = c.req.param('org');
+    const { page, issues } = pageOf(c);
+    const all = [...pathIssues(c, OrganizationPath), ...issues];
+    if (all.length > 0) unprocessable(all);
+    if (!liveOrg(orgId)) notFound('Organization');
+    const list = paginate(state.connections.filter((x) => x.organization_id === orgId && x.state !== 'DELETED'), page);
+    return c.json({ items: list.items.map((x) => render(c, x)), total: list.total }, 200);
+  });
+
+  app.get(CONNECTION, (c) => c.json(render(c, lookup(c), true), 200));
+
+  app.patch(CONNECTION, async (c) => {
+    const body = await bodyOf(c, LeenUpdateConnectionBody);
+    const conn = lookup(c, 'issues' in body ? body.issues : []);
+    if ('issues' in body) unprocessable(body.issues);
+    const { credentials, identifier, state: newState } = body.data;
+    if (credentials !== undefined && credentials !== null) {
+      const issues = credentialsIssues(conn.vendor, body.data, credentials);
+      if (issues.length > 0) unprocessable(issues);
+      Object.assign(conn, credentialFacts(credentials));
+    }
+    if (identifier !== undefined) conn.identifier = identifier;
+    if (newState !== undefined && newState !== null) conn.state = newState;
+    else if (behaviour.omittedPatchState === 'ACTIVE') conn.state = 'ACTIVE';
+    conn.updated_at = after(conn.updated_at);
+    return c.json(render(c, conn), 200);
+  });
+
+  app.delete(CONNECTION, (c) => {
+    const conn = lookup(c);
+    conn.state = 'DELETED';
+    conn.updated_at = after(conn.updated_at);
+    return c.json(render(c, conn), 200);
+  });
+
+  app.get(`${CONNECTION}/test`, (c) => {
+    const conn = lookup(c);
+    if (conn.auth === 'oauth2' && conn.state === 'PENDING') {
+      return c.json({ is_valid: false, message: 'OAuth2 authorization has not been completed' }, 200);
+    }
+    const rejected = conn.health.name === 'UNAUTHORIZED' || conn.credentials_test_fails;
+    return c.json(rejected
+      ? { is_valid: false, message: `${conn.vendor} rejected the credentials (401 Unauthorized)` }
+      : { is_valid: true, message: 'Credentials are valid' }, 200);
+  });
+
+  app.get(`${CONNECTION}/jobs`, (c) => {
+    const { page, issues } = pageOf(c);
+    const conn = lookup(c, issues);
+    return c.json(paginate(state.jobs.filter((j) => j.connection_id === conn.id).reverse(), page), 200);
+  });
+
+  /* the end user's OAuth2 consent page (not part of Leen's API; what the authorize URL opens) */
+
+  function pendingOAuth(id: string | undefined): SimConnection {
+    const conn = state.connections.find((x) => x.id === id);
+    return conn && conn.state === 'PENDING' && conn.auth === 'oauth2' ? conn : detailError(404, 'No pending OAuth2 authorization for this connection');
+  }
+
+  app.get('/oauth2/authorize', (c) => {
+    const conn = pendingOAuth(c.req.query('connection_id'));
+    return c.html(`<!doctype html><title>Authorize ${conn.vendor}</title>
+<h1>Leen simulator: authorize ${conn.vendor}</h1>
+<form method="post"><input type="hidden" name="connection_id" value="${conn.id}">
+<button name="decision" value="approve">Authorize</button> <button name="decision" value="deny">Deny</button></form>`);
+  });
+
+  app.post('/oauth2/authorize', async (c) => {
+    const form = await c.req.parseBody();
+    const conn = pendingOAuth(typeof form['connection_id'] === 'string' ? form['connection_id'] : c.req.query('connection_id'));
+    const approved = form['decision'] !== 'deny';
+    if (approved) {
+      conn.state = 'ACTIVE';
+      conn.health = healthOf('HEALTHY');
+      conn.updated_at = after(conn.updated_at);
+    }
+    const target = approved ? conn.oauth2_redirect_urls?.success : conn.oauth2_redirect_urls?.error;
+    if (target) return c.redirect(target, 303);
+    return c.json({ detail: approved ? 'Authorized' : 'Authorization denied' }, 200);
+  });
+
+  app.put('/__sim/behaviour', async (c) => {
+    const parsed = check(BehaviourPatch, await c.req.json().catch(() => null));
+    if (!parsed.ok) detailError(400, 'expected {omittedPatchState?: ACTIVE|unchanged, listTotal?: number|null|absent}');
+    Object.assign(behaviour, Object.fromEntries(Object.entries(parsed.value).filter(([, v]) => v !== undefined)));
+    return c.json(behaviour, 200);
+  });
+}
