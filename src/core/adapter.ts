@@ -157,3 +157,13 @@ export interface ReplaceModelAdapter extends AdapterBase {
 }
 
 export type ProviderAdapter = PatchModelAdapter | ReplaceModelAdapter;
+
+/** An adapter whose upstream changes single fields. */
+export function isPatchModel(a: ProviderAdapter): a is PatchModelAdapter {
+  return a.capabilities.updateModel === 'patch';
+}
+
+/** An adapter whose upstream only takes the whole connection. */
+export function isReplaceModel(a: ProviderAdapter): a is ReplaceModelAdapter {
+  return a.capabilities.updateModel === 'replace';
+}

@@ -26,6 +26,13 @@ describe('log redaction', () => {
     logs.logger.warn({ config: { providers: [{ apiKey: CANARY, clientSecret: CANARY }] } }, 'bad config');
     expect(logs.text()).not.toContain(CANARY);
     expect(logs.parsed()[0]).toMatchObject({ msg: 'hello', request_id: 'r1', secret: '[redacted]', upstream: { headers: { authorization: '[redacted]' } } });
-    expect(createLogger('info')).toBeDefined();
+  });
+
+  it('createLogger writes JSON lines at its level and above, each naming the service', () => {
+    const lines: string[] = [];
+    const logger = createLogger('warn', { write: (l: string) => { lines.push(l); } });
+    logger.info('dropped');
+    logger.warn({ n: 1 }, 'kept');
+    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([expect.objectContaining({ level: 40, service: 'plugboard', n: 1, msg: 'kept' })]);
   });
 });

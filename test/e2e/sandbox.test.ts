@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileS
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { definitions } from '../../src/providers/registry.js';
 import { buildDist } from '../helpers/process.js';
 import { withSamples } from '../helpers/providers.js';
@@ -56,11 +56,14 @@ beforeAll(async () => {
 describe('sandbox (npm start with no GATEWAY_CONFIG)', () => {
   it('serves the demo organization, keeps data across restarts, and stops cleanly on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'pb-sandbox-'));
-    const first = await start({ PLUGBOARD_DATA_DIR: dataDir });
+    const first = await start({ PLUGBOARD_DATA_DIR: dataDir, LOG_LEVEL: 'info' });
     // The banner is for humans, on stderr; stdout holds only JSON log lines.
     expect(first.stderr()).toContain(`Admin key  ${KEY}`);
     expect(first.stderr()).toContain('curl -s -H');
-    for (const line of first.stdout().split('\n').filter(Boolean)) expect(() => JSON.parse(line) as unknown).not.toThrow();
+    await vi.waitFor(() => expect(first.stdout()).toContain('"msg":"plugboard listening"'));
+    const lines = first.stdout().split('\n').filter(Boolean);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(() => JSON.parse(line) as unknown).not.toThrow();
 
     const providers = await (await get(`${first.url}/v1/providers`)).json() as { data: Array<{ id: string }> };
     expect(providers.data.map((p) => p.id)).toEqual(types);

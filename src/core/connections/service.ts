@@ -1,4 +1,4 @@
-import type { CallContext, ConnectionChange, ConnectionState, Credentials, PatchModelAdapter, ProviderAdapter, ReplaceModelAdapter } from '../adapter.js';
+import { isPatchModel, type CallContext, type ConnectionChange, type ConnectionState, type Credentials, type ProviderAdapter, type ReplaceModelAdapter } from '../adapter.js';
 import type { Connection, Job, UpstreamConnection } from '../connection.js';
 import type { CursorCodec } from '../cursor.js';
 import { etagMatches, etagOf } from '../etag.js';
@@ -268,10 +268,6 @@ export class ConnectionService {
 /** The context of a read that precedes a write. */
 function fresh<C extends CallContext>(ctx: C): C {
   return { ...ctx, fresh: true };
-}
-
-function isPatchModel(a: ProviderAdapter): a is PatchModelAdapter {
-  return a.capabilities.updateModel === 'patch';
 }
 
 function checkIfMatch(ifMatch: string, current: Connection): void {

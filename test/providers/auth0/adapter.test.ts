@@ -4,8 +4,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isGatewayError, type GatewayError } from '../../../src/core/errors.js';
 import { TENANT_CONNECTIONS } from '../../../src/providers/auth0/fixtures.js';
 import { startAuth0Simulator, type Auth0Simulator } from '../../../src/providers/auth0/simulator/index.js';
-import { adapterFor, captureLogger, counts, ctx, ref } from './helpers.js';
+import { adapterFor, counts, ctx, ref } from './harness.js';
 import { checkChange, checkCreate, refusal } from '../../helpers/checks.js';
+import { captureLogs } from '../../helpers/logs.js';
 
 const CLIENT = { clientId: 'adapterTestClient', clientSecret: 'adapter-test-secret-0001' };
 const [DB, GOOGLE, SAML, WAAD] = TENANT_CONNECTIONS as [typeof TENANT_CONNECTIONS[0], typeof TENANT_CONNECTIONS[0], typeof TENANT_CONNECTIONS[0], typeof TENANT_CONNECTIONS[0]];
@@ -125,7 +126,7 @@ describe('token handling', () => {
 
   it('a wrong client secret: a clear upstream_error naming the provider, never the secret', async () => {
     const canary = 'CANARY-s3cr3t-7f1e9c4a-do-not-print';
-    const log = captureLogger();
+    const log = captureLogs('trace', { raw: true });
     const config = { id: 'auth0-eu', clientSecret: canary, logger: log.logger };
     const adapter = adapterFor(sim, config);
     const err = await rejection(adapter.list(ctx(), newOrg('wrong-secret'), { limit: 5, cursor: undefined }));
@@ -142,7 +143,7 @@ describe('token handling', () => {
   });
 
   it('neither the access token nor the secret appears in the logs of successful calls', async () => {
-    const log = captureLogger();
+    const log = captureLogs('trace', { raw: true });
     const adapter = adapterFor(sim, { logger: log.logger });
     const org = newOrg('quiet-logs');
     await adapter.create(ctx(), org, { external_connection_id: DB.id }, undefined);

@@ -9,8 +9,9 @@ import {
 import { ConfigError, parseConfig } from '../../../src/config.js';
 import { refreshMarginMs, tokenEndpointError } from '../../../src/providers/auth0/token.js';
 import { Secret } from '../../../src/core/secret.js';
-import { captureLogger } from './helpers.js';
+import {  } from './harness.js';
 import { configured } from '../../helpers/providers.js';
+import { captureLogs } from '../../helpers/logs.js';
 
 const base = { connection_id: 'con_Abc', connection: { name: 'acme-saml', strategy: 'samlp' } };
 /** The canonical shape `base` maps to, in either family, with the fields that differ. */
@@ -131,7 +132,7 @@ describe('schemas and capabilities', () => {
   });
 
   it('connectionsApi picks the family\'s capabilities and schemas', () => {
-    const make = (extra: Record<string, unknown>) => auth0Provider.createAdapter(configured(auth0Provider, { id: 'a', type: 'auth0', domain: 'x.auth0.com', clientId: 'c', clientSecret: 's', ...extra }), { logger: captureLogger().logger });
+    const make = (extra: Record<string, unknown>) => auth0Provider.createAdapter(configured(auth0Provider, { id: 'a', type: 'auth0', domain: 'x.auth0.com', clientId: 'c', clientSecret: 's', ...extra }), { logger: captureLogs('trace', { raw: true }).logger });
     expect(make({}).capabilities).toEqual(AUTH0_CAPABILITIES);
     expect(make({ connectionsApi: 'connections' }).capabilities).toEqual(AUTH0_CAPABILITIES);
     expect(make({ connectionsApi: 'enabled_connections' }).capabilities).toEqual(AUTH0_GA_CAPABILITIES);
@@ -139,7 +140,7 @@ describe('schemas and capabilities', () => {
   });
 
   it('the adapter has no test or jobs methods', () => {
-    const adapter = auth0Provider.createAdapter(configured(auth0Provider, { id: 'auth0', type: 'auth0', domain: 'x.auth0.com', clientId: 'c', clientSecret: 's' }), { logger: captureLogger().logger });
+    const adapter = auth0Provider.createAdapter(configured(auth0Provider, { id: 'auth0', type: 'auth0', domain: 'x.auth0.com', clientId: 'c', clientSecret: 's' }), { logger: captureLogs('trace', { raw: true }).logger });
     expect('test' in adapter).toBe(false);
     expect('jobs' in adapter).toBe(false);
     expect(adapter.id).toBe('auth0');

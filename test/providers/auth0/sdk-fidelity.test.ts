@@ -2,7 +2,7 @@ import { ManagementClient, ManagementError, Management } from 'auth0';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startAuth0Simulator, type Auth0Simulator } from '../../../src/providers/auth0/simulator/index.js';
 import { TENANT_CONNECTIONS } from '../../../src/providers/auth0/fixtures.js';
-import { simFetch } from './helpers.js';
+import { simFetch } from './harness.js';
 
 /**
  * Proof of fidelity: the official `auth0` SDK (7.1.0), pointed at the simulator only through its own

@@ -6,8 +6,9 @@ import { fingerprint } from '../../../src/simulator/fingerprint.js';
 import { auth0Provider } from '../../../src/providers/auth0/definition.js';
 import { DEMO_ORGANIZATION, TENANT_CONNECTIONS } from '../../../src/providers/auth0/fixtures.js';
 import { startAuth0Simulator, type Auth0Simulator } from '../../../src/providers/auth0/simulator/index.js';
-import { captureLogger, ctx } from './helpers.js';
+import { ctx } from './harness.js';
 import { configured } from '../../helpers/providers.js';
+import { captureLogs } from '../../helpers/logs.js';
 
 /** The simulator over plain HTTP: what neither the SDK test nor the adapter test reaches. */
 
@@ -209,7 +210,7 @@ describe('definition.startSimulator (sandbox)', () => {
       expect(setup.demoExternalOrgId).toMatch(/^org_demo/);
       expect(setup.providerConfig).toEqual({ domain: 'sandbox.auth0.local', clientId: expect.any(String), clientSecret: expect.any(String), baseUrl: setup.url });
       const config = { id: 'auth0', type: 'auth0', ...(setup.providerConfig as { domain: string; clientId: string; clientSecret: string; baseUrl: string }) };
-      const adapter = auth0Provider.createAdapter(configured(auth0Provider, config), { logger: captureLogger().logger });
+      const adapter = auth0Provider.createAdapter(configured(auth0Provider, config), { logger: captureLogs('trace', { raw: true }).logger });
       const demo = await adapter.list(ctx(), setup.demoExternalOrgId, { limit: 50, cursor: undefined });
       expect(demo.items.map((c) => [c.kind, c.name])).toEqual([['auth0', 'Username-Password-Authentication'], ['samlp', 'Acme SSO']]);
       await adapter.delete(ctx(), { connectionId: 'cn_x', externalOrgId: setup.demoExternalOrgId, externalId: demo.items[0]!.external_id, kind: 'auth0' });
@@ -218,7 +219,7 @@ describe('definition.startSimulator (sandbox)', () => {
 
       const restarted = await auth0Provider.startSimulator({ port: 0, stateFile });
       try {
-        const again = auth0Provider.createAdapter(configured(auth0Provider, { ...config, baseUrl: restarted.url }), { logger: captureLogger().logger });
+        const again = auth0Provider.createAdapter(configured(auth0Provider, { ...config, baseUrl: restarted.url }), { logger: captureLogs('trace', { raw: true }).logger });
         const after = await again.list(ctx(), restarted.demoExternalOrgId, { limit: 50, cursor: undefined });
         expect(after.items.map((c) => c.name)).toEqual(['Acme SSO']); // restored, not re-seeded
       } finally {

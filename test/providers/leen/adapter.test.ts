@@ -7,8 +7,9 @@ import { HEALTH_ROWS, LEEN_HEALTH_NAMES } from '../../../src/providers/leen/cata
 import { addJob, setConnectionHealth } from '../../../src/providers/leen/simulator/state.js';
 import { leenProvider } from '../../../src/providers/leen/definition.js';
 import { fingerprint } from '../../../src/simulator/fingerprint.js';
-import { API_KEY, capturingLogger, createOrg, ctx, refOf, startHarness, type LeenHarness } from './setup.js';
+import { API_KEY, createOrg, ctx, refOf, startHarness, type LeenHarness } from './harness.js';
 import { configured } from '../../helpers/providers.js';
+import { captureLogs } from '../../helpers/logs.js';
 
 async function failure(p: Promise<unknown>): Promise<GatewayError> {
   const e = await p.then(() => undefined, (err: unknown) => err);
@@ -332,7 +333,7 @@ describe('Leen adapter against the simulator', () => {
     it('a malformed 200 body → upstream_error', async () => {
       // The simulator answers one list with a 200 whose body is not a Leen list.
       h.sim.kit.fault({ method: 'GET', path: '/connections$', status: 200, body: { items: 'nope' }, times: 1 });
-      const { logger, lines } = capturingLogger();
+      const { logger, lines } = captureLogs('trace', { raw: true });
       const adapter = leenProvider.createAdapter(configured(leenProvider, { id: 'leen', type: 'leen', apiKey: API_KEY, baseUrl: h.sim.url, retry: { attempts: 1 } }), { logger });
       const err = await failure(adapter.list(ctx, orgId, { limit: 5, cursor: undefined }));
       expect(err).toMatchObject({ code: 'upstream_error', provider: 'leen', message: 'Provider leen returned an unexpected connection list.' });

@@ -3,7 +3,7 @@ import type { Connection } from '../../../src/core/connection.js';
 import { DOCUMENTED_CREDENTIALS, LEEN_VENDORS, OAUTH2_VENDORS } from '../../../src/providers/leen/catalog.js';
 import { fingerprint } from '../../../src/simulator/fingerprint.js';
 import { json } from '../../helpers/gateway.js';
-import { startLeenGateway, type LeenGatewayHarness } from './setup.js';
+import { startLeenGateway, type LeenGatewayHarness } from './harness.js';
 
 type Problem = { status: number; code: string; errors?: Array<{ pointer: string; message: string }>; detail: string };
 

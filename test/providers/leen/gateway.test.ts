@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Connection } from '../../../src/core/connection.js';
 import { json } from '../../helpers/gateway.js';
-import { startLeenGateway, type LeenGatewayHarness } from './setup.js';
+import { startLeenGateway, type LeenGatewayHarness } from './harness.js';
 
 type Problem = { status: number; code: string; detail: string; upstream_status?: number; errors?: Array<{ pointer: string }> };
 

@@ -4,9 +4,11 @@ import { GatewayError } from '../../../src/core/errors.js';
 import { secret } from '../../../src/core/secret.js';
 import { LEEN_SCHEMAS } from '../../../src/providers/leen/adapter.js';
 import { leenProvider } from '../../../src/providers/leen/definition.js';
-import { asPatch, capturingLogger, createOrg, ctx, refOf, startHarness, type LeenHarness } from './setup.js';
+import { createOrg, ctx, refOf, startHarness, type LeenHarness } from './harness.js';
 import { configured } from '../../helpers/providers.js';
 import { Secret } from '../../../src/core/secret.js';
+import { captureLogs } from '../../helpers/logs.js';
+import { asPatch } from '../../helpers/adapters.js';
 
 const CANARY = 'CANARY-c9e1f0a7-credential';
 
@@ -31,7 +33,7 @@ describe('Leen secrets never leak', () => {
 
   it('a wrong API key gives upstream_error whose message does not contain the key', async () => {
     const wrongKey = 'wrong-key-3f9d2c1b';
-    const { logger, lines } = capturingLogger();
+    const { logger, lines } = captureLogs('trace', { raw: true });
     const adapter = leenProvider.createAdapter(configured(leenProvider, { id: 'leen', type: 'leen', apiKey: wrongKey, baseUrl: h.sim.url, retry: { attempts: 1 } }), { logger });
     const err = await caught(adapter.list(ctx, orgId, { limit: 5, cursor: undefined }));
     expect(err).toMatchObject({ code: 'upstream_error', upstreamStatus: 401, provider: 'leen' });
@@ -108,7 +110,7 @@ describe('Leen secrets never leak', () => {
   });
 
   it('createAdapter takes id and type from the config', () => {
-    const { logger } = capturingLogger();
+    const { logger } = captureLogs('trace', { raw: true });
     const a = asPatch(leenProvider.createAdapter(configured(leenProvider, { id: 'leen-eu', type: 'leen', apiKey: 'k', baseUrl: 'http://127.0.0.1:9' }), { logger }));
     expect([a.id, a.type]).toEqual(['leen-eu', 'leen']);
   });

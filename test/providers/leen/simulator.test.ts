@@ -7,7 +7,7 @@ import { DEMO_CONNECTIONS, DEMO_ORG } from '../../../src/providers/leen/fixtures
 import { startLeenSimulator, type LeenSimulator } from '../../../src/providers/leen/simulator/index.js';
 import { demoOrganizationId } from '../../../src/providers/leen/simulator/state.js';
 import { fingerprint } from '../../../src/simulator/fingerprint.js';
-import { API_KEY, createOrg, leenFetch } from './setup.js';
+import { API_KEY, createOrg, leenFetch } from './harness.js';
 
 type Json = Record<string, unknown>;
 const CONNECTION_FIELDS = [

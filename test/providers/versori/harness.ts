@@ -2,9 +2,9 @@ import type { CallContext, ReplaceModelAdapter } from '../../../src/core/adapter
 import { versoriProvider } from '../../../src/providers/versori/definition.js';
 import { startVersoriSimulator, type VersoriSimulator } from '../../../src/providers/versori/simulator/index.js';
 import { addOrganisation } from '../../../src/providers/versori/simulator/state.js';
-import { captureLogs } from '../../helpers/logs.js';
+import { asReplace, buildAdapter } from '../../helpers/adapters.js';
+import type { CapturedLogs } from '../../helpers/logs.js';
 import type { SwitchboardSpec } from './spec.js';
-import { configured } from '../../helpers/providers.js';
 
 /**
  * A Versori simulator on a loopback port with an adapter pointed at it through `baseUrl`, a
@@ -14,7 +14,7 @@ import { configured } from '../../helpers/providers.js';
 export interface Harness {
   sim: VersoriSimulator;
   adapter: ReplaceModelAdapter;
-  logs: ReturnType<typeof captureLogs>;
+  logs: CapturedLogs;
   ctx: CallContext;
   orgId: string;
   /** Problems of the requests and answers since the last call (validated against the spec). */
@@ -28,19 +28,13 @@ export async function startHarness(spec: SwitchboardSpec, opts: { apiKey?: strin
   const apiKey = opts.apiKey ?? 'versori-test-key';
   const sim = await startVersoriSimulator({ apiKey, recordExchanges: true, ignorePaging: opts.ignorePaging });
   addOrganisation(sim.state, TEST_ORG, 'Test organisation');
-  const logs = captureLogs();
-  const adapter = versoriProvider.createAdapter(
-    configured(versoriProvider, { id: 'versori', type: 'versori', apiKey, baseUrl: sim.baseUrl, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 } }),
-    { logger: logs.logger },
-  );
-  if (adapter.capabilities.updateModel !== 'replace') throw new Error('the Versori adapter must be a replace-model adapter');
-  const replaceAdapter = adapter as ReplaceModelAdapter;
+  const { adapter, logs } = buildAdapter(versoriProvider, { id: 'versori', type: 'versori', apiKey, baseUrl: sim.baseUrl, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
 
   const specProblems = specChecker(spec, sim);
 
   return {
     sim,
-    adapter: replaceAdapter,
+    adapter: asReplace(adapter),
     logs,
     ctx: { requestId: 'req-versori-test' },
     orgId: TEST_ORG,

@@ -1,24 +1,10 @@
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { CallContext, ConnectionRef, PatchModelAdapter } from '../../../src/core/adapter.js';
 import type { AdapterDeps } from '../../../src/upstream/index.js';
-import { createAuth0Adapter } from '../../../src/providers/auth0/adapter.js';
 import { auth0Provider } from '../../../src/providers/auth0/definition.js';
 import type { Auth0Simulator } from '../../../src/providers/auth0/simulator/index.js';
 import type { Auth0ConnectionsApi } from '../../../src/providers/auth0/api-types.js';
-import { configured } from '../../helpers/providers.js';
-
-export interface CapturedLogger {
-  logger: Logger;
-  lines: string[];
-  text(): string;
-}
-
-/** A real pino logger at trace level writing into memory. */
-export function captureLogger(): CapturedLogger {
-  const lines: string[] = [];
-  const logger = pino({ level: 'trace' }, { write: (s: string) => { lines.push(s); } });
-  return { logger, lines, text: () => lines.join('') };
-}
+import { asPatch, buildAdapter } from '../../helpers/adapters.js';
 
 let seq = 0;
 export function ctx(): CallContext {
@@ -55,11 +41,8 @@ export function adapterFor(sim: Auth0Simulator, o: AdapterOptions = {}): PatchMo
     ...(o.connectionsApi ? { connectionsApi: o.connectionsApi } : {}),
     ...(o.retry ? { retry: o.retry } : {}),
   };
-  const deps: AdapterDeps = { logger: o.logger ?? captureLogger().logger, ...(o.now ? { now: o.now } : {}) };
-  // Only the clock needs the module's own factory; everything else goes through the definition.
-  const adapter = o.now ? createAuth0Adapter(configured(auth0Provider, config), deps) : auth0Provider.createAdapter(configured(auth0Provider, config), deps);
-  if (adapter.capabilities.updateModel !== 'patch') throw new Error('auth0 must be a patch-model adapter');
-  return adapter as PatchModelAdapter;
+  const deps: Partial<AdapterDeps> = { ...(o.logger ? { logger: o.logger } : {}), ...(o.now ? { now: o.now } : {}) };
+  return asPatch(buildAdapter(auth0Provider, config, deps).adapter);
 }
 
 /** Token requests and Management API requests the simulator has seen. */

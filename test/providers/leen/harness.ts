@@ -1,25 +1,12 @@
-import pino, { type Logger } from 'pino';
-import type { CallContext, ConnectionRef, PatchModelAdapter, ProviderAdapter } from '../../../src/core/adapter.js';
+import type { CallContext, ConnectionRef, PatchModelAdapter } from '../../../src/core/adapter.js';
 import type { UpstreamConnection } from '../../../src/core/connection.js';
 import { leenProvider } from '../../../src/providers/leen/definition.js';
 import { startLeenSimulator, type LeenSimulator } from '../../../src/providers/leen/simulator/index.js';
+import { asPatch, buildAdapter } from '../../helpers/adapters.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
-import { configured } from '../../helpers/providers.js';
 
 export const API_KEY = 'test-leen-api-key-5b1d';
 export const ctx: CallContext = { requestId: 'req-leen-test' };
-
-/** A pino logger whose lines land in `lines`, so tests can search them. */
-export function capturingLogger(): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const logger = pino({ level: 'trace' }, { write: (line: string) => { lines.push(line); } });
-  return { logger, lines };
-}
-
-export function asPatch(adapter: ProviderAdapter): PatchModelAdapter {
-  if (adapter.capabilities.updateModel !== 'patch') throw new Error('expected a patch-model adapter');
-  return adapter as PatchModelAdapter;
-}
 
 export interface LeenHarness {
   sim: LeenSimulator;
@@ -30,12 +17,8 @@ export interface LeenHarness {
 
 export async function startHarness(extra: { retry?: { attempts: number } } = {}): Promise<LeenHarness> {
   const sim = await startLeenSimulator({ apiKey: API_KEY });
-  const { logger, lines } = capturingLogger();
-  const adapter = asPatch(leenProvider.createAdapter(
-    configured(leenProvider, { id: 'leen', type: 'leen', apiKey: API_KEY, baseUrl: sim.url, retry: extra.retry ?? { attempts: 1 } }),
-    { logger },
-  ));
-  return { sim, adapter, lines, close: () => sim.close() };
+  const { adapter, logs } = buildAdapter(leenProvider, { id: 'leen', type: 'leen', apiKey: API_KEY, baseUrl: sim.url, retry: extra.retry ?? { attempts: 1 } });
+  return { sim, adapter: asPatch(adapter), lines: logs.lines, close: () => sim.close() };
 }
 
 /** Plain-fetch call to the simulator with the right key. */
