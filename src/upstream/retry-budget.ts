@@ -1,18 +1,17 @@
+import { TokenBucket } from './token-bucket.js';
+
 /**
  * A retry budget (as in Finagle and gRPC): every request deposits `ratio` of a retry, every retry
- * withdraws one, and a small reserve that refills over time lets a quiet provider still retry. When
- * a provider fails broadly, retries stay at about `ratio` of requests instead of multiplying the
- * load on it.
+ * withdraws one, and a small reserve that refills over time (a token bucket of `reservePerSecond`)
+ * lets a quiet provider still retry. When a provider fails broadly, retries stay at about `ratio`
+ * of requests instead of multiplying the load on it.
  */
 export class RetryBudget {
-  #balance: number;
-  #reserve: number;
-  #updated: number;
+  #balance = 0;
+  readonly #reserve: TokenBucket;
 
-  constructor(private readonly ratio: number, private readonly reservePerSecond: number, private readonly now: () => number) {
-    this.#balance = 0;
-    this.#reserve = reservePerSecond;
-    this.#updated = now();
+  constructor(private readonly ratio: number, reservePerSecond: number, now: () => number) {
+    this.#reserve = new TokenBucket(reservePerSecond, reservePerSecond, now);
   }
 
   /** A request was made (its first attempt). */
@@ -22,17 +21,10 @@ export class RetryBudget {
 
   /** Takes one retry from the budget; false when there is none to take. */
   withdraw(): boolean {
-    const t = this.now();
-    this.#reserve = Math.min(this.reservePerSecond, this.#reserve + ((t - this.#updated) / 1000) * this.reservePerSecond);
-    this.#updated = t;
     if (this.#balance >= 1) {
       this.#balance -= 1;
       return true;
     }
-    if (this.#reserve >= 1) {
-      this.#reserve -= 1;
-      return true;
-    }
-    return false;
+    return this.#reserve.take() === 0;
   }
 }

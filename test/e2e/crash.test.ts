@@ -1,11 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Connection } from '../../src/core/connection.js';
 import { DEMO_ORGANISATION } from '../../src/providers/versori/fixtures.js';
 import { startVersoriSimulator, type VersoriSimulator } from '../../src/providers/versori/simulator/index.js';
-import { buildDist, kill9, startGatewayProcess, stopGatewayProcess, type GatewayProcess as Gateway } from '../helpers/process.js';
+import { buildDist, kill9, startGatewayProcess, stopGatewayProcess, writeGatewayConfig, type GatewayProcess as Gateway } from '../helpers/process.js';
 
 /**
  * `kill -9` of the real gateway process (`node dist/main.js`) at each step of a connection create:
@@ -17,20 +14,13 @@ import { buildDist, kill9, startGatewayProcess, stopGatewayProcess, type Gateway
 
 const ADMIN = 'crash-test-admin-key-0123456789';
 let sim: VersoriSimulator;
-let dir: string;
 let config: string;
 
 beforeAll(async () => {
   await buildDist();
   sim = await startVersoriSimulator({ seedDemo: true });
-  dir = mkdtempSync(join(tmpdir(), 'pb-crash-'));
-  config = join(dir, 'config.json');
-  writeFileSync(config, JSON.stringify({
-    database: { url: `sqlite:${join(dir, 'gateway.db')}` },
-    auth: { adminKey: ADMIN },
-    encryption: { key: Buffer.alloc(32, 9).toString('base64') },
-    providers: [{ id: 'versori', type: 'versori', apiKey: sim.apiKey, baseUrl: sim.baseUrl, timeoutMs: 60_000, retry: { attempts: 1 } }],
-  }));
+  ({ file: config } = writeGatewayConfig('pb-crash-', ADMIN,
+    [{ id: 'versori', type: 'versori', apiKey: sim.apiKey, baseUrl: sim.baseUrl, timeoutMs: 60_000, retry: { attempts: 1 } }]));
 }, 60_000);
 afterAll(() => sim.close());
 

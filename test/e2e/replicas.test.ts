@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Connection } from '../../src/core/connection.js';
@@ -8,7 +6,7 @@ import { fingerprint } from '../../src/simulator/fingerprint.js';
 import { startVersoriSimulator, type VersoriSimulator } from '../../src/providers/versori/simulator/index.js';
 import { addOrganisation, type SimConnection } from '../../src/providers/versori/simulator/state.js';
 import { startPostgres, type PgServer } from '../helpers/postgres.js';
-import { buildDist, kill9, startGatewayProcess, stopGatewayProcess, type GatewayProcess } from '../helpers/process.js';
+import { buildDist, kill9, startGatewayProcess, stopGatewayProcess, writeGatewayConfig, type GatewayProcess } from '../helpers/process.js';
 
 /**
  * Replicas: real gateway processes (`node dist/main.js`) on one PostgreSQL database, requests
@@ -51,19 +49,12 @@ beforeAll(async () => {
   server = pgServer;
   sim = simulator;
   dbUrl = await server.createDatabase();
-  dir = mkdtempSync(join(tmpdir(), 'pb-replicas-'));
-  config = join(dir, 'config.json');
   const versori = { type: 'versori', apiKey: sim.apiKey, baseUrl: sim.baseUrl, timeoutMs: 15_000, retry: { attempts: 1 } };
-  writeFileSync(config, JSON.stringify({
-    database: { url: dbUrl, ...DB },
-    auth: { adminKey: ADMIN },
-    encryption: { key: Buffer.alloc(32, 7).toString('base64') },
-    providers: [
-      { id: 'versori', ...versori },
-      // The same upstream through an entry with a read cache far longer than any test.
-      { id: 'versori-cached', ...versori, cache: { ttlMs: 60_000 } },
-    ],
-  }));
+  ({ dir, file: config } = writeGatewayConfig('pb-replicas-', ADMIN, [
+    { id: 'versori', ...versori },
+    // The same upstream through an entry with a read cache far longer than any test.
+    { id: 'versori-cached', ...versori, cache: { ttlMs: 60_000 } },
+  ], { url: dbUrl, ...DB }));
   // Started at once: both migrate the fresh database (under the migration lock).
   [a, b] = await Promise.all([start(), start()]);
 }, 60_000);

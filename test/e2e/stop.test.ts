@@ -1,11 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEMO_ORGANISATION } from '../../src/providers/versori/fixtures.js';
 import { startVersoriSimulator, type VersoriSimulator } from '../../src/providers/versori/simulator/index.js';
-import { buildDist, startGatewayProcess } from '../helpers/process.js';
+import { buildDist, startGatewayProcess, writeGatewayConfig } from '../helpers/process.js';
 import { REPO_ROOT } from '../helpers/repo.js';
 
 /**
@@ -21,14 +19,8 @@ let config: string;
 
 beforeAll(async () => {
   sim = await startVersoriSimulator({ seedDemo: true });
-  const dir = mkdtempSync(join(tmpdir(), 'pb-stop-'));
-  config = join(dir, 'config.json');
-  writeFileSync(config, JSON.stringify({
-    database: { url: `sqlite:${join(dir, 'gateway.db')}` },
-    auth: { adminKey: ADMIN },
-    encryption: { key: Buffer.alloc(32, 7).toString('base64') },
-    providers: [{ id: 'versori', type: 'versori', apiKey: sim.apiKey, baseUrl: sim.baseUrl, timeoutMs: 30_000, retry: { attempts: 1 } }],
-  }));
+  ({ file: config } = writeGatewayConfig('pb-stop-', ADMIN,
+    [{ id: 'versori', type: 'versori', apiKey: sim.apiKey, baseUrl: sim.baseUrl, timeoutMs: 30_000, retry: { attempts: 1 } }]));
 });
 afterAll(() => sim.close());
 

@@ -110,3 +110,16 @@ export async function walkList<T>(gw: TestGateway, path: string, limit: number, 
   }
   throw new Error(`GET ${path}: no end after ${maxPages} pages of ${limit}`);
 }
+
+/** Every registered provider type's simulator, and a gateway with one entry of each (ids equal to the types). */
+export async function startGatewayWithSimulators(definitions: ReadonlyArray<ProviderDefinition>): Promise<{ gw: TestGateway; close(): Promise<void> }> {
+  const started = await Promise.all(definitions.map(async (d) => ({ d, sim: await d.startSimulator({}) })));
+  const gw = await startGateway({ definitions, providers: started.map(({ d, sim }) => ({ id: d.type, type: d.type, ...sim.providerConfig })) });
+  return {
+    gw,
+    close: async () => {
+      await gw.close();
+      await Promise.all(started.map(({ sim }) => sim.close()));
+    },
+  };
+}

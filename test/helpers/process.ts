@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import { REPO_ROOT } from './repo.js';
 
@@ -46,4 +49,20 @@ export async function kill9(gw: GatewayProcess): Promise<void> {
 export async function stopGatewayProcess(gw: GatewayProcess): Promise<void> {
   if (gw.child.exitCode === null && gw.child.signalCode === null) gw.child.kill('SIGTERM');
   await gw.exit;
+}
+
+/**
+ * A config file for a gateway process in a fresh temp folder (SQLite there, a fixed encryption key)
+ * with these provider entries and admin key, and `database` settings in place of SQLite when given.
+ */
+export function writeGatewayConfig(prefix: string, adminKey: string, providers: Array<Record<string, unknown>>, database?: Record<string, unknown>): { dir: string; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const file = join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify({
+    database: database ?? { url: `sqlite:${join(dir, 'gateway.db')}` },
+    auth: { adminKey },
+    encryption: { key: Buffer.alloc(32, 7).toString('base64') },
+    providers,
+  }));
+  return { dir, file };
 }

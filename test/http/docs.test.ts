@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { definitions } from '../../src/providers/registry.js';
 import { useBrowser } from '../helpers/browser.js';
-import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { startGatewayWithSimulators, type TestGateway } from '../helpers/gateway.js';
 import { REPO_ROOT } from '../helpers/repo.js';
 
 /**
@@ -16,17 +16,12 @@ export const SCREENSHOT = join(REPO_ROOT, 'test-results', 'docs.png');
 
 const browser = useBrowser();
 let gw: TestGateway;
-const sims: Array<{ close(): Promise<void> }> = [];
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  const started = await Promise.all(definitions.map(async (d) => ({ d, sim: await d.startSimulator({}) })));
-  sims.push(...started.map((s) => s.sim));
-  gw = await startGateway({ definitions, providers: started.map(({ d, sim }) => ({ id: d.type, type: d.type, ...sim.providerConfig })) });
+  ({ gw, close } = await startGatewayWithSimulators(definitions));
 }, 60_000);
-afterAll(async () => {
-  await gw?.close();
-  await Promise.all(sims.map((s) => s.close()));
-});
+afterAll(() => close?.());
 
 describe('GET /docs', () => {
   it('renders the API reference from /openapi.json, offline, with the connection routes listed', async () => {

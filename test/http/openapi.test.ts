@@ -1,7 +1,7 @@
 import { createConfig, lintFromString } from '@redocly/openapi-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { definitions } from '../../src/providers/registry.js';
-import { json, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { json, startGatewayWithSimulators, type TestGateway } from '../helpers/gateway.js';
 
 /**
  * /openapi.json is generated from the routes' schemas: every route the app serves is in it, it
@@ -13,19 +13,14 @@ type Doc = { openapi: string; paths: Record<string, Record<string, { operationId
 
 let gw: TestGateway;
 let doc: Doc;
-const sims: Array<{ close(): Promise<void> }> = [];
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  // All three provider types configured, so the document shows every create body.
-  const started = await Promise.all(definitions.map(async (d) => ({ d, sim: await d.startSimulator({}) })));
-  sims.push(...started.map((s) => s.sim));
-  gw = await startGateway({ definitions, providers: started.map(({ d, sim }) => ({ id: d.type, type: d.type, ...sim.providerConfig })) });
+  // Every provider type configured, so the document shows every create body.
+  ({ gw, close } = await startGatewayWithSimulators(definitions));
   doc = await json<Doc>(await fetch(`${gw.url}/openapi.json`));
 });
-afterAll(async () => {
-  await gw.close();
-  await Promise.all(sims.map((s) => s.close()));
-});
+afterAll(() => close?.());
 
 describe('GET /openapi.json', () => {
   it('is an OpenAPI 3.1 document with the connection, organization and operations routes', () => {
