@@ -3,6 +3,9 @@ import { validateChange, type ChangeBody, type ChangeMode } from '../../src/core
 import { createBodyRules, type CreateConnectionInput } from '../../src/core/connections/create-body.js';
 import { GatewayError } from '../../src/core/errors.js';
 import { parseOrThrow } from '../../src/core/validation.js';
+import { Secret } from '../../src/core/secret.js';
+import { expect } from 'vitest';
+import type { z } from 'zod';
 
 /**
  * What the gateway checks before it calls an adapter (adapters do not check again): a create body
@@ -42,4 +45,18 @@ export async function rejection(p: Promise<unknown>): Promise<GatewayError> {
     throw e;
   }
   throw new Error('expected a GatewayError');
+}
+
+/**
+ * A provider type's config schema holds `secretKey` of `entry` as a Secret (never serialised),
+ * accepts `entry`, refuses it with the secret empty or missing, and refuses an unknown key.
+ */
+export function expectSecretConfig(schema: z.ZodType, entry: Record<string, unknown>, secretKey: string): void {
+  const parsed = schema.parse(entry) as Record<string, unknown>;
+  expect(parsed[secretKey]).toBeInstanceOf(Secret);
+  expect(JSON.stringify(parsed)).not.toContain(String(entry[secretKey]));
+  const { [secretKey]: _secret, ...without } = entry;
+  expect(schema.safeParse({ ...entry, [secretKey]: '' }).success).toBe(false);
+  expect(schema.safeParse(without).success).toBe(false);
+  expect(schema.safeParse({ ...entry, unknownKey: 'x' }).success).toBe(false);
 }

@@ -6,7 +6,7 @@ import { LEEN_SCHEMAS } from '../../../src/providers/leen/adapter.js';
 import { leenProvider } from '../../../src/providers/leen/definition.js';
 import { createOrg, ctx, refOf, startHarness, type LeenHarness } from './harness.js';
 import { configured } from '../../helpers/providers.js';
-import { Secret } from '../../../src/core/secret.js';
+import { expectSecretConfig } from '../../helpers/checks.js';
 import { captureLogs } from '../../helpers/logs.js';
 import { asPatch } from '../../helpers/adapters.js';
 
@@ -100,12 +100,7 @@ describe('Leen secrets never leak', () => {
 
   it('the provider definition marks apiKey as secret and validates its config', () => {
     expect(leenProvider.type).toBe('leen');
-    const parsed = leenProvider.configSchema.parse({ apiKey: 'the-api-key' });
-    expect(parsed.apiKey).toBeInstanceOf(Secret);
-    expect(JSON.stringify(parsed)).not.toContain('the-api-key');
-    expect(leenProvider.configSchema.safeParse({ apiKey: 'k' }).success).toBe(true);
-    expect(leenProvider.configSchema.safeParse({ apiKey: '' }).success).toBe(false);
-    expect(leenProvider.configSchema.safeParse({}).success).toBe(false);
+    expectSecretConfig(leenProvider.configSchema, { apiKey: 'the-api-key' }, 'apiKey');
     expect(leenProvider.configSchema.safeParse({ apiKey: 'k', other: 1 }).success).toBe(false);
   });
 

@@ -10,8 +10,7 @@ import { fingerprint } from '../../../src/simulator/fingerprint.js';
 import { startHarness, TEST_ORG, type Harness } from './harness.js';
 import { SwitchboardSpec } from './spec.js';
 import { configured } from '../../helpers/providers.js';
-import { checkChange, checkCreate, refusal } from '../../helpers/checks.js';
-import { Secret } from '../../../src/core/secret.js';
+import { checkChange, checkCreate, expectSecretConfig, refusal } from '../../helpers/checks.js';
 
 let spec: SwitchboardSpec;
 let h: Harness;
@@ -345,11 +344,6 @@ describe('definition and schemas', () => {
 
   it('config schema is strict and names apiKey as the secret', () => {
     expect(versoriProvider.type).toBe('versori');
-    const parsed = versoriProvider.configSchema.parse({ apiKey: 'the-api-key' });
-    expect(parsed.apiKey).toBeInstanceOf(Secret);
-    expect(JSON.stringify(parsed)).not.toContain('the-api-key');
-    expect(versoriProvider.configSchema.safeParse({ apiKey: 'k' }).success).toBe(true);
-    expect(versoriProvider.configSchema.safeParse({ apiKey: '' }).success).toBe(false);
-    expect(versoriProvider.configSchema.safeParse({ apiKey: 'k', token: 'x' }).success).toBe(false);
+    expectSecretConfig(versoriProvider.configSchema, { apiKey: 'the-api-key' }, 'apiKey');
   });
 });
