@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { LinkFormat, ProviderAdapter } from '../core/adapter.js';
 import type { AdapterDeps } from '../upstream/index.js';
 import type { CommonProviderConfig } from '../config.js';
+import type { RunningSimulator } from '../simulator/server.js';
 
 /**
  * A provider type as the process entry points see it: the keys it adds to a provider entry, its
@@ -37,6 +38,23 @@ export interface SimulatorSetup {
   requests(): ReadonlyArray<{ method: string; path: string }>;
   /** Whether a request served so far carried `text` in a header or its body (tests check a secret was sent). */
   received(text: string): boolean;
+}
+
+/**
+ * A started simulator as a SimulatorSetup: its address and close, with what points an entry at it
+ * and its demo organization. Requests are given as method and path only: the recorded headers and
+ * bodies hold the provider secret and credentials.
+ */
+export function simulatorSetup(sim: RunningSimulator<unknown>, providerConfig: Record<string, unknown>, demoExternalOrgId: string): SimulatorSetup {
+  return {
+    url: sim.url,
+    port: sim.port,
+    close: () => sim.close(),
+    providerConfig,
+    demoExternalOrgId,
+    requests: () => sim.kit.requests.map(({ method, path }) => ({ method, path })),
+    received: (text) => sim.kit.received(text),
+  };
 }
 
 /** Requests a fault rule of `POST <simulator>/__sim/faults` matches: a method and a path regex (any path when absent). */

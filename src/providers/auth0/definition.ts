@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Secret } from '../../core/secret.js';
-import type { ProviderDefinition } from '../definition.js';
+import { simulatorSetup, type ProviderDefinition } from '../definition.js';
 import { createAuth0Adapter, type Auth0Config } from './adapter.js';
 import { CONNECTIONS_APIS } from './api-types.js';
 import { AUTH0_LINK_FORMAT } from './link.js';
@@ -43,15 +43,8 @@ export const auth0Provider: ProviderDefinition<Auth0Config> = {
       clients: [{ clientId: SANDBOX_CLIENT.clientId, clientSecret: opts.secret ?? SANDBOX_CLIENT.clientSecret }],
       seedDemo: true,
     });
-    return {
-      url: sim.url,
-      port: sim.port,
-      close: () => sim.close(),
-      providerConfig: { domain: sim.domain, clientId: SANDBOX_CLIENT.clientId, clientSecret: opts.secret ?? SANDBOX_CLIENT.clientSecret, baseUrl: sim.url },
-      demoExternalOrgId: DEMO_ORGANIZATION.id,
-      requests: () => sim.kit.requests.map(({ method, path }) => ({ method, path })),
-      received: (text) => sim.kit.received(text),
-    };
+    return simulatorSetup(sim, { domain: sim.domain, clientId: SANDBOX_CLIENT.clientId, clientSecret: opts.secret ?? SANDBOX_CLIENT.clientSecret, baseUrl: sim.url },
+      DEMO_ORGANIZATION.id);
   },
   async samples() {
     return (await import('./samples.js')).auth0Samples;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Secret } from '../../core/secret.js';
-import type { ProviderDefinition } from '../definition.js';
+import { simulatorSetup, type ProviderDefinition } from '../definition.js';
 import { createLeenAdapter, type LeenConfig } from './adapter.js';
 import { LEEN_LINK_FORMAT } from './link.js';
 
@@ -24,16 +24,7 @@ export const leenProvider: ProviderDefinition<LeenConfig> = {
       await sim.close();
       throw new Error('the Leen simulator started without its demo organization');
     }
-    return {
-      url: sim.url,
-      port: sim.port,
-      close: () => sim.close(),
-      providerConfig: { apiKey, baseUrl: sim.url },
-      demoExternalOrgId,
-      // Method and path only: the recorded headers and bodies hold the API key and credentials.
-      requests: () => sim.kit.requests.map(({ method, path }) => ({ method, path })),
-      received: (text) => sim.kit.received(text),
-    };
+    return simulatorSetup(sim, { apiKey, baseUrl: sim.url }, demoExternalOrgId);
   },
   async samples() {
     return (await import('./samples.js')).leenSamples;

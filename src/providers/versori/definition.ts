@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Secret } from '../../core/secret.js';
-import type { ProviderDefinition, SimulatorSetup } from '../definition.js';
+import { simulatorSetup, type ProviderDefinition, type SimulatorSetup } from '../definition.js';
 import { createVersoriAdapter, type VersoriEntryConfig } from './adapter.js';
 import { VERSORI_LINK_FORMAT } from './link.js';
 
@@ -21,16 +21,7 @@ export const versoriProvider: ProviderDefinition<VersoriEntryConfig> = {
   async startSimulator(opts): Promise<SimulatorSetup> {
     const [{ startVersoriSimulator }, { DEMO_ORGANISATION }] = await Promise.all([import('./simulator/index.js'), import('./fixtures.js')]);
     const sim = await startVersoriSimulator({ port: opts.port, host: opts.host, stateFile: opts.stateFile, apiKey: opts.secret, seedDemo: true });
-    return {
-      url: sim.url,
-      port: sim.port,
-      close: () => sim.close(),
-      providerConfig: { apiKey: sim.apiKey, baseUrl: sim.baseUrl },
-      demoExternalOrgId: DEMO_ORGANISATION.id,
-      // Method and path only: recorded headers hold the API key.
-      requests: () => sim.kit.requests.map(({ method, path }) => ({ method, path })),
-      received: (text) => sim.kit.received(text),
-    };
+    return simulatorSetup(sim, { apiKey: sim.apiKey, baseUrl: sim.baseUrl }, DEMO_ORGANISATION.id);
   },
   async samples() {
     return (await import('./samples.js')).versoriSamples;
