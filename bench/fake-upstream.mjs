@@ -16,10 +16,24 @@ const counts = new Map();
 
 function connection(org, id) {
   return {
-    id, vendor: 'TENABLE', is_active: true, refresh_interval_secs: 14400, timeout_secs: 1800, organization_id: org, state: 'ACTIVE',
-    created_at: '2026-12-01T00:00:00.000Z', updated_at: '2026-12-01T00:00:00.000Z',
-    health: { name: 'HEALTHY', status: 'HEALTHY', resolution_owner: 'LEEN', description: 'Connection is healthy', details: null },
-    oauth2_authorize_url: null, identifier: `conn ${id}`,
+    id,
+    vendor: 'TENABLE',
+    is_active: true,
+    refresh_interval_secs: 14400,
+    timeout_secs: 1800,
+    organization_id: org,
+    state: 'ACTIVE',
+    created_at: '2026-12-01T00:00:00.000Z',
+    updated_at: '2026-12-01T00:00:00.000Z',
+    health: {
+      name: 'HEALTHY',
+      status: 'HEALTHY',
+      resolution_owner: 'LEEN',
+      description: 'Connection is healthy',
+      details: null,
+    },
+    oauth2_authorize_url: null,
+    identifier: `conn ${id}`,
   };
 }
 
@@ -57,13 +71,15 @@ const server = createServer((req, res) => {
   const [, orgUuid, id] = m;
   const org = orgName(orgUuid) ?? orgUuid;
   const respond = () => {
-    if (FAILURE[org] !== undefined && random() < FAILURE[org]) return answer(res, 503, { detail: 'unavailable' });
+    if (FAILURE[org] !== undefined && random() < FAILURE[org])
+      return answer(res, 503, { detail: 'unavailable' });
     if (id !== undefined) return answer(res, 200, connection(orgUuid, id));
     const total = SIZES[org] ?? 0;
     const offset = Number(url.searchParams.get('offset') ?? 0);
     const limit = Number(url.searchParams.get('limit') ?? 50);
     const items = [];
-    for (let i = offset; i < Math.min(total, offset + limit); i++) items.push(connection(orgUuid, connId(org, i)));
+    for (let i = offset; i < Math.min(total, offset + limit); i++)
+      items.push(connection(orgUuid, connId(org, i)));
     return answer(res, 200, { items, total });
   };
   if (LATENCY[org]) setTimeout(respond, LATENCY[org]);

@@ -29,9 +29,20 @@ process.once('exit', () => {
  * Spawns `node args` with `env`, its output to `logFile` (or nowhere), and resolves once `url +
  * readyPath` answers 200. The process is stopped with `stop()` (or killed when the bench exits).
  */
-export async function startProcess({ args, env = {}, url, readyPath = '/', logFile = null, execPath = process.execPath }) {
+export async function startProcess({
+  args,
+  env = {},
+  url,
+  readyPath = '/',
+  logFile = null,
+  execPath = process.execPath,
+}) {
   const out = logFile ? openSync(logFile, 'a') : 'ignore';
-  const child = spawn(execPath, args, { cwd: root, env: { PATH: process.env['PATH'], ...env }, stdio: ['ignore', out, out] });
+  const child = spawn(execPath, args, {
+    cwd: root,
+    env: { PATH: process.env['PATH'], ...env },
+    stdio: ['ignore', out, out],
+  });
   let exited = null;
   running.add(child);
   child.once('exit', (code) => {
@@ -39,7 +50,8 @@ export async function startProcess({ args, env = {}, url, readyPath = '/', logFi
     running.delete(child);
   });
   for (let i = 0; ; i++) {
-    if (exited !== null) throw new Error(`${args.join(' ')} exited ${exited}${logFile ? ` (see ${logFile})` : ''}`);
+    if (exited !== null)
+      throw new Error(`${args.join(' ')} exited ${exited}${logFile ? ` (see ${logFile})` : ''}`);
     const res = await fetch(url + readyPath).catch(() => null);
     if (res?.status === 200) break;
     if (i > 2000) throw new Error(`${args.join(' ')} never answered ${readyPath}`);
@@ -48,14 +60,20 @@ export async function startProcess({ args, env = {}, url, readyPath = '/', logFi
   return {
     child,
     url,
-    stop: () => new Promise((r) => {
-      if (exited !== null) return r();
-      child.once('exit', r);
-      child.kill('SIGTERM');
-    }),
+    stop: () =>
+      new Promise((r) => {
+        if (exited !== null) return r();
+        child.once('exit', r);
+        child.kill('SIGTERM');
+      }),
   };
 }
 
-export const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-export const median = (xs) => percentile([...xs].sort((a, b) => a - b), 50);
+export const percentile = (sorted, p) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+export const median = (xs) =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
 export const ratio = (a, b) => Number((a / b).toFixed(2));

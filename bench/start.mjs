@@ -23,27 +23,51 @@ const BARE = `require('node:http').createServer((q, s) => s.end('ok')).listen(0,
 function configFile() {
   const dir = mkdtempSync(join(tmpdir(), 'pb-bench-'));
   const file = join(dir, 'config.json');
-  writeFileSync(file, JSON.stringify({
-    database: { url: `sqlite:${join(dir, 'bench.db')}` },
-    auth: { adminKey: 'bench-admin-key-0123456789' },
-    encryption: { key: Buffer.alloc(32, 1).toString('base64') },
-    providers: [
-      { id: 'leen', type: 'leen', apiKey: 'k', baseUrl: 'http://127.0.0.1:9' },
-      { id: 'auth0', type: 'auth0', domain: 'bench.auth0.com', clientId: 'c', clientSecret: 's', baseUrl: 'http://127.0.0.1:9' },
-      { id: 'versori', type: 'versori', apiKey: 'k', baseUrl: 'http://127.0.0.1:9' },
-    ],
-  }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      database: { url: `sqlite:${join(dir, 'bench.db')}` },
+      auth: { adminKey: 'bench-admin-key-0123456789' },
+      encryption: { key: Buffer.alloc(32, 1).toString('base64') },
+      providers: [
+        { id: 'leen', type: 'leen', apiKey: 'k', baseUrl: 'http://127.0.0.1:9' },
+        {
+          id: 'auth0',
+          type: 'auth0',
+          domain: 'bench.auth0.com',
+          clientId: 'c',
+          clientSecret: 's',
+          baseUrl: 'http://127.0.0.1:9',
+        },
+        { id: 'versori', type: 'versori', apiKey: 'k', baseUrl: 'http://127.0.0.1:9' },
+      ],
+    }),
+  );
   return file;
 }
 
 const SUBJECTS = {
   'bare node:http': () => ({ args: ['-e', BARE], env: {}, path: '/' }),
-  'gateway, configured': () => ({ args: ['dist/main.js'], env: { GATEWAY_CONFIG: configFile(), PORT: '0', LOG_LEVEL: 'info' }, path: '/readyz' }),
-  'gateway, sandbox': () => ({ args: ['dist/main.js'], env: { PLUGBOARD_DATA_DIR: mkdtempSync(join(tmpdir(), 'pb-bench-sandbox-')), PORT: '0', LOG_LEVEL: 'info' }, path: '/readyz' }),
+  'gateway, configured': () => ({
+    args: ['dist/main.js'],
+    env: { GATEWAY_CONFIG: configFile(), PORT: '0', LOG_LEVEL: 'info' },
+    path: '/readyz',
+  }),
+  'gateway, sandbox': () => ({
+    args: ['dist/main.js'],
+    env: {
+      PLUGBOARD_DATA_DIR: mkdtempSync(join(tmpdir(), 'pb-bench-sandbox-')),
+      PORT: '0',
+      LOG_LEVEL: 'info',
+    },
+    path: '/readyz',
+  }),
 };
 
 function rssBytes(pid) {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
   return Number(/(\d+)/.exec(line ?? '')?.[1] ?? 0) * 1024;
 }
 
@@ -51,7 +75,11 @@ function rssBytes(pid) {
 async function start(subject) {
   const { args, env, path } = subject();
   const started = performance.now();
-  const child = spawn(process.execPath, args, { cwd: root, env: { PATH: process.env['PATH'], ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { PATH: process.env['PATH'], ...env },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   let out = '';
   const url = await new Promise((ok, fail) => {
     child.stdout.on('data', (d) => {
@@ -107,17 +135,32 @@ for (let i = 0; i < IDLE_RUNS; i += 1) {
 }
 const base = results['bare node:http'];
 const mb = (bytes) => Number((bytes / 1048576).toFixed(1));
-const table = Object.fromEntries(Object.entries(results).map(([name, r]) => [name, {
-  start_ms_median: Math.round(median(r.ms)),
-  start_vs_bare: Number((median(r.ms) / median(base.ms)).toFixed(2)),
-  rss_after_start_mb: mb(median(r.rss)),
-  idle_rss_mb: mb(median(r.idle)),
-  idle_rss_vs_bare: Number((median(r.idle) / median(base.idle)).toFixed(2)),
-}]));
-const report = { node: process.version, runs: RUNS, idle_runs: IDLE_RUNS, idle_seconds: IDLE_S, at: new Date().toISOString(), limits: { start_ms: 400, idle_rss_mb: 80 }, results: table };
+const table = Object.fromEntries(
+  Object.entries(results).map(([name, r]) => [
+    name,
+    {
+      start_ms_median: Math.round(median(r.ms)),
+      start_vs_bare: Number((median(r.ms) / median(base.ms)).toFixed(2)),
+      rss_after_start_mb: mb(median(r.rss)),
+      idle_rss_mb: mb(median(r.idle)),
+      idle_rss_vs_bare: Number((median(r.idle) / median(base.idle)).toFixed(2)),
+    },
+  ]),
+);
+const report = {
+  node: process.version,
+  runs: RUNS,
+  idle_runs: IDLE_RUNS,
+  idle_seconds: IDLE_S,
+  at: new Date().toISOString(),
+  limits: { start_ms: 400, idle_rss_mb: 80 },
+  results: table,
+};
 mkdirSync(join(root, 'bench/results'), { recursive: true });
 writeFileSync(join(root, 'bench/results/start.json'), `${JSON.stringify(report, null, 2)}\n`);
 console.table(table);
 const gw = table['gateway, configured'];
 const ok = gw.start_ms_median <= 400 && gw.idle_rss_mb <= 80;
-console.log(`configured gateway: ${gw.start_ms_median} ms to the first /readyz 200, ${gw.idle_rss_mb} MB idle RSS (${gw.rss_after_start_mb} MB 1 s after start): ${ok ? 'within' : 'OVER'} the limits (400 ms, 80 MB)`);
+console.log(
+  `configured gateway: ${gw.start_ms_median} ms to the first /readyz 200, ${gw.idle_rss_mb} MB idle RSS (${gw.rss_after_start_mb} MB 1 s after start): ${ok ? 'within' : 'OVER'} the limits (400 ms, 80 MB)`,
+);

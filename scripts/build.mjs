@@ -8,7 +8,15 @@
 // another build runs (three `npm run simulate` at once) never reads a half-written file; files of
 // earlier builds that this one did not write are removed afterwards.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import process from 'node:process';
 import { build } from 'esbuild';
@@ -63,10 +71,13 @@ for (const file of outputs) {
 for (const dir of [outdir, resolve(outdir, 'chunks')]) {
   for (const name of readdirSync(dir)) {
     const path = resolve(dir, name);
-    if (name !== 'chunks' && name !== 'client' && !written.has(path) && !name.endsWith('.tmp')) rmSync(path, { force: true });
+    if (name !== 'chunks' && name !== 'client' && !written.has(path) && !name.endsWith('.tmp'))
+      rmSync(path, { force: true });
   }
 }
 if (client) {
-  execFileSync(process.execPath, [resolve('node_modules/typescript/bin/tsc'), '-p', 'tsconfig.client.json'], { stdio: 'inherit' });
+  execFileSync(process.execPath, [resolve('node_modules/typescript/bin/tsc'), '-p', 'tsconfig.client.json'], {
+    stdio: 'inherit',
+  });
   copyFileSync(resolve('src/client/schema.d.ts'), resolve(outdir, 'client/schema.d.ts'));
 }

@@ -9,7 +9,15 @@ import { build } from 'esbuild';
 
 const out = resolve('node_modules/.cache/plugboard/generate.mjs');
 mkdirSync(dirname(out), { recursive: true });
-await build({ entryPoints: ['src/client/generate.ts'], outfile: out, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning' });
+await build({
+  entryPoints: ['src/client/generate.ts'],
+  outfile: out,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  packages: 'external',
+  logLevel: 'warning',
+});
 const { generatedFiles } = await import(pathToFileURL(out).href);
 for (const [file, text] of Object.entries(await generatedFiles())) {
   writeFileSync(resolve(file), text);

@@ -40,7 +40,12 @@ export class ConfigError extends Error {
   }
 }
 
-export const DEFAULTS = { host: '127.0.0.1', port: 8080, logLevel: 'info', databaseUrl: 'sqlite:./data/plugboard.db' } as const;
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8080,
+  logLevel: 'info',
+  databaseUrl: 'sqlite:./data/plugboard.db',
+} as const;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -48,17 +53,33 @@ const positiveInt = z.number().int().positive();
 const CommonProvider = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must match ^[a-z0-9][a-z0-9-]{0,31}$'),
   type: z.string(),
-  baseUrl: z.url({ protocol: /^https?$/ }).refine((u) => !u.endsWith('/'), 'must not end with a slash').optional(),
+  baseUrl: z
+    .url({ protocol: /^https?$/ })
+    .refine((u) => !u.endsWith('/'), 'must not end with a slash')
+    .optional(),
   /** Per attempt. */
   timeoutMs: positiveInt.optional(),
   /** For a whole call, retries included. */
   deadlineMs: positiveInt.optional(),
-  retry: z.strictObject({ attempts: positiveInt.max(10).optional(), baseDelayMs: positiveInt.optional(), maxDelayMs: positiveInt.optional() }).optional(),
-  rateLimit: z.strictObject({ requestsPerSecond: z.number().positive().optional(), burst: positiveInt.optional() }).optional(),
-  circuitBreaker: z.strictObject({
-    enabled: z.boolean().optional(), failureThreshold: positiveInt.optional(), failureRate: z.number().gt(0).max(1).optional(),
-    window: positiveInt.optional(), openMs: positiveInt.optional(),
-  }).optional(),
+  retry: z
+    .strictObject({
+      attempts: positiveInt.max(10).optional(),
+      baseDelayMs: positiveInt.optional(),
+      maxDelayMs: positiveInt.optional(),
+    })
+    .optional(),
+  rateLimit: z
+    .strictObject({ requestsPerSecond: z.number().positive().optional(), burst: positiveInt.optional() })
+    .optional(),
+  circuitBreaker: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      failureThreshold: positiveInt.optional(),
+      failureRate: z.number().gt(0).max(1).optional(),
+      window: positiveInt.optional(),
+      openMs: positiveInt.optional(),
+    })
+    .optional(),
   cache: z.strictObject({ ttlMs: z.number().int().min(0).optional() }).optional(),
   /** Connections per upstream origin. */
   connections: positiveInt.max(1024).optional(),
@@ -71,34 +92,50 @@ export type CommonProviderConfig = z.infer<typeof CommonProvider>;
 /** Milliseconds a server limit may be: a day at most (a typo of a few zeros is caught). */
 const limitMs = z.number().int().min(1).max(86_400_000);
 const FileSchema = z.strictObject({
-  server: z.strictObject({
-    host: z.string().min(1).optional(),
-    port: z.number().int().min(0).max(65535).optional(),
-    headersTimeoutMs: limitMs.optional(),
-    requestTimeoutMs: limitMs.optional(),
-    keepAliveTimeoutMs: limitMs.optional(),
-    maxConnections: z.number().int().min(1).max(1_000_000).optional(),
-  }).optional(),
-  database: z.strictObject({
-    url: z.string().min(1).optional(),
-    poolSize: z.number().int().min(1).max(1_000).optional(),
-    connectTimeoutMs: limitMs.optional(),
-    statementTimeoutMs: limitMs.optional(),
-    lockLeaseMs: z.number().int().min(100).max(86_400_000).optional(),
-    lockWaitMs: limitMs.optional(),
-  }).optional(),
-  auth: z.strictObject({ adminKey: z.string().min(16, 'must be at least 16 characters').optional() }).optional(),
-  encryption: z.strictObject({ key: z.string().optional(), previousKeys: z.array(z.string()).optional() }).optional(),
+  server: z
+    .strictObject({
+      host: z.string().min(1).optional(),
+      port: z.number().int().min(0).max(65535).optional(),
+      headersTimeoutMs: limitMs.optional(),
+      requestTimeoutMs: limitMs.optional(),
+      keepAliveTimeoutMs: limitMs.optional(),
+      maxConnections: z.number().int().min(1).max(1_000_000).optional(),
+    })
+    .optional(),
+  database: z
+    .strictObject({
+      url: z.string().min(1).optional(),
+      poolSize: z.number().int().min(1).max(1_000).optional(),
+      connectTimeoutMs: limitMs.optional(),
+      statementTimeoutMs: limitMs.optional(),
+      lockLeaseMs: z.number().int().min(100).max(86_400_000).optional(),
+      lockWaitMs: limitMs.optional(),
+    })
+    .optional(),
+  auth: z
+    .strictObject({ adminKey: z.string().min(16, 'must be at least 16 characters').optional() })
+    .optional(),
+  encryption: z
+    .strictObject({ key: z.string().optional(), previousKeys: z.array(z.string()).optional() })
+    .optional(),
   log: z.strictObject({ level: z.enum(LOG_LEVELS).optional() }).optional(),
   providers: z.array(z.record(z.string(), z.unknown())).default([]),
 });
 
 /** `providers[1].domain` from a zod path. */
 export function keyPath(path: ReadonlyArray<PropertyKey>): string {
-  return path.reduce<string>((out, k) => (typeof k === 'number' ? `${out}[${k}]` : out ? `${out}.${String(k)}` : String(k)), '');
+  return path.reduce<string>(
+    (out, k) => (typeof k === 'number' ? `${out}[${k}]` : out ? `${out}.${String(k)}` : String(k)),
+    '',
+  );
 }
 
-function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: PropertyKey[], problems: string[]): unknown {
+function interpolate(
+  value: unknown,
+  env: NodeJS.ProcessEnv,
+  path: PropertyKey[],
+  problems: string[],
+): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
       const v = env[name];
@@ -111,7 +148,9 @@ function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: PropertyKey[]
   }
   if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, [...path, i], problems));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, [...path, k], problems)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, interpolate(v, env, [...path, k], problems)]),
+    );
   }
   return value;
 }
@@ -126,7 +165,9 @@ function issuesToProblems(error: z.ZodError, prefix: PropertyKey[]): string[] {
 
 export function decodeEncryptionKey(raw: string): Buffer | null {
   const buf = Buffer.from(raw, 'base64');
-  return buf.length === 32 && buf.toString('base64').replace(/=+$/, '') === raw.trim().replace(/=+$/, '') ? buf : null;
+  return buf.length === 32 && buf.toString('base64').replace(/=+$/, '') === raw.trim().replace(/=+$/, '')
+    ? buf
+    : null;
 }
 
 /**
@@ -136,19 +177,35 @@ export function decodeEncryptionKey(raw: string): Buffer | null {
  * the position, never a value.
  */
 /** `current`: the decoded current key, null when it is invalid (already reported), undefined when none is given. */
-function parsePreviousKeys(env: NodeJS.ProcessEnv, fromFile: string[] | undefined, current: Buffer | null | undefined, problems: string[]): Buffer[] {
+function parsePreviousKeys(
+  env: NodeJS.ProcessEnv,
+  fromFile: string[] | undefined,
+  current: Buffer | null | undefined,
+  problems: string[],
+): Buffer[] {
   const fromEnv = env['GATEWAY_ENCRYPTION_PREVIOUS_KEYS'];
-  const [name, raw] = fromEnv ? ['GATEWAY_ENCRYPTION_PREVIOUS_KEYS', fromEnv.split(',').map((k) => k.trim()).filter((k) => k !== '')]
+  const [name, raw] = fromEnv
+    ? [
+        'GATEWAY_ENCRYPTION_PREVIOUS_KEYS',
+        fromEnv
+          .split(',')
+          .map((k) => k.trim())
+          .filter((k) => k !== ''),
+      ]
     : ['encryption.previousKeys', fromFile ?? []];
   const keys: Buffer[] = [];
   raw.forEach((text, i) => {
     const k = decodeEncryptionKey(text);
     if (!k) problems.push(`${name}[${i}]: must be 32 bytes, base64-encoded`);
-    else if (current?.equals(k)) problems.push(`${name}[${i}]: is the current encryption.key; a previous key must be another one`);
+    else if (current?.equals(k))
+      problems.push(`${name}[${i}]: is the current encryption.key; a previous key must be another one`);
     else if (keys.some((earlier) => earlier.equals(k))) problems.push(`${name}[${i}]: given twice`);
     else keys.push(k);
   });
-  if (raw.length > 0 && current === undefined) problems.push(`${name}: needs encryption.key (previous keys only open stored credentials; the current key seals them)`);
+  if (raw.length > 0 && current === undefined)
+    problems.push(
+      `${name}: needs encryption.key (previous keys only open stored credentials; the current key seals them)`,
+    );
   return keys;
 }
 
@@ -166,7 +223,9 @@ export function parseConfig({ text, env, definitions }: LoadOptions): GatewayCon
     try {
       raw = JSON.parse(text);
     } catch (e) {
-      throw new ConfigError([`(file): not valid JSON (${e instanceof SyntaxError ? e.message.replace(/".*"/, '…') : 'parse error'})`]);
+      throw new ConfigError([
+        `(file): not valid JSON (${e instanceof SyntaxError ? e.message.replace(/".*"/, '…') : 'parse error'})`,
+      ]);
     }
   }
   raw = interpolate(raw, env, [], problems);
@@ -180,16 +239,23 @@ export function parseConfig({ text, env, definitions }: LoadOptions): GatewayCon
   const port = env['PORT'] !== undefined ? Number(env['PORT']) : (file.server?.port ?? DEFAULTS.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push('PORT: must be an integer 0-65535');
   const logLevel = env['LOG_LEVEL'] ?? file.log?.level ?? DEFAULTS.logLevel;
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')}`);
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel))
+    problems.push(`LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')}`);
   const adminKey = env['GATEWAY_ADMIN_KEY'] || file.auth?.adminKey;
   if (!adminKey) problems.push('auth.adminKey: required (or set GATEWAY_ADMIN_KEY)');
   else if (adminKey.length < 16) problems.push('GATEWAY_ADMIN_KEY: must be at least 16 characters');
   const rawKey = env['GATEWAY_ENCRYPTION_KEY'] || file.encryption?.key || '';
   const key = rawKey ? decodeEncryptionKey(rawKey) : null;
   if (rawKey && !key) problems.push('encryption.key: must be 32 bytes, base64-encoded');
-  const previousKeys = parsePreviousKeys(env, file.encryption?.previousKeys, rawKey ? key : undefined, problems);
+  const previousKeys = parsePreviousKeys(
+    env,
+    file.encryption?.previousKeys,
+    rawKey ? key : undefined,
+    problems,
+  );
   const databaseUrl = env['GATEWAY_DATABASE_URL'] || file.database?.url || DEFAULTS.databaseUrl;
-  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) problems.push('database.url: must start with sqlite: or postgres://');
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl))
+    problems.push('database.url: must start with sqlite: or postgres://');
 
   const limits: ServerLimits = {
     headersTimeoutMs: file.server?.headersTimeoutMs ?? SERVER_LIMIT_DEFAULTS.headersTimeoutMs,
@@ -198,18 +264,22 @@ export function parseConfig({ text, env, definitions }: LoadOptions): GatewayCon
     maxConnections: file.server?.maxConnections ?? SERVER_LIMIT_DEFAULTS.maxConnections,
   };
   // Node refuses a headers timeout longer than the whole request's.
-  if (limits.headersTimeoutMs > limits.requestTimeoutMs) problems.push('server.headersTimeoutMs: must not be more than server.requestTimeoutMs');
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs)
+    problems.push('server.headersTimeoutMs: must not be more than server.requestTimeoutMs');
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     server: { host: env['HOST'] || file.server?.host || DEFAULTS.host, port, limits },
-    database: { url: new Secret(databaseUrl), postgres: {
-      poolSize: file.database?.poolSize ?? POSTGRES_DEFAULTS.poolSize,
-      connectTimeoutMs: file.database?.connectTimeoutMs ?? POSTGRES_DEFAULTS.connectTimeoutMs,
-      statementTimeoutMs: file.database?.statementTimeoutMs ?? POSTGRES_DEFAULTS.statementTimeoutMs,
-      lockLeaseMs: file.database?.lockLeaseMs ?? POSTGRES_DEFAULTS.lockLeaseMs,
-      lockWaitMs: file.database?.lockWaitMs ?? POSTGRES_DEFAULTS.lockWaitMs,
-    } },
+    database: {
+      url: new Secret(databaseUrl),
+      postgres: {
+        poolSize: file.database?.poolSize ?? POSTGRES_DEFAULTS.poolSize,
+        connectTimeoutMs: file.database?.connectTimeoutMs ?? POSTGRES_DEFAULTS.connectTimeoutMs,
+        statementTimeoutMs: file.database?.statementTimeoutMs ?? POSTGRES_DEFAULTS.statementTimeoutMs,
+        lockLeaseMs: file.database?.lockLeaseMs ?? POSTGRES_DEFAULTS.lockLeaseMs,
+        lockWaitMs: file.database?.lockWaitMs ?? POSTGRES_DEFAULTS.lockWaitMs,
+      },
+    },
     auth: { adminKey: new Secret(adminKey as string) },
     encryption: { key: key ? new Secret(key) : null, previousKeys: previousKeys.map((k) => new Secret(k)) },
     logLevel,
@@ -221,13 +291,18 @@ export function parseConfig({ text, env, definitions }: LoadOptions): GatewayCon
  * Provider entries (`providers[i]`) checked against the common keys and their type's own schema.
  * Problems name the key path, never a value; secret values come out as `Secret`.
  */
-export function parseProviderEntries(entries: ReadonlyArray<Record<string, unknown>>, definitions: ReadonlyArray<ProviderDefinition>): { providers: ProviderConfig[]; problems: string[] } {
+export function parseProviderEntries(
+  entries: ReadonlyArray<Record<string, unknown>>,
+  definitions: ReadonlyArray<ProviderDefinition>,
+): { providers: ProviderConfig[]; problems: string[] } {
   const byType = new Map(definitions.map((d) => [d.type, d]));
   const providers: ProviderConfig[] = [];
   const problems: string[] = [];
   const seen = new Set<string>();
   entries.forEach((entry, i) => {
-    const common = CommonProvider.safeParse(Object.fromEntries(Object.entries(entry).filter(([k]) => COMMON_KEYS.has(k))));
+    const common = CommonProvider.safeParse(
+      Object.fromEntries(Object.entries(entry).filter(([k]) => COMMON_KEYS.has(k))),
+    );
     if (!common.success) {
       problems.push(...issuesToProblems(common.error, ['providers', i]));
       return;
@@ -239,7 +314,9 @@ export function parseProviderEntries(entries: ReadonlyArray<Record<string, unkno
     }
     if (seen.has(common.data.id)) problems.push(`providers[${i}].id: duplicate id "${common.data.id}"`);
     seen.add(common.data.id);
-    const specific = def.configSchema.safeParse(Object.fromEntries(Object.entries(entry).filter(([k]) => !COMMON_KEYS.has(k))));
+    const specific = def.configSchema.safeParse(
+      Object.fromEntries(Object.entries(entry).filter(([k]) => !COMMON_KEYS.has(k))),
+    );
     if (!specific.success) {
       problems.push(...issuesToProblems(specific.error, ['providers', i]));
       return;
@@ -250,18 +327,27 @@ export function parseProviderEntries(entries: ReadonlyArray<Record<string, unkno
 }
 
 /** `parseProviderEntries`, throwing a ConfigError when an entry is wrong (the sandbox, tests). */
-export function configureProviders(entries: ReadonlyArray<Record<string, unknown>>, definitions: ReadonlyArray<ProviderDefinition>): ProviderConfig[] {
+export function configureProviders(
+  entries: ReadonlyArray<Record<string, unknown>>,
+  definitions: ReadonlyArray<ProviderDefinition>,
+): ProviderConfig[] {
   const { providers, problems } = parseProviderEntries(entries, definitions);
   if (problems.length > 0) throw new ConfigError(problems);
   return providers;
 }
 
-export function loadConfigFile(path: string, env: NodeJS.ProcessEnv, definitions: ReadonlyArray<ProviderDefinition>): GatewayConfig {
+export function loadConfigFile(
+  path: string,
+  env: NodeJS.ProcessEnv,
+  definitions: ReadonlyArray<ProviderDefinition>,
+): GatewayConfig {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new ConfigError([`GATEWAY_CONFIG: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`]);
+    throw new ConfigError([
+      `GATEWAY_CONFIG: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+    ]);
   }
   return parseConfig({ text, env, definitions });
 }

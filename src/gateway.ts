@@ -55,13 +55,19 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
   for (const p of config.providers) {
     const def = byType.get(p.type) as ProviderDefinition;
     // One policy per entry, shared by every client of that provider.
-    const upstream = new UpstreamPolicy(p.id, upstreamSettings(p), { logger: opts.logger, metrics, ...opts.upstreamClock });
+    const upstream = new UpstreamPolicy(p.id, upstreamSettings(p), {
+      logger: opts.logger,
+      metrics,
+      ...opts.upstreamClock,
+    });
     policies.set(p.id, upstream);
     adapters.set(p.id, def.createAdapter(p, { logger: opts.logger, upstream }));
   }
   const needsKey = [...adapters.values()].filter((a) => a.capabilities.supportsCredentials).map((a) => a.id);
   if (!config.encryption.key && needsKey.length > 0) {
-    throw new ConfigError([`encryption.key: required because provider(s) ${needsKey.join(', ')} accept credentials, which the gateway stores encrypted (or set GATEWAY_ENCRYPTION_KEY)`]);
+    throw new ConfigError([
+      `encryption.key: required because provider(s) ${needsKey.join(', ')} accept credentials, which the gateway stores encrypted (or set GATEWAY_ENCRYPTION_KEY)`,
+    ]);
   }
 
   const storage = await openStorage(config.database, opts.logger);
@@ -70,8 +76,13 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
     const w = parseWriteMessage(message);
     if (w) policies.get(w.provider)?.wrote(w.prefix, true);
   });
-  for (const [id, policy] of policies) policy.onWrite((prefix) => void storage.broadcast.publish(JSON.stringify({ wrote: prefix, provider: id })));
-  const cursorSecret = await storage.getOrInitSetting('cursor_secret', () => randomBytes(32).toString('base64url'));
+  for (const [id, policy] of policies)
+    policy.onWrite(
+      (prefix) => void storage.broadcast.publish(JSON.stringify({ wrote: prefix, provider: id })),
+    );
+  const cursorSecret = await storage.getOrInitSetting('cursor_secret', () =>
+    randomBytes(32).toString('base64url'),
+  );
   const deps = {
     storage,
     providers: adapters,
@@ -92,24 +103,39 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
     idempotency: new IdempotencyKeys(storage, deps.now),
     providers: [...adapters.values()].map((a) => {
       const policy = policies.get(a.id) as UpstreamPolicy;
-      return { id: a.id, type: a.type, capabilities: a.capabilities, linkFormat: a.linkFormat.description, circuit: () => policy.circuit };
+      return {
+        id: a.id,
+        type: a.type,
+        capabilities: a.capabilities,
+        linkFormat: a.linkFormat.description,
+        circuit: () => policy.circuit,
+      };
     }),
     createConnectionBody: createBodyRules([...adapters.values()]),
     changeConnectionBody: changeBodySchema([...adapters.values()]),
     // The admin key (compared in constant time, no storage), else an API key.
-    authenticate: (key: string): Caller | null | Promise<Caller | null> => (timingSafeEqual(digest(key), adminDigest) ? ADMIN : apiKeys.authenticate(key)),
+    authenticate: (key: string): Caller | null | Promise<Caller | null> =>
+      timingSafeEqual(digest(key), adminDigest) ? ADMIN : apiKeys.authenticate(key),
     ready: () => storage.ping(),
     logger: opts.logger,
     metrics,
   });
   // Creates left unsettled by a crash, a timeout or a caller who left: settled now and every few minutes.
-  const settle = () => connections.reconcileCreates().catch((e: unknown) => opts.logger.warn({ err: e }, 'settling connection creates failed'));
+  const settle = () =>
+    connections
+      .reconcileCreates()
+      .catch((e: unknown) => opts.logger.warn({ err: e }, 'settling connection creates failed'));
   const firstSettle = setTimeout(() => void settle(), 0);
   const settling = setInterval(() => void settle(), RECONCILE_EVERY_MS);
   firstSettle.unref();
   settling.unref();
   return {
-    app, storage, adapters, organizations, connections, metrics,
+    app,
+    storage,
+    adapters,
+    organizations,
+    connections,
+    metrics,
     close: async () => {
       clearTimeout(firstSettle);
       clearInterval(settling);
@@ -130,7 +156,9 @@ function defaultRegistry(): Registry {
 function parseWriteMessage(message: string): { provider: string; prefix: string } | null {
   try {
     const m = JSON.parse(message) as { wrote?: unknown; provider?: unknown };
-    return typeof m.wrote === 'string' && typeof m.provider === 'string' ? { provider: m.provider, prefix: m.wrote } : null;
+    return typeof m.wrote === 'string' && typeof m.provider === 'string'
+      ? { provider: m.provider, prefix: m.wrote }
+      : null;
   } catch {
     return null;
   }

@@ -10,8 +10,20 @@ import { pino, type DestinationStream, type Logger } from 'pino';
  * few µs and copies only the objects it changes.
  */
 export const SECRET_KEYS: ReadonlySet<string> = new Set([
-  'authorization', 'apikey', 'api_key', 'x-api-key', 'clientsecret', 'client_secret', 'adminkey', 'credentials', 'password',
-  'secret', 'access_token', 'refresh_token', 'key', 'token',
+  'authorization',
+  'apikey',
+  'api_key',
+  'x-api-key',
+  'clientsecret',
+  'client_secret',
+  'adminkey',
+  'credentials',
+  'password',
+  'secret',
+  'access_token',
+  'refresh_token',
+  'key',
+  'token',
 ]);
 
 const CENSOR = '[redacted]';
@@ -38,7 +50,10 @@ export function redactSecrets<T>(value: T, depth = 0): T {
   let out: Record<string, unknown> | null = null;
   for (const k in value) {
     const v = value[k];
-    const r = SECRET_KEYS.has(k.toLowerCase()) && v !== undefined && v !== null ? CENSOR : redactSecrets(v, depth + 1);
+    const r =
+      SECRET_KEYS.has(k.toLowerCase()) && v !== undefined && v !== null
+        ? CENSOR
+        : redactSecrets(v, depth + 1);
     if (r !== v) (out ??= { ...value })[k] = r;
   }
   return (out ?? value) as T;

@@ -35,13 +35,31 @@ async function main(): Promise<void> {
   }
   let server;
   try {
-    server = await listen(gateway.app.fetch, { host: config.server.host, port: config.server.port, limits: config.server.limits, clientError: answerClientError });
+    server = await listen(gateway.app.fetch, {
+      host: config.server.host,
+      port: config.server.port,
+      limits: config.server.limits,
+      clientError: answerClientError,
+    });
   } catch (e) {
     await gateway.close();
     await sandbox?.close();
-    return fail(new Error(`cannot listen on ${config.server.host}:${config.server.port} (${(e as NodeJS.ErrnoException).code ?? String(e)})`));
+    return fail(
+      new Error(
+        `cannot listen on ${config.server.host}:${config.server.port} (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+      ),
+    );
   }
-  logger.info({ url: server.url, pid: process.pid, mode: sandbox ? 'sandbox' : 'configured', providers: config.providers.map((p) => p.id), limits: config.server.limits }, 'plugboard listening');
+  logger.info(
+    {
+      url: server.url,
+      pid: process.pid,
+      mode: sandbox ? 'sandbox' : 'configured',
+      providers: config.providers.map((p) => p.id),
+      limits: config.server.limits,
+    },
+    'plugboard listening',
+  );
   if (sandbox) printBanner(server.url, sandbox);
 
   const stop = async (signal: NodeJS.Signals) => {
@@ -55,7 +73,11 @@ async function main(): Promise<void> {
   };
   onStopSignals({
     stop,
-    ignored: (signal) => logger.warn({ signal }, 'already stopping: signal ignored (one more stops at once, cutting requests in flight)'),
+    ignored: (signal) =>
+      logger.warn(
+        { signal },
+        'already stopping: signal ignored (one more stops at once, cutting requests in flight)',
+      ),
     forced: (signal) => {
       logger.warn({ signal }, 'stopping at once: requests in flight are cut');
       logger.flush?.();

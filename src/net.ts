@@ -39,8 +39,13 @@ export const SERVER_LIMIT_DEFAULTS: ServerLimits = {
  * a slow client hold a socket up to 30 s longer than the limit): a quarter of the shorter limit,
  * between 10 ms and 1 s.
  */
-export function connectionsCheckingInterval(limits: Pick<ServerLimits, 'headersTimeoutMs' | 'requestTimeoutMs'>): number {
-  return Math.max(10, Math.min(1_000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4)));
+export function connectionsCheckingInterval(
+  limits: Pick<ServerLimits, 'headersTimeoutMs' | 'requestTimeoutMs'>,
+): number {
+  return Math.max(
+    10,
+    Math.min(1_000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4)),
+  );
 }
 
 /** Serves a fetch handler on host:port (port 0 = any free port) and resolves once listening. */
@@ -53,7 +58,10 @@ export interface ListenOptions {
   limits?: Partial<ServerLimits>;
 }
 
-export function listen(fetchHandler: (req: Request, env: HttpBindings) => Response | Promise<Response>, opts: ListenOptions = {}): Promise<Listening> {
+export function listen(
+  fetchHandler: (req: Request, env: HttpBindings) => Response | Promise<Response>,
+  opts: ListenOptions = {},
+): Promise<Listening> {
   const host = opts.host ?? '127.0.0.1';
   const limits: ServerLimits = { ...SERVER_LIMIT_DEFAULTS, ...opts.limits };
   const serverOptions: ServerOptions = {
@@ -63,14 +71,17 @@ export function listen(fetchHandler: (req: Request, env: HttpBindings) => Respon
     connectionsCheckingInterval: connectionsCheckingInterval(limits),
   };
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: fetchHandler as never, port: opts.port ?? 0, hostname: host, serverOptions }, (info: AddressInfo) => {
-      const urlHost = info.family === 'IPv6' ? `[${info.address}]` : info.address;
-      resolve({
-        url: `http://${urlHost}:${info.port}`,
-        port: info.port,
-        close: (graceMs = 10_000) => closeServer(server as Server, graceMs),
-      });
-    }) as Server;
+    const server = serve(
+      { fetch: fetchHandler as never, port: opts.port ?? 0, hostname: host, serverOptions },
+      (info: AddressInfo) => {
+        const urlHost = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+        resolve({
+          url: `http://${urlHost}:${info.port}`,
+          port: info.port,
+          close: (graceMs = 10_000) => closeServer(server as Server, graceMs),
+        });
+      },
+    ) as Server;
     server.maxConnections = limits.maxConnections;
     trackSockets(server);
     server.once('error', reject);
@@ -91,7 +102,8 @@ function trackSockets(server: Server): void {
 }
 
 /** The answer a socket is carrying now, if any (Node keeps it on the socket while it is written). */
-const answerOn = (socket: Socket): ServerResponse | undefined => (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+const answerOn = (socket: Socket): ServerResponse | undefined =>
+  (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
 
 function closeServer(server: Server, graceMs: number): Promise<void> {
   return new Promise((resolve) => {

@@ -36,43 +36,71 @@ function print(report: RotationReport, dryRun: boolean): boolean {
   out(`already under the current key: ${report.before.get(current) ?? 0}`);
   if (!dryRun) out(`rewritten by a gateway meanwhile (left as written): ${report.changedMeanwhile}`);
   out(`cannot be opened: ${report.unopenable.length}`);
-  for (const u of report.unopenable) process.stderr.write(`  - ${u.detail} (organization ${u.organizationId})\n`);
+  for (const u of report.unopenable)
+    process.stderr.write(`  - ${u.detail} (organization ${u.organizationId})\n`);
   if (dryRun) return report.unopenable.length === 0;
   out(`after: ${counts(report.after, current)}`);
   const left = [...report.after].filter(([id]) => id !== current).reduce((n, [, c]) => n + c, 0);
   if (left === 0) {
-    out('done: every stored credential is sealed under the current key; the previous keys may be removed from encryption.previousKeys.');
+    out(
+      'done: every stored credential is sealed under the current key; the previous keys may be removed from encryption.previousKeys.',
+    );
     return true;
   }
-  process.stderr.write(`not done: ${left} stored credential(s) are still sealed under other keys; keep the previous keys configured.${
-    report.unopenable.length < left ? ' Rows were rewritten under another key while this ran: is a gateway still running with the old key as encryption.key? Restart it with the new key, then run this again.' : ''}\n`);
+  process.stderr.write(
+    `not done: ${left} stored credential(s) are still sealed under other keys; keep the previous keys configured.${
+      report.unopenable.length < left
+        ? ' Rows were rewritten under another key while this ran: is a gateway still running with the old key as encryption.key? Restart it with the new key, then run this again.'
+        : ''
+    }\n`,
+  );
   return false;
 }
 
 async function main(): Promise<void> {
   let args;
   try {
-    args = parseArgs({ options: { 'dry-run': { type: 'boolean' }, 'batch-size': { type: 'string', default: '100' }, help: { type: 'boolean', short: 'h' } } });
+    args = parseArgs({
+      options: {
+        'dry-run': { type: 'boolean' },
+        'batch-size': { type: 'string', default: '100' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
   } catch (e) {
     quit(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`, 2);
   }
   if (args.values.help) quit(USAGE, 0);
   const batchSize = Number(args.values['batch-size']);
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) quit(`--batch-size: must be an integer 1-10000\n${USAGE}`, 2);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000)
+    quit(`--batch-size: must be an integer 1-10000\n${USAGE}`, 2);
   const file = process.env['GATEWAY_CONFIG'];
-  if (!file) quit(`rotate-key: GATEWAY_CONFIG is not set; it works on the database and keys of a configured gateway (the sandbox keeps its own key).\n${USAGE}`, 2);
+  if (!file)
+    quit(
+      `rotate-key: GATEWAY_CONFIG is not set; it works on the database and keys of a configured gateway (the sandbox keeps its own key).\n${USAGE}`,
+      2,
+    );
 
   let config;
   try {
     config = loadConfigFile(file, process.env, definitions);
   } catch (e) {
-    quit(e instanceof ConfigError ? e.message : `rotate-key: ${e instanceof Error ? e.message : String(e)}`, 1);
+    quit(
+      e instanceof ConfigError ? e.message : `rotate-key: ${e instanceof Error ? e.message : String(e)}`,
+      1,
+    );
   }
   const sealer = Sealer.fromConfig(config.encryption);
-  if (!sealer) quit('rotate-key: encryption.key is not set (or GATEWAY_ENCRYPTION_KEY): there is no key to seal with.', 1);
+  if (!sealer)
+    quit(
+      'rotate-key: encryption.key is not set (or GATEWAY_ENCRYPTION_KEY): there is no key to seal with.',
+      1,
+    );
   let storage;
   try {
-    storage = await openStorage(config.database, pino({ level: 'warn' }, pino.destination(2)), { mustExist: true });
+    storage = await openStorage(config.database, pino({ level: 'warn' }, pino.destination(2)), {
+      mustExist: true,
+    });
   } catch (e) {
     quit(`rotate-key: cannot open database.url (${e instanceof Error ? e.message : String(e)})`, 1);
   }
@@ -84,7 +112,10 @@ async function main(): Promise<void> {
   } catch (e) {
     await storage.close();
     // Storage errors (a locked database, a full disk) carry no secret; the re-sealed batches so far are committed.
-    quit(`rotate-key: stopped: ${e instanceof Error ? e.message : String(e)}; batches already written are kept, run it again to go on.`, 1);
+    quit(
+      `rotate-key: stopped: ${e instanceof Error ? e.message : String(e)}; batches already written are kept, run it again to go on.`,
+      1,
+    );
   }
 }
 

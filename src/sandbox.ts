@@ -30,7 +30,11 @@ export interface Sandbox {
  * `<dataDir>/simulators/`), SQLite at `<dataDir>/sandbox.db`, an encryption key generated once and
  * kept in `<dataDir>/sandbox.key`, admin key `sandbox-admin-key`. Restarting keeps everything.
  */
-export async function startSandbox(opts: { dataDir: string; definitions: ReadonlyArray<ProviderDefinition>; env: NodeJS.ProcessEnv }): Promise<Sandbox> {
+export async function startSandbox(opts: {
+  dataDir: string;
+  definitions: ReadonlyArray<ProviderDefinition>;
+  env: NodeJS.ProcessEnv;
+}): Promise<Sandbox> {
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const keyFile = join(dataDir, 'sandbox.key');
@@ -40,7 +44,11 @@ export async function startSandbox(opts: { dataDir: string; definitions: Readonl
   const simulators: Sandbox['simulators'] = [];
   try {
     for (const def of opts.definitions) {
-      const setup = await def.startSimulator({ host: '127.0.0.1', port: 0, stateFile: join(dataDir, 'simulators', `${def.type}.json`) });
+      const setup = await def.startSimulator({
+        host: '127.0.0.1',
+        port: 0,
+        stateFile: join(dataDir, 'simulators', `${def.type}.json`),
+      });
       simulators.push({ type: def.type, setup });
     }
   } catch (e) {
@@ -49,7 +57,15 @@ export async function startSandbox(opts: { dataDir: string; definitions: Readonl
   }
   // The sandbox reads through a short cache (off by default elsewhere): repeated reads stay local,
   // and a change made behind the gateway's back (at a simulator) shows within two seconds.
-  const providers = configureProviders(simulators.map(({ type, setup }) => ({ id: type, type, cache: { ttlMs: SANDBOX_CACHE_TTL_MS }, ...setup.providerConfig })), opts.definitions);
+  const providers = configureProviders(
+    simulators.map(({ type, setup }) => ({
+      id: type,
+      type,
+      cache: { ttlMs: SANDBOX_CACHE_TTL_MS },
+      ...setup.providerConfig,
+    })),
+    opts.definitions,
+  );
   const port = opts.env['PORT'] !== undefined ? Number(opts.env['PORT']) : 8080;
   const config: GatewayConfig = {
     server: { host: opts.env['HOST'] || '127.0.0.1', port, limits: SERVER_LIMIT_DEFAULTS },
@@ -69,7 +85,8 @@ export async function startSandbox(opts: { dataDir: string; definitions: Readonl
       const ctx = { requestId: 'sandbox-seed', caller: ADMIN };
       const existing = await gateway.storage.getOrganization(DEMO_ORG);
       if (!existing) await gateway.organizations.create(ctx, { id: DEMO_ORG, name: 'Demo', links });
-      else if (Object.entries(links).some(([p, id]) => existing.links[p] !== id)) await gateway.organizations.patch(ctx, DEMO_ORG, { links });
+      else if (Object.entries(links).some(([p, id]) => existing.links[p] !== id))
+        await gateway.organizations.patch(ctx, DEMO_ORG, { links });
     },
     close: async () => {
       await Promise.all(simulators.map((s) => s.setup.close()));

@@ -19,7 +19,9 @@ async function main(): Promise<void> {
     args = parseArgs({
       allowPositionals: true,
       options: {
-        port: { type: 'string', default: '0' }, host: { type: 'string', default: '127.0.0.1' }, state: { type: 'string' },
+        port: { type: 'string', default: '0' },
+        host: { type: 'string', default: '127.0.0.1' },
+        state: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -37,9 +39,18 @@ async function main(): Promise<void> {
     sim = await def.startSimulator({ port, host: values.host, stateFile: values.state });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'EADDRINUSE' ? 'the port is in use; pick another with --port, or --port 0 for any free one'
-      : code === 'EADDRNOTAVAIL' ? 'no such address on this machine' : (e instanceof Error ? e.message : String(e));
-    quit(`${def.type} simulator: cannot listen on ${values.host}:${port}: ${why}${code ? ` (${code})` : ''}`, 1);
+    const why =
+      code === 'EADDRINUSE'
+        ? 'the port is in use; pick another with --port, or --port 0 for any free one'
+        : code === 'EADDRNOTAVAIL'
+          ? 'no such address on this machine'
+          : e instanceof Error
+            ? e.message
+            : String(e);
+    quit(
+      `${def.type} simulator: cannot listen on ${values.host}:${port}: ${why}${code ? ` (${code})` : ''}`,
+      1,
+    );
   }
   process.stdout.write(`${def.type} simulator listening on ${sim.url}
 provider config for the gateway: ${JSON.stringify({ id: def.type, type: def.type, ...sim.providerConfig })}

@@ -15,7 +15,8 @@ export type ConnectionList = Schemas['ConnectionList'];
 export type ConnectionChange = Schemas['ConnectionChange'];
 export type Organization = Schemas['Organization'];
 export type OrganizationList = Schemas['OrganizationList'];
-export type CreateOrganization = operations['createOrganization']['requestBody']['content']['application/json'];
+export type CreateOrganization =
+  operations['createOrganization']['requestBody']['content']['application/json'];
 export type PatchOrganization = operations['patchOrganization']['requestBody']['content']['application/json'];
 export type AuditEvent = Schemas['Event'];
 export type Job = Schemas['Job'];
@@ -25,7 +26,9 @@ export type Problem = Schemas['Problem'];
 
 /** The create body of one provider type; `provider` is the id of a provider entry of that type. */
 type WidenProvider<T> = T extends { provider: string } ? Omit<T, 'provider'> & { provider: string } : never;
-export type CreateConnection = WidenProvider<operations['createConnection']['requestBody']['content']['application/json']>;
+export type CreateConnection = WidenProvider<
+  operations['createConnection']['requestBody']['content']['application/json']
+>;
 
 export type ListConnectionsQuery = NonNullable<operations['listConnections']['parameters']['query']>;
 export type PageQuery = { limit?: number; cursor?: string };
@@ -92,7 +95,11 @@ const seg = encodeURIComponent;
 export function createPlugboardClient(opts: ClientOptions) {
   const http: KyInstance = ky.create({
     prefixUrl: opts.baseUrl.replace(/\/+$/, ''),
-    headers: { authorization: `Bearer ${opts.apiKey}`, accept: 'application/json, application/problem+json', ...opts.headers },
+    headers: {
+      authorization: `Bearer ${opts.apiKey}`,
+      accept: 'application/json, application/problem+json',
+      ...opts.headers,
+    },
     timeout: opts.timeout ?? 10_000,
     retry: { limit: opts.retries ?? 2, methods: ['get', 'put', 'delete', 'head'] },
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
@@ -108,15 +115,27 @@ export function createPlugboardClient(opts: ClientOptions) {
       try {
         problem = JSON.parse(text) as Problem;
       } catch {
-        problem = { type: 'about:blank', title: e.response.statusText, status: e.response.status, detail: text.slice(0, 200), code: 'internal', request_id: null };
+        problem = {
+          type: 'about:blank',
+          title: e.response.statusText,
+          status: e.response.status,
+          detail: text.slice(0, 200),
+          code: 'internal',
+          request_id: null,
+        };
       }
       const retryAfter = e.response.headers.get('retry-after');
-      throw new PlugboardError(e.response.status, problem, retryAfter === null ? undefined : Number(retryAfter));
+      throw new PlugboardError(
+        e.response.status,
+        problem,
+        retryAfter === null ? undefined : Number(retryAfter),
+      );
     }
   }
 
   // The gateway answers what its OpenAPI document (and so these types) says: a test checks every answer against it.
-  const json = async <T>(path: string, options: Options = {}): Promise<T> => (await (await send(path, options)).json()) as T;
+  const json = async <T>(path: string, options: Options = {}): Promise<T> =>
+    (await (await send(path, options)).json()) as T;
 
   async function versioned<T>(path: string, options: Options): Promise<Versioned<T>> {
     const res = await send(path, options);
@@ -125,17 +144,26 @@ export function createPlugboardClient(opts: ClientOptions) {
 
   function writeHeaders(o: GuardedWriteOptions = {}): Record<string, string> {
     const headers: Record<string, string> = {};
-    if (o.idempotencyKey !== undefined) headers['idempotency-key'] = o.idempotencyKey === true ? globalThis.crypto.randomUUID() : o.idempotencyKey;
-    if (o.ifMatch !== undefined) headers['if-match'] = typeof o.ifMatch === 'string' ? o.ifMatch : o.ifMatch.etag;
+    if (o.idempotencyKey !== undefined)
+      headers['idempotency-key'] =
+        o.idempotencyKey === true ? globalThis.crypto.randomUUID() : o.idempotencyKey;
+    if (o.ifMatch !== undefined)
+      headers['if-match'] = typeof o.ifMatch === 'string' ? o.ifMatch : o.ifMatch.etag;
     return headers;
   }
 
-  function query(q: Record<string, string | number | boolean | undefined> = {}): Record<string, string | number | boolean> {
-    return Object.fromEntries(Object.entries(q).filter((e): e is [string, string | number | boolean] => e[1] !== undefined));
+  function query(
+    q: Record<string, string | number | boolean | undefined> = {},
+  ): Record<string, string | number | boolean> {
+    return Object.fromEntries(
+      Object.entries(q).filter((e): e is [string, string | number | boolean] => e[1] !== undefined),
+    );
   }
 
   /** Every item of a list, fetching the next page (`next_cursor`) only when the caller reaches it. */
-  async function* walk<T>(page: (cursor: string | undefined) => Promise<{ data: T[]; next_cursor: string | null }>): AsyncGenerator<T, void, undefined> {
+  async function* walk<T>(
+    page: (cursor: string | undefined) => Promise<{ data: T[]; next_cursor: string | null }>,
+  ): AsyncGenerator<T, void, undefined> {
     let cursor: string | undefined;
     do {
       const p = await page(cursor);
@@ -146,39 +174,62 @@ export function createPlugboardClient(opts: ClientOptions) {
 
   const organizations = {
     list: (q: PageQuery = {}) => json<OrganizationList>('v1/organizations', { searchParams: query(q) }),
-    all: (q: Omit<PageQuery, 'cursor'> = {}) => walk((cursor) => organizations.list({ ...q, ...(cursor ? { cursor } : {}) })),
+    all: (q: Omit<PageQuery, 'cursor'> = {}) =>
+      walk((cursor) => organizations.list({ ...q, ...(cursor ? { cursor } : {}) })),
     get: (org: string) => json<Organization>(`v1/organizations/${seg(org)}`),
-    create: (body: CreateOrganization, o: WriteOptions = {}) => json<Organization>('v1/organizations', { method: 'post', json: body, headers: writeHeaders(o) }),
+    create: (body: CreateOrganization, o: WriteOptions = {}) =>
+      json<Organization>('v1/organizations', { method: 'post', json: body, headers: writeHeaders(o) }),
     update: (org: string, patch: PatchOrganization) =>
-      json<Organization>(`v1/organizations/${seg(org)}`, { method: 'patch', body: JSON.stringify(patch), headers: { 'content-type': 'application/merge-patch+json' } }),
-    delete: async (org: string): Promise<void> => { await send(`v1/organizations/${seg(org)}`, { method: 'delete' }); },
+      json<Organization>(`v1/organizations/${seg(org)}`, {
+        method: 'patch',
+        body: JSON.stringify(patch),
+        headers: { 'content-type': 'application/merge-patch+json' },
+      }),
+    delete: async (org: string): Promise<void> => {
+      await send(`v1/organizations/${seg(org)}`, { method: 'delete' });
+    },
   };
 
   const base = (org: string) => `v1/organizations/${seg(org)}/connections`;
   const connections = {
-    list: (org: string, q: ListConnectionsQuery = {}) => json<ConnectionList>(base(org), { searchParams: query(q) }),
+    list: (org: string, q: ListConnectionsQuery = {}) =>
+      json<ConnectionList>(base(org), { searchParams: query(q) }),
     /** Every connection across the pages. A page with `incomplete: true` is walked on; use `list` to see its `errors`. */
-    all: (org: string, q: Omit<ListConnectionsQuery, 'cursor'> = {}) => walk((cursor) => connections.list(org, { ...q, ...(cursor ? { cursor } : {}) })),
+    all: (org: string, q: Omit<ListConnectionsQuery, 'cursor'> = {}) =>
+      walk((cursor) => connections.list(org, { ...q, ...(cursor ? { cursor } : {}) })),
     get: (org: string, id: string) => versioned<Connection>(`${base(org)}/${seg(id)}`, {}),
     create: (org: string, body: CreateConnection, o: WriteOptions = {}) =>
       versioned<Connection>(base(org), { method: 'post', json: body, headers: writeHeaders(o) }),
     /** JSON Merge Patch: `null` clears, credentials are replaced whole. */
     update: (org: string, id: string, change: ConnectionChange, o: GuardedWriteOptions = {}) =>
       versioned<Connection>(`${base(org)}/${seg(id)}`, {
-        method: 'patch', body: JSON.stringify(change), headers: { 'content-type': 'application/merge-patch+json', ...writeHeaders(o) },
+        method: 'patch',
+        body: JSON.stringify(change),
+        headers: { 'content-type': 'application/merge-patch+json', ...writeHeaders(o) },
       }),
     replace: (org: string, id: string, body: ConnectionChange, o: GuardedWriteOptions = {}) =>
-      versioned<Connection>(`${base(org)}/${seg(id)}`, { method: 'put', json: body, headers: writeHeaders(o) }),
+      versioned<Connection>(`${base(org)}/${seg(id)}`, {
+        method: 'put',
+        json: body,
+        headers: writeHeaders(o),
+      }),
     delete: async (org: string, id: string, o: GuardedWriteOptions = {}): Promise<void> => {
       await send(`${base(org)}/${seg(id)}`, { method: 'delete', headers: writeHeaders(o) });
     },
     test: (org: string, id: string) => json<TestResult>(`${base(org)}/${seg(id)}/test`, { method: 'post' }),
-    jobs: (org: string, id: string, q: PageQuery = {}) => json<{ data: Job[]; next_cursor: string | null }>(`${base(org)}/${seg(id)}/jobs`, { searchParams: query(q) }),
+    jobs: (org: string, id: string, q: PageQuery = {}) =>
+      json<{ data: Job[]; next_cursor: string | null }>(`${base(org)}/${seg(id)}/jobs`, {
+        searchParams: query(q),
+      }),
   };
 
   const events = {
-    list: (org: string, q: PageQuery = {}) => json<{ data: AuditEvent[]; next_cursor: string | null }>(`v1/organizations/${seg(org)}/events`, { searchParams: query(q) }),
-    all: (org: string, q: Omit<PageQuery, 'cursor'> = {}) => walk((cursor) => events.list(org, { ...q, ...(cursor ? { cursor } : {}) })),
+    list: (org: string, q: PageQuery = {}) =>
+      json<{ data: AuditEvent[]; next_cursor: string | null }>(`v1/organizations/${seg(org)}/events`, {
+        searchParams: query(q),
+      }),
+    all: (org: string, q: Omit<PageQuery, 'cursor'> = {}) =>
+      walk((cursor) => events.list(org, { ...q, ...(cursor ? { cursor } : {}) })),
   };
 
   const providers = {

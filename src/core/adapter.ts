@@ -124,7 +124,12 @@ interface AdapterBase {
   readonly schemas: AdapterSchemas;
   /** The format of this provider's organization ids: what a link to it must look like. */
   readonly linkFormat: LinkFormat;
-  create(ctx: CallContext, externalOrgId: string, input: CreateInput, credentials: Secret<Credentials> | undefined): Promise<UpstreamConnection>;
+  create(
+    ctx: CallContext,
+    externalOrgId: string,
+    input: CreateInput,
+    credentials: Secret<Credentials> | undefined,
+  ): Promise<UpstreamConnection>;
   /**
    * What the connection a create makes will look like upstream, as far as the create decides it:
    * how the gateway recognises it in a list if it never heard the create's answer (a crash, a

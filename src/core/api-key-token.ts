@@ -32,7 +32,8 @@ export function newApiKey(): string {
   let random = '';
   // Rejection sampling: bytes ≥ 248 would bias the alphabet (248 = 4 × 62).
   while (random.length < RANDOM_CHARS) {
-    for (const b of randomBytes(RANDOM_CHARS)) if (b < 248 && random.length < RANDOM_CHARS) random += BASE62[b % 62];
+    for (const b of randomBytes(RANDOM_CHARS))
+      if (b < 248 && random.length < RANDOM_CHARS) random += BASE62[b % 62];
   }
   return `${API_KEY_PREFIX}${random}${checksum(random)}`;
 }

@@ -1,5 +1,10 @@
 /** What a key may do (contract §2). `admin` is the admin key's own: no API key can hold it. */
-export const SCOPES = ['connections:read', 'connections:write', 'organizations:read', 'organizations:write'] as const;
+export const SCOPES = [
+  'connections:read',
+  'connections:write',
+  'organizations:read',
+  'organizations:write',
+] as const;
 export type Scope = (typeof SCOPES)[number];
 export type RouteScope = Scope | 'admin';
 

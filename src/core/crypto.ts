@@ -48,7 +48,10 @@ export class Sealer {
   }
 
   /** The configured keys (`encryption.key` seals, `encryption.previousKeys` only open), or null when no key is configured. */
-  static fromConfig(encryption: { key: Secret<Buffer> | null; previousKeys?: ReadonlyArray<Secret<Buffer>> }): Sealer | null {
+  static fromConfig(encryption: {
+    key: Secret<Buffer> | null;
+    previousKeys?: ReadonlyArray<Secret<Buffer>>;
+  }): Sealer | null {
     if (!encryption.key) return null;
     return new Sealer([encryption.key.reveal(), ...(encryption.previousKeys ?? []).map((k) => k.reveal())]);
   }
@@ -63,7 +66,11 @@ export class Sealer {
     const nonce = randomBytes(NONCE_BYTES);
     const cipher = createCipheriv('aes-256-gcm', key, nonce);
     cipher.setAAD(aad(ctx));
-    const body = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final(), cipher.getAuthTag()]);
+    const body = Buffer.concat([
+      cipher.update(JSON.stringify(value), 'utf8'),
+      cipher.final(),
+      cipher.getAuthTag(),
+    ]);
     return { keyId: this.currentKeyId, nonce, ciphertext: body };
   }
 
@@ -74,16 +81,26 @@ export class Sealer {
   open(sealed: Sealed, ctx: SealContext): unknown {
     const key = this.#keys.get(sealed.keyId);
     if (!key) {
-      throw new GatewayError('internal', `Stored credentials of connection ${ctx.connectionId} are sealed with key id ${sealed.keyId}, which is not configured; add that key to encryption.previousKeys.`);
+      throw new GatewayError(
+        'internal',
+        `Stored credentials of connection ${ctx.connectionId} are sealed with key id ${sealed.keyId}, which is not configured; add that key to encryption.previousKeys.`,
+      );
     }
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, sealed.nonce);
       decipher.setAAD(aad(ctx));
       decipher.setAuthTag(sealed.ciphertext.subarray(sealed.ciphertext.length - TAG_BYTES));
-      const plain = Buffer.concat([decipher.update(sealed.ciphertext.subarray(0, sealed.ciphertext.length - TAG_BYTES)), decipher.final()]);
+      const plain = Buffer.concat([
+        decipher.update(sealed.ciphertext.subarray(0, sealed.ciphertext.length - TAG_BYTES)),
+        decipher.final(),
+      ]);
       return JSON.parse(plain.toString('utf8')) as unknown;
     } catch (e) {
-      throw new GatewayError('internal', 'Stored credentials failed their integrity check and were not used.', { cause: e });
+      throw new GatewayError(
+        'internal',
+        'Stored credentials failed their integrity check and were not used.',
+        { cause: e },
+      );
     }
   }
 }

@@ -27,10 +27,18 @@ export class CursorCodec {
         return JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as T;
       }
     }
-    throw validationError([{ pointer: '/cursor', message: 'not a cursor issued by this gateway for this list' }], 'The cursor is not valid.');
+    throw validationError(
+      [{ pointer: '/cursor', message: 'not a cursor issued by this gateway for this list' }],
+      'The cursor is not valid.',
+    );
   }
 
   #tag(scope: string, body: string): string {
-    return createHmac('sha256', this.#secret).update(scope).update('\n').update(body).digest('base64url').slice(0, 22);
+    return createHmac('sha256', this.#secret)
+      .update(scope)
+      .update('\n')
+      .update(body)
+      .digest('base64url')
+      .slice(0, 22);
   }
 }

@@ -122,6 +122,9 @@ export function isGatewayError(e: unknown): e is GatewayError {
 }
 
 /** Shorthand for a 400 naming one or more fields. */
-export function validationError(problems: FieldProblem[], detail = 'The request is not valid.'): GatewayError {
+export function validationError(
+  problems: FieldProblem[],
+  detail = 'The request is not valid.',
+): GatewayError {
   return new GatewayError('validation_failed', detail, { errors: problems });
 }

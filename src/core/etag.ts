@@ -7,5 +7,8 @@ export function etagOf(representation: unknown): string {
 
 /** RFC 9110 strong comparison against an If-Match / If-None-Match header value. */
 export function etagMatches(header: string, etag: string): boolean {
-  return header.split(',').map((s) => s.trim()).some((t) => t === '*' || t === etag);
+  return header
+    .split(',')
+    .map((s) => s.trim())
+    .some((t) => t === '*' || t === etag);
 }

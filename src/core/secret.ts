@@ -46,6 +46,8 @@ export function secretValues(value: unknown): string[] {
 
 /** `text` with each of `values` replaced by `[redacted]` (longest first, so no fragment survives). */
 export function scrubText(text: string, values: readonly string[]): string {
-  return [...values].filter((v) => v.length >= MIN_SCRUB_LENGTH).sort((a, b) => b.length - a.length)
+  return [...values]
+    .filter((v) => v.length >= MIN_SCRUB_LENGTH)
+    .sort((a, b) => b.length - a.length)
     .reduce((out, v) => out.split(v).join(REDACTED), text);
 }

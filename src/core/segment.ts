@@ -48,7 +48,8 @@ export function unsafeSegment(value: string, maxLength = MAX_SEGMENT_LENGTH): st
   if (value.length > maxLength) return `must be at most ${maxLength} characters`;
   if (value === '.' || value === '..') return 'must not be "." or ".." (a dot segment)';
   if (SEPARATOR.test(value)) return 'must not contain "/", "\\", "?" or "#"';
-  if (ENCODED_UNSAFE.test(value)) return 'must not contain a percent-encoded separator, dot, percent sign or control character (such as %2F or %5C)';
+  if (ENCODED_UNSAFE.test(value))
+    return 'must not contain a percent-encoded separator, dot, percent sign or control character (such as %2F or %5C)';
   if (CONTROL.test(value)) return 'must not contain control characters';
   if (LONE_SURROGATE.test(value)) return 'must be well-formed Unicode';
   return null;

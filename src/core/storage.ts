@@ -143,11 +143,18 @@ export interface Storage {
   // tombstoned connection.
   getConnection(id: string): Promise<ConnectionRow | null>;
   /** An organization, one of its connections and that connection's stored-credential facts in one lookup; null when the organization does not exist. */
-  getConnectionWithOrganization(organizationId: string, connectionId: string): Promise<ConnectionLookup | null>;
+  getConnectionWithOrganization(
+    organizationId: string,
+    connectionId: string,
+  ): Promise<ConnectionLookup | null>;
   /** For each candidate, the live row for its upstream identity, made (with `new_id`) when absent; made but not kept when the organization does not exist. */
   ensureConnections(candidates: ConnectionCandidate[], now: string): Promise<ConnectionRow[]>;
   /** One transaction: the index row, the sealed credentials (if any) and the event; false (nothing written) when the organization does not exist. */
-  insertConnection(row: ConnectionRow, credential: SealedCredentialRow | null, event: NewEvent): Promise<boolean>;
+  insertConnection(
+    row: ConnectionRow,
+    credential: SealedCredentialRow | null,
+    event: NewEvent,
+  ): Promise<boolean>;
   /** One transaction: replace the sealed credentials (if given, and the connection is live) and record the event. */
   recordConnectionUpdate(credential: SealedCredentialRow | null, event: NewEvent): Promise<void>;
   /** One transaction: tombstone the row (id never reused), drop its credentials, record the event. */
@@ -157,7 +164,11 @@ export interface Storage {
   credentialMeta(connectionIds: string[]): Promise<Map<string, CredentialMeta>>;
 
   /** Key rotation: sealed rows whose key id is not `keyId`, ordered by connection id, after `afterConnectionId` (from the start when null). */
-  credentialsSealedWithOtherKeys(keyId: string, afterConnectionId: string | null, limit: number): Promise<SealedCredentialRow[]>;
+  credentialsSealedWithOtherKeys(
+    keyId: string,
+    afterConnectionId: string | null,
+    limit: number,
+  ): Promise<SealedCredentialRow[]>;
   /** Key rotation, one transaction: each row replaced only if it still holds its `from` key id and nonce; how many were replaced. */
   resealCredentials(rows: ResealedCredential[]): Promise<number>;
   /** How many sealed rows each key id holds. */
@@ -191,16 +202,29 @@ export interface Storage {
   /** The create did not happen upstream: the intent and its sealed credentials go. */
   dropCreateIntent(intentId: string): Promise<void>;
   /** Intents still open, oldest first; of one upstream scope when given. */
-  pendingCreateIntents(scope?: { organization_id: string; provider_id: string; external_org_id: string }): Promise<CreateIntentRow[]>;
+  pendingCreateIntents(scope?: {
+    organization_id: string;
+    provider_id: string;
+    external_org_id: string;
+  }): Promise<CreateIntentRow[]>;
   /** The live index row of an upstream connection, if any. */
-  findLiveConnection(organizationId: string, providerId: string, externalOrgId: string, externalId: string): Promise<ConnectionRow | null>;
+  findLiveConnection(
+    organizationId: string,
+    providerId: string,
+    externalOrgId: string,
+    externalId: string,
+  ): Promise<ConnectionRow | null>;
 
   /**
    * Claims an idempotency key for a request (contract §5.4): `claimed` when this request runs,
    * else the record found (running or done). Records older than `expiredBefore`, and unanswered
    * ones older than `abandonedBefore`, count as absent.
    */
-  claimIdempotencyKey(record: IdempotencyClaim, expiredBefore: string, abandonedBefore: string): Promise<{ claimed: true } | { claimed: false; existing: IdempotencyRecord }>;
+  claimIdempotencyKey(
+    record: IdempotencyClaim,
+    expiredBefore: string,
+    abandonedBefore: string,
+  ): Promise<{ claimed: true } | { claimed: false; existing: IdempotencyRecord }>;
   /** The request ended: its answer is kept for replay. */
   completeIdempotencyKey(owner: string, key: string, answer: IdempotentAnswer): Promise<void>;
   /** The request ended in a way worth running again (a 5xx): the key is free again. */

@@ -15,9 +15,11 @@ export interface FieldIssue {
 
 /** Issues of a zod error, one per field: each unknown key gets its own path. Never a value. */
 export function fieldIssues(error: z.ZodError): FieldIssue[] {
-  return error.issues.flatMap((i): FieldIssue[] => (i.code === 'unrecognized_keys'
-    ? i.keys.map((k) => ({ path: [...i.path, k], code: i.code, message: 'unknown field' }))
-    : [{ path: i.path, code: i.code, message: i.message }]));
+  return error.issues.flatMap((i): FieldIssue[] =>
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((k) => ({ path: [...i.path, k], code: i.code, message: 'unknown field' }))
+      : [{ path: i.path, code: i.code, message: i.message }],
+  );
 }
 
 /** Problems of a zod error, one per field, as JSON pointers under `prefix`. */
@@ -36,4 +38,8 @@ export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, prefix = '
  * A name the gateway stores itself (an organization's, an API key's): 1–200 characters, no NUL,
  * which PostgreSQL text cannot hold (refused on every backend alike, with the field named).
  */
-export const StoredName = z.string().min(1).max(200).refine((s) => !s.includes('\u0000'), 'must not contain U+0000 (NUL)');
+export const StoredName = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((s) => !s.includes('\u0000'), 'must not contain U+0000 (NUL)');

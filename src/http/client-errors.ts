@@ -6,7 +6,12 @@ import { markTimedOut } from './timed-out.js';
 /** Longest request target (path and query) the gateway reads: longer is 414. */
 export const MAX_URL_BYTES = 8 * 1024;
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 414: 'URI Too Long', 431: 'Request Header Fields Too Large' };
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  414: 'URI Too Long',
+  431: 'Request Header Fields Too Large',
+};
 
 /** How long an answered socket is left to its client to close before it is destroyed. */
 const CLOSE_GRACE_MS = 1_000;
@@ -34,18 +39,26 @@ export function answerClientError(err: Error & { code?: string; rawPacket?: Buff
   }
   let problem: GatewayError;
   if (err.code === 'HPE_HEADER_OVERFLOW') {
-    const firstLine = err.rawPacket ? err.rawPacket.subarray(0, Math.max(0, err.rawPacket.indexOf('\r\n'))).length : 0;
-    const requestLineTooLong = err.rawPacket !== undefined && (err.rawPacket.indexOf('\r\n') < 0 || firstLine > MAX_URL_BYTES);
+    const firstLine = err.rawPacket
+      ? err.rawPacket.subarray(0, Math.max(0, err.rawPacket.indexOf('\r\n'))).length
+      : 0;
+    const requestLineTooLong =
+      err.rawPacket !== undefined && (err.rawPacket.indexOf('\r\n') < 0 || firstLine > MAX_URL_BYTES);
     problem = requestLineTooLong
       ? new GatewayError('uri_too_long', `The request target is longer than ${MAX_URL_BYTES} bytes.`)
       : new GatewayError('headers_too_large', 'The request headers are larger than the server accepts.');
   } else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    problem = new GatewayError('request_timeout', 'The request did not arrive in time: its headers or its body came too slowly.');
+    problem = new GatewayError(
+      'request_timeout',
+      'The request did not arrive in time: its headers or its body came too slowly.',
+    );
   } else {
     problem = new GatewayError('validation_failed', 'The request is not valid HTTP.');
   }
   const body = JSON.stringify(problemBody(problem, null));
-  socket.end(`HTTP/1.1 ${problem.status} ${REASONS[problem.status] ?? 'Error'}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${problem.status} ${REASONS[problem.status] ?? 'Error'}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
   // Ending only our side would leave the socket to a client that keeps sending; destroying it at
   // once could reset the connection before the client has read the answer. A client that closes
   // its side closes the socket; any other is cut after a short grace.

@@ -20,7 +20,13 @@ export interface AppDeps {
   events: EventService;
   apiKeys: ApiKeyService;
   idempotency: IdempotencyKeys;
-  providers: ReadonlyArray<{ id: string; type: string; capabilities: ProviderCapabilities; linkFormat: string; circuit: () => CircuitState }>;
+  providers: ReadonlyArray<{
+    id: string;
+    type: string;
+    capabilities: ProviderCapabilities;
+    linkFormat: string;
+    circuit: () => CircuitState;
+  }>;
   /** The create body of this gateway's configured providers. */
   createConnectionBody: CreateBodyRules;
   /** The PATCH/PUT body of a connection, documented for this gateway's providers. */

@@ -28,7 +28,10 @@ export function problemResponse(c: Context<AppEnv>, err: GatewayError): Response
   if (err.code === 'unauthenticated') headers['www-authenticate'] = 'Bearer';
   // The rest of an oversized body is never read, so this socket cannot carry another request.
   if (err.code === 'payload_too_large') headers['connection'] = 'close';
-  return new Response(JSON.stringify(problemBody(err, c.get('requestId') ?? null)), { status: err.status, headers });
+  return new Response(JSON.stringify(problemBody(err, c.get('requestId') ?? null)), {
+    status: err.status,
+    headers,
+  });
 }
 
 /** What the request-reading machinery (Hono's validators) throws, as the contract's codes. */
@@ -65,18 +68,26 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
     if (known) return problemResponse(c, new GatewayError(known[0], known[1]));
   }
   (c.get('log') ?? c.get('deps').logger).error({ err }, 'unhandled error');
-  return problemResponse(c, new GatewayError('internal', 'An internal error occurred; the request id identifies it in the logs.'));
+  return problemResponse(
+    c,
+    new GatewayError('internal', 'An internal error occurred; the request id identifies it in the logs.'),
+  );
 }
 
 /**
  * The answer for a request no route takes: 405 with `Allow` when the path is one of the API's
  * (the paths of the routes registered with their OpenAPI definitions, so the list is complete), else 404.
  */
-export function methodNotAllowed(app: { openAPIRegistry: { definitions: ReadonlyArray<unknown> } }): NotFoundHandler<AppEnv> {
+export function methodNotAllowed(app: {
+  openAPIRegistry: { definitions: ReadonlyArray<unknown> };
+}): NotFoundHandler<AppEnv> {
   let table: Array<{ pattern: RegExp; methods: string[] }> | undefined;
   const build = () => {
     const byPath = new Map<string, Set<string>>();
-    for (const d of app.openAPIRegistry.definitions as Array<{ type?: string; route?: { method: string; path: string } }>) {
+    for (const d of app.openAPIRegistry.definitions as Array<{
+      type?: string;
+      route?: { method: string; path: string };
+    }>) {
       if (d.type !== 'route' || !d.route) continue;
       const methods = byPath.get(d.route.path) ?? new Set<string>();
       methods.add(d.route.method.toUpperCase());
@@ -84,15 +95,29 @@ export function methodNotAllowed(app: { openAPIRegistry: { definitions: Readonly
       byPath.set(d.route.path, methods);
     }
     return [...byPath].map(([path, methods]) => ({
-      pattern: new RegExp(`^${path.split('/').map((seg) => (/^\{.+\}$/.test(seg) ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/')}$`),
+      pattern: new RegExp(
+        `^${path
+          .split('/')
+          .map((seg) => (/^\{.+\}$/.test(seg) ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+          .join('/')}$`,
+      ),
       methods: [...methods],
     }));
   };
   return (c) => {
     const path = new URL(c.req.url).pathname;
-    const allow = [...new Set((table ??= build()).filter((r) => r.pattern.test(path)).flatMap((r) => r.methods))];
+    const allow = [
+      ...new Set((table ??= build()).filter((r) => r.pattern.test(path)).flatMap((r) => r.methods)),
+    ];
     if (allow.length > 0) {
-      return problemResponse(c, new GatewayError('method_not_allowed', `${c.req.method} is not allowed on ${path}; allowed: ${allow.join(', ')}.`, { allow }));
+      return problemResponse(
+        c,
+        new GatewayError(
+          'method_not_allowed',
+          `${c.req.method} is not allowed on ${path}; allowed: ${allow.join(', ')}.`,
+          { allow },
+        ),
+      );
     }
     return problemResponse(c, new GatewayError('not_found', `No route for ${c.req.method} ${path}.`));
   };

@@ -45,7 +45,11 @@ export interface SimulatorSetup {
  * and its demo organization. Requests are given as method and path only: the recorded headers and
  * bodies hold the provider secret and credentials.
  */
-export function simulatorSetup(sim: RunningSimulator<unknown>, providerConfig: Record<string, unknown>, demoExternalOrgId: string): SimulatorSetup {
+export function simulatorSetup(
+  sim: RunningSimulator<unknown>,
+  providerConfig: Record<string, unknown>,
+  demoExternalOrgId: string,
+): SimulatorSetup {
   return {
     url: sim.url,
     port: sim.port,
@@ -98,7 +102,11 @@ export interface CanarySamples {
    * Where the gateway's own provider secret is sent, the provider refusing it (echoing it), and the
    * simulator's control call (method and path under its URL) after which it is sent again, if any.
    */
-  secret: { request: RequestMatch; refusal(secret: string): ProviderAnswer; renew?: { method: string; path: string } };
+  secret: {
+    request: RequestMatch;
+    refusal(secret: string): ProviderAnswer;
+    renew?: { method: string; path: string };
+  };
 }
 
 /** A provider type's sample and test data: loaded on demand, never on the production path. */

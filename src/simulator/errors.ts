@@ -8,7 +8,11 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
  * Each provider builds the body in its own shape.
  */
 export class SimulatorError extends Error {
-  constructor(readonly status: ContentfulStatusCode, readonly body: object, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly body: object,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(`simulated ${status} answer`);
   }
 }

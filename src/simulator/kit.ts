@@ -11,37 +11,39 @@ import type { HttpBindings } from '../net.js';
  * `providers/<name>/simulator/`.
  */
 
-export const FaultRule = z.object({
-  /** HTTP method to match (any when absent). */
-  method: z.string().optional(),
-  /** Regular expression (source) the request path must match (any when absent). */
-  path: z.string().optional(),
-  /** How many matching requests this rule applies to; unlimited when absent. */
-  times: z.number().int().positive().optional(),
-  latencyMs: z.number().int().min(0).optional(),
-  /**
-   * Answer with this status (and `body`) instead; a 2xx with a `body` serves a malformed answer.
-   * `body` is sent as JSON, except a string with a `content-type` in `headers`, which is sent as it
-   * is (an HTML error page, a truncated document).
-   */
-  status: z.number().int().min(200).max(599).optional(),
-  retryAfterSec: z.number().int().min(0).optional(),
-  /** More headers on the injected answer (e.g. `x-ratelimit-reset`). */
-  headers: z.record(z.string(), z.string()).optional(),
-  body: z.unknown().optional(),
-  /** Destroy the socket without an answer. */
-  drop: z.boolean().optional(),
-  /** Never answer: hold the request until the client gives up (or the simulator stops). */
-  stall: z.boolean().optional(),
-  /** Hold the request until `release()` (or `POST /__sim/release`), then carry it out and answer as usual. */
-  hold: z.boolean().optional(),
-  /** Carry the request out, then never answer (a lost answer: the change happened, the client cannot know). */
-  stallAfter: z.boolean().optional(),
-  /** Share (0–1) of matching requests the rule applies to, drawn from a seeded generator; all when absent. */
-  rate: z.number().min(0).max(1).optional(),
-  /** Seed of the rule's generator, so a run can be repeated; random when absent. */
-  seed: z.number().int().optional(),
-}).strict();
+export const FaultRule = z
+  .object({
+    /** HTTP method to match (any when absent). */
+    method: z.string().optional(),
+    /** Regular expression (source) the request path must match (any when absent). */
+    path: z.string().optional(),
+    /** How many matching requests this rule applies to; unlimited when absent. */
+    times: z.number().int().positive().optional(),
+    latencyMs: z.number().int().min(0).optional(),
+    /**
+     * Answer with this status (and `body`) instead; a 2xx with a `body` serves a malformed answer.
+     * `body` is sent as JSON, except a string with a `content-type` in `headers`, which is sent as it
+     * is (an HTML error page, a truncated document).
+     */
+    status: z.number().int().min(200).max(599).optional(),
+    retryAfterSec: z.number().int().min(0).optional(),
+    /** More headers on the injected answer (e.g. `x-ratelimit-reset`). */
+    headers: z.record(z.string(), z.string()).optional(),
+    body: z.unknown().optional(),
+    /** Destroy the socket without an answer. */
+    drop: z.boolean().optional(),
+    /** Never answer: hold the request until the client gives up (or the simulator stops). */
+    stall: z.boolean().optional(),
+    /** Hold the request until `release()` (or `POST /__sim/release`), then carry it out and answer as usual. */
+    hold: z.boolean().optional(),
+    /** Carry the request out, then never answer (a lost answer: the change happened, the client cannot know). */
+    stallAfter: z.boolean().optional(),
+    /** Share (0–1) of matching requests the rule applies to, drawn from a seeded generator; all when absent. */
+    rate: z.number().min(0).max(1).optional(),
+    /** Seed of the rule's generator, so a run can be repeated; random when absent. */
+    seed: z.number().int().optional(),
+  })
+  .strict();
 export type FaultRule = z.infer<typeof FaultRule>;
 
 /** mulberry32: a small, fast, seedable generator of floats in [0, 1). */
@@ -87,8 +89,12 @@ export class SimulatorKit {
   /** Adds a fault; the newest matching rule wins (a rule with a `rate` that does not fire lets older rules be tried). */
   fault(rule: FaultRule): void {
     const parsed = FaultRule.parse(rule);
-    this.#faults.unshift({ rule: parsed, remaining: parsed.times ?? Number.POSITIVE_INFINITY,
-      random: seeded(parsed.seed ?? randomBytes(4).readUInt32LE()), applied: 0 });
+    this.#faults.unshift({
+      rule: parsed,
+      remaining: parsed.times ?? Number.POSITIVE_INFINITY,
+      random: seeded(parsed.seed ?? randomBytes(4).readUInt32LE()),
+      applied: 0,
+    });
   }
 
   clearFaults(): void {
@@ -97,7 +103,11 @@ export class SimulatorKit {
 
   /** The faults in force, newest first, with how often each was applied and how many uses are left. */
   faults(): Array<FaultRule & { applied: number; remaining: number | null }> {
-    return this.#faults.map((f) => ({ ...f.rule, applied: f.applied, remaining: Number.isFinite(f.remaining) ? f.remaining : null }));
+    return this.#faults.map((f) => ({
+      ...f.rule,
+      applied: f.applied,
+      remaining: Number.isFinite(f.remaining) ? f.remaining : null,
+    }));
   }
 
   /** Stalled requests: how many there were, and how many of their sockets the clients have not closed yet. */
@@ -141,7 +151,9 @@ export class SimulatorKit {
 
   /** Whether a request seen so far carried `text` in a header or its body. */
   received(text: string): boolean {
-    return this.requests.some((r) => r.body.includes(text) || Object.values(r.headers).some((v) => v.includes(text)));
+    return this.requests.some(
+      (r) => r.body.includes(text) || Object.values(r.headers).some((v) => v.includes(text)),
+    );
   }
 
   resetRequests(): void {
@@ -154,9 +166,20 @@ export class SimulatorKit {
       const url = new URL(c.req.url);
       if (url.pathname.startsWith('/__sim')) return next();
       const body = ['GET', 'HEAD', 'DELETE'].includes(c.req.method) ? '' : await c.req.raw.clone().text();
-      this.requests.push({ method: c.req.method, path: url.pathname, query: url.search, headers: Object.fromEntries(c.req.raw.headers), body });
-      const active = this.#faults.find((f) => f.remaining > 0 && (!f.rule.method || f.rule.method.toUpperCase() === c.req.method)
-        && (!f.rule.path || new RegExp(f.rule.path).test(url.pathname)) && (f.rule.rate === undefined || f.random() < f.rule.rate));
+      this.requests.push({
+        method: c.req.method,
+        path: url.pathname,
+        query: url.search,
+        headers: Object.fromEntries(c.req.raw.headers),
+        body,
+      });
+      const active = this.#faults.find(
+        (f) =>
+          f.remaining > 0 &&
+          (!f.rule.method || f.rule.method.toUpperCase() === c.req.method) &&
+          (!f.rule.path || new RegExp(f.rule.path).test(url.pathname)) &&
+          (f.rule.rate === undefined || f.random() < f.rule.rate),
+      );
       if (!active) return next();
       active.remaining -= 1;
       active.applied += 1;
@@ -176,7 +199,8 @@ export class SimulatorKit {
         const headers: Record<string, string> = { ...rule.headers };
         if (rule.retryAfterSec !== undefined) headers['retry-after'] = String(rule.retryAfterSec);
         const contentType = Object.keys(headers).find((k) => k.toLowerCase() === 'content-type');
-        if (typeof rule.body === 'string' && contentType !== undefined) return c.body(rule.body, rule.status as 500, headers);
+        if (typeof rule.body === 'string' && contentType !== undefined)
+          return c.body(rule.body, rule.status as 500, headers);
         return c.json((rule.body ?? { error: 'injected fault' }) as object, rule.status as 500, headers);
       }
       return next();

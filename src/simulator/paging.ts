@@ -1,7 +1,11 @@
 /** Paging helpers of the simulators: offsets (Auth0's and Leen's lists), cursors (Auth0's checkpoints, Versori's lists). */
 
 /** At most `limit` items from `offset`, and the offset after them while more items remain. */
-export function offsetPage<T>(all: readonly T[], offset: number, limit: number): { items: T[]; next: number | undefined } {
+export function offsetPage<T>(
+  all: readonly T[],
+  offset: number,
+  limit: number,
+): { items: T[]; next: number | undefined } {
   const items = all.slice(offset, offset + limit);
   const end = offset + items.length;
   return { items, next: end < all.length ? end : undefined };
@@ -20,7 +24,11 @@ export interface CursorQuery {
  * A page of `all` (sorted by `key`, ascending and distinct) at the cursor `q` gives: `next` and
  * `prev` are the keys of the page's last and first item while more items lie beyond them.
  */
-export function cursorPage<T>(all: readonly T[], key: (item: T) => string, q: CursorQuery): { items: T[]; next?: string; prev?: string } {
+export function cursorPage<T>(
+  all: readonly T[],
+  key: (item: T) => string,
+  q: CursorQuery,
+): { items: T[]; next?: string; prev?: string } {
   const { after, before } = q;
   let items: T[];
   if (after !== undefined) items = all.filter((x) => key(x) > after).slice(0, q.first);

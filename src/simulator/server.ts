@@ -36,7 +36,10 @@ export interface RunningSimulator<S> extends Listening {
 }
 
 /** Builds the Hono app around the provider's routes and serves it on loopback. */
-export async function startSimulator<S>(parts: SimulatorParts<S>, opts: SimulatorOptions = {}): Promise<RunningSimulator<S>> {
+export async function startSimulator<S>(
+  parts: SimulatorParts<S>,
+  opts: SimulatorOptions = {},
+): Promise<RunningSimulator<S>> {
   const kit = new SimulatorKit();
   const app: SimApp = new Hono<SimEnv>();
   app.onError(answerErrors());

@@ -32,7 +32,8 @@ export function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
 /** zod's issues about `input`, in zod's order, with each unknown key as a problem of its own. */
 export function issuesAt(input: unknown, issues: readonly z.core.$ZodIssue[]): IssueAt[] {
   return issues.flatMap((issue): IssueAt[] => {
-    if (issue.code !== 'unrecognized_keys') return [{ path: issue.path, value: valueAt(input, issue.path), issue }];
+    if (issue.code !== 'unrecognized_keys')
+      return [{ path: issue.path, value: valueAt(input, issue.path), issue }];
     return issue.keys.map((key) => {
       const path = [...issue.path, key];
       return { path, value: valueAt(input, path), issue };
@@ -43,7 +44,9 @@ export function issuesAt(input: unknown, issues: readonly z.core.$ZodIssue[]): I
 /** `input` checked against `schema`: zod's output, or the problems found. */
 export function check<S extends z.ZodType>(schema: S, input: unknown): Checked<z.output<S>> {
   const parsed = schema.safeParse(input);
-  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, issues: issuesAt(input, parsed.error.issues) };
+  return parsed.success
+    ? { ok: true, value: parsed.data }
+    : { ok: false, issues: issuesAt(input, parsed.error.issues) };
 }
 
 /** The query parameters a zod object schema names, each with its first value; absent ones are left out. */
@@ -61,5 +64,9 @@ export function queryOf(c: Context, schema: z.ZodObject): Record<string, string>
  * and `max` (a `too_small`/`too_big` of origin `bigint`), compared exactly however many digits it has.
  */
 export function integerText(min: number, max: number) {
-  return z.stringFormat('integer', /^-?\d+$/).transform((s) => BigInt(s)).pipe(z.bigint().min(BigInt(min)).max(BigInt(max))).transform(Number);
+  return z
+    .stringFormat('integer', /^-?\d+$/)
+    .transform((s) => BigInt(s))
+    .pipe(z.bigint().min(BigInt(min)).max(BigInt(max)))
+    .transform(Number);
 }

@@ -25,13 +25,21 @@ export class LeaseLocks implements ConnectionLocks {
   readonly #local = new KeyedMutex();
   readonly #renewing = new Set<NodeJS.Timeout>();
 
-  constructor(private readonly db: Kysely<Tables>, private readonly settings: LeaseSettings, private readonly holder: string, private readonly logger: Logger) {}
+  constructor(
+    private readonly db: Kysely<Tables>,
+    private readonly settings: LeaseSettings,
+    private readonly holder: string,
+    private readonly logger: Logger,
+  ) {}
 
   run<T>(connectionId: string, fn: () => Promise<T>): Promise<T> {
     return this.#local.run(connectionId, async () => {
       const token = `${this.holder}:${Math.random().toString(36).slice(2, 10)}`;
       await this.#acquire(connectionId, token);
-      const renew = setInterval(() => void this.#renew(connectionId, token), Math.max(50, Math.floor(this.settings.lockLeaseMs / 3)));
+      const renew = setInterval(
+        () => void this.#renew(connectionId, token),
+        Math.max(50, Math.floor(this.settings.lockLeaseMs / 3)),
+      );
       renew.unref();
       this.#renewing.add(renew);
       try {
@@ -39,8 +47,14 @@ export class LeaseLocks implements ConnectionLocks {
       } finally {
         clearInterval(renew);
         this.#renewing.delete(renew);
-        await sql`DELETE FROM connection_leases WHERE connection_id = ${connectionId} AND holder = ${token}`.execute(this.db)
-          .catch((e: unknown) => this.logger.warn({ err: e, connection: connectionId }, 'connection lease not released; it expires on its own'));
+        await sql`DELETE FROM connection_leases WHERE connection_id = ${connectionId} AND holder = ${token}`
+          .execute(this.db)
+          .catch((e: unknown) =>
+            this.logger.warn(
+              { err: e, connection: connectionId },
+              'connection lease not released; it expires on its own',
+            ),
+          );
       }
     });
   }
@@ -56,7 +70,11 @@ export class LeaseLocks implements ConnectionLocks {
         RETURNING holder`.execute(this.db);
       if (r.rows.length === 1) return;
       if (Date.now() + wait > giveUp) {
-        throw new GatewayError('conflict', 'The connection is being changed by another request that has not finished; try again.', { retryAfter: 1 });
+        throw new GatewayError(
+          'conflict',
+          'The connection is being changed by another request that has not finished; try again.',
+          { retryAfter: 1 },
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, wait * (0.5 + Math.random() / 2)));
     }
@@ -64,9 +82,14 @@ export class LeaseLocks implements ConnectionLocks {
 
   async #renew(connectionId: string, token: string): Promise<void> {
     try {
-      const r = await sql`UPDATE connection_leases SET expires_at = clock_timestamp() + ${this.settings.lockLeaseMs}::integer * interval '1 millisecond'
+      const r =
+        await sql`UPDATE connection_leases SET expires_at = clock_timestamp() + ${this.settings.lockLeaseMs}::integer * interval '1 millisecond'
         WHERE connection_id = ${connectionId} AND holder = ${token}`.execute(this.db);
-      if (Number(r.numAffectedRows ?? 0) !== 1) this.logger.warn({ connection: connectionId }, 'connection lease lost while held (expired before renewal)');
+      if (Number(r.numAffectedRows ?? 0) !== 1)
+        this.logger.warn(
+          { connection: connectionId },
+          'connection lease lost while held (expired before renewal)',
+        );
     } catch (e) {
       this.logger.warn({ err: e, connection: connectionId }, 'connection lease not renewed');
     }

@@ -9,7 +9,11 @@ export interface OpenOptions {
 }
 
 /** Opens the storage a `database.url` names; each backend's driver is loaded only when used. */
-export async function openStorage(database: { url: Secret<string>; postgres?: PostgresSettings }, logger: Logger, opts: OpenOptions = {}): Promise<Storage> {
+export async function openStorage(
+  database: { url: Secret<string>; postgres?: PostgresSettings },
+  logger: Logger,
+  opts: OpenOptions = {},
+): Promise<Storage> {
   const url = database.url.reveal();
   if (url.startsWith('sqlite:')) {
     const { SqliteStorage } = await import('./sqlite.js');

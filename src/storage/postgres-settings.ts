@@ -12,4 +12,10 @@ export interface PostgresSettings {
   lockWaitMs: number;
 }
 
-export const POSTGRES_DEFAULTS: PostgresSettings = { poolSize: 10, connectTimeoutMs: 2_000, statementTimeoutMs: 5_000, lockLeaseMs: 15_000, lockWaitMs: 30_000 };
+export const POSTGRES_DEFAULTS: PostgresSettings = {
+  poolSize: 10,
+  connectTimeoutMs: 2_000,
+  statementTimeoutMs: 5_000,
+  lockLeaseMs: 15_000,
+  lockWaitMs: 30_000,
+};

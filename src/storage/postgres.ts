@@ -22,7 +22,12 @@ const CHANNEL = 'plugboard';
  * A database that cannot be reached is 503 `storage_unavailable`, never a hang past the timeouts.
  */
 export class PostgresStorage extends SqlStorage {
-  static async open(url: string, settings: PostgresSettings, logger: Logger, opts: OpenOptions = {}): Promise<PostgresStorage> {
+  static async open(
+    url: string,
+    settings: PostgresSettings,
+    logger: Logger,
+    opts: OpenOptions = {},
+  ): Promise<PostgresStorage> {
     const pool = new pg.Pool({
       connectionString: url,
       max: settings.poolSize,
@@ -32,7 +37,12 @@ export class PostgresStorage extends SqlStorage {
       // The client's own limit, a little past the server's: a server that stops answering is not waited for.
       query_timeout: settings.statementTimeoutMs + 1_000,
       // BIGINT (events.seq, counts) as numbers: they stay far below 2^53.
-      types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => oid === 20 ? Number : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser },
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === 20
+            ? Number
+            : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+      },
     });
     // An idle connection the server dropped (a restart): the pool discards it; without a listener it would end the process.
     pool.on('error', (e) => logger.warn({ err_code: errorCode(e) }, 'database connection lost'));
@@ -44,7 +54,12 @@ export class PostgresStorage extends SqlStorage {
       throw e;
     }
     const broadcast = new Notifications(url, pool, logger);
-    const locks = new LeaseLocks(db, settings, `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`, logger);
+    const locks = new LeaseLocks(
+      db,
+      settings,
+      `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+      logger,
+    );
     return new PostgresStorage(db, locks, broadcast, 'postgres', async () => {
       locks.close();
       await broadcast.close();
@@ -57,17 +72,29 @@ async function migrate(pool: pg.Pool, opts: OpenOptions): Promise<void> {
   const client = await pool.connect();
   try {
     if (opts.mustExist) {
-      const r = await client.query<{ t: string | null }>("SELECT to_regclass('schema_migrations')::text AS t");
+      const r = await client.query<{ t: string | null }>(
+        "SELECT to_regclass('schema_migrations')::text AS t",
+      );
       if (r.rows[0]?.t == null) throw new Error('no Plugboard database there (no schema_migrations table)');
     }
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-    const applied = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+    );
+    const applied = new Set(
+      (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map(
+        (r) => r.version,
+      ),
+    );
     for (const m of MIGRATIONS) {
       if (applied.has(m.version)) continue;
       await client.query(m.sql(TYPES.postgres));
-      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, new Date().toISOString()]);
+      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+        m.version,
+        m.name,
+        new Date().toISOString(),
+      ]);
     }
     await client.query('COMMIT');
   } catch (e) {
@@ -79,8 +106,20 @@ async function migrate(pool: pg.Pool, opts: OpenOptions): Promise<void> {
 }
 
 /** Node and PostgreSQL errors that mean "the database is not there", not "this statement is wrong". */
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN',
-  '57P01', '57P02', '57P03', '53300', '57014']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '57014',
+]);
 
 function errorCode(e: unknown): string | undefined {
   const code = (e as { code?: unknown } | null)?.code;
@@ -91,12 +130,17 @@ function isUnreachable(e: unknown): boolean {
   const code = errorCode(e);
   if (code !== undefined && (UNREACHABLE_CODES.has(code) || code.startsWith('08'))) return true;
   const message = e instanceof Error ? e.message : '';
-  return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error/i.test(message);
+  return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error/i.test(
+    message,
+  );
 }
 
 function unavailable(e: unknown): unknown {
   if (!isUnreachable(e)) return e;
-  return new GatewayError('storage_unavailable', 'The database did not answer in time. Try again shortly.', { cause: e, retryAfter: 1 });
+  return new GatewayError('storage_unavailable', 'The database did not answer in time. Try again shortly.', {
+    cause: e,
+    retryAfter: 1,
+  });
 }
 
 /** The pool as kysely sees it, its connection and statement failures turned into `storage_unavailable`. */
@@ -116,10 +160,12 @@ function unavailableAs503(pool: pg.Pool): PostgresPool {
         query: (...args: unknown[]) => {
           if (Array.isArray(args[1])) args[1] = args[1].map(withoutNul);
           const r = query(...args);
-          return r instanceof Promise ? r.catch((e: unknown) => {
-            broken ||= isUnreachable(e);
-            throw unavailable(e);
-          }) : r;
+          return r instanceof Promise
+            ? r.catch((e: unknown) => {
+                broken ||= isUnreachable(e);
+                throw unavailable(e);
+              })
+            : r;
         },
         // A connection that failed as unreachable is closed, not pooled again.
         release: () => client.release(broken),
@@ -141,7 +187,11 @@ class Notifications implements Broadcast {
   #closed = false;
   #retry: NodeJS.Timeout | null = null;
 
-  constructor(private readonly url: string, private readonly pool: pg.Pool, private readonly logger: Logger) {}
+  constructor(
+    private readonly url: string,
+    private readonly pool: pg.Pool,
+    private readonly logger: Logger,
+  ) {}
 
   async publish(message: string): Promise<void> {
     try {

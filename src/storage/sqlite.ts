@@ -20,7 +20,8 @@ const NOBODY: Broadcast = { publish: async () => {}, subscribe: () => {} };
 export class SqliteStorage extends SqlStorage {
   /** `mustExist`: refuse a file that is not there (a tool working on a gateway's database) instead of creating it. */
   constructor(file: string, opts: OpenOptions = {}) {
-    if (opts.mustExist && file !== ':memory:' && !existsSync(file)) throw new Error(`no SQLite database at ${file}`);
+    if (opts.mustExist && file !== ':memory:' && !existsSync(file))
+      throw new Error(`no SQLite database at ${file}`);
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     const raw = new Database(file);
     raw.pragma('journal_mode = WAL');
@@ -39,13 +40,19 @@ export class SqliteStorage extends SqlStorage {
 }
 
 function migrate(db: Database.Database): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+  );
   const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
   for (const m of MIGRATIONS) {
     if (applied.has(m.version)) continue;
     db.transaction(() => {
       db.exec(m.sql(TYPES.sqlite));
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        m.version,
+        m.name,
+        new Date().toISOString(),
+      );
     })();
   }
 }

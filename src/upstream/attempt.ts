@@ -17,19 +17,37 @@ const ms = (started: number) => Math.round((performance.now() - started) * 10) /
  * or outcome, duration) and its count in the attempts metric. Resolves with any answer; rejects
  * with the TransportError of no answer, or CallAborted when the caller went away.
  */
-export async function attempt(policy: UpstreamPolicy, ctx: CallContext, req: UpstreamRequest, target: CallTarget, encoded: EncodedBody,
-  auth: Record<string, string>, timeoutMs: number, n: number): Promise<TransportResponse> {
+export async function attempt(
+  policy: UpstreamPolicy,
+  ctx: CallContext,
+  req: UpstreamRequest,
+  target: CallTarget,
+  encoded: EncodedBody,
+  auth: Record<string, string>,
+  timeoutMs: number,
+  n: number,
+): Promise<TransportResponse> {
   const started = performance.now();
   const line = { method: req.method, path: req.path, attempt: n, request_id: ctx.requestId };
   try {
     const res = await policy.transport.request({
-      origin: target.origin, path: target.path, method: req.method, headers: attemptHeaders(ctx, auth, encoded), body: encoded.body, timeoutMs, signal: ctx.signal,
+      origin: target.origin,
+      path: target.path,
+      method: req.method,
+      headers: attemptHeaders(ctx, auth, encoded),
+      body: encoded.body,
+      timeoutMs,
+      signal: ctx.signal,
     });
     policy.log.info({ ...line, status: res.status, duration_ms: ms(started) }, 'upstream call');
     policy.metrics?.attempts.inc({ provider: policy.providerId, outcome: String(res.status) });
     return res;
   } catch (e) {
-    const outcome = !(e instanceof TransportError) ? 'network' : e.kind === 'aborted' ? 'caller_gone' : e.kind;
+    const outcome = !(e instanceof TransportError)
+      ? 'network'
+      : e.kind === 'aborted'
+        ? 'caller_gone'
+        : e.kind;
     policy.log.warn({ ...line, status: null, outcome, duration_ms: ms(started) }, 'upstream call');
     policy.metrics?.attempts.inc({ provider: policy.providerId, outcome });
     if (e instanceof TransportError && e.kind === 'aborted') throw new CallAborted();

@@ -17,7 +17,10 @@ export const isUnwell = (status: number): boolean => status >= 500 || status ===
  * circuit refuses at once (503 with when to come back). A call that learnt nothing of the provider
  * (the caller left, or no attempt was sent) hands its claim back.
  */
-export async function guarded<T>(policy: UpstreamPolicy, run: (health: ProviderHealth) => Promise<T>): Promise<T> {
+export async function guarded<T>(
+  policy: UpstreamPolicy,
+  run: (health: ProviderHealth) => Promise<T>,
+): Promise<T> {
   const breaker = policy.breaker;
   const closedFor = breaker?.acquire() ?? 0;
   if (closedFor > 0) throw circuitOpen(policy.providerId, closedFor);

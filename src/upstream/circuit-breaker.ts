@@ -25,7 +25,11 @@ export class CircuitBreaker {
   #openedAt = 0;
   #probing = false;
 
-  constructor(private readonly config: BreakerConfig, private readonly now: () => number, private readonly onChange: (s: CircuitState) => void = () => {}) {}
+  constructor(
+    private readonly config: BreakerConfig,
+    private readonly now: () => number,
+    private readonly onChange: (s: CircuitState) => void = () => {},
+  ) {}
 
   get state(): CircuitState {
     if (this.#state === 'open' && this.now() - this.#openedAt >= this.config.openMs) this.#set('half_open');
@@ -64,7 +68,8 @@ export class CircuitBreaker {
     }
     if (this.#state !== 'closed') return;
     const failures = this.#recent.filter((ok) => !ok).length;
-    const rateTripped = this.#recent.length >= this.config.window && failures / this.#recent.length >= this.config.failureRate;
+    const rateTripped =
+      this.#recent.length >= this.config.window && failures / this.#recent.length >= this.config.failureRate;
     if (this.#consecutive >= this.config.failureThreshold || rateTripped) this.#open();
   }
 

@@ -25,7 +25,12 @@ export interface ProviderClientOptions {
 }
 
 /** The options of a provider's clients: the gateway's policy for this entry, or (tests) one built from the entry alone. */
-export function providerClientOptions(config: CommonProviderConfig, deps: AdapterDeps): ProviderClientOptions {
-  const policy = deps.upstream ?? new UpstreamPolicy(config.id, upstreamSettings(config), { logger: deps.logger, now: deps.now });
+export function providerClientOptions(
+  config: CommonProviderConfig,
+  deps: AdapterDeps,
+): ProviderClientOptions {
+  const policy =
+    deps.upstream ??
+    new UpstreamPolicy(config.id, upstreamSettings(config), { logger: deps.logger, now: deps.now });
   return { providerId: config.id, baseUrl: config.baseUrl, logger: deps.logger, policy, now: deps.now };
 }

@@ -41,20 +41,30 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
   const m = policy.metrics;
 
   /** Credentials, breaker, attempts; a failure comes out without the secrets the call carried. */
-  async function send(ctx: CallContext, req: UpstreamRequest, target: CallTarget): Promise<TransportResponse> {
+  async function send(
+    ctx: CallContext,
+    req: UpstreamRequest,
+    target: CallTarget,
+  ): Promise<TransportResponse> {
     const used: UsedAuth = { headers: {} };
     try {
       // First the credentials: fetching a token is itself a call to the provider through this policy
       // (and, while the circuit is half-open, the probe that closes it).
       used.headers = req.anonymous ? {} : await opts.auth.headers(ctx);
       const encoded = encodeBody(req);
-      return await guarded(policy, (health) => attempts(policy, opts, ctx, req, target, encoded, used, health));
+      return await guarded(policy, (health) =>
+        attempts(policy, opts, ctx, req, target, encoded, used, health),
+      );
     } catch (e) {
       throw e instanceof GatewayError ? scrubSecrets(e, req.secrets, used.headers) : e;
     }
   }
 
-  const fetchAnswer = async (ctx: CallContext, req: UpstreamRequest, target: CallTarget): Promise<CachedAnswer> => {
+  const fetchAnswer = async (
+    ctx: CallContext,
+    req: UpstreamRequest,
+    target: CallTarget,
+  ): Promise<CachedAnswer> => {
     const response = await send(ctx, req, target);
     return { response, body: parseBody(response.text) };
   };
@@ -67,7 +77,9 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
       try {
         let answer: CachedAnswer;
         if (req.method === 'GET') {
-          answer = await readThrough(policy, ctx, target.path, (callCtx) => fetchAnswer(callCtx, req, target));
+          answer = await readThrough(policy, ctx, target.path, (callCtx) =>
+            fetchAnswer(callCtx, req, target),
+          );
         } else {
           try {
             answer = await fetchAnswer(ctx, req, target);

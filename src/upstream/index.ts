@@ -3,7 +3,12 @@
  * provider's failures. Everything else in this folder is the engine's own.
  */
 export { CallAborted } from './call-aborted.js';
-export { createUpstreamClient, type UpstreamClient, type UpstreamClientOptions, type UpstreamResponse } from './client.js';
+export {
+  createUpstreamClient,
+  type UpstreamClient,
+  type UpstreamClientOptions,
+  type UpstreamResponse,
+} from './client.js';
 export { providerClientOptions, type AdapterDeps, type ProviderClientOptions } from './client-options.js';
 export { upstreamError } from './errors.js';
 export { path } from './path.js';

@@ -22,16 +22,49 @@ export function upstreamMetrics(registry: Registry): UpstreamMetrics {
   if (m) return m;
   const registers = [registry];
   m = {
-    calls: new Counter({ name: 'plugboard_upstream_calls_total', help: 'Calls to providers (after retries), by outcome.', labelNames: ['provider', 'operation', 'outcome'], registers }),
-    attempts: new Counter({ name: 'plugboard_upstream_attempts_total', help: 'HTTP attempts sent to providers, by outcome.', labelNames: ['provider', 'outcome'], registers }),
-    retries: new Counter({ name: 'plugboard_upstream_retries_total', help: 'Retries, by what caused them.', labelNames: ['provider', 'reason'], registers }),
-    duration: new Histogram({
-      name: 'plugboard_upstream_call_duration_seconds', help: 'Time of a call to a provider, retries included.', labelNames: ['provider', 'operation'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers,
+    calls: new Counter({
+      name: 'plugboard_upstream_calls_total',
+      help: 'Calls to providers (after retries), by outcome.',
+      labelNames: ['provider', 'operation', 'outcome'],
+      registers,
     }),
-    circuit: new Gauge({ name: 'plugboard_upstream_circuit_state', help: 'Circuit breaker: 0 closed, 1 half open, 2 open.', labelNames: ['provider'], registers }),
-    cache: new Counter({ name: 'plugboard_upstream_cache_total', help: 'Read cache lookups, by result.', labelNames: ['provider', 'result'], registers }),
-    coalesced: new Counter({ name: 'plugboard_upstream_coalesced_total', help: 'Reads that joined an identical read already in flight.', labelNames: ['provider'], registers }),
+    attempts: new Counter({
+      name: 'plugboard_upstream_attempts_total',
+      help: 'HTTP attempts sent to providers, by outcome.',
+      labelNames: ['provider', 'outcome'],
+      registers,
+    }),
+    retries: new Counter({
+      name: 'plugboard_upstream_retries_total',
+      help: 'Retries, by what caused them.',
+      labelNames: ['provider', 'reason'],
+      registers,
+    }),
+    duration: new Histogram({
+      name: 'plugboard_upstream_call_duration_seconds',
+      help: 'Time of a call to a provider, retries included.',
+      labelNames: ['provider', 'operation'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    circuit: new Gauge({
+      name: 'plugboard_upstream_circuit_state',
+      help: 'Circuit breaker: 0 closed, 1 half open, 2 open.',
+      labelNames: ['provider'],
+      registers,
+    }),
+    cache: new Counter({
+      name: 'plugboard_upstream_cache_total',
+      help: 'Read cache lookups, by result.',
+      labelNames: ['provider', 'result'],
+      registers,
+    }),
+    coalesced: new Counter({
+      name: 'plugboard_upstream_coalesced_total',
+      help: 'Reads that joined an identical read already in flight.',
+      labelNames: ['provider'],
+      registers,
+    }),
   };
   byRegistry.set(registry, m);
   return m;

@@ -10,11 +10,18 @@ import { unsafeSegment } from '../core/segment.js';
  * it arrives. One that still gets here is the gateway's own fault: `internal`, and never sent.
  */
 export function path(strings: TemplateStringsArray, ...values: string[]): string {
-  return strings.reduce((out, s, i) => out + s + (i < values.length ? safeSegment(values[i] as string) : ''), '');
+  return strings.reduce(
+    (out, s, i) => out + s + (i < values.length ? safeSegment(values[i] as string) : ''),
+    '',
+  );
 }
 
 function safeSegment(value: string): string {
   const problem = unsafeSegment(value);
-  if (problem !== null) throw new GatewayError('internal', `The gateway refused to call a provider with an unsafe path segment: it ${problem}.`);
+  if (problem !== null)
+    throw new GatewayError(
+      'internal',
+      `The gateway refused to call a provider with an unsafe path segment: it ${problem}.`,
+    );
   return encodeURIComponent(value);
 }

@@ -7,7 +7,12 @@ import { upstreamMetrics, type UpstreamMetrics } from './metrics.js';
 import { Coalescer, ReadCache } from './read-cache.js';
 import { RetryBudget } from './retry-budget.js';
 import { TokenBucket } from './token-bucket.js';
-import { DEFAULT_MAX_BODY_BYTES, undiciTransport, type Transport, type TransportResponse } from './transport.js';
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  undiciTransport,
+  type Transport,
+  type TransportResponse,
+} from './transport.js';
 
 /**
  * One policy per provider entry, built once from its config by the gateway and shared by every
@@ -60,13 +65,22 @@ export function upstreamSettings(config: CommonProviderConfig): UpstreamSettings
       maxDelayMs: config.retry?.maxDelayMs ?? d.retry.maxDelayMs,
     },
     retryBudget: d.retryBudget,
-    circuitBreaker: cb?.enabled === false ? null : {
-      failureThreshold: cb?.failureThreshold ?? d.circuitBreaker!.failureThreshold,
-      failureRate: cb?.failureRate ?? d.circuitBreaker!.failureRate,
-      window: cb?.window ?? d.circuitBreaker!.window,
-      openMs: cb?.openMs ?? d.circuitBreaker!.openMs,
-    },
-    rateLimit: rl?.requestsPerSecond !== undefined ? { requestsPerSecond: rl.requestsPerSecond, burst: rl.burst ?? Math.max(1, Math.ceil(rl.requestsPerSecond)) } : null,
+    circuitBreaker:
+      cb?.enabled === false
+        ? null
+        : {
+            failureThreshold: cb?.failureThreshold ?? d.circuitBreaker!.failureThreshold,
+            failureRate: cb?.failureRate ?? d.circuitBreaker!.failureRate,
+            window: cb?.window ?? d.circuitBreaker!.window,
+            openMs: cb?.openMs ?? d.circuitBreaker!.openMs,
+          },
+    rateLimit:
+      rl?.requestsPerSecond !== undefined
+        ? {
+            requestsPerSecond: rl.requestsPerSecond,
+            burst: rl.burst ?? Math.max(1, Math.ceil(rl.requestsPerSecond)),
+          }
+        : null,
     cacheTtlMs: config.cache?.ttlMs ?? d.cacheTtlMs,
     connections: config.connections ?? d.connections,
     maxBodyBytes: d.maxBodyBytes,
@@ -105,25 +119,38 @@ export class UpstreamPolicy {
   readonly now: () => number;
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
-  constructor(readonly providerId: string, settings: UpstreamSettings, deps: PolicyDeps) {
+  constructor(
+    readonly providerId: string,
+    settings: UpstreamSettings,
+    deps: PolicyDeps,
+  ) {
     this.settings = settings;
     this.now = deps.now ?? Date.now;
     this.sleep = deps.sleep ?? sleep;
     this.log = deps.logger.child({ provider: providerId });
     this.metrics = deps.metrics ? upstreamMetrics(deps.metrics) : null;
-    this.transport = deps.transport ?? undiciTransport({ connections: settings.connections, maxBodyBytes: settings.maxBodyBytes });
+    this.transport =
+      deps.transport ??
+      undiciTransport({ connections: settings.connections, maxBodyBytes: settings.maxBodyBytes });
     const circuit = this.metrics?.circuit;
     circuit?.set({ provider: providerId }, 0);
     this.breaker = settings.circuitBreaker
       ? new CircuitBreaker(settings.circuitBreaker, this.now, (s) => {
-        circuit?.set({ provider: providerId }, s === 'closed' ? 0 : s === 'half_open' ? 1 : 2);
-        this.log.warn({ circuit: s }, 'circuit breaker');
-      })
+          circuit?.set({ provider: providerId }, s === 'closed' ? 0 : s === 'half_open' ? 1 : 2);
+          this.log.warn({ circuit: s }, 'circuit breaker');
+        })
       : null;
-    this.limiter = settings.rateLimit ? new TokenBucket(settings.rateLimit.requestsPerSecond, settings.rateLimit.burst, this.now) : null;
-    this.budget = new RetryBudget(settings.retryBudget.ratio, settings.retryBudget.reservePerSecond, this.now);
+    this.limiter = settings.rateLimit
+      ? new TokenBucket(settings.rateLimit.requestsPerSecond, settings.rateLimit.burst, this.now)
+      : null;
+    this.budget = new RetryBudget(
+      settings.retryBudget.ratio,
+      settings.retryBudget.reservePerSecond,
+      this.now,
+    );
     this.coalescer = new Coalescer<CachedAnswer>(() => new CallAborted());
-    this.cache = settings.cacheTtlMs > 0 ? new ReadCache<CachedAnswer>(settings.cacheTtlMs, 10_000, this.now) : null;
+    this.cache =
+      settings.cacheTtlMs > 0 ? new ReadCache<CachedAnswer>(settings.cacheTtlMs, 10_000, this.now) : null;
   }
 
   #writeListener: ((prefix: string) => void) | null = null;

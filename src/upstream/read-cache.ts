@@ -8,7 +8,11 @@ export class ReadCache<T> {
   readonly #entries = new Map<string, { value: T; expires: number }>();
   #epoch = 0;
 
-  constructor(private readonly ttlMs: number, private readonly maxEntries: number, private readonly now: () => number) {}
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries: number,
+    private readonly now: () => number,
+  ) {}
 
   get epoch(): number {
     return this.#epoch;
@@ -59,7 +63,11 @@ export class Coalescer<T> {
   constructor(private readonly onAbandon: () => Error) {}
 
   /** The call for `key`, started by `start` unless one is already in flight (`joined`). */
-  run(key: string, start: (signal: AbortSignal) => Promise<T>, callerSignal?: AbortSignal): { promise: Promise<T>; joined: boolean } {
+  run(
+    key: string,
+    start: (signal: AbortSignal) => Promise<T>,
+    callerSignal?: AbortSignal,
+  ): { promise: Promise<T>; joined: boolean } {
     if (callerSignal?.aborted) return { promise: Promise.reject(this.onAbandon()), joined: false };
     let entry = this.#inflight.get(key);
     const joined = entry !== undefined;
@@ -87,8 +95,14 @@ export class Coalescer<T> {
       };
       callerSignal.addEventListener('abort', onAbort, { once: true });
       shared.promise.then(
-        (v) => { callerSignal.removeEventListener('abort', onAbort); resolve(v); },
-        (e: unknown) => { callerSignal.removeEventListener('abort', onAbort); reject(e as Error); },
+        (v) => {
+          callerSignal.removeEventListener('abort', onAbort);
+          resolve(v);
+        },
+        (e: unknown) => {
+          callerSignal.removeEventListener('abort', onAbort);
+          reject(e as Error);
+        },
       );
     });
     return { promise, joined };

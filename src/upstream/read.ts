@@ -7,7 +7,12 @@ import type { CachedAnswer, UpstreamPolicy } from './policy.js';
  * or from the provider through `fetch`. A read that precedes a write (`ctx.fresh`: If-Match,
  * read-merge-write) always goes to the provider, alone, so no cache can weaken If-Match.
  */
-export function readThrough(policy: UpstreamPolicy, ctx: CallContext, key: string, fetch: (ctx: CallContext) => Promise<CachedAnswer>): Promise<CachedAnswer> {
+export function readThrough(
+  policy: UpstreamPolicy,
+  ctx: CallContext,
+  key: string,
+  fetch: (ctx: CallContext) => Promise<CachedAnswer>,
+): Promise<CachedAnswer> {
   const { cache, metrics } = policy;
   const provider = { provider: policy.providerId };
   const fresh = ctx.fresh === true;
@@ -23,8 +28,11 @@ export function readThrough(policy: UpstreamPolicy, ctx: CallContext, key: strin
     return answer;
   };
   if (fresh) return fetchOnce(ctx);
-  const shared = policy.coalescer.run(`${policy.generation}\u0000${key}`,
-    (signal) => fetchOnce({ requestId: ctx.requestId, traceparent: ctx.traceparent, signal }), ctx.signal);
+  const shared = policy.coalescer.run(
+    `${policy.generation}\u0000${key}`,
+    (signal) => fetchOnce({ requestId: ctx.requestId, traceparent: ctx.traceparent, signal }),
+    ctx.signal,
+  );
   if (shared.joined) metrics?.coalesced.inc(provider);
   return shared.promise;
 }

@@ -30,13 +30,25 @@ const NO_BODY: EncodedBody = { body: undefined, contentType: undefined };
 
 export function encodeBody(req: UpstreamRequest): EncodedBody {
   if (req.json !== undefined) return { body: JSON.stringify(req.json), contentType: 'application/json' };
-  if (req.form !== undefined) return { body: new URLSearchParams(req.form).toString(), contentType: 'application/x-www-form-urlencoded' };
+  if (req.form !== undefined)
+    return {
+      body: new URLSearchParams(req.form).toString(),
+      contentType: 'application/x-www-form-urlencoded',
+    };
   return NO_BODY;
 }
 
 /** The headers of one attempt: what the gateway always sends, the request id and trace, the auth headers, the body's type. */
-export function attemptHeaders(ctx: CallContext, auth: Record<string, string>, encoded: EncodedBody): Record<string, string> {
-  const headers: Record<string, string> = { accept: 'application/json', 'x-request-id': ctx.requestId, ...auth };
+export function attemptHeaders(
+  ctx: CallContext,
+  auth: Record<string, string>,
+  encoded: EncodedBody,
+): Record<string, string> {
+  const headers: Record<string, string> = {
+    accept: 'application/json',
+    'x-request-id': ctx.requestId,
+    ...auth,
+  };
   if (ctx.traceparent) headers['traceparent'] = ctx.traceparent;
   if (encoded.contentType !== undefined) headers['content-type'] = encoded.contentType;
   return headers;

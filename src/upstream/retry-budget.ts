@@ -10,7 +10,11 @@ export class RetryBudget {
   #balance = 0;
   readonly #reserve: TokenBucket;
 
-  constructor(private readonly ratio: number, reservePerSecond: number, now: () => number) {
+  constructor(
+    private readonly ratio: number,
+    reservePerSecond: number,
+    now: () => number,
+  ) {
     this.#reserve = new TokenBucket(reservePerSecond, reservePerSecond, now);
   }
 

@@ -49,8 +49,16 @@ export interface UsedAuth {
  * never sooner than a `Retry-After`, within the provider's retry budget and the call's deadline.
  * Resolves with the first answer below 400; `health` tells the breaker what the attempts found.
  */
-export async function attempts(policy: UpstreamPolicy, rules: CallRules, ctx: CallContext, req: UpstreamRequest, target: CallTarget,
-  encoded: EncodedBody, used: UsedAuth, health: ProviderHealth): Promise<TransportResponse> {
+export async function attempts(
+  policy: UpstreamPolicy,
+  rules: CallRules,
+  ctx: CallContext,
+  req: UpstreamRequest,
+  target: CallTarget,
+  encoded: EncodedBody,
+  used: UsedAuth,
+  health: ProviderHealth,
+): Promise<TransportResponse> {
   const { settings, providerId } = policy;
   const deadline = policy.now() + settings.deadlineMs;
   let auth = used.headers;
@@ -83,7 +91,8 @@ export async function attempts(policy: UpstreamPolicy, rules: CallRules, ctx: Ca
       if (res.status < 400) return res;
       last = rules.mapError({ status: res.status, headers: res.headers, body: parseBody(res.text) });
       if (!RETRY_STATUSES.has(res.status) || !IDEMPOTENT.has(req.method)) throw last;
-      const asked = res.status === 429 || res.status === 503 ? retryAfterSeconds(res.headers, policy.now()) : undefined;
+      const asked =
+        res.status === 429 || res.status === 503 ? retryAfterSeconds(res.headers, policy.now()) : undefined;
       if (asked !== undefined) {
         waitAtLeast = asked * 1000;
         // Never sooner than the provider asked; asked to wait past the deadline → the caller gets it at once.
@@ -97,14 +106,18 @@ export async function attempts(policy: UpstreamPolicy, rules: CallRules, ctx: Ca
         throw tooLarge(providerId);
       }
       health.unwell = true;
-      last = e.kind === 'timeout' ? timedOut(providerId, Math.min(settings.timeoutMs, remaining)) : unreachable(providerId, e);
+      last =
+        e.kind === 'timeout'
+          ? timedOut(providerId, Math.min(settings.timeoutMs, remaining))
+          : unreachable(providerId, e);
       // A POST or PATCH is sent again only when it provably never left (the connection was never made).
       if (!IDEMPOTENT.has(req.method) && e.kind !== 'connect') throw last;
       retryReason = e.kind;
     }
     if (n >= settings.retry.attempts) throw last;
     const left = deadline - policy.now();
-    const backoff = Math.random() * Math.min(settings.retry.maxDelayMs, settings.retry.baseDelayMs * 2 ** (n - 1));
+    const backoff =
+      Math.random() * Math.min(settings.retry.maxDelayMs, settings.retry.baseDelayMs * 2 ** (n - 1));
     const delay = Math.max(waitAtLeast, backoff);
     if (delay >= left || left <= 1) throw last;
     if (!policy.budget.withdraw()) {

@@ -7,8 +7,15 @@ import { scrubText, secretValues } from '../core/secret.js';
  * upstream message that echoes what it was sent never reaches a caller or a log with a secret in it.
  * Returns `e` itself when nothing had to go.
  */
-export function scrubSecrets(e: GatewayError, secrets: readonly string[] | undefined, auth: Record<string, string>): GatewayError {
-  const values = [...(secrets ?? []), ...secretValues(Object.values(auth).flatMap((v) => [v, v.split(/\s+/).at(-1) ?? '']))];
+export function scrubSecrets(
+  e: GatewayError,
+  secrets: readonly string[] | undefined,
+  auth: Record<string, string>,
+): GatewayError {
+  const values = [
+    ...(secrets ?? []),
+    ...secretValues(Object.values(auth).flatMap((v) => [v, v.split(/\s+/).at(-1) ?? ''])),
+  ];
   const detail = scrubText(e.message, values);
   const errors = e.errors?.map((p) => ({ pointer: p.pointer, message: scrubText(p.message, values) }));
   const changed = detail !== e.message || (errors ?? []).some((p, i) => p.message !== e.errors?.[i]?.message);

@@ -6,7 +6,11 @@ export class TokenBucket {
   #tokens: number;
   #updated: number;
 
-  constructor(private readonly perSecond: number, private readonly burst: number, private readonly now: () => number) {
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+    private readonly now: () => number,
+  ) {
     this.#tokens = burst;
     this.#updated = now();
   }

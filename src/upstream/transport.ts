@@ -41,7 +41,11 @@ export interface TransportResponse {
 export type TransportFailure = 'connect' | 'timeout' | 'aborted' | 'too_large' | 'network';
 
 export class TransportError extends Error {
-  constructor(readonly kind: TransportFailure, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly kind: TransportFailure,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'TransportError';
   }
@@ -52,7 +56,15 @@ export interface Transport {
   close(): Promise<void>;
 }
 
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'EADDRNOTAVAIL']);
+const CONNECT_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'EADDRNOTAVAIL',
+]);
 
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
 
@@ -100,17 +112,19 @@ export function undiciTransport(opts: UndiciTransportOptions = {}): Transport {
   const owned = opts.dispatcher === undefined;
   let dispatcher: Dispatcher | undefined = opts.dispatcher;
   let making: Promise<Dispatcher> | undefined;
-  const dispatcherFor = (): Dispatcher | Promise<Dispatcher> => dispatcher ?? (making ??= loadTransport().then(({ Agent }) => {
-    dispatcher = new Agent({
-      connections: opts.connections ?? 64,
-      keepAliveTimeout: opts.keepAliveTimeoutMs ?? 4_000,
-      keepAliveMaxTimeout: 60_000,
-      // Timeouts are the policy's (per attempt), not undici's defaults.
-      headersTimeout: 0,
-      bodyTimeout: 0,
-    });
-    return dispatcher;
-  }));
+  const dispatcherFor = (): Dispatcher | Promise<Dispatcher> =>
+    dispatcher ??
+    (making ??= loadTransport().then(({ Agent }) => {
+      dispatcher = new Agent({
+        connections: opts.connections ?? 64,
+        keepAliveTimeout: opts.keepAliveTimeoutMs ?? 4_000,
+        keepAliveMaxTimeout: 60_000,
+        // Timeouts are the policy's (per attempt), not undici's defaults.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      });
+      return dispatcher;
+    }));
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
   return {
@@ -141,14 +155,25 @@ export function undiciTransport(opts: UndiciTransportOptions = {}): Transport {
         controller?.abort(e);
       };
       const onCallerGone = (): void => stop(new TransportError('aborted', 'the call was abandoned'));
-      const timer = setTimeout(() => stop(new TransportError('timeout', `no answer within ${req.timeoutMs} ms`)), req.timeoutMs);
+      const timer = setTimeout(
+        () => stop(new TransportError('timeout', `no answer within ${req.timeoutMs} ms`)),
+        req.timeoutMs,
+      );
       const settle = (e: TransportError | null): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         req.signal?.removeEventListener('abort', onCallerGone);
         if (e) reject(e);
-        else resolve({ status, headers: bag(headers), text: chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8') });
+        else
+          resolve({
+            status,
+            headers: bag(headers),
+            text:
+              chunks.length === 1
+                ? (chunks[0] as Buffer).toString('utf8')
+                : Buffer.concat(chunks).toString('utf8'),
+          });
       };
       if (req.signal?.aborted) {
         settle(new TransportError('aborted', 'the call was abandoned'));
@@ -179,11 +204,26 @@ export function undiciTransport(opts: UndiciTransportOptions = {}): Transport {
         onResponseError(_c, e) {
           if (cut) return settle(cut);
           const code = codeOf(e);
-          settle(new TransportError(code !== undefined && CONNECT_ERRORS.has(code) ? 'connect' : 'network', code ?? 'request failed', { cause: e }));
+          settle(
+            new TransportError(
+              code !== undefined && CONNECT_ERRORS.has(code) ? 'connect' : 'network',
+              code ?? 'request failed',
+              { cause: e },
+            ),
+          );
         },
       };
       try {
-        dispatcher.dispatch({ origin: req.origin, path: req.path, method: req.method as Dispatcher.HttpMethod, headers: req.headers, body: req.body ?? null }, handler);
+        dispatcher.dispatch(
+          {
+            origin: req.origin,
+            path: req.path,
+            method: req.method as Dispatcher.HttpMethod,
+            headers: req.headers,
+            body: req.body ?? null,
+          },
+          handler,
+        );
       } catch (e) {
         settle(new TransportError('network', codeOf(e) ?? 'request failed', { cause: e }));
       }

@@ -9,7 +9,9 @@ describe('generated files', () => {
     const files = await generatedFiles();
     expect(Object.keys(files).sort()).toEqual(['docs/openapi.json', 'src/client/schema.d.ts']);
     for (const [file, text] of Object.entries(files)) {
-      expect(readFileSync(repoPath(file), 'utf8') === text, `${file} is stale: run npm run generate`).toBe(true);
+      expect(readFileSync(repoPath(file), 'utf8') === text, `${file} is stale: run npm run generate`).toBe(
+        true,
+      );
     }
   });
 });

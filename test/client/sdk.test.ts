@@ -24,9 +24,12 @@ const types = providerTypes.map((p) => p.type);
 
 beforeAll(async () => {
   execFileSync(process.execPath, ['scripts/build.mjs', '--client'], { cwd: REPO_ROOT, stdio: 'inherit' });
-  sdk = await import(pathToFileURL(join(REPO_ROOT, 'dist/client/index.js')).href) as typeof Sdk;
+  sdk = (await import(pathToFileURL(join(REPO_ROOT, 'dist/client/index.js')).href)) as typeof Sdk;
   const dataDir = mkdtempSync(join(tmpdir(), 'pb-sdk-'));
-  child = spawn(process.execPath, ['dist/main.js'], { cwd: REPO_ROOT, env: { PATH: process.env['PATH'] ?? '', PORT: '0', LOG_LEVEL: 'warn', PLUGBOARD_DATA_DIR: dataDir } });
+  child = spawn(process.execPath, ['dist/main.js'], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env['PATH'] ?? '', PORT: '0', LOG_LEVEL: 'warn', PLUGBOARD_DATA_DIR: dataDir },
+  });
   url = await new Promise<string>((resolve, reject) => {
     let err = '';
     child.stderr?.on('data', (d: Buffer) => {
@@ -43,21 +46,35 @@ afterAll(async () => {
   await exited;
 });
 
-const client = () => sdk.createPlugboardClient({
-  baseUrl: url,
-  apiKey: 'sandbox-admin-key',
-  fetch: async (input, init) => {
-    const req = new Request(input, init);
-    sent.push({ method: req.method, url: req.url, headers: req.headers });
-    return fetch(req);
-  },
-});
+const client = () =>
+  sdk.createPlugboardClient({
+    baseUrl: url,
+    apiKey: 'sandbox-admin-key',
+    fetch: async (input, init) => {
+      const req = new Request(input, init);
+      sent.push({ method: req.method, url: req.url, headers: req.headers });
+      return fetch(req);
+    },
+  });
 
 describe('plugboard/client against the sandbox', () => {
-  it('is the package\'s `./client` export, importable by name', () => {
-    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
-    expect(pkg.exports['./client']).toEqual({ types: './dist/client/index.d.ts', default: './dist/client/index.js' });
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', "import { createPlugboardClient } from 'plugboard/client'; console.log(typeof createPlugboardClient)"], { cwd: REPO_ROOT });
+  it("is the package's `./client` export, importable by name", () => {
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      exports: Record<string, unknown>;
+    };
+    expect(pkg.exports['./client']).toEqual({
+      types: './dist/client/index.d.ts',
+      default: './dist/client/index.js',
+    });
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "import { createPlugboardClient } from 'plugboard/client'; console.log(typeof createPlugboardClient)",
+      ],
+      { cwd: REPO_ROOT },
+    );
     expect(out.toString().trim()).toBe('function');
   });
 
@@ -68,7 +85,9 @@ describe('plugboard/client against the sandbox', () => {
     const demo = await c.organizations.get('demo');
     expect(Object.keys(demo.links).sort()).toEqual([...types].sort());
     const page = await c.connections.list('demo', { limit: 200 });
-    expect(page.data.length).toBeGreaterThanOrEqual(providerTypes.reduce((n, p) => n + p.samples.demoConnections, 0));
+    expect(page.data.length).toBeGreaterThanOrEqual(
+      providerTypes.reduce((n, p) => n + p.samples.demoConnections, 0),
+    );
     expect(sent.at(-1)?.headers.get('authorization')).toBe('Bearer sandbox-admin-key');
   });
 
@@ -88,17 +107,37 @@ describe('plugboard/client against the sandbox', () => {
 
   it('creates with an Idempotency-Key, updates with If-Match from the previous answer, and gets a typed 412', async () => {
     const c = client();
-    const created = await c.connections.create('demo', { provider: 'leen', kind: 'TENABLE', name: 'sdk-tenable', credentials: { client_key: 'ck', secret_key: 'sk' } }, { idempotencyKey: true });
-    expect(created.data).toMatchObject({ kind: 'TENABLE', name: 'sdk-tenable', credentials: { stored: true } });
+    const created = await c.connections.create(
+      'demo',
+      {
+        provider: 'leen',
+        kind: 'TENABLE',
+        name: 'sdk-tenable',
+        credentials: { client_key: 'ck', secret_key: 'sk' },
+      },
+      { idempotencyKey: true },
+    );
+    expect(created.data).toMatchObject({
+      kind: 'TENABLE',
+      name: 'sdk-tenable',
+      credentials: { stored: true },
+    });
     expect(created.etag).toMatch(/^"/);
     expect(sent.at(-1)?.headers.get('idempotency-key')).toMatch(/^[0-9a-f-]{36}$/);
 
-    const renamed = await c.connections.update('demo', created.data.id, { name: 'sdk-renamed' }, { ifMatch: created });
+    const renamed = await c.connections.update(
+      'demo',
+      created.data.id,
+      { name: 'sdk-renamed' },
+      { ifMatch: created },
+    );
     expect(renamed.data.name).toBe('sdk-renamed');
     expect(sent.at(-1)?.headers.get('if-match')).toBe(created.etag);
     expect(sent.at(-1)?.headers.get('content-type')).toBe('application/merge-patch+json');
 
-    const stale = await c.connections.update('demo', created.data.id, { name: 'never' }, { ifMatch: created }).catch((e: unknown) => e);
+    const stale = await c.connections
+      .update('demo', created.data.id, { name: 'never' }, { ifMatch: created })
+      .catch((e: unknown) => e);
     expect(stale).toBeInstanceOf(sdk.PlugboardError);
     expect(stale).toMatchObject({ status: 412, code: 'precondition_failed' });
     expect((stale as Sdk.PlugboardError).requestId).toEqual(expect.any(String));
@@ -112,10 +151,21 @@ describe('plugboard/client against the sandbox', () => {
 
   it('turns a refused body into a PlugboardError naming each field', async () => {
     const c = client();
-    const e = await c.connections.create('demo', { provider: 'leen', kind: 'TENABLE', credentials: { client_key: 'only' } }).catch((x: unknown) => x);
+    const e = await c.connections
+      .create('demo', { provider: 'leen', kind: 'TENABLE', credentials: { client_key: 'only' } })
+      .catch((x: unknown) => x);
     expect(e).toBeInstanceOf(sdk.PlugboardError);
-    expect((e as Sdk.PlugboardError).errors).toEqual([{ pointer: '/credentials/secret_key', message: 'Required' }]);
-    const versori = await c.connections.create('demo', { provider: 'versori', kind: 'app_apikey', name: 'x', credentials: { type: 'api_key', api_key: 'k' }, status: 'active' } as Sdk.CreateConnection)
+    expect((e as Sdk.PlugboardError).errors).toEqual([
+      { pointer: '/credentials/secret_key', message: 'Required' },
+    ]);
+    const versori = await c.connections
+      .create('demo', {
+        provider: 'versori',
+        kind: 'app_apikey',
+        name: 'x',
+        credentials: { type: 'api_key', api_key: 'k' },
+        status: 'active',
+      } as Sdk.CreateConnection)
       .catch((x: unknown) => x);
     expect(versori).toMatchObject({ status: 422, code: 'unsupported_change' });
   });
@@ -124,7 +174,9 @@ describe('plugboard/client against the sandbox', () => {
     const c = client();
     const all: Sdk.AuditEvent[] = [];
     for await (const ev of c.events.all('demo', { limit: 1 })) all.push(ev);
-    expect(all.map((e) => e.type)).toEqual(expect.arrayContaining(['connection.created', 'connection.updated', 'connection.deleted']));
+    expect(all.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['connection.created', 'connection.updated', 'connection.deleted']),
+    );
     for (const ev of all) expect(JSON.stringify(ev)).not.toContain('"sk"');
   });
 });

@@ -37,15 +37,29 @@ export const cases: ConformanceCase[] = [
   {
     definition: leenProvider,
     // TENABLE's credential shape as Leen documents it.
-    createBody: (i) => ({ kind: 'TENABLE', name: `tenable-${i}`, credentials: { client_key: `ck-${i}`, secret_key: `sk-${i}` } }),
-    invalidCreate: { body: { kind: 'TENABLE', name: 'x', credentials: { client_key: 'ck' } }, pointer: '/credentials/secret_key' },
+    createBody: (i) => ({
+      kind: 'TENABLE',
+      name: `tenable-${i}`,
+      credentials: { client_key: `ck-${i}`, secret_key: `sk-${i}` },
+    }),
+    invalidCreate: {
+      body: { kind: 'TENABLE', name: 'x', credentials: { client_key: 'ck' } },
+      pointer: '/credentials/secret_key',
+    },
     credentials: { client_key: 'ck-new', secret_key: 'sk-new' },
     invalidCredentials: { body: { client_key: 'only' }, pointer: '/credentials/secret_key' },
   },
   {
     definition: auth0Provider,
-    createBody: (i) => ({ external_connection_id: spareAuth0Connection(i), name: `attached-${i}`, settings: { show_as_button: true } }),
-    invalidCreate: { body: { external_connection_id: 'con_x', settings: { organization_access_level: 'everything' } }, pointer: '/settings/organization_access_level' },
+    createBody: (i) => ({
+      external_connection_id: spareAuth0Connection(i),
+      name: `attached-${i}`,
+      settings: { show_as_button: true },
+    }),
+    invalidCreate: {
+      body: { external_connection_id: 'con_x', settings: { organization_access_level: 'everything' } },
+      pointer: '/settings/organization_access_level',
+    },
     settings: { assign_membership_on_login: true, organization_access_level: 'readonly' },
   },
   {
@@ -53,15 +67,28 @@ export const cases: ConformanceCase[] = [
     definition: auth0Provider,
     providerId: 'auth0-ga',
     providerConfig: { connectionsApi: 'enabled_connections' },
-    createBody: (i) => ({ external_connection_id: spareAuth0Connection(i), settings: { show_as_button: true } }),
-    invalidCreate: { body: { external_connection_id: 'con_x', settings: { show_as_button: 'yes' } }, pointer: '/settings/show_as_button' },
+    createBody: (i) => ({
+      external_connection_id: spareAuth0Connection(i),
+      settings: { show_as_button: true },
+    }),
+    invalidCreate: {
+      body: { external_connection_id: 'con_x', settings: { show_as_button: 'yes' } },
+      pointer: '/settings/show_as_button',
+    },
     settings: { assign_membership_on_login: true, is_signup_enabled: true },
     toggleSetting: 'assign_membership_on_login',
   },
   {
     definition: versoriProvider,
-    createBody: (i) => ({ kind: 'app_apikey', name: `versori-${i}`, credentials: { type: 'api_key', api_key: `key-${i}` } }),
-    invalidCreate: { body: { kind: 'app_apikey', name: 'x', credentials: { type: 'api_key' } }, pointer: '/credentials/api_key' },
+    createBody: (i) => ({
+      kind: 'app_apikey',
+      name: `versori-${i}`,
+      credentials: { type: 'api_key', api_key: `key-${i}` },
+    }),
+    invalidCreate: {
+      body: { kind: 'app_apikey', name: 'x', credentials: { type: 'api_key' } },
+      pointer: '/credentials/api_key',
+    },
     credentials: { type: 'api_key', api_key: 'rotated-key' },
     invalidCredentials: { body: { type: 'api_key', api_key: 42 }, pointer: '/credentials/api_key' },
   },

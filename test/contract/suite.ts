@@ -22,7 +22,8 @@ export function describeConformance(cases: ReadonlyArray<ConformanceCase>): void
     let gw: TestGateway;
     let caps: ProviderCapabilities;
     let n = 0;
-    const writes = () => sim.requests().filter((r) => r.method !== 'GET' && !r.path.includes('/oauth/')).length;
+    const writes = () =>
+      sim.requests().filter((r) => r.method !== 'GET' && !r.path.includes('/oauth/')).length;
     /**
      * A change this entry can make that gives a connection a new version: a new name where names are
      * writable, else the case's boolean setting flipped.
@@ -30,14 +31,20 @@ export function describeConformance(cases: ReadonlyArray<ConformanceCase>): void
     const changeOf = (c: Connection, label: string): Record<string, unknown> => {
       if (caps.writableName) return { name: label };
       const key = kase.toggleSetting;
-      if (key === undefined) throw new Error(`case ${providerId}: name is not writable, so toggleSetting is required`);
+      if (key === undefined)
+        throw new Error(`case ${providerId}: name is not writable, so toggleSetting is required`);
       return { settings: { [key]: c.settings[key] !== true } };
     };
     /** Fields this entry cannot write at all, each with a value and the pointer of its 422. */
     const notWritable = (): Array<[Record<string, unknown>, string]> => [
       ...(caps.writableName ? [] : [[{ name: 'x' }, '/name'] as [Record<string, unknown>, string]]),
-      ...(caps.writableStatus.length > 0 ? [] : [[{ status: 'active' }, '/status'] as [Record<string, unknown>, string]]),
-      ...caps.unsupportedSettings.map((k): [Record<string, unknown>, string] => [{ settings: { [k]: null } }, `/settings/${k}`]),
+      ...(caps.writableStatus.length > 0
+        ? []
+        : [[{ status: 'active' }, '/status'] as [Record<string, unknown>, string]]),
+      ...caps.unsupportedSettings.map((k): [Record<string, unknown>, string] => [
+        { settings: { [k]: null } },
+        `/settings/${k}`,
+      ]),
     ];
     const create = async () => {
       n += 1;
@@ -48,9 +55,20 @@ export function describeConformance(cases: ReadonlyArray<ConformanceCase>): void
 
     beforeAll(async () => {
       sim = await kase.definition.startSimulator({});
-      gw = await startGateway({ definitions: [kase.definition], providers: [{ id: providerId, type: kase.definition.type, ...sim.providerConfig, ...kase.providerConfig }] });
+      gw = await startGateway({
+        definitions: [kase.definition],
+        providers: [
+          { id: providerId, type: kase.definition.type, ...sim.providerConfig, ...kase.providerConfig },
+        ],
+      });
       caps = (gw.gateway.adapters.get(providerId) as { capabilities: ProviderCapabilities }).capabilities;
-      expect((await gw.call('POST', '/v1/organizations', { body: { id: ORG, name: 'Conformance', links: { [providerId]: sim.demoExternalOrgId } } })).status).toBe(201);
+      expect(
+        (
+          await gw.call('POST', '/v1/organizations', {
+            body: { id: ORG, name: 'Conformance', links: { [providerId]: sim.demoExternalOrgId } },
+          })
+        ).status,
+      ).toBe(201);
     });
     afterAll(async () => {
       await gw?.close();
@@ -61,7 +79,11 @@ export function describeConformance(cases: ReadonlyArray<ConformanceCase>): void
       const { res, body, etag } = await create();
       expect(res.headers.get('location')).toBe(`${base}/${body.id}`);
       expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
-      expect(body).toMatchObject({ organization_id: ORG, provider: providerId, provider_type: kase.definition.type });
+      expect(body).toMatchObject({
+        organization_id: ORG,
+        provider: providerId,
+        provider_type: kase.definition.type,
+      });
       expect(body.id).toMatch(/^cn_[a-z0-9]{20}$/);
       expect(body.external.organization_id).toBe(sim.demoExternalOrgId);
 
@@ -78,7 +100,9 @@ export function describeConformance(cases: ReadonlyArray<ConformanceCase>): void
       expect(changed.status).toBe(200);
       expect(Connection.parse(await changed.json())).toMatchObject(change);
       expect(changed.headers.get('etag')).not.toBe(got.headers.get('etag'));
-      expect(Connection.parse(await (await gw.call('GET', `${base}/${body.id}`)).json())).toMatchObject(change);
+      expect(Connection.parse(await (await gw.call('GET', `${base}/${body.id}`)).json())).toMatchObject(
+        change,
+      );
       if (!caps.writableName) {
         // No rename where the name is not writable: the contract's 422, and nothing reaches the upstream.
         const before = sim.requests().length;
@@ -87,7 +111,9 @@ export function describeConformance(cases: ReadonlyArray<ConformanceCase>): void
         const p = await json<Problem>(renamed);
         expect([p.code, p.errors?.map((e) => e.pointer)]).toEqual(['unsupported_change', ['/name']]);
         expect(sim.requests().length).toBe(before);
-        expect(Connection.parse(await (await gw.call('GET', `${base}/${body.id}`)).json()).name).toBe(body.name);
+        expect(Connection.parse(await (await gw.call('GET', `${base}/${body.id}`)).json()).name).toBe(
+          body.name,
+        );
       }
 
       expect((await gw.call('DELETE', `${base}/${body.id}`)).status).toBe(204);
@@ -108,7 +134,9 @@ export function describeConformance(cases: ReadonlyArray<ConformanceCase>): void
     it('404 for unknown ids, other organizations and unknown organizations', async () => {
       const { body } = await create();
       expect((await gw.call('GET', `${base}/cn_doesnotexist000000000`)).status).toBe(404);
-      await gw.call('POST', '/v1/organizations', { body: { id: 'other-org', name: 'Other', links: { [providerId]: sim.demoExternalOrgId } } });
+      await gw.call('POST', '/v1/organizations', {
+        body: { id: 'other-org', name: 'Other', links: { [providerId]: sim.demoExternalOrgId } },
+      });
       const cross = await gw.call('GET', `/v1/organizations/other-org/connections/${body.id}`);
       expect(cross.status).toBe(404);
       expect((await json<Problem>(cross)).code).toBe('not_found');
@@ -117,13 +145,17 @@ export function describeConformance(cases: ReadonlyArray<ConformanceCase>): void
 
     it('rejects invalid and unknown create fields with pointers, before any upstream write', async () => {
       const before = writes();
-      const invalid = await gw.call('POST', base, { body: { provider: providerId, ...kase.invalidCreate.body } });
+      const invalid = await gw.call('POST', base, {
+        body: { provider: providerId, ...kase.invalidCreate.body },
+      });
       expect(invalid.status).toBe(400);
       const p = await json<Problem>(invalid);
       expect(p.code).toBe('validation_failed');
       expect(p.errors?.map((e) => e.pointer)).toContain(kase.invalidCreate.pointer);
 
-      const unknown = await gw.call('POST', base, { body: { provider: providerId, ...kase.createBody(999), colour: 'red' } });
+      const unknown = await gw.call('POST', base, {
+        body: { provider: providerId, ...kase.createBody(999), colour: 'red' },
+      });
       expect(unknown.status).toBe(400);
       expect((await json<Problem>(unknown)).errors?.map((e) => e.pointer)).toEqual(['/colour']);
 
@@ -133,7 +165,9 @@ export function describeConformance(cases: ReadonlyArray<ConformanceCase>): void
 
       const calls = sim.requests().length;
       for (const [field, pointer] of notWritable()) {
-        const refused = await gw.call('POST', base, { body: { provider: providerId, ...kase.createBody(997), ...field } });
+        const refused = await gw.call('POST', base, {
+          body: { provider: providerId, ...kase.createBody(997), ...field },
+        });
         expect(refused.status, pointer).toBe(422);
         const p = await json<Problem>(refused);
         expect([p.code, p.errors?.map((e) => e.pointer)]).toEqual(['unsupported_change', [pointer]]);
@@ -158,8 +192,22 @@ export function describeConformance(cases: ReadonlyArray<ConformanceCase>): void
         expect((await json<Problem>(refused)).errors?.map((e) => e.pointer)).toEqual([pointer]);
       }
       expect(sim.requests().length).toBe(calls);
-      expect((await gw.call('PATCH', `${base}/${body.id}`, { raw: '{"name":', headers: { 'content-type': 'application/json' } })).status).toBe(400);
-      expect((await gw.call('PATCH', `${base}/${body.id}`, { raw: '{"name":"x"}', headers: { 'content-type': 'text/plain' } })).status).toBe(415);
+      expect(
+        (
+          await gw.call('PATCH', `${base}/${body.id}`, {
+            raw: '{"name":',
+            headers: { 'content-type': 'application/json' },
+          })
+        ).status,
+      ).toBe(400);
+      expect(
+        (
+          await gw.call('PATCH', `${base}/${body.id}`, {
+            raw: '{"name":"x"}',
+            headers: { 'content-type': 'text/plain' },
+          })
+        ).status,
+      ).toBe(415);
       expect(writes()).toBe(before);
     });
 
@@ -172,19 +220,36 @@ export function describeConformance(cases: ReadonlyArray<ConformanceCase>): void
       expect(notModified.headers.get('etag')).toBe(etag);
 
       const before = writes();
-      const stale = await gw.call('PATCH', `${base}/${body.id}`, { body: changeOf(body, 'never'), headers: { 'if-match': '"stale"' } });
+      const stale = await gw.call('PATCH', `${base}/${body.id}`, {
+        body: changeOf(body, 'never'),
+        headers: { 'if-match': '"stale"' },
+      });
       expect(stale.status).toBe(412);
       expect((await json<Problem>(stale)).code).toBe('precondition_failed');
-      expect((await gw.call('DELETE', `${base}/${body.id}`, { headers: { 'if-match': '"stale"' } })).status).toBe(412);
+      expect(
+        (await gw.call('DELETE', `${base}/${body.id}`, { headers: { 'if-match': '"stale"' } })).status,
+      ).toBe(412);
       expect(writes()).toBe(before);
       expect((await gw.call('GET', `${base}/${body.id}`)).headers.get('etag')).toBe(etag);
 
-      const ok = await gw.call('PATCH', `${base}/${body.id}`, { body: changeOf(body, `matched-${n}`), headers: { 'if-match': etag } });
+      const ok = await gw.call('PATCH', `${base}/${body.id}`, {
+        body: changeOf(body, `matched-${n}`),
+        headers: { 'if-match': etag },
+      });
       expect(ok.status).toBe(200);
       const newEtag = ok.headers.get('etag') as string;
       expect(newEtag).not.toBe(etag);
-      expect((await gw.call('PATCH', `${base}/${body.id}`, { body: changeOf(body, 'late'), headers: { 'if-match': etag } })).status).toBe(412);
-      expect((await gw.call('DELETE', `${base}/${body.id}`, { headers: { 'if-match': newEtag } })).status).toBe(204);
+      expect(
+        (
+          await gw.call('PATCH', `${base}/${body.id}`, {
+            body: changeOf(body, 'late'),
+            headers: { 'if-match': etag },
+          })
+        ).status,
+      ).toBe(412);
+      expect(
+        (await gw.call('DELETE', `${base}/${body.id}`, { headers: { 'if-match': newEtag } })).status,
+      ).toBe(204);
     });
 
     it('status: writable values change it, others are 422 unsupported_change before any upstream call', async () => {
@@ -213,16 +278,21 @@ export function describeConformance(cases: ReadonlyArray<ConformanceCase>): void
       if (caps.supportsCredentials && kase.credentials && kase.invalidCredentials) {
         expect(body.credentials).toMatchObject({ configured: true, stored: true });
         const before = writes();
-        const bad = await gw.call('PATCH', `${base}/${body.id}`, { body: { credentials: kase.invalidCredentials.body } });
+        const bad = await gw.call('PATCH', `${base}/${body.id}`, {
+          body: { credentials: kase.invalidCredentials.body },
+        });
         expect(bad.status).toBe(400);
-        expect((await json<Problem>(bad)).errors?.map((e) => e.pointer)).toContain(kase.invalidCredentials.pointer);
+        expect((await json<Problem>(bad)).errors?.map((e) => e.pointer)).toContain(
+          kase.invalidCredentials.pointer,
+        );
         expect(writes()).toBe(before);
         const res = await gw.call('PATCH', `${base}/${body.id}`, { body: { credentials: kase.credentials } });
         expect(res.status).toBe(200);
         const text = await res.text();
         expect(Connection.parse(JSON.parse(text)).credentials.stored).toBe(true);
         // Every secret value sent must be absent; `type` is a label the contract shows, not a secret.
-        for (const [k, v] of Object.entries(kase.credentials)) if (k !== 'type' && typeof v === 'string') expect(text).not.toContain(v);
+        for (const [k, v] of Object.entries(kase.credentials))
+          if (k !== 'type' && typeof v === 'string') expect(text).not.toContain(v);
       } else {
         const before = writes();
         const res = await gw.call('PATCH', `${base}/${body.id}`, { body: { credentials: { api_key: 'x' } } });
@@ -273,7 +343,10 @@ export function describeConformance(cases: ReadonlyArray<ConformanceCase>): void
       const test = await gw.call('POST', `${base}/${body.id}/test`);
       if (caps.supportsTest) {
         expect(test.status).toBe(200);
-        expect(await json(test)).toEqual({ ok: expect.any(Boolean), detail: expect.toSatisfy((d: unknown) => d === null || typeof d === 'string') });
+        expect(await json(test)).toEqual({
+          ok: expect.any(Boolean),
+          detail: expect.toSatisfy((d: unknown) => d === null || typeof d === 'string'),
+        });
       } else {
         expect(test.status).toBe(422);
         expect((await json<Problem>(test)).code).toBe('unsupported_operation');
@@ -281,7 +354,10 @@ export function describeConformance(cases: ReadonlyArray<ConformanceCase>): void
       const jobs = await gw.call('GET', `${base}/${body.id}/jobs?limit=5`);
       if (caps.supportsJobs) {
         expect(jobs.status).toBe(200);
-        expect(await json(jobs)).toEqual({ data: expect.any(Array), next_cursor: expect.toSatisfy((c: unknown) => c === null || typeof c === 'string') });
+        expect(await json(jobs)).toEqual({
+          data: expect.any(Array),
+          next_cursor: expect.toSatisfy((c: unknown) => c === null || typeof c === 'string'),
+        });
       } else {
         expect(jobs.status).toBe(422);
         expect((await json<Problem>(jobs)).code).toBe('unsupported_operation');
@@ -291,7 +367,9 @@ export function describeConformance(cases: ReadonlyArray<ConformanceCase>): void
 
     it('pagination walks every item exactly once; a forged cursor is 400', async () => {
       for (let i = 0; i < 5; i++) await create();
-      const all = await json<{ data: Connection[]; next_cursor: string | null }>(await gw.call('GET', `${base}?limit=200`));
+      const all = await json<{ data: Connection[]; next_cursor: string | null }>(
+        await gw.call('GET', `${base}?limit=200`),
+      );
       expect(all.next_cursor).toBeNull();
       for (const limit of [1, 2, 3]) {
         const seen = (await walkList<Connection>(gw, base, limit)).map((c) => c.id);
@@ -304,9 +382,18 @@ export function describeConformance(cases: ReadonlyArray<ConformanceCase>): void
 
     it('filters by status and provider', async () => {
       const all = await json<{ data: Connection[] }>(await gw.call('GET', `${base}?limit=200`));
-      const active = await json<{ data: Connection[] }>(await gw.call('GET', `${base}?limit=200&status=active`));
-      expect(active.data.map((c) => c.id).sort()).toEqual(all.data.filter((c) => c.status === 'active').map((c) => c.id).sort());
-      const byProvider = await json<{ data: Connection[] }>(await gw.call('GET', `${base}?limit=200&provider=${providerId}`));
+      const active = await json<{ data: Connection[] }>(
+        await gw.call('GET', `${base}?limit=200&status=active`),
+      );
+      expect(active.data.map((c) => c.id).sort()).toEqual(
+        all.data
+          .filter((c) => c.status === 'active')
+          .map((c) => c.id)
+          .sort(),
+      );
+      const byProvider = await json<{ data: Connection[] }>(
+        await gw.call('GET', `${base}?limit=200&provider=${providerId}`),
+      );
       expect(byProvider.data).toHaveLength(all.data.length);
       expect((await gw.call('GET', `${base}?provider=unknown`)).status).toBe(400);
       expect((await gw.call('GET', `${base}?status=sleepy`)).status).toBe(400);
@@ -316,8 +403,9 @@ export function describeConformance(cases: ReadonlyArray<ConformanceCase>): void
       const { body } = await create();
       const change = changeOf(body, `evented-${n}`);
       expect((await gw.call('PATCH', `${base}/${body.id}`, { body: change })).status).toBe(200);
-      const events = await json<{ data: Array<{ type: string; connection_id: string; changed: string[]; actor: string }> }>(
-        await gw.call('GET', `/v1/organizations/${ORG}/events?limit=200`));
+      const events = await json<{
+        data: Array<{ type: string; connection_id: string; changed: string[]; actor: string }>;
+      }>(await gw.call('GET', `/v1/organizations/${ORG}/events?limit=200`));
       const mine = events.data.filter((e) => e.connection_id === body.id);
       expect(mine.map((e) => e.type)).toEqual(['connection.created', 'connection.updated']);
       expect(mine[1]?.changed).toEqual(Object.keys(change));

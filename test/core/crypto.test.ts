@@ -11,13 +11,16 @@ const ctx = { organizationId: 'acme', connectionId: 'cn_a' };
 describe('credential sealing', () => {
   it('round-trips any JSON value and uses a fresh nonce per write', () => {
     const sealer = new Sealer([key]);
-    fc.assert(fc.property(fc.jsonValue(), (v) => {
-      const a = sealer.seal(v, ctx);
-      const b = sealer.seal(v, ctx);
-      expect(a.nonce.length).toBe(12);
-      expect(a.nonce.equals(b.nonce)).toBe(false);
-      expect(sealer.open(a, ctx)).toEqual(JSON.parse(JSON.stringify(v)));
-    }), { numRuns: 100 });
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        const a = sealer.seal(v, ctx);
+        const b = sealer.seal(v, ctx);
+        expect(a.nonce.length).toBe(12);
+        expect(a.nonce.equals(b.nonce)).toBe(false);
+        expect(sealer.open(a, ctx)).toEqual(JSON.parse(JSON.stringify(v)));
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it('binds the connection and organization ids: a row moved elsewhere does not open', () => {
@@ -34,8 +37,9 @@ describe('credential sealing', () => {
     flipped[0] = (flipped[0] as number) ^ 1;
     expect(() => sealer.open({ ...sealed, ciphertext: flipped }, ctx)).toThrow(/integrity/);
     // An unknown key id names the connection and the key id (not a secret) to configure.
-    expect(() => new Sealer([randomBytes(32)]).open(sealed, ctx))
-      .toThrow(`Stored credentials of connection cn_a are sealed with key id ${keyIdOf(key)}, which is not configured; add that key to encryption.previousKeys.`);
+    expect(() => new Sealer([randomBytes(32)]).open(sealed, ctx)).toThrow(
+      `Stored credentials of connection cn_a are sealed with key id ${keyIdOf(key)}, which is not configured; add that key to encryption.previousKeys.`,
+    );
   });
 
   it('opens rows of an older key after rotation and seals with the newest', () => {
@@ -44,7 +48,11 @@ describe('credential sealing', () => {
     const rotated = new Sealer([next, key]);
     expect(rotated.open(old, ctx)).toEqual({ v: 1 });
     expect(rotated.seal({ v: 2 }, ctx).keyId).toBe(keyIdOf(next));
-    expect([rotated.opens(keyIdOf(key)), rotated.opens(keyIdOf(next)), rotated.opens(keyIdOf(randomBytes(32)))]).toEqual([true, true, false]);
+    expect([
+      rotated.opens(keyIdOf(key)),
+      rotated.opens(keyIdOf(next)),
+      rotated.opens(keyIdOf(randomBytes(32))),
+    ]).toEqual([true, true, false]);
   });
 
   it('is built from the configuration: the current key seals, previous keys only open; none without a key', () => {

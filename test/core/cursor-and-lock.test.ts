@@ -14,7 +14,14 @@ describe('cursor codec', () => {
     const c = codec.encode('list', { n: 1 });
     const [body, tag] = c.split('.') as [string, string];
     const forgedBody = Buffer.from(JSON.stringify({ n: 2 })).toString('base64url');
-    for (const bad of [`${forgedBody}.${tag}`, body, `${body}.`, `${body}.${tag}.x`, 'garbage', new CursorCodec('secret-b').encode('list', { n: 1 })]) {
+    for (const bad of [
+      `${forgedBody}.${tag}`,
+      body,
+      `${body}.`,
+      `${body}.${tag}.x`,
+      'garbage',
+      new CursorCodec('secret-b').encode('list', { n: 1 }),
+    ]) {
       expect(() => codec.decode('list', bad)).toThrow(/cursor/i);
     }
   });
@@ -25,10 +32,20 @@ describe('keyed mutex', () => {
     const mutex = new KeyedMutex();
     const events: string[] = [];
     let release!: () => void;
-    const gate = new Promise<void>((r) => { release = r; });
-    const a = mutex.run('k', async () => { events.push('a-start'); await gate; events.push('a-end'); });
-    const b = mutex.run('k', async () => { events.push('b'); });
-    const other = mutex.run('x', async () => { events.push('x'); });
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const a = mutex.run('k', async () => {
+      events.push('a-start');
+      await gate;
+      events.push('a-end');
+    });
+    const b = mutex.run('k', async () => {
+      events.push('b');
+    });
+    const other = mutex.run('x', async () => {
+      events.push('x');
+    });
     await other;
     expect(events).toEqual(['a-start', 'x']);
     release();
@@ -37,7 +54,11 @@ describe('keyed mutex', () => {
   });
   it('releases the lock when the holder throws', async () => {
     const mutex = new KeyedMutex();
-    await expect(mutex.run('k', async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      mutex.run('k', async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     await expect(mutex.run('k', async () => 'ok')).resolves.toBe('ok');
   });
 });

@@ -18,7 +18,9 @@ const OLD = randomBytes(32);
 const NEW = randomBytes(32);
 const LOST = randomBytes(32);
 const dirs: string[] = [];
-afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 function dbFile(): string {
   const dir = mkdtempSync(join(tmpdir(), 'pb-rotate-'));
@@ -32,23 +34,65 @@ const idOf = (i: number) => `cn_${String(i).padStart(3, '0')}`;
 async function seed(s: Storage, i: number, key: Buffer): Promise<void> {
   const id = idOf(i);
   if (!(await s.getOrganization('acme'))) {
-    await s.createOrganization({ id: 'acme', name: 'Acme', links: {}, created_at: 't', updated_at: 't' },
-      { id: 'ev_acme', type: 'organization.created', organization_id: 'acme', connection_id: null, actor: 'admin', changed: [], request_id: null, at: 't' });
+    await s.createOrganization(
+      { id: 'acme', name: 'Acme', links: {}, created_at: 't', updated_at: 't' },
+      {
+        id: 'ev_acme',
+        type: 'organization.created',
+        organization_id: 'acme',
+        connection_id: null,
+        actor: 'admin',
+        changed: [],
+        request_id: null,
+        at: 't',
+      },
+    );
   }
-  await s.insertConnection({ id, organization_id: 'acme', provider_id: 'versori', external_org_id: 'o', external_id: `e-${i}`, kind: 'app', created_at: 't', deleted_at: null },
+  await s.insertConnection(
+    {
+      id,
+      organization_id: 'acme',
+      provider_id: 'versori',
+      external_org_id: 'o',
+      external_id: `e-${i}`,
+      kind: 'app',
+      created_at: 't',
+      deleted_at: null,
+    },
     sealedRow(id, new Sealer([key]), { api_key: `value-${i}` }),
-    { id: `ev_${id}`, type: 'connection.created', organization_id: 'acme', connection_id: id, actor: 'admin', changed: [], request_id: null, at: 't' });
+    {
+      id: `ev_${id}`,
+      type: 'connection.created',
+      organization_id: 'acme',
+      connection_id: id,
+      actor: 'admin',
+      changed: [],
+      request_id: null,
+      at: 't',
+    },
+  );
 }
 
 function sealedRow(id: string, sealer: Sealer, value: unknown): SealedCredentialRow {
   const s = sealer.seal(value, { organizationId: 'acme', connectionId: id });
-  return { connection_id: id, organization_id: 'acme', key_id: s.keyId, nonce: s.nonce, ciphertext: s.ciphertext, credential_type: 'api_key', updated_at: 'then' };
+  return {
+    connection_id: id,
+    organization_id: 'acme',
+    key_id: s.keyId,
+    nonce: s.nonce,
+    ciphertext: s.ciphertext,
+    credential_type: 'api_key',
+    updated_at: 'then',
+  };
 }
 
 async function opened(s: Storage, sealer: Sealer, id: string): Promise<unknown> {
   const row = await s.getCredential(id);
   if (!row) return null;
-  return sealer.open({ keyId: row.key_id, nonce: row.nonce, ciphertext: row.ciphertext }, { organizationId: 'acme', connectionId: id });
+  return sealer.open(
+    { keyId: row.key_id, nonce: row.nonce, ciphertext: row.ciphertext },
+    { organizationId: 'acme', connectionId: id },
+  );
 }
 
 describe('key rotation', () => {
@@ -56,8 +100,18 @@ describe('key rotation', () => {
     const s = new SqliteStorage(dbFile());
     for (let i = 0; i < 23; i++) await seed(s, i, i % 5 === 0 ? NEW : OLD);
     const report = await rotateCredentials(s, new Sealer([NEW, OLD]), { batchSize: 4 });
-    expect(report).toMatchObject({ currentKeyId: keyIdOf(NEW), resealed: 18, changedMeanwhile: 0, unopenable: [] });
-    expect(report.before).toEqual(new Map([[keyIdOf(NEW), 5], [keyIdOf(OLD), 18]]));
+    expect(report).toMatchObject({
+      currentKeyId: keyIdOf(NEW),
+      resealed: 18,
+      changedMeanwhile: 0,
+      unopenable: [],
+    });
+    expect(report.before).toEqual(
+      new Map([
+        [keyIdOf(NEW), 5],
+        [keyIdOf(OLD), 18],
+      ]),
+    );
     expect(report.after).toEqual(new Map([[keyIdOf(NEW), 23]]));
     const newOnly = new Sealer([NEW]);
     for (let i = 0; i < 23; i++) expect(await opened(s, newOnly, idOf(i))).toEqual({ api_key: `value-${i}` });
@@ -85,9 +139,21 @@ describe('key rotation', () => {
     const before = await s.getCredential(idOf(3));
     const report = await rotateCredentials(s, new Sealer([NEW, OLD]), { batchSize: 2 });
     expect(report.resealed).toBe(3);
-    expect(report.unopenable).toEqual([{ connectionId: idOf(3), organizationId: 'acme', keyId: keyIdOf(LOST), reason: 'unknown_key',
-      detail: `Stored credentials of connection ${idOf(3)} are sealed with key id ${keyIdOf(LOST)}, which is not configured; add that key to encryption.previousKeys.` }]);
-    expect(report.after).toEqual(new Map([[keyIdOf(NEW), 3], [keyIdOf(LOST), 1]]));
+    expect(report.unopenable).toEqual([
+      {
+        connectionId: idOf(3),
+        organizationId: 'acme',
+        keyId: keyIdOf(LOST),
+        reason: 'unknown_key',
+        detail: `Stored credentials of connection ${idOf(3)} are sealed with key id ${keyIdOf(LOST)}, which is not configured; add that key to encryption.previousKeys.`,
+      },
+    ]);
+    expect(report.after).toEqual(
+      new Map([
+        [keyIdOf(NEW), 3],
+        [keyIdOf(LOST), 1],
+      ]),
+    );
     expect(await s.getCredential(idOf(3))).toEqual(before);
     await s.close();
   });
@@ -97,11 +163,24 @@ describe('key rotation', () => {
     for (let i = 0; i < 3; i++) await seed(s, i, OLD);
     // Row 1's sealed value moved onto row 2: bound to another connection id, it does not open there.
     const moved = await s.getCredential(idOf(1));
-    await s.recordConnectionUpdate({ ...(moved as SealedCredentialRow), connection_id: idOf(2) },
-      { id: 'ev_moved', type: 'connection.updated', organization_id: 'acme', connection_id: idOf(2), actor: 'admin', changed: [], request_id: null, at: 't' });
+    await s.recordConnectionUpdate(
+      { ...(moved as SealedCredentialRow), connection_id: idOf(2) },
+      {
+        id: 'ev_moved',
+        type: 'connection.updated',
+        organization_id: 'acme',
+        connection_id: idOf(2),
+        actor: 'admin',
+        changed: [],
+        request_id: null,
+        at: 't',
+      },
+    );
     const report = await rotateCredentials(s, new Sealer([NEW, OLD]));
     expect(report.resealed).toBe(2);
-    expect(report.unopenable).toMatchObject([{ connectionId: idOf(2), keyId: keyIdOf(OLD), reason: 'integrity' }]);
+    expect(report.unopenable).toMatchObject([
+      { connectionId: idOf(2), keyId: keyIdOf(OLD), reason: 'integrity' },
+    ]);
     expect(report.unopenable[0]?.detail).toMatch(/integrity check/);
     await s.close();
   });
@@ -129,8 +208,19 @@ describe('key rotation', () => {
       get(target, prop) {
         if (prop === 'resealCredentials') {
           return async (rows: Parameters<Storage['resealCredentials']>[0]) => {
-            await gateway.recordConnectionUpdate(sealedRow(idOf(1), sealer, { api_key: 'written-meanwhile' }),
-              { id: 'ev_meanwhile', type: 'connection.updated', organization_id: 'acme', connection_id: idOf(1), actor: 'admin', changed: ['credentials'], request_id: null, at: 't' });
+            await gateway.recordConnectionUpdate(
+              sealedRow(idOf(1), sealer, { api_key: 'written-meanwhile' }),
+              {
+                id: 'ev_meanwhile',
+                type: 'connection.updated',
+                organization_id: 'acme',
+                connection_id: idOf(1),
+                actor: 'admin',
+                changed: ['credentials'],
+                request_id: null,
+                at: 't',
+              },
+            );
             return target.resealCredentials(rows);
           };
         }
@@ -141,7 +231,8 @@ describe('key rotation', () => {
     const report = await rotateCredentials(interleaved, sealer);
     expect(report).toMatchObject({ resealed: 3, changedMeanwhile: 1, unopenable: [] });
     expect(await opened(rotation, new Sealer([NEW]), idOf(1))).toEqual({ api_key: 'written-meanwhile' });
-    for (const i of [0, 2, 3]) expect(await opened(rotation, new Sealer([NEW]), idOf(i))).toEqual({ api_key: `value-${i}` });
+    for (const i of [0, 2, 3])
+      expect(await opened(rotation, new Sealer([NEW]), idOf(i))).toEqual({ api_key: `value-${i}` });
     await gateway.close();
     await rotation.close();
   });

@@ -6,11 +6,14 @@ describe('onStopSignals', () => {
   it('the first SIGTERM or SIGINT stops, the second is ignored, every later one forces', () => {
     const source = new EventEmitter();
     const seen: string[] = [];
-    onStopSignals({
-      stop: (s) => seen.push(`stop ${s}`),
-      ignored: (s) => seen.push(`ignored ${s}`),
-      forced: (s) => seen.push(`forced ${s}`),
-    }, source as SignalSource);
+    onStopSignals(
+      {
+        stop: (s) => seen.push(`stop ${s}`),
+        ignored: (s) => seen.push(`ignored ${s}`),
+        forced: (s) => seen.push(`forced ${s}`),
+      },
+      source as SignalSource,
+    );
     source.emit('SIGTERM', 'SIGTERM');
     expect(seen).toEqual(['stop SIGTERM']);
     source.emit('SIGINT', 'SIGINT');

@@ -42,8 +42,16 @@ afterAll(async () => {
 });
 
 const providers = () => [{ id: 'versori', type: 'versori', apiKey: sim.apiKey, baseUrl: sim.baseUrl }];
-const gatewayOn = (dir: string, key: Buffer, previousKeys: Buffer[] = []) => startGateway({ definitions: [versoriProvider], providers: providers(), dir, encryptionKey: key, previousKeys });
-const secretOf = (c: Connection) => storedSecretFingerprint(sim.state, DEMO_ORGANISATION.id, c.external.connection_id);
+const gatewayOn = (dir: string, key: Buffer, previousKeys: Buffer[] = []) =>
+  startGateway({
+    definitions: [versoriProvider],
+    providers: providers(),
+    dir,
+    encryptionKey: key,
+    previousKeys,
+  });
+const secretOf = (c: Connection) =>
+  storedSecretFingerprint(sim.state, DEMO_ORGANISATION.id, c.external.connection_id);
 
 function newDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'pb-rotate-e2e-'));
@@ -54,31 +62,56 @@ function newDir(): string {
 /** The gateway's configuration file for `dir`'s database, with the keys given through the environment. */
 function configFile(dir: string): string {
   const file = join(dir, 'config.json');
-  writeFileSync(file, JSON.stringify({
-    database: { url: `sqlite:${join(dir, 'gateway.db')}` },
-    auth: { adminKey: '${GATEWAY_ADMIN_KEY}' },
-    encryption: { key: '${NEW_KEY}', previousKeys: ['${OLD_KEY}'] },
-    providers: providers(),
-  }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      database: { url: `sqlite:${join(dir, 'gateway.db')}` },
+      auth: { adminKey: '${GATEWAY_ADMIN_KEY}' },
+      encryption: { key: '${NEW_KEY}', previousKeys: ['${OLD_KEY}'] },
+      providers: providers(),
+    }),
+  );
   return file;
 }
 
 /** `node dist/rotate-key.js` as `npm run rotate-key` runs it, with only the environment given. */
-async function rotateKey(env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['dist/rotate-key.js', ...args], { cwd: REPO_ROOT, env: { PATH: process.env['PATH'] ?? '', GATEWAY_ADMIN_KEY: ADMIN_KEY, ...env } });
+async function rotateKey(
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['dist/rotate-key.js', ...args], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env['PATH'] ?? '', GATEWAY_ADMIN_KEY: ADMIN_KEY, ...env },
+  });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   const code = await new Promise<number | null>((r) => child.once('exit', r));
   return { code, stdout, stderr };
 }
 
 /** Every sealed row, as stored (key id, nonce, ciphertext), by connection id. */
-function sealedRows(dir: string): Record<string, { key_id: string; nonce: string; ciphertext: string; updated_at: string }> {
+function sealedRows(
+  dir: string,
+): Record<string, { key_id: string; nonce: string; ciphertext: string; updated_at: string }> {
   const db = new Database(join(dir, 'gateway.db'), { readonly: true });
   try {
-    const rows = db.prepare('SELECT connection_id, key_id, hex(nonce) AS nonce, hex(ciphertext) AS ciphertext, updated_at FROM credentials ORDER BY connection_id').all() as Array<{ connection_id: string; key_id: string; nonce: string; ciphertext: string; updated_at: string }>;
+    const rows = db
+      .prepare(
+        'SELECT connection_id, key_id, hex(nonce) AS nonce, hex(ciphertext) AS ciphertext, updated_at FROM credentials ORDER BY connection_id',
+      )
+      .all() as Array<{
+      connection_id: string;
+      key_id: string;
+      nonce: string;
+      ciphertext: string;
+      updated_at: string;
+    }>;
     return Object.fromEntries(rows.map(({ connection_id, ...r }) => [connection_id, r]));
   } finally {
     db.close();
@@ -86,14 +119,35 @@ function sealedRows(dir: string): Record<string, { key_id: string; nonce: string
 }
 
 async function createConnections(gw: TestGateway): Promise<Array<{ c: Connection; secret: string }>> {
-  expect((await gw.call('POST', '/v1/organizations', { body: { id: ORG, name: 'Acme', links: { versori: DEMO_ORGANISATION.id } } })).status).toBe(201);
+  expect(
+    (
+      await gw.call('POST', '/v1/organizations', {
+        body: { id: ORG, name: 'Acme', links: { versori: DEMO_ORGANISATION.id } },
+      })
+    ).status,
+  ).toBe(201);
   const made: Array<{ c: Connection; secret: string }> = [];
   for (let i = 0; i < 4; i++) {
-    const credentials = i % 2 === 0 ? { type: 'api_key', api_key: `${CANARY}-${i}` } : { type: 'basic_auth', user: `user-${i}`, password: `${CANARY}-${i}` };
-    const res = await gw.call('POST', base, { body: { provider: 'versori', kind: i % 2 === 0 ? 'app_apikey' : 'app_basic_auth', name: `rotated-${i}`, credentials } });
+    const credentials =
+      i % 2 === 0
+        ? { type: 'api_key', api_key: `${CANARY}-${i}` }
+        : { type: 'basic_auth', user: `user-${i}`, password: `${CANARY}-${i}` };
+    const res = await gw.call('POST', base, {
+      body: {
+        provider: 'versori',
+        kind: i % 2 === 0 ? 'app_apikey' : 'app_basic_auth',
+        name: `rotated-${i}`,
+        credentials,
+      },
+    });
     expect(res.status).toBe(201);
     const c = await json<Connection>(res);
-    made.push({ c, secret: fingerprint(i % 2 === 0 ? { apiKey: `${CANARY}-${i}` } : { user: `user-${i}`, password: `${CANARY}-${i}` }) });
+    made.push({
+      c,
+      secret: fingerprint(
+        i % 2 === 0 ? { apiKey: `${CANARY}-${i}` } : { user: `user-${i}`, password: `${CANARY}-${i}` },
+      ),
+    });
     expect(secretOf(c)).toBe(made.at(-1)?.secret);
   }
   return made;
@@ -102,7 +156,11 @@ async function createConnections(gw: TestGateway): Promise<Array<{ c: Connection
 describe('npm run rotate-key', () => {
   it('re-seals every credential under the new key while a gateway runs; a gateway with only the new key then patches and replaces every connection', async () => {
     const dir = newDir();
-    const env = { GATEWAY_CONFIG: configFile(dir), NEW_KEY: NEW.toString('base64'), OLD_KEY: OLD.toString('base64') };
+    const env = {
+      GATEWAY_CONFIG: configFile(dir),
+      NEW_KEY: NEW.toString('base64'),
+      OLD_KEY: OLD.toString('base64'),
+    };
     const before = await gatewayOn(dir, OLD);
     const made = await createConnections(before);
     await before.close();
@@ -112,10 +170,15 @@ describe('npm run rotate-key', () => {
     // and seals what it writes under the new key.
     const during = await gatewayOn(dir, NEW, [OLD]);
     const [first, second] = made as [(typeof made)[number], (typeof made)[number]];
-    expect((await during.call('PATCH', `${base}/${first.c.id}`, { body: { name: 'renamed-before-rotation' } })).status).toBe(200);
+    expect(
+      (await during.call('PATCH', `${base}/${first.c.id}`, { body: { name: 'renamed-before-rotation' } }))
+        .status,
+    ).toBe(200);
     expect(secretOf(first.c)).toBe(first.secret);
     const fresh = { type: 'basic_auth', user: 'user-fresh', password: `${CANARY}-fresh` };
-    expect((await during.call('PATCH', `${base}/${second.c.id}`, { body: { credentials: fresh } })).status).toBe(200);
+    expect(
+      (await during.call('PATCH', `${base}/${second.c.id}`, { body: { credentials: fresh } })).status,
+    ).toBe(200);
     second.secret = fingerprint({ user: 'user-fresh', password: `${CANARY}-fresh` });
     expect(sealedRows(dir)[second.c.id]?.key_id).toBe(keyIdOf(NEW));
 
@@ -123,7 +186,15 @@ describe('npm run rotate-key', () => {
     const run = await rotateKey(env);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`current key id: ${keyIdOf(NEW)}`);
-    expect(run.stdout).toContain(`before: 4 sealed row(s) — by key id: ${[[keyIdOf(NEW), ' (current): 1'], [keyIdOf(OLD), ': 3']].sort().map(([id, n]) => `${id}${n}`).join(', ')}`);
+    expect(run.stdout).toContain(
+      `before: 4 sealed row(s) — by key id: ${[
+        [keyIdOf(NEW), ' (current): 1'],
+        [keyIdOf(OLD), ': 3'],
+      ]
+        .sort()
+        .map(([id, n]) => `${id}${n}`)
+        .join(', ')}`,
+    );
     expect(run.stdout).toContain('re-sealed: 3\nalready under the current key: 1\n');
     expect(run.stdout).toContain(`after: 4 sealed row(s) — by key id: ${keyIdOf(NEW)} (current): 4`);
     expect(run.stdout).toMatch(/^done: every stored credential is sealed under the current key/m);
@@ -134,10 +205,16 @@ describe('npm run rotate-key', () => {
     // Step 3: the old key is removed. Every connection still opens: PATCH and PUT replay the stored copy.
     const after = await gatewayOn(dir, NEW);
     for (const { c, secret } of made) {
-      expect((await after.call('PATCH', `${base}/${c.id}`, { body: { name: `${c.name}-patched` } })).status).toBe(200);
-      expect((await after.call('PUT', `${base}/${c.id}`, { body: { name: `${c.name}-replaced` } })).status).toBe(200);
+      expect(
+        (await after.call('PATCH', `${base}/${c.id}`, { body: { name: `${c.name}-patched` } })).status,
+      ).toBe(200);
+      expect(
+        (await after.call('PUT', `${base}/${c.id}`, { body: { name: `${c.name}-replaced` } })).status,
+      ).toBe(200);
       expect(secretOf(c)).toBe(secret);
-      expect(sim.state.organisations[DEMO_ORGANISATION.id]?.connections[c.external.connection_id]?.name).toBe(`${c.name}-replaced`);
+      expect(sim.state.organisations[DEMO_ORGANISATION.id]?.connections[c.external.connection_id]?.name).toBe(
+        `${c.name}-replaced`,
+      );
     }
 
     // Re-running is a no-op: nothing re-sealed, not a byte of a row changed.
@@ -149,13 +226,22 @@ describe('npm run rotate-key', () => {
 
     // No secret (a credential, either key) in the command's output, the gateways' logs or the database files.
     const keys = [NEW, OLD].flatMap((k) => [k.toString('base64'), k.toString('hex')]);
-    for (const text of [run.stdout, run.stderr, again.stdout, again.stderr, before.logs.text(), during.logs.text(), after.logs.text()]) {
+    for (const text of [
+      run.stdout,
+      run.stderr,
+      again.stdout,
+      again.stderr,
+      before.logs.text(),
+      during.logs.text(),
+      after.logs.text(),
+    ]) {
       expect(text).not.toContain(CANARY);
       for (const k of keys) expect(text).not.toContain(k);
     }
     expect(run.stderr).toBe('');
     const db = join(dir, 'gateway.db');
-    for (const file of [db, `${db}-wal`]) if (existsSync(file)) expect(readFileSync(file).includes(CANARY)).toBe(false);
+    for (const file of [db, `${db}-wal`])
+      if (existsSync(file)) expect(readFileSync(file).includes(CANARY)).toBe(false);
     await after.close();
   });
 
@@ -173,17 +259,27 @@ describe('npm run rotate-key', () => {
     expect(res.status).toBe(500);
     const problem = await json<{ code: string; detail: string; request_id: string }>(res);
     expect(problem.code).toBe('internal');
-    expect(problem.detail).toBe(`Stored credentials of connection ${c.id} are sealed with key id ${keyIdOf(OLD)}, which is not configured; add that key to encryption.previousKeys.`);
+    expect(problem.detail).toBe(
+      `Stored credentials of connection ${c.id} are sealed with key id ${keyIdOf(OLD)}, which is not configured; add that key to encryption.previousKeys.`,
+    );
     expect(sim.kit.count('PUT', /\/connections\//)).toBe(puts);
-    const logged = gw.logs.parsed().find((l) => l['msg'] === 'internal error' && l['request_id'] === problem.request_id);
+    const logged = gw.logs
+      .parsed()
+      .find((l) => l['msg'] === 'internal error' && l['request_id'] === problem.request_id);
     expect(JSON.stringify(logged)).toContain(keyIdOf(OLD));
     await gw.close();
 
     const stored = sealedRows(dir);
-    const run = await rotateKey({ GATEWAY_CONFIG: configFile(dir), NEW_KEY: NEW.toString('base64'), OLD_KEY: randomBytes(32).toString('base64') });
+    const run = await rotateKey({
+      GATEWAY_CONFIG: configFile(dir),
+      NEW_KEY: NEW.toString('base64'),
+      OLD_KEY: randomBytes(32).toString('base64'),
+    });
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('cannot be opened: 4\n');
-    expect(run.stderr).toContain(`  - Stored credentials of connection ${c.id} are sealed with key id ${keyIdOf(OLD)}, which is not configured; add that key to encryption.previousKeys. (organization ${ORG})\n`);
+    expect(run.stderr).toContain(
+      `  - Stored credentials of connection ${c.id} are sealed with key id ${keyIdOf(OLD)}, which is not configured; add that key to encryption.previousKeys. (organization ${ORG})\n`,
+    );
     expect(run.stderr).toMatch(/^not done: 4 stored credential\(s\) are still sealed under other keys/m);
     expect(run.stderr).not.toMatch(/\n\s+at /); // a report, not a stack trace
     expect(`${run.stdout}${run.stderr}`).not.toContain(CANARY);
@@ -196,12 +292,20 @@ describe('npm run rotate-key', () => {
     expect(none.stderr).toMatch(/^rotate-key: GATEWAY_CONFIG is not set/);
 
     const dir = newDir();
-    const bad = await rotateKey({ GATEWAY_CONFIG: configFile(dir), NEW_KEY: NEW.toString('base64'), OLD_KEY: CANARY });
+    const bad = await rotateKey({
+      GATEWAY_CONFIG: configFile(dir),
+      NEW_KEY: NEW.toString('base64'),
+      OLD_KEY: CANARY,
+    });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('encryption.previousKeys[0]: must be 32 bytes, base64-encoded');
     expect(bad.stderr).not.toContain(CANARY);
 
-    const missing = await rotateKey({ GATEWAY_CONFIG: configFile(dir), NEW_KEY: NEW.toString('base64'), OLD_KEY: OLD.toString('base64') });
+    const missing = await rotateKey({
+      GATEWAY_CONFIG: configFile(dir),
+      NEW_KEY: NEW.toString('base64'),
+      OLD_KEY: OLD.toString('base64'),
+    });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^rotate-key: cannot open database\.url \(no SQLite database at /);
     expect(existsSync(join(dir, 'gateway.db'))).toBe(false);

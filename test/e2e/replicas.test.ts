@@ -6,7 +6,14 @@ import { fingerprint } from '../../src/simulator/fingerprint.js';
 import { startVersoriSimulator, type VersoriSimulator } from '../../src/providers/versori/simulator/index.js';
 import { addOrganisation, type SimConnection } from '../../src/providers/versori/simulator/state.js';
 import { startPostgres, type PgServer } from '../helpers/postgres.js';
-import { buildDist, kill9, startGatewayProcess, stopGatewayProcess, writeGatewayConfig, type GatewayProcess } from '../helpers/process.js';
+import {
+  buildDist,
+  kill9,
+  startGatewayProcess,
+  stopGatewayProcess,
+  writeGatewayConfig,
+  type GatewayProcess,
+} from '../helpers/process.js';
 
 /**
  * Replicas: real gateway processes (`node dist/main.js`) on one PostgreSQL database, requests
@@ -39,7 +46,15 @@ async function start(): Promise<GatewayProcess> {
   const gw = await startGatewayProcess(config);
   started.push(gw);
   void gw.exit.then((code) => {
-    if (!ending.has(gw)) process.stderr.write(`[replicas] gateway ${gw.url} exited (${code}) unexpectedly:\n${gw.output().split('\n').filter((l) => !l.includes('"level":30')).slice(-20).join('\n')}\n`);
+    if (!ending.has(gw))
+      process.stderr.write(
+        `[replicas] gateway ${gw.url} exited (${code}) unexpectedly:\n${gw
+          .output()
+          .split('\n')
+          .filter((l) => !l.includes('"level":30'))
+          .slice(-20)
+          .join('\n')}\n`,
+      );
   });
   return gw;
 }
@@ -49,12 +64,23 @@ beforeAll(async () => {
   server = pgServer;
   sim = simulator;
   dbUrl = await server.createDatabase();
-  const versori = { type: 'versori', apiKey: sim.apiKey, baseUrl: sim.baseUrl, timeoutMs: 15_000, retry: { attempts: 1 } };
-  ({ dir, file: config } = writeGatewayConfig('pb-replicas-', ADMIN, [
-    { id: 'versori', ...versori },
-    // The same upstream through an entry with a read cache far longer than any test.
-    { id: 'versori-cached', ...versori, cache: { ttlMs: 60_000 } },
-  ], { url: dbUrl, ...DB }));
+  const versori = {
+    type: 'versori',
+    apiKey: sim.apiKey,
+    baseUrl: sim.baseUrl,
+    timeoutMs: 15_000,
+    retry: { attempts: 1 },
+  };
+  ({ dir, file: config } = writeGatewayConfig(
+    'pb-replicas-',
+    ADMIN,
+    [
+      { id: 'versori', ...versori },
+      // The same upstream through an entry with a read cache far longer than any test.
+      { id: 'versori-cached', ...versori, cache: { ttlMs: 60_000 } },
+    ],
+    { url: dbUrl, ...DB },
+  ));
   // Started at once: both migrate the fresh database (under the migration lock).
   [a, b] = await Promise.all([start(), start()]);
 }, 60_000);
@@ -69,28 +95,51 @@ afterAll(async () => {
 
 afterEach(() => sim.kit.clearFaults());
 
-const call = (gw: GatewayProcess, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => fetch(gw.url + path, {
-  method,
-  headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json', ...headers },
-  ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-});
+const call = (
+  gw: GatewayProcess,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) =>
+  fetch(gw.url + path, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json', ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
 
 let orgs = 0;
 /** A gateway organization linked (through `provider`) to a fresh simulated Versori organisation. */
-async function newOrganization(provider = 'versori'): Promise<{ org: string; upstream: string; base: string }> {
+async function newOrganization(
+  provider = 'versori',
+): Promise<{ org: string; upstream: string; base: string }> {
   orgs += 1;
   const upstream = `vorg-${orgs}`;
   addOrganisation(sim.state, upstream);
   const org = `org-${orgs}`;
-  const res = await call(a, 'POST', '/v1/organizations', { id: org, name: org, links: { [provider]: upstream } });
+  const res = await call(a, 'POST', '/v1/organizations', {
+    id: org,
+    name: org,
+    links: { [provider]: upstream },
+  });
   expect(res.status).toBe(201);
   return { org, upstream, base: `/v1/organizations/${org}/connections` };
 }
 
-const apiKeyBody = (provider: string, name: string, secret: string) =>
-  ({ provider, kind: 'app_apikey', name, credentials: { type: 'api_key', api_key: secret } });
+const apiKeyBody = (provider: string, name: string, secret: string) => ({
+  provider,
+  kind: 'app_apikey',
+  name,
+  credentials: { type: 'api_key', api_key: secret },
+});
 
-async function createConnection(gw: GatewayProcess, base: string, provider: string, name: string, secret: string): Promise<Connection> {
+async function createConnection(
+  gw: GatewayProcess,
+  base: string,
+  provider: string,
+  name: string,
+  secret: string,
+): Promise<Connection> {
   const res = await call(gw, 'POST', base, apiKeyBody(provider, name, secret));
   expect(res.status).toBe(201);
   return (await res.json()) as Connection;
@@ -133,19 +182,32 @@ describe('two replicas on one PostgreSQL database', () => {
     // A slow upstream create: every other request arrives while the first still runs.
     sim.kit.fault({ method: 'POST', path: creates.source, latencyMs: 1_500 });
     const body = apiKeyBody('versori', 'idempotent-one', 'secret-idem');
-    const send = (i: number) => call(i % 2 === 0 ? a : b, 'POST', base, body, { 'idempotency-key': 'replicas-idem-1' });
+    const send = (i: number) =>
+      call(i % 2 === 0 ? a : b, 'POST', base, body, { 'idempotency-key': 'replicas-idem-1' });
     const N = 100;
-    const answers = await Promise.all(Array.from({ length: N }, async (_, i) => {
-      const res = await send(i);
-      return { i, status: res.status, replayed: res.headers.get('idempotent-replayed'), type: res.headers.get('content-type'),
-        location: res.headers.get('location'), etag: res.headers.get('etag'), text: await res.text() };
-    }));
+    const answers = await Promise.all(
+      Array.from({ length: N }, async (_, i) => {
+        const res = await send(i);
+        return {
+          i,
+          status: res.status,
+          replayed: res.headers.get('idempotent-replayed'),
+          type: res.headers.get('content-type'),
+          location: res.headers.get('location'),
+          etag: res.headers.get('etag'),
+          text: await res.text(),
+        };
+      }),
+    );
     sim.kit.clearFaults();
 
     expect(sim.kit.count('POST', creates)).toBe(1);
     expect(upstreamConnections(upstream).filter((c) => c.name === 'idempotent-one')).toHaveLength(1);
     const statuses = [...new Set(answers.map((x) => x.status))].sort();
-    expect(statuses.every((s) => s === 201 || s === 409), `statuses ${statuses.join(',')}`).toBe(true);
+    expect(
+      statuses.every((s) => s === 201 || s === 409),
+      `statuses ${statuses.join(',')}`,
+    ).toBe(true);
     const firsts = answers.filter((x) => x.status === 201 && x.replayed === null);
     expect(firsts).toHaveLength(1);
     const first = firsts[0] as (typeof answers)[number];
@@ -158,16 +220,32 @@ describe('two replicas on one PostgreSQL database', () => {
     expect(conflicts.some((x) => x.i % 2 === 0)).toBe(true);
     expect(conflicts.some((x) => x.i % 2 === 1)).toBe(true);
     const early = answers.filter((x) => x.status === 201 && x.replayed === 'true');
-    report(`idempotency: ${N} requests, ${sim.kit.count('POST', creates)} upstream create, 201 first=${firsts.length} replayed=${early.length}, 409=${conflicts.length}`
-      + ` (replica A ${conflicts.filter((x) => x.i % 2 === 0).length}, B ${conflicts.filter((x) => x.i % 2 === 1).length})`);
+    report(
+      `idempotency: ${N} requests, ${sim.kit.count('POST', creates)} upstream create, 201 first=${firsts.length} replayed=${early.length}, 409=${conflicts.length}` +
+        ` (replica A ${conflicts.filter((x) => x.i % 2 === 0).length}, B ${conflicts.filter((x) => x.i % 2 === 1).length})`,
+    );
 
     // Each request again: the first answer, replayed, on either replica.
-    const retried = await Promise.all(Array.from({ length: N }, async (_, i) => {
-      const res = await send(i);
-      return { status: res.status, replayed: res.headers.get('idempotent-replayed'), location: res.headers.get('location'), etag: res.headers.get('etag'), text: await res.text() };
-    }));
+    const retried = await Promise.all(
+      Array.from({ length: N }, async (_, i) => {
+        const res = await send(i);
+        return {
+          status: res.status,
+          replayed: res.headers.get('idempotent-replayed'),
+          location: res.headers.get('location'),
+          etag: res.headers.get('etag'),
+          text: await res.text(),
+        };
+      }),
+    );
     for (const r of retried) {
-      expect(r).toEqual({ status: 201, replayed: 'true', location: first.location, etag: first.etag, text: first.text });
+      expect(r).toEqual({
+        status: 201,
+        replayed: 'true',
+        location: first.location,
+        etag: first.etag,
+        text: first.text,
+      });
     }
     expect(sim.kit.count('POST', creates)).toBe(1);
     // One gateway connection, the same on both replicas.
@@ -190,7 +268,10 @@ describe('two replicas on one PostgreSQL database', () => {
         call(renamer, 'PATCH', path, { name: `patched-${round}` }),
         call(rekeyer, 'PATCH', path, { credentials: { type: 'api_key', api_key: `secret-${round}` } }),
       ]);
-      expect([renamed.status, rekeyed.status], `round ${round}: ${await renamed.clone().text()} ${await rekeyed.clone().text()}`).toEqual([200, 200]);
+      expect(
+        [renamed.status, rekeyed.status],
+        `round ${round}: ${await renamed.clone().text()} ${await rekeyed.clone().text()}`,
+      ).toEqual([200, 200]);
       const now = upstreamConnection(upstream, ext);
       expect(now.name, `round ${round}`).toBe(`patched-${round}`);
       // The secret Versori holds is the last one sent: the rename replayed it, not an older copy.
@@ -215,13 +296,21 @@ describe('two replicas on one PostgreSQL database', () => {
       // Made at the provider directly: the gateway meets them first in the lists below.
       for (let k = 1; k <= PER_ROUND; k++) {
         const res = await fetch(`${sim.baseUrl}/organisations/${upstream}/connections`, {
-          method: 'POST', headers: { authorization: sim.apiKey, 'content-type': 'application/json' },
-          body: JSON.stringify({ name: `direct-${round}-${k}`, appId: 'app_apikey', authType: 'apikey', data: { apiKey: 'direct' } }),
+          method: 'POST',
+          headers: { authorization: sim.apiKey, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            name: `direct-${round}-${k}`,
+            appId: 'app_apikey',
+            authType: 'apikey',
+            data: { apiKey: 'direct' },
+          }),
         });
         expect(res.status).toBe(201);
       }
       const lists = await Promise.all([a, b, a, b].map((gw) => list(gw, base)));
-      const expected = upstreamConnections(upstream).map((c) => c.id).sort();
+      const expected = upstreamConnections(upstream)
+        .map((c) => c.id)
+        .sort();
       for (const l of lists) {
         expect(l.map((c) => c.external.connection_id).sort()).toEqual(expected);
         expect(new Set(l.map((c) => c.id)).size).toBe(l.length);
@@ -234,36 +323,50 @@ describe('two replicas on one PostgreSQL database', () => {
     }
     // The database agrees: one live row per upstream connection.
     const rows = await query<{ external_id: string; n: string }>(
-      'SELECT external_id, count(*)::text AS n FROM connections WHERE organization_id = $1 AND deleted_at IS NULL GROUP BY external_id', [org]);
+      'SELECT external_id, count(*)::text AS n FROM connections WHERE organization_id = $1 AND deleted_at IS NULL GROUP BY external_id',
+      [org],
+    );
     expect(rows).toHaveLength(ROUNDS * PER_ROUND);
     expect(rows.every((r) => r.n === '1')).toBe(true);
     expect(ids.size).toBe(ROUNDS * PER_ROUND);
-    report(`concurrent lists: ${ROUNDS} rounds × 4 lists (2 per replica), ${ids.size} upstream connections, one gateway id each`);
+    report(
+      `concurrent lists: ${ROUNDS} rounds × 4 lists (2 per replica), ${ids.size} upstream connections, one gateway id each`,
+    );
   }, 30_000);
 
   it('an API key works on both replicas; revoked on A, B refuses it within 1 s', async () => {
     const { org } = await newOrganization();
-    const made = await call(a, 'POST', '/v1/api-keys', { name: 'replicated', organization_ids: [org], scopes: ['organizations:read'] });
+    const made = await call(a, 'POST', '/v1/api-keys', {
+      name: 'replicated',
+      organization_ids: [org],
+      scopes: ['organizations:read'],
+    });
     expect(made.status).toBe(201);
     const { id, key } = (await made.json()) as { id: string; key: string };
-    const asKey = (gw: GatewayProcess) => call(gw, 'GET', `/v1/organizations/${org}`, undefined, { authorization: `Bearer ${key}` });
+    const asKey = (gw: GatewayProcess) =>
+      call(gw, 'GET', `/v1/organizations/${org}`, undefined, { authorization: `Bearer ${key}` });
     expect((await asKey(a)).status).toBe(200);
     expect((await asKey(b)).status).toBe(200);
 
     expect((await call(a, 'DELETE', `/v1/api-keys/${id}`)).status).toBe(204);
     const revokedAt = performance.now();
     let refusedAfter = Number.NaN;
-    await vi.waitFor(async () => {
-      const res = await asKey(b);
-      expect(res.status).toBe(401);
-      refusedAfter = performance.now() - revokedAt;
-    }, { timeout: 1_000, interval: 10 });
-    report(`API key revocation: refused by replica B ${refusedAfter.toFixed(1)} ms after the revocation on A`);
+    await vi.waitFor(
+      async () => {
+        const res = await asKey(b);
+        expect(res.status).toBe(401);
+        refusedAfter = performance.now() - revokedAt;
+      },
+      { timeout: 1_000, interval: 10 },
+    );
+    report(
+      `API key revocation: refused by replica B ${refusedAfter.toFixed(1)} ms after the revocation on A`,
+    );
     expect(refusedAfter).toBeLessThan(1_000);
     expect((await asKey(a)).status).toBe(401);
   });
 
-  it('a write on A drops the connection from B\'s read cache (TTL 60 s): B shows the change at once', async () => {
+  it("a write on A drops the connection from B's read cache (TTL 60 s): B shows the change at once", async () => {
     const { upstream, base } = await newOrganization('versori-cached');
     const created = await createConnection(a, base, 'versori-cached', 'cached-0', 'secret-cached');
     const ext = created.external.connection_id;
@@ -285,29 +388,50 @@ describe('two replicas on one PostgreSQL database', () => {
     expect((await call(a, 'PATCH', path, { name: 'renamed-on-a' })).status).toBe(200);
     const patchedAt = performance.now();
     let seenAfter = Number.NaN;
-    await vi.waitFor(async () => {
-      expect(await nameOn(b)).toBe('renamed-on-a');
-      seenAfter = performance.now() - patchedAt;
-    }, { timeout: 2_000, interval: 10 });
-    report(`read cache: replica B shows A's rename ${seenAfter.toFixed(1)} ms after A answered (cache TTL 60000 ms)`);
+    await vi.waitFor(
+      async () => {
+        expect(await nameOn(b)).toBe('renamed-on-a');
+        seenAfter = performance.now() - patchedAt;
+      },
+      { timeout: 2_000, interval: 10 },
+    );
+    report(
+      `read cache: replica B shows A's rename ${seenAfter.toFixed(1)} ms after A answered (cache TTL 60000 ms)`,
+    );
     expect(seenAfter).toBeLessThan(2_000);
   });
 
   it('PostgreSQL stopped: both replicas answer 503 storage_unavailable within the timeouts, /readyz 503; started again: both resume', async () => {
     const { org, base } = await newOrganization();
-    const made = await call(a, 'POST', '/v1/api-keys', { name: 'during-outage', organization_ids: [org], scopes: ['organizations:read'] });
+    const made = await call(a, 'POST', '/v1/api-keys', {
+      name: 'during-outage',
+      organization_ids: [org],
+      scopes: ['organizations:read'],
+    });
     const { key } = (await made.json()) as { key: string };
     const requests: Array<[string, (gw: GatewayProcess) => Promise<Response>]> = [
       ['GET organization (admin key)', (gw) => call(gw, 'GET', `/v1/organizations/${org}`)],
-      ['GET organization (API key)', (gw) => call(gw, 'GET', `/v1/organizations/${org}`, undefined, { authorization: `Bearer ${key}` })],
-      ['POST connection (Idempotency-Key)', (gw) => call(gw, 'POST', base, apiKeyBody('versori', 'during-outage', 's'), { 'idempotency-key': 'outage-1' })],
+      [
+        'GET organization (API key)',
+        (gw) => call(gw, 'GET', `/v1/organizations/${org}`, undefined, { authorization: `Bearer ${key}` }),
+      ],
+      [
+        'POST connection (Idempotency-Key)',
+        (gw) =>
+          call(gw, 'POST', base, apiKeyBody('versori', 'during-outage', 's'), {
+            'idempotency-key': 'outage-1',
+          }),
+      ],
       ['GET connections', (gw) => call(gw, 'GET', base)],
     ];
     const limit = DB.connectTimeoutMs + DB.statementTimeoutMs + 1_000;
     await server.stop();
     let slowest = 0;
     try {
-      for (const [name, gw] of [['A', a], ['B', b]] as const) {
+      for (const [name, gw] of [
+        ['A', a],
+        ['B', b],
+      ] as const) {
         for (const [what, send] of requests) {
           const t0 = performance.now();
           const res = await send(gw);
@@ -315,7 +439,10 @@ describe('two replicas on one PostgreSQL database', () => {
           slowest = Math.max(slowest, ms);
           expect(res.status, `${name} ${what}`).toBe(503);
           expect(res.headers.get('content-type')).toBe('application/problem+json');
-          expect(await res.json(), `${name} ${what}`).toMatchObject({ status: 503, code: 'storage_unavailable' });
+          expect(await res.json(), `${name} ${what}`).toMatchObject({
+            status: 503,
+            code: 'storage_unavailable',
+          });
           expect(ms, `${name} ${what}`).toBeLessThan(limit);
           report(`database down: replica ${name} ${what} → 503 storage_unavailable in ${ms.toFixed(1)} ms`);
         }
@@ -331,19 +458,27 @@ describe('two replicas on one PostgreSQL database', () => {
     }
     const restartedAt = performance.now();
     for (const gw of [a, b]) {
-      await vi.waitFor(async () => {
-        expect((await fetch(`${gw.url}/readyz`)).status).toBe(200);
-        expect((await call(gw, 'GET', `/v1/organizations/${org}`, undefined, { authorization: `Bearer ${key}` })).status).toBe(200);
-      }, { timeout: 10_000, interval: 50 });
+      await vi.waitFor(
+        async () => {
+          expect((await fetch(`${gw.url}/readyz`)).status).toBe(200);
+          expect(
+            (await call(gw, 'GET', `/v1/organizations/${org}`, undefined, { authorization: `Bearer ${key}` }))
+              .status,
+          ).toBe(200);
+        },
+        { timeout: 10_000, interval: 50 },
+      );
     }
     const resumedAfter = performance.now() - restartedAt;
     // Writes too, on both, without a restart of either.
     await createConnection(a, base, 'versori', 'after-outage-a', 'secret-a');
     await createConnection(b, base, 'versori', 'after-outage-b', 'secret-b');
-    report(`database down: slowest 503 ${slowest.toFixed(1)} ms (limit ${limit} ms); both replicas ready ${resumedAfter.toFixed(1)} ms after PostgreSQL started again`);
+    report(
+      `database down: slowest 503 ${slowest.toFixed(1)} ms (limit ${limit} ms); both replicas ready ${resumedAfter.toFixed(1)} ms after PostgreSQL started again`,
+    );
   }, 40_000);
 
-  it('a replica killed (SIGKILL) holding a connection\'s lock blocks the others only until its lease ends', async () => {
+  it("a replica killed (SIGKILL) holding a connection's lock blocks the others only until its lease ends", async () => {
     const { upstream, base } = await newOrganization();
     const created = await createConnection(a, base, 'versori', 'locked-0', 'secret-locked');
     const ext = created.external.connection_id;
@@ -356,7 +491,9 @@ describe('two replicas on one PostgreSQL database', () => {
     await vi.waitFor(() => expect(sim.kit.stalls().total).toBe(stalls + 1), { timeout: 10_000 });
     const lease = async () => {
       const rows = await query<{ holder: string; live: boolean; expires: string }>(
-        'SELECT holder, expires_at > clock_timestamp() AS live, expires_at::text AS expires FROM connection_leases WHERE connection_id = $1', [created.id]);
+        'SELECT holder, expires_at > clock_timestamp() AS live, expires_at::text AS expires FROM connection_leases WHERE connection_id = $1',
+        [created.id],
+      );
       expect(rows).toHaveLength(1);
       return rows[0] as { holder: string; live: boolean; expires: string };
     };
@@ -364,7 +501,10 @@ describe('two replicas on one PostgreSQL database', () => {
     expect(taken.live).toBe(true);
     expect(taken.holder).toContain(`:${doomed.child.pid}:`);
     // Renewed while held: the replica is killed with a lease it has just extended.
-    await vi.waitFor(async () => expect((await lease()).expires).not.toBe(taken.expires), { timeout: DB.lockLeaseMs * 2, interval: 25 });
+    await vi.waitFor(async () => expect((await lease()).expires).not.toBe(taken.expires), {
+      timeout: DB.lockLeaseMs * 2,
+      interval: 25,
+    });
 
     ending.add(doomed);
     await kill9(doomed);
@@ -375,7 +515,9 @@ describe('two replicas on one PostgreSQL database', () => {
     expect(res.status, await res.clone().text()).toBe(200);
     expect(upstreamConnection(upstream, ext).name).toBe('from-b');
     expect(upstreamConnection(upstream, ext).dataFingerprint).toBe(fingerprint({ apiKey: 'secret-locked' }));
-    report(`lock after SIGKILL: replica B's PATCH answered ${waited.toFixed(1)} ms after the kill (lease ${DB.lockLeaseMs} ms, renewed every ${DB.lockLeaseMs / 3} ms)`);
+    report(
+      `lock after SIGKILL: replica B's PATCH answered ${waited.toFixed(1)} ms after the kill (lease ${DB.lockLeaseMs} ms, renewed every ${DB.lockLeaseMs / 3} ms)`,
+    );
     // Blocked by the dead replica's lease (renewed every third of it, so at least two thirds were left at the kill)…
     expect(waited).toBeGreaterThan(DB.lockLeaseMs / 2);
     // …and not beyond it, plus B's own request.

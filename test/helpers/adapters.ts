@@ -1,4 +1,10 @@
-import { isPatchModel, isReplaceModel, type PatchModelAdapter, type ProviderAdapter, type ReplaceModelAdapter } from '../../src/core/adapter.js';
+import {
+  isPatchModel,
+  isReplaceModel,
+  type PatchModelAdapter,
+  type ProviderAdapter,
+  type ReplaceModelAdapter,
+} from '../../src/core/adapter.js';
 import type { ProviderDefinition } from '../../src/providers/definition.js';
 import type { AdapterDeps } from '../../src/upstream/index.js';
 import { captureLogs, type CapturedLogs } from './logs.js';
@@ -10,8 +16,11 @@ import { configured } from './providers.js';
  * logging into memory at trace level without the logger's redaction, so a test sees everything an
  * adapter logs. Each provider's `test/providers/<name>/harness.ts` adds what is its own.
  */
-export function buildAdapter<C extends Record<string, unknown>>(definition: ProviderDefinition<C>, entry: Record<string, unknown>,
-  deps: Partial<AdapterDeps> = {}): { adapter: ProviderAdapter; logs: CapturedLogs } {
+export function buildAdapter<C extends Record<string, unknown>>(
+  definition: ProviderDefinition<C>,
+  entry: Record<string, unknown>,
+  deps: Partial<AdapterDeps> = {},
+): { adapter: ProviderAdapter; logs: CapturedLogs } {
   const logs = captureLogs('trace', { raw: true });
   const adapter = definition.createAdapter(configured(definition, entry), { logger: logs.logger, ...deps });
   return { adapter, logs };

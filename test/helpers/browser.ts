@@ -16,7 +16,11 @@ import { REPO_ROOT } from './repo.js';
  * `CHROMIUM_PATH` may point at another browser (a system Chromium) instead.
  */
 
-const PACKAGE_VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules/@sparticuz/chromium/package.json'), 'utf8')) as { version: string }).version;
+const PACKAGE_VERSION = (
+  JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules/@sparticuz/chromium/package.json'), 'utf8')) as {
+    version: string;
+  }
+).version;
 const UNPACKED = join(tmpdir(), `plugboard-chromium-${PACKAGE_VERSION}`);
 
 /**
@@ -31,9 +35,14 @@ async function unpackedChromium(): Promise<string> {
   if (existsSync(executable)) return executable;
   const staging = mkdtempSync(join(tmpdir(), 'plugboard-chromium-staging-'));
   try {
-    const script = "import('@sparticuz/chromium').then((m) => m.default.executablePath()).then((p) => process.stdout.write(p))";
-    const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { cwd: REPO_ROOT, env: { ...process.env, TMPDIR: staging } });
-    if (stdout !== join(staging, 'chromium')) throw new Error(`@sparticuz/chromium unpacked to ${stdout}, not into ${staging}`);
+    const script =
+      "import('@sparticuz/chromium').then((m) => m.default.executablePath()).then((p) => process.stdout.write(p))";
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, TMPDIR: staging },
+    });
+    if (stdout !== join(staging, 'chromium'))
+      throw new Error(`@sparticuz/chromium unpacked to ${stdout}, not into ${staging}`);
     try {
       renameSync(staging, UNPACKED);
     } catch (e) {
@@ -51,20 +60,34 @@ async function unpackedChromium(): Promise<string> {
  * policy, mixed content, which the hosted pages' CSP and cookies rely on) and no traffic of its own
  * on a machine with a closed network.
  */
-const DROPPED_FLAGS = new Set(['--disable-web-security', '--allow-running-insecure-content', '--single-process']);
-const QUIET_FLAGS = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run', '--disable-gpu'];
+const DROPPED_FLAGS = new Set([
+  '--disable-web-security',
+  '--allow-running-insecure-content',
+  '--single-process',
+]);
+const QUIET_FLAGS = [
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-gpu',
+];
 
 async function launchArgs(): Promise<string[]> {
   const { default: packaged } = await import('@sparticuz/chromium');
   packaged.setGraphicsMode = false;
-  return [...packaged.args.filter((a) => !DROPPED_FLAGS.has(a) && !a.startsWith('--headless')), ...QUIET_FLAGS];
+  return [
+    ...packaged.args.filter((a) => !DROPPED_FLAGS.has(a) && !a.startsWith('--headless')),
+    ...QUIET_FLAGS,
+  ];
 }
 
 /** Launches a headless Chromium (CHROMIUM_PATH, else the packaged one). */
 export async function launchBrowser(): Promise<Browser> {
   const own = process.env['CHROMIUM_PATH'];
   if (own !== undefined && !existsSync(own)) throw new Error(`CHROMIUM_PATH=${own}: no such file`);
-  const executablePath = own ?? await unpackedChromium();
+  const executablePath = own ?? (await unpackedChromium());
   return chromium.launch({ executablePath, headless: true, args: await launchArgs() });
 }
 
@@ -81,7 +104,10 @@ export function useBrowser(): () => Browser {
     await browser?.close();
   });
   return () => {
-    if (!browser) throw new Error('the browser is not running (useBrowser() must be called at the top level of the test file)');
+    if (!browser)
+      throw new Error(
+        'the browser is not running (useBrowser() must be called at the top level of the test file)',
+      );
     return browser;
   };
 }

@@ -17,11 +17,19 @@ export function checkCreate(adapter: ProviderAdapter, body: Record<string, unkno
   const rules = createBodyRules([adapter]);
   const withProvider = { provider: adapter.id, ...body };
   const unsupported = rules.unsupported(withProvider);
-  if (unsupported.length > 0) throw new GatewayError('unsupported_change', 'This provider cannot set these fields.', { errors: unsupported });
+  if (unsupported.length > 0)
+    throw new GatewayError('unsupported_change', 'This provider cannot set these fields.', {
+      errors: unsupported,
+    });
   return parseOrThrow(rules.schema, withProvider);
 }
 
-export function checkChange(adapter: ProviderAdapter, kind: string, body: ChangeBody, mode: ChangeMode = 'patch'): ConnectionChange {
+export function checkChange(
+  adapter: ProviderAdapter,
+  kind: string,
+  body: ChangeBody,
+  mode: ChangeMode = 'patch',
+): ConnectionChange {
   return validateChange(adapter, kind, body, mode);
 }
 
@@ -51,7 +59,11 @@ export async function rejection(p: Promise<unknown>): Promise<GatewayError> {
  * A provider type's config schema holds `secretKey` of `entry` as a Secret (never serialised),
  * accepts `entry`, refuses it with the secret empty or missing, and refuses an unknown key.
  */
-export function expectSecretConfig(schema: z.ZodType, entry: Record<string, unknown>, secretKey: string): void {
+export function expectSecretConfig(
+  schema: z.ZodType,
+  entry: Record<string, unknown>,
+  secretKey: string,
+): void {
   const parsed = schema.parse(entry) as Record<string, unknown>;
   expect(parsed[secretKey]).toBeInstanceOf(Secret);
   expect(JSON.stringify(parsed)).not.toContain(String(entry[secretKey]));

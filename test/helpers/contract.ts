@@ -27,18 +27,36 @@ export class ContractChecker {
     this.#ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
     this.#ajv.addSchema(document, 'openapi');
     for (const [path, item] of Object.entries(document.paths)) {
-      const pattern = new RegExp(`^${path.split('/').map((s) => (/^\{.+\}$/.test(s) ? '[^/]+' : s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/')}$`);
+      const pattern = new RegExp(
+        `^${path
+          .split('/')
+          .map((s) => (/^\{.+\}$/.test(s) ? '[^/]+' : s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+          .join('/')}$`,
+      );
       for (const [method, op] of Object.entries(item)) {
         if (!op.responses) continue;
-        this.#operations.push({ method: method.toUpperCase(), pattern, params: (path.match(/\{/g) ?? []).length,
-          pointer: `/paths/${escapePointer(path)}/${method}`, responses: op.responses });
+        this.#operations.push({
+          method: method.toUpperCase(),
+          pattern,
+          params: (path.match(/\{/g) ?? []).length,
+          pointer: `/paths/${escapePointer(path)}/${method}`,
+          responses: op.responses,
+        });
       }
     }
   }
 
   /** The problem with this answer, or null when it conforms (or the request is not an operation of the document). */
-  check(method: string, path: string, status: number, contentType: string | null, body: string): string | null {
-    const op = this.#operations.filter((o) => o.method === method && o.pattern.test(path)).sort((a, b) => a.params - b.params)[0];
+  check(
+    method: string,
+    path: string,
+    status: number,
+    contentType: string | null,
+    body: string,
+  ): string | null {
+    const op = this.#operations
+      .filter((o) => o.method === method && o.pattern.test(path))
+      .sort((a, b) => a.params - b.params)[0];
     if (!op) return null;
     const where = `${method} ${path} → ${status}`;
     const declared = op.responses[String(status)];
@@ -47,7 +65,8 @@ export class ContractChecker {
     if (!declared.content) return body === '' ? null : `${where}: a body where none is declared`;
     const type = (contentType ?? '').split(';')[0]?.trim() ?? '';
     const media = declared.content[type];
-    if (!media) return `${where}: content-type ${type || '(none)'} not declared (${Object.keys(declared.content).join(', ')})`;
+    if (!media)
+      return `${where}: content-type ${type || '(none)'} not declared (${Object.keys(declared.content).join(', ')})`;
     if (!type.endsWith('json')) return null;
     const ref = `openapi#${op.pointer}/responses/${status}/content/${escapePointer(type)}/schema`;
     const validate = this.#ajv.getSchema(ref) ?? this.#ajv.compile({ $ref: ref });

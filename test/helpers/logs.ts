@@ -25,5 +25,10 @@ export function captureLogs(level = 'debug', opts: { raw?: boolean } = {}): Capt
     },
   });
   const logger = opts.raw ? pino({ level }, stream) : createLogger(level, stream);
-  return { logger, lines, parsed: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>), text: () => lines.join('\n') };
+  return {
+    logger,
+    lines,
+    parsed: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
+    text: () => lines.join('\n'),
+  };
 }

@@ -56,14 +56,26 @@ const STOP_TIMEOUT_MS = 10_000;
 const PORT_ATTEMPTS = 3;
 const LOG_LIMIT = 64 * 1024;
 
-const INITDB_FLAGS = ['--encoding=UTF8', '--locale=C', '--locale-provider=builtin', '--builtin-locale=C.UTF-8', '--no-sync'];
+const INITDB_FLAGS = [
+  '--encoding=UTF8',
+  '--locale=C',
+  '--locale-provider=builtin',
+  '--builtin-locale=C.UTF-8',
+  '--no-sync',
+];
 const POSTGRES_FLAGS = [
-  '-c', 'listen_addresses=127.0.0.1',
-  '-c', 'unix_socket_directories=',
-  '-c', 'fsync=off',
-  '-c', 'synchronous_commit=off',
-  '-c', 'full_page_writes=off',
-  '-c', 'TimeZone=UTC',
+  '-c',
+  'listen_addresses=127.0.0.1',
+  '-c',
+  'unix_socket_directories=',
+  '-c',
+  'fsync=off',
+  '-c',
+  'synchronous_commit=off',
+  '-c',
+  'full_page_writes=off',
+  '-c',
+  'TimeZone=UTC',
 ];
 
 /**
@@ -117,7 +129,11 @@ export async function startPostgres(): Promise<PgServer> {
         break;
       } catch (error) {
         // Another process took the port between freePort() and the server's bind: take another.
-        if (attempt >= PORT_ATTEMPTS || !(error instanceof Error && /could not bind|address already in use/i.test(error.message))) throw error;
+        if (
+          attempt >= PORT_ATTEMPTS ||
+          !(error instanceof Error && /could not bind|address already in use/i.test(error.message))
+        )
+          throw error;
       }
     }
   } catch (error) {
@@ -150,27 +166,30 @@ export async function startPostgres(): Promise<PgServer> {
       }
       return urlFor(port, password, name);
     },
-    stop: () => serial(async () => {
-      const proc = running;
-      running = undefined;
-      if (proc) await stopProcess(proc);
-    }),
-    start: () => serial(async () => {
-      if (closed) throw new Error('this PostgreSQL server was closed');
-      if (running) return;
-      running = await startServer(bin, dataDir, port, owner, log);
-    }),
-    close: () => serial(async () => {
-      if (closed) return;
-      closed = true;
-      const proc = running;
-      running = undefined;
-      try {
+    stop: () =>
+      serial(async () => {
+        const proc = running;
+        running = undefined;
         if (proc) await stopProcess(proc);
-      } finally {
-        await cleanUp();
-      }
-    }),
+      }),
+    start: () =>
+      serial(async () => {
+        if (closed) throw new Error('this PostgreSQL server was closed');
+        if (running) return;
+        running = await startServer(bin, dataDir, port, owner, log);
+      }),
+    close: () =>
+      serial(async () => {
+        if (closed) return;
+        closed = true;
+        const proc = running;
+        running = undefined;
+        try {
+          if (proc) await stopProcess(proc);
+        } finally {
+          await cleanUp();
+        }
+      }),
   };
 }
 
@@ -205,9 +224,15 @@ async function findBinaries(asRoot: boolean): Promise<Binaries> {
  * machine and package version: renamed into place whole, under a lock shared by the test processes.
  */
 async function reachableCopy(native: string): Promise<string> {
-  const { version } = JSON.parse(await readFile(join(native, '..', 'package.json'), 'utf8')) as { version: string };
+  const { version } = JSON.parse(await readFile(join(native, '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
   const target = join(tmpdir(), `plugboard-pg-bin-${version}`);
-  const ready = () => stat(join(target, 'bin', 'postgres')).then(() => true, () => false);
+  const ready = () =>
+    stat(join(target, 'bin', 'postgres')).then(
+      () => true,
+      () => false,
+    );
   if (await ready()) return target;
   const lock = `${target}.lock`;
   await acquireLock(lock);
@@ -230,7 +255,11 @@ async function reachableCopy(native: string): Promise<string> {
 
 /** Spawns a PostgreSQL binary (as `owner` when given), its output to the log. */
 function spawnLogged(binary: string, args: string[], owner: Owner, log: LogTail): ChildProcess {
-  const proc = spawn(binary, args, { ...owner, env: { ...process.env, LC_MESSAGES: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(binary, args, {
+    ...owner,
+    env: { ...process.env, LC_MESSAGES: 'C' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const push = (chunk: Buffer) => log.push(chunk.toString('utf8'));
   proc.stdout?.on('data', push);
   proc.stderr?.on('data', push);
@@ -238,16 +267,36 @@ function spawnLogged(binary: string, args: string[], owner: Owner, log: LogTail)
 }
 
 /** Makes the cluster: user postgres with `password`, the flags above. */
-async function initdb(bin: Binaries, base: string, dataDir: string, password: string, owner: Owner, log: LogTail): Promise<void> {
+async function initdb(
+  bin: Binaries,
+  base: string,
+  dataDir: string,
+  password: string,
+  owner: Owner,
+  log: LogTail,
+): Promise<void> {
   const pwfile = join(base, 'pwfile');
   await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
   if (owner) await chown(pwfile, owner.uid, owner.gid);
   try {
-    const proc = spawnLogged(bin.initdb, [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${pwfile}`,
-      '--lc-messages=C', ...INITDB_FLAGS], owner, log);
+    const proc = spawnLogged(
+      bin.initdb,
+      [
+        `--pgdata=${dataDir}`,
+        '--auth=scram-sha-256',
+        `--username=${USER}`,
+        `--pwfile=${pwfile}`,
+        '--lc-messages=C',
+        ...INITDB_FLAGS,
+      ],
+      owner,
+      log,
+    );
     await new Promise<void>((resolve, reject) => {
       proc.once('error', reject);
-      proc.once('close', (code, signal) => (code === 0 ? resolve() : reject(new Error(`initdb exited (${code ?? signal})`))));
+      proc.once('close', (code, signal) =>
+        code === 0 ? resolve() : reject(new Error(`initdb exited (${code ?? signal})`)),
+      );
     });
   } catch (error) {
     throw startupError('initdb failed', error, log);
@@ -257,7 +306,13 @@ async function initdb(bin: Binaries, base: string, dataDir: string, password: st
 }
 
 /** Starts the server on `port`; resolves once it accepts connections. */
-async function startServer(bin: Binaries, dataDir: string, port: number, owner: Owner, log: LogTail): Promise<ChildProcess> {
+async function startServer(
+  bin: Binaries,
+  dataDir: string,
+  port: number,
+  owner: Owner,
+  log: LogTail,
+): Promise<ChildProcess> {
   const from = log.length();
   const proc = spawnLogged(bin.postgres, ['-D', dataDir, '-p', String(port), ...POSTGRES_FLAGS], owner, log);
   let timer: NodeJS.Timeout | undefined;
@@ -342,7 +397,10 @@ async function findOrCreatePostgresUser(): Promise<{ uid: number; gid: number }>
     if (!created) throw new Error('useradd succeeded but `id postgres` does not find the user');
     return created;
   } catch (error) {
-    throw new Error(`cannot create the OS user postgres to run PostgreSQL as (PostgreSQL refuses to run as root): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(
+      `cannot create the OS user postgres to run PostgreSQL as (PostgreSQL refuses to run as root): ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   } finally {
     await rm(lock, { recursive: true, force: true });
   }
@@ -358,7 +416,10 @@ async function acquireLock(lock: string): Promise<void> {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     // Left behind by a killed process? Creating the user takes well under a second.
-    const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+    const age = await stat(lock).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    );
     if (age > 10_000) await rm(lock, { recursive: true, force: true });
     else if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`);
     else await sleep(50);
@@ -385,12 +446,17 @@ function startupError(what: string, error: unknown, log: LogTail, from = 0): Err
   const hint = isRoot()
     ? `\n(running as root, the server runs as the OS user postgres: it needs to read and write under ${tmpdir()})`
     : '';
-  return new Error(`${what}: ${reason}${hint}\n--- PostgreSQL output ---\n${log.text(from) || '(empty)'}`, { cause: error });
+  return new Error(`${what}: ${reason}${hint}\n--- PostgreSQL output ---\n${log.text(from) || '(empty)'}`, {
+    cause: error,
+  });
 }
 
 function startWatchdog(base: string): ChildProcess | undefined {
   if (process.platform === 'win32') return undefined;
-  const proc = spawn('/bin/sh', ['-c', WATCHDOG, 'plugboard-pg-watchdog', String(process.pid), base], { detached: true, stdio: 'ignore' });
+  const proc = spawn('/bin/sh', ['-c', WATCHDOG, 'plugboard-pg-watchdog', String(process.pid), base], {
+    detached: true,
+    stdio: 'ignore',
+  });
   proc.on('error', () => undefined);
   proc.unref();
   return proc;

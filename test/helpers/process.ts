@@ -21,9 +21,14 @@ export async function buildDist(): Promise<void> {
 }
 
 /** Starts the gateway on a free port with config file `config`; resolves once it listens. */
-export function startGatewayProcess(config: string, env: Record<string, string> = {}): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['dist/main.js'], { cwd: REPO_ROOT,
-    env: { PATH: process.env['PATH'] ?? '', PORT: '0', LOG_LEVEL: 'info', GATEWAY_CONFIG: config, ...env } });
+export function startGatewayProcess(
+  config: string,
+  env: Record<string, string> = {},
+): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, ['dist/main.js'], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env['PATH'] ?? '', PORT: '0', LOG_LEVEL: 'info', GATEWAY_CONFIG: config, ...env },
+  });
   let out = '';
   const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   return new Promise((ok, fail) => {
@@ -55,14 +60,22 @@ export async function stopGatewayProcess(gw: GatewayProcess): Promise<void> {
  * A config file for a gateway process in a fresh temp folder (SQLite there, a fixed encryption key)
  * with these provider entries and admin key, and `database` settings in place of SQLite when given.
  */
-export function writeGatewayConfig(prefix: string, adminKey: string, providers: Array<Record<string, unknown>>, database?: Record<string, unknown>): { dir: string; file: string } {
+export function writeGatewayConfig(
+  prefix: string,
+  adminKey: string,
+  providers: Array<Record<string, unknown>>,
+  database?: Record<string, unknown>,
+): { dir: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const file = join(dir, 'config.json');
-  writeFileSync(file, JSON.stringify({
-    database: database ?? { url: `sqlite:${join(dir, 'gateway.db')}` },
-    auth: { adminKey },
-    encryption: { key: Buffer.alloc(32, 7).toString('base64') },
-    providers,
-  }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      database: database ?? { url: `sqlite:${join(dir, 'gateway.db')}` },
+      auth: { adminKey },
+      encryption: { key: Buffer.alloc(32, 7).toString('base64') },
+      providers,
+    }),
+  );
   return { dir, file };
 }

@@ -24,7 +24,11 @@ function target(url: string): { host: string; port: number } {
  * `everyMs` until the server closes the socket; resolves then. The client never closes on its own:
  * only the server can end the exchange (the test's own timeout bounds it).
  */
-export function slowClient(url: string, head: string, opts: { drip?: string; everyMs?: number } = {}): Promise<SlowExchange> {
+export function slowClient(
+  url: string,
+  head: string,
+  opts: { drip?: string; everyMs?: number } = {},
+): Promise<SlowExchange> {
   const { host, port } = target(url);
   const drip = opts.drip ?? 'x';
   return new Promise((resolve, reject) => {
@@ -46,7 +50,9 @@ export function slowClient(url: string, head: string, opts: { drip?: string; eve
         i += 1;
       }, opts.everyMs ?? 100);
     });
-    socket.on('data', (d: Buffer) => { received += d.toString('utf8'); });
+    socket.on('data', (d: Buffer) => {
+      received += d.toString('utf8');
+    });
     // The server's reset after its answer is still the server closing the socket.
     socket.on('error', () => undefined);
     socket.on('close', () => {

@@ -20,6 +20,7 @@ export const REPO_ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
 export function repoPath(fromRoot: string): string {
   const full = join(REPO_ROOT, fromRoot);
   const rel = relative(REPO_ROOT, full);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) throw new Error(`${fromRoot} is not a file inside the repository`);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel))
+    throw new Error(`${fromRoot} is not a file inside the repository`);
   return full;
 }

@@ -27,13 +27,19 @@ describe('GET /docs', () => {
   it('renders the API reference from /openapi.json, offline, with the connection routes listed', async () => {
     const page = await browser().newPage({ viewport: { width: 1280, height: 1800 } });
     const requested: string[] = [];
-    page.on('request', (r) => { requested.push(r.url()); });
+    page.on('request', (r) => {
+      requested.push(r.url());
+    });
     const res = await page.goto(`${gw.url}/docs`);
     expect(res?.status()).toBe(200);
     await page.locator('.opblock').first().waitFor({ timeout: 20_000 });
     const paths = await page.locator('.opblock-summary-path').allInnerTexts();
     const listed = paths.map((p) => p.replace(/\u200b/g, '').trim());
-    for (const expected of ['/v1/organizations/{org}/connections', '/v1/organizations/{org}/connections/{id}', '/v1/organizations/{org}/connections/{id}/test']) {
+    for (const expected of [
+      '/v1/organizations/{org}/connections',
+      '/v1/organizations/{org}/connections/{id}',
+      '/v1/organizations/{org}/connections/{id}/test',
+    ]) {
       expect(listed).toContain(expected);
     }
     expect(await page.locator('.info .title').innerText()).toContain('Plugboard');

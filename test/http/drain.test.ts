@@ -18,9 +18,13 @@ function open(url: string): Promise<RawSocket> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     let received = '';
-    const socket = connect(Number(port), hostname, () => resolve({ socket, received: () => received, closed }));
+    const socket = connect(Number(port), hostname, () =>
+      resolve({ socket, received: () => received, closed }),
+    );
     const closed = new Promise<void>((r) => socket.once('close', () => r()));
-    socket.on('data', (d: Buffer) => { received += d.toString('utf8'); });
+    socket.on('data', (d: Buffer) => {
+      received += d.toString('utf8');
+    });
     socket.on('error', () => undefined);
     socket.once('connectionAttemptFailed', reject);
   });
@@ -32,14 +36,21 @@ describe('close(): the drain', () => {
   it('answers the request in flight with Connection: close, closes idle kept-alive sockets, and is done when the answer is', async () => {
     let answer!: () => void;
     let arrived!: () => void;
-    const inFlight = new Promise<void>((r) => { arrived = r; });
-    const server = await listen(async (req) => {
-      if (new URL(req.url).pathname === '/slow') {
-        arrived();
-        await new Promise<void>((r) => { answer = r; });
-      }
-      return new Response('ok');
-    }, { limits: { keepAliveTimeoutMs: 60_000 } });
+    const inFlight = new Promise<void>((r) => {
+      arrived = r;
+    });
+    const server = await listen(
+      async (req) => {
+        if (new URL(req.url).pathname === '/slow') {
+          arrived();
+          await new Promise<void>((r) => {
+            answer = r;
+          });
+        }
+        return new Response('ok');
+      },
+      { limits: { keepAliveTimeoutMs: 60_000 } },
+    );
 
     // An idle kept-alive socket (one answer already), and one with a request in flight.
     const idle = await open(server.url);
@@ -51,7 +62,9 @@ describe('close(): the drain', () => {
     await inFlight;
 
     let closed = false;
-    const closing = server.close(60_000).then(() => { closed = true; });
+    const closing = server.close(60_000).then(() => {
+      closed = true;
+    });
     await idle.closed;
     expect(closed).toBe(false);
 

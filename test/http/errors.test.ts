@@ -2,12 +2,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, startGateway, type TestGateway } from '../helpers/gateway.js';
 
 let gw: TestGateway;
-beforeAll(async () => { gw = await startGateway(); });
-afterAll(async () => { await gw.close(); });
+beforeAll(async () => {
+  gw = await startGateway();
+});
+afterAll(async () => {
+  await gw.close();
+});
 
 describe('errors, auth and request ids (contract §2, §7, §8)', () => {
   it('401 problem+json without a key or with a wrong one', async () => {
-    for (const headers of [{ authorization: '' }, { authorization: 'Bearer wrong-key' }, { authorization: 'Basic abc' }]) {
+    for (const headers of [
+      { authorization: '' },
+      { authorization: 'Bearer wrong-key' },
+      { authorization: 'Basic abc' },
+    ]) {
       const res = await gw.call('GET', '/v1/organizations', { headers });
       expect(res.status).toBe(401);
       expect(res.headers.get('content-type')).toBe('application/problem+json');
@@ -26,18 +34,29 @@ describe('errors, auth and request ids (contract §2, §7, §8)', () => {
   it('echoes a well-formed X-Request-Id and replaces a malformed one', async () => {
     const mine = await gw.call('GET', '/v1/organizations', { headers: { 'x-request-id': 'req-abc.123' } });
     expect(mine.headers.get('x-request-id')).toBe('req-abc.123');
-    const bad = await gw.call('GET', '/v1/organizations', { headers: { 'x-request-id': 'has spaces and {braces}' } });
+    const bad = await gw.call('GET', '/v1/organizations', {
+      headers: { 'x-request-id': 'has spaces and {braces}' },
+    });
     expect(bad.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('malformed JSON is 400 malformed_json, a wrong media type 415, a huge body 413', async () => {
-    const malformed = await gw.call('POST', '/v1/organizations', { raw: '{"name": ', headers: { 'content-type': 'application/json' } });
+    const malformed = await gw.call('POST', '/v1/organizations', {
+      raw: '{"name": ',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(malformed.status).toBe(400);
     expect((await json(malformed))['code']).toBe('malformed_json');
-    const text = await gw.call('POST', '/v1/organizations', { raw: 'name=x', headers: { 'content-type': 'text/plain' } });
+    const text = await gw.call('POST', '/v1/organizations', {
+      raw: 'name=x',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(text.status).toBe(415);
     expect((await json(text))['code']).toBe('unsupported_media_type');
-    const huge = await gw.call('POST', '/v1/organizations', { raw: JSON.stringify({ name: 'x'.repeat(1024 * 1024 + 10) }), headers: { 'content-type': 'application/json' } });
+    const huge = await gw.call('POST', '/v1/organizations', {
+      raw: JSON.stringify({ name: 'x'.repeat(1024 * 1024 + 10) }),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(huge.status).toBe(413);
     expect((await json(huge))['code']).toBe('payload_too_large');
   });

@@ -15,23 +15,44 @@ describe('a link stored before links were checked', () => {
   let agw: TestGateway;
   beforeAll(async () => {
     sim = await auth0Provider.startSimulator({});
-    agw = await startGateway({ definitions: [auth0Provider], providers: [{ id: 'auth0', type: 'auth0', ...sim.providerConfig }] });
+    agw = await startGateway({
+      definitions: [auth0Provider],
+      providers: [{ id: 'auth0', type: 'auth0', ...sim.providerConfig }],
+    });
   });
   afterAll(async () => {
     await agw?.close();
     await sim?.close();
   });
 
-  it('is never sent: `..` cannot turn the organization\'s connections into the tenant\'s (/api/v2/connections); the answer is 500, not a 400', async () => {
+  it("is never sent: `..` cannot turn the organization's connections into the tenant's (/api/v2/connections); the answer is 500, not a 400", async () => {
     const now = new Date().toISOString();
-    for (const [id, link] of [['legacy-dotdot', '..'], ['legacy-dot', '.']] as const) {
-      expect(await agw.gateway.storage.createOrganization({ id, name: id, links: { auth0: link }, created_at: now, updated_at: now },
-        { id: `ev_${id}`, type: 'organization.created', organization_id: id, connection_id: null, actor: 'admin', changed: ['links', 'name'], request_id: null, at: now })).toBe(true);
+    for (const [id, link] of [
+      ['legacy-dotdot', '..'],
+      ['legacy-dot', '.'],
+    ] as const) {
+      expect(
+        await agw.gateway.storage.createOrganization(
+          { id, name: id, links: { auth0: link }, created_at: now, updated_at: now },
+          {
+            id: `ev_${id}`,
+            type: 'organization.created',
+            organization_id: id,
+            connection_id: null,
+            actor: 'admin',
+            changed: ['links', 'name'],
+            request_id: null,
+            at: now,
+          },
+        ),
+      ).toBe(true);
       const before = sim.requests().length;
       const list = await agw.call('GET', `/v1/organizations/${id}/connections`);
       expect(list.status).toBe(500);
       expect((await json<{ code: string }>(list)).code).toBe('internal');
-      const create = await agw.call('POST', `/v1/organizations/${id}/connections`, { body: { provider: 'auth0', external_connection_id: 'con_Gg3Nw8RtY1uH6zBc' } });
+      const create = await agw.call('POST', `/v1/organizations/${id}/connections`, {
+        body: { provider: 'auth0', external_connection_id: 'con_Gg3Nw8RtY1uH6zBc' },
+      });
       expect(create.status).toBe(500);
       // Not even a token request: the path is refused before anything is sent.
       expect(sim.requests().slice(before)).toEqual([]);

@@ -31,9 +31,26 @@ let gw: TestGateway;
 let connection: Connection;
 beforeAll(async () => {
   sim = await leenProvider.startSimulator({});
-  gw = await startGateway({ definitions: [leenProvider], providers: [{ id: 'leen', type: 'leen', ...sim.providerConfig }], server: LIMITS });
-  expect((await gw.call('POST', '/v1/organizations', { body: { id: 'acme', name: 'Acme', links: { leen: sim.demoExternalOrgId } } })).status).toBe(201);
-  const created = await gw.call('POST', '/v1/organizations/acme/connections', { body: { provider: 'leen', kind: 'TENABLE', name: 't', credentials: { client_key: 'ck', secret_key: 'sk' } } });
+  gw = await startGateway({
+    definitions: [leenProvider],
+    providers: [{ id: 'leen', type: 'leen', ...sim.providerConfig }],
+    server: LIMITS,
+  });
+  expect(
+    (
+      await gw.call('POST', '/v1/organizations', {
+        body: { id: 'acme', name: 'Acme', links: { leen: sim.demoExternalOrgId } },
+      })
+    ).status,
+  ).toBe(201);
+  const created = await gw.call('POST', '/v1/organizations/acme/connections', {
+    body: {
+      provider: 'leen',
+      kind: 'TENABLE',
+      name: 't',
+      credentials: { client_key: 'ck', secret_key: 'sk' },
+    },
+  });
   expect(created.status).toBe(201);
   connection = await json<Connection>(created);
 });
@@ -46,7 +63,11 @@ function expect408(x: SlowExchange): void {
   const answer = parseAnswer(x.received);
   expect(answer.status, x.received).toBe(408);
   expect(x.received).toMatch(/content-type: application\/problem\+json/i);
-  expect(answer.body).toMatchObject({ status: 408, code: 'request_timeout', title: 'Request timeout' } satisfies Partial<Problem> & { title: string });
+  expect(answer.body).toMatchObject({
+    status: 408,
+    code: 'request_timeout',
+    title: 'Request timeout',
+  } satisfies Partial<Problem> & { title: string });
 }
 
 describe('server limits', () => {
@@ -57,13 +78,22 @@ describe('server limits', () => {
   });
 
   it('slow headers and slow bodies (a byte every 100 ms) are cut within their timeouts with 408 request_timeout, while other requests are served', async () => {
-    const slowHeaders = Array.from({ length: 25 }, () => slowClient(gw.url, 'GET /v1/organizations/acme HTTP/1.1\r\nHost: gateway\r\nX-Slow: ', { drip: 'abc' }));
-    const slowBodies = Array.from({ length: 25 }, () => slowClient(gw.url,
-      `POST /v1/organizations HTTP/1.1\r\nHost: gateway\r\nAuthorization: Bearer ${ADMIN_KEY}\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n\r\n{"name":"`,
-      { drip: 'a' }));
+    const slowHeaders = Array.from({ length: 25 }, () =>
+      slowClient(gw.url, 'GET /v1/organizations/acme HTTP/1.1\r\nHost: gateway\r\nX-Slow: ', { drip: 'abc' }),
+    );
+    const slowBodies = Array.from({ length: 25 }, () =>
+      slowClient(
+        gw.url,
+        `POST /v1/organizations HTTP/1.1\r\nHost: gateway\r\nAuthorization: Bearer ${ADMIN_KEY}\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n\r\n{"name":"`,
+        { drip: 'a' },
+      ),
+    );
     const slow = [...slowHeaders, ...slowBodies];
     let open = slow.length;
-    for (const s of slow) void s.then(() => { open -= 1; });
+    for (const s of slow)
+      void s.then(() => {
+        open -= 1;
+      });
 
     // Meanwhile, other callers: reads, a write and an upstream call, one after another until every slow socket is gone.
     const served: number[] = [];
@@ -71,7 +101,9 @@ describe('server limits', () => {
     while (open > 0) {
       n += 1;
       served.push((await gw.call('GET', '/v1/organizations/acme')).status);
-      served.push((await gw.call('POST', '/v1/organizations', { body: { id: `served-${n}`, name: 'Served' } })).status);
+      served.push(
+        (await gw.call('POST', '/v1/organizations', { body: { id: `served-${n}`, name: 'Served' } })).status,
+      );
       served.push((await gw.call('GET', `/v1/organizations/acme/connections/${connection.id}`)).status);
     }
     const headers = await Promise.all(slowHeaders);
@@ -91,16 +123,26 @@ describe('server limits', () => {
     }
 
     // Each slow body had reached its route: it is logged and counted as 408, never 499 or 500.
-    const lines = await vi.waitFor(() => {
-      const found = gw.logs.parsed().filter((l) => l['msg'] === 'request' && l['method'] === 'POST' && l['status'] === 408);
-      if (found.length < bodies.length) throw new Error(`${found.length} of ${bodies.length} slow bodies logged`);
-      return found;
-    }, { timeout: 5_000, interval: 20 });
+    const lines = await vi.waitFor(
+      () => {
+        const found = gw.logs
+          .parsed()
+          .filter((l) => l['msg'] === 'request' && l['method'] === 'POST' && l['status'] === 408);
+        if (found.length < bodies.length)
+          throw new Error(`${found.length} of ${bodies.length} slow bodies logged`);
+        return found;
+      },
+      { timeout: 5_000, interval: 20 },
+    );
     expect(lines).toHaveLength(bodies.length);
     expect(gw.logs.parsed().filter((l) => l['msg'] === 'request timed out')).toHaveLength(bodies.length);
-    expect(gw.logs.parsed().filter((l) => l['msg'] === 'request' && [499, 500].includes(l['status'] as number))).toEqual([]);
+    expect(
+      gw.logs.parsed().filter((l) => l['msg'] === 'request' && [499, 500].includes(l['status'] as number)),
+    ).toEqual([]);
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
-    expect(metrics).toContain(`plugboard_http_requests_total{method="POST",route="/v1/organizations",status="408"} ${bodies.length}`);
+    expect(metrics).toContain(
+      `plugboard_http_requests_total{method="POST",route="/v1/organizations",status="408"} ${bodies.length}`,
+    );
     expect(metrics).not.toMatch(/plugboard_http_requests_total\{[^}]*status="5\d\d"\}/);
   });
 
@@ -125,7 +167,11 @@ describe('server limits', () => {
 
   it('a request whose body arrived in time is not cut while the gateway waits on a slow upstream', async () => {
     const wait = 4 * LIMITS.requestTimeoutMs;
-    await fetch(`${sim.url}/__sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ method: 'GET', path: 'connections/[^/]+$', latencyMs: wait, times: 1 }) });
+    await fetch(`${sim.url}/__sim/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ method: 'GET', path: 'connections/[^/]+$', latencyMs: wait, times: 1 }),
+    });
     const started = performance.now();
     const res = await gw.call('GET', `/v1/organizations/acme/connections/${connection.id}`);
     expect(res.status).toBe(200);
@@ -138,16 +184,22 @@ describe('maxConnections', () => {
   const MAX = 3;
   beforeAll(async () => {
     // A bare server (no fetch client of the test keeps sockets to it), with long timeouts.
-    server = await listen(() => new Response('ok'), { limits: { maxConnections: MAX, keepAliveTimeoutMs: 60_000 } });
+    server = await listen(() => new Response('ok'), {
+      limits: { maxConnections: MAX, keepAliveTimeoutMs: 60_000 },
+    });
   });
-  afterAll(async () => { await server?.close(100); });
+  afterAll(async () => {
+    await server?.close(100);
+  });
 
   /** A socket that got an answer to one request and is kept open, or null when the server closed it unanswered. */
   function kept(): Promise<Socket | null> {
     return new Promise((resolve) => {
       const url = new URL(server.url);
       let received = '';
-      const socket = connect(Number(url.port), url.hostname, () => socket.write('GET / HTTP/1.1\r\nHost: s\r\n\r\n'));
+      const socket = connect(Number(url.port), url.hostname, () =>
+        socket.write('GET / HTTP/1.1\r\nHost: s\r\n\r\n'),
+      );
       socket.on('data', (d: Buffer) => {
         received += d.toString();
         if (received.endsWith('ok')) resolve(socket);
@@ -165,11 +217,14 @@ describe('maxConnections', () => {
     expect(await kept()).toBeNull();
     held.pop()?.destroy();
     // The server frees the slot when it sees the close: a new socket is served then.
-    const again = await vi.waitFor(async () => {
-      const s = await kept();
-      if (!s) throw new Error('still full');
-      return s;
-    }, { timeout: 5_000, interval: 20 });
+    const again = await vi.waitFor(
+      async () => {
+        const s = await kept();
+        if (!s) throw new Error('still full');
+        return s;
+      },
+      { timeout: 5_000, interval: 20 },
+    );
     expect(again).not.toBeNull();
     for (const s of [...held, again]) s.destroy();
   });

@@ -50,8 +50,12 @@ describe('traceparent format (unit)', () => {
 
 describe('traceparent sent upstream (through the Leen simulators)', () => {
   let e: EngineHarness;
-  beforeAll(async () => { e = await startEngine([{}, {}], { realClock: true }); });
-  afterAll(async () => { await e?.close(); });
+  beforeAll(async () => {
+    e = await startEngine([{}, {}], { realClock: true });
+  });
+  afterAll(async () => {
+    await e?.close();
+  });
 
   /** The traceparent each simulator saw on the last request of a list sent with `headers`. */
   async function seenOnList(headers: Record<string, string>): Promise<Array<string | undefined>> {

@@ -19,27 +19,48 @@ import { describeCanaryRun } from '../security/canary-run.js';
 const registered = [...definitions, quartzProvider];
 const providers = await withSamples(registered);
 
-describe('a fourth provider type next to the registry\'s', () => {
+describe("a fourth provider type next to the registry's", () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startGateway({ definitions: registered, providers: referenceEntries(providers, { baseUrl: 'http://127.0.0.1:9' }) });
+    gw = await startGateway({
+      definitions: registered,
+      providers: referenceEntries(providers, { baseUrl: 'http://127.0.0.1:9' }),
+    });
   });
-  afterAll(async () => { await gw?.close(); });
+  afterAll(async () => {
+    await gw?.close();
+  });
 
   /** The variants of the create body in an OpenAPI document, by their titles. */
-  const createVariants = (doc: unknown): string[] => [...JSON.stringify(doc).matchAll(/"description":"Create a ([a-z0-9-]+) connection \(([a-z0-9-]+)\)"/g)].map((m) => `${m[1]}/${m[2]}`);
+  const createVariants = (doc: unknown): string[] =>
+    [
+      ...JSON.stringify(doc).matchAll(/"description":"Create a ([a-z0-9-]+) connection \(([a-z0-9-]+)\)"/g),
+    ].map((m) => `${m[1]}/${m[2]}`);
 
-  it('is in the reference document (what `npm run generate` writes) and the gateway\'s /openapi.json: a create body variant of its own', async () => {
+  it("is in the reference document (what `npm run generate` writes) and the gateway's /openapi.json: a create body variant of its own", async () => {
     const expected = registered.map((d) => `${d.type}/${d.type}`);
     expect(createVariants(await referenceDocument(registered))).toEqual(expect.arrayContaining(expected));
-    const served = await (await gw.call('GET', '/openapi.json')).json() as unknown;
+    const served = (await (await gw.call('GET', '/openapi.json')).json()) as unknown;
     expect(createVariants(served)).toEqual(expect.arrayContaining(expected));
   });
 
   it('is in GET /v1/providers, with its capabilities and link format', async () => {
-    const listed = (await json<{ data: Array<{ id: string; type: string; link_format: string; capabilities: { update_model: string } }> }>(await gw.call('GET', '/v1/providers'))).data;
+    const listed = (
+      await json<{
+        data: Array<{
+          id: string;
+          type: string;
+          link_format: string;
+          capabilities: { update_model: string };
+        }>;
+      }>(await gw.call('GET', '/v1/providers'))
+    ).data;
     expect(listed.map((p) => p.type)).toEqual(registered.map((d) => d.type));
-    expect(listed.find((p) => p.id === 'quartz')).toMatchObject({ type: 'quartz', link_format: quartzProvider.linkFormat.description, capabilities: { update_model: 'patch' } });
+    expect(listed.find((p) => p.id === 'quartz')).toMatchObject({
+      type: 'quartz',
+      link_format: quartzProvider.linkFormat.description,
+      capabilities: { update_model: 'patch' },
+    });
   });
 });
 

@@ -18,15 +18,21 @@ const sorted = (values: Iterable<string>) => [...values].sort();
 describe('README.md', () => {
   const readme = read('README.md');
 
-  it('has a row per provider type in its table, linking the type\'s page', () => {
-    const rows = [...readme.matchAll(/^\| \*\*\[[^\]]+\]\(docs\/providers\/([a-z0-9-]+)\.md\)\*\* \|/gm)].map((m) => m[1] as string);
+  it("has a row per provider type in its table, linking the type's page", () => {
+    const rows = [...readme.matchAll(/^\| \*\*\[[^\]]+\]\(docs\/providers\/([a-z0-9-]+)\.md\)\*\* \|/gm)].map(
+      (m) => m[1] as string,
+    );
     expect(rows).toEqual(types);
   });
 
   it('starts a simulator per provider type and links the example organization to each', () => {
-    expect([...readme.matchAll(/^npm run simulate -- ([a-z0-9-]+) --port \d+ &$/gm)].map((m) => m[1])).toEqual(types);
+    expect(
+      [...readme.matchAll(/^npm run simulate -- ([a-z0-9-]+) --port \d+ &$/gm)].map((m) => m[1]),
+    ).toEqual(types);
     const body = /-d '(\{"id":"acme".*\})'/.exec(readme)?.[1] ?? '{}';
-    expect(sorted(Object.keys((JSON.parse(body) as { links?: Record<string, string> }).links ?? {}))).toEqual(sorted(types));
+    expect(sorted(Object.keys((JSON.parse(body) as { links?: Record<string, string> }).links ?? {}))).toEqual(
+      sorted(types),
+    );
   });
 });
 
@@ -48,11 +54,15 @@ describe('docs/providers/', () => {
 describe('examples/', () => {
   it('config.json has one entry per provider type: its example entry (secrets as ${ENV} placeholders)', () => {
     const example = JSON.parse(read('examples/config.json')) as { providers: unknown[] };
-    expect(example.providers).toEqual(providerTypes.map(({ type, samples }) => ({ id: type, type, ...samples.exampleConfig })));
+    expect(example.providers).toEqual(
+      providerTypes.map(({ type, samples }) => ({ id: type, type, ...samples.exampleConfig })),
+    );
   });
 
   it('simulated.json has one entry per provider type (test/e2e/sandbox.test.ts checks them against the simulators)', () => {
-    const example = JSON.parse(read('examples/simulated.json')) as { providers: Array<{ id: string; type: string }> };
+    const example = JSON.parse(read('examples/simulated.json')) as {
+      providers: Array<{ id: string; type: string }>;
+    };
     expect(example.providers.map((p) => [p.id, p.type])).toEqual(types.map((t) => [t, t]));
   });
 });

@@ -9,10 +9,28 @@ import { REPO_ROOT, repoPath } from '../helpers/repo.js';
  * named below; any mention of it, or of an absolute workspace path, fails here.
  */
 
-const SCANNED = ['src', 'test', 'scripts', 'docs', 'examples', '.ci', 'README.md', 'package.json', 'vitest.config.ts', 'eslint.config.js', 'tsconfig.json'];
+const SCANNED = [
+  'src',
+  'test',
+  'scripts',
+  'docs',
+  'examples',
+  '.ci',
+  'README.md',
+  'package.json',
+  'vitest.config.ts',
+  'eslint.config.js',
+  'tsconfig.json',
+];
 const TEXT = /\.(ts|mts|js|mjs|cjs|json|md|yaml|yml|sh)$|^run$/;
 // Spelled in pieces so this file does not match itself.
-const OUTSIDE = [['..', 'shared'].join('/'), ['', 'work', ''].join('/'), ['shared', 'upstreams'].join('/'), ['shared', 'spec'].join('/'), ['shared', 'design'].join('/')];
+const OUTSIDE = [
+  ['..', 'shared'].join('/'),
+  ['', 'work', ''].join('/'),
+  ['shared', 'upstreams'].join('/'),
+  ['shared', 'spec'].join('/'),
+  ['shared', 'design'].join('/'),
+];
 
 function files(path: string): string[] {
   const full = join(REPO_ROOT, path);

@@ -17,9 +17,18 @@ const ALL = ['connections:read', 'connections:write', 'organizations:read', 'org
 
 beforeAll(async () => {
   t = await startTenants();
-  const doc = await (await fetch(`${t.gw.url}/openapi.json`)).json() as { paths: Record<string, Record<string, { security?: Array<{ bearer: string[] }> }>> };
-  ops = Object.entries(doc.paths).filter(([p]) => p.startsWith('/v1/')).flatMap(([path, byMethod]) =>
-    Object.entries(byMethod).map(([method, op]) => ({ method: method.toUpperCase(), path, scope: op.security?.[0]?.bearer[0] ?? '(none)' })));
+  const doc = (await (await fetch(`${t.gw.url}/openapi.json`)).json()) as {
+    paths: Record<string, Record<string, { security?: Array<{ bearer: string[] }> }>>;
+  };
+  ops = Object.entries(doc.paths)
+    .filter(([p]) => p.startsWith('/v1/'))
+    .flatMap(([path, byMethod]) =>
+      Object.entries(byMethod).map(([method, op]) => ({
+        method: method.toUpperCase(),
+        path,
+        scope: op.security?.[0]?.bearer[0] ?? '(none)',
+      })),
+    );
 });
 afterAll(() => t.close());
 
@@ -32,13 +41,18 @@ describe('BOLA matrix', () => {
     expect(ops.filter((o) => o.scope === '(none)')).toEqual([]);
   });
 
-  it('a key of acme on globex\'s organization or connection: 404 and nothing of globex, for every operation with an organization', async () => {
+  it("a key of acme on globex's organization or connection: 404 and nothing of globex, for every operation with an organization", async () => {
     const acme = await t.key({ organization_ids: ['acme'], scopes: ALL });
-    const globex = await (await t.gw.call('GET', `/v1/organizations/globex/connections/${t.conn.globex}`)).json() as { name: string; external: { connection_id: string; organization_id: string } };
+    const globex = (await (
+      await t.gw.call('GET', `/v1/organizations/globex/connections/${t.conn.globex}`)
+    ).json()) as { name: string; external: { connection_id: string; organization_id: string } };
     const secrets = [globex.name, globex.external.connection_id, globex.external.organization_id];
     const tried: string[] = [];
     for (const op of ops.filter((o) => o.path.includes('{org}'))) {
-      for (const [org, id] of [['globex', t.conn.globex], ['acme', t.conn.globex]] as const) {
+      for (const [org, id] of [
+        ['globex', t.conn.globex],
+        ['acme', t.conn.globex],
+      ] as const) {
         if (org === 'acme' && !op.path.includes('{id}')) continue; // acme's own organization: nothing foreign to find
         const path = fill(op.path, org, id);
         const res = await t.as(acme, op.method, path, bodyFor(op.method));
@@ -50,14 +64,24 @@ describe('BOLA matrix', () => {
     }
     expect(new Set(tried).size).toBe(ops.filter((o) => o.path.includes('{org}')).length);
     // Nothing changed at globex.
-    expect((await (await t.gw.call('GET', `/v1/organizations/globex/connections/${t.conn.globex}`)).json() as { name: string }).name).toBe('globex-secret-name');
+    expect(
+      (
+        (await (await t.gw.call('GET', `/v1/organizations/globex/connections/${t.conn.globex}`)).json()) as {
+          name: string;
+        }
+      ).name,
+    ).toBe('globex-secret-name');
   });
 
-  it('operations without an organization keep to the key\'s organizations', async () => {
+  it("operations without an organization keep to the key's organizations", async () => {
     const acme = await t.key({ organization_ids: ['acme'], scopes: ALL });
-    const list = await (await t.as(acme, 'GET', '/v1/organizations?limit=200')).json() as { data: Array<{ id: string }> };
+    const list = (await (await t.as(acme, 'GET', '/v1/organizations?limit=200')).json()) as {
+      data: Array<{ id: string }>;
+    };
     expect(list.data.map((o) => o.id)).toEqual(['acme']);
-    expect((await t.as(acme, 'POST', '/v1/organizations', { id: 'globex', name: 'taken over' })).status).toBe(403);
+    expect((await t.as(acme, 'POST', '/v1/organizations', { id: 'globex', name: 'taken over' })).status).toBe(
+      403,
+    );
     expect((await t.as(acme, 'POST', '/v1/organizations', { name: 'no id given' })).status).toBe(403);
   });
 

@@ -19,25 +19,51 @@ export interface Tenants {
 
 export async function startTenants(): Promise<Tenants> {
   const sim = await startLeenSimulator({ apiKey: LEEN_KEY });
-  const upstreamOrg = async (name: string) => ((await (await fetch(`${sim.url}/provisioning/organizations`, {
-    method: 'POST', headers: { 'x-api-key': LEEN_KEY, 'content-type': 'application/json' }, body: JSON.stringify({ name }) })).json()) as { id: string }).id;
-  const gw = await startGateway({ definitions: [leenProvider], providers: [{ id: 'leen', type: 'leen', apiKey: LEEN_KEY, baseUrl: sim.url, retry: { attempts: 1 } }] });
+  const upstreamOrg = async (name: string) =>
+    (
+      (await (
+        await fetch(`${sim.url}/provisioning/organizations`, {
+          method: 'POST',
+          headers: { 'x-api-key': LEEN_KEY, 'content-type': 'application/json' },
+          body: JSON.stringify({ name }),
+        })
+      ).json()) as { id: string }
+    ).id;
+  const gw = await startGateway({
+    definitions: [leenProvider],
+    providers: [{ id: 'leen', type: 'leen', apiKey: LEEN_KEY, baseUrl: sim.url, retry: { attempts: 1 } }],
+  });
   const conn = { acme: '', globex: '' };
   for (const org of ['acme', 'globex'] as const) {
-    const created = await gw.call('POST', '/v1/organizations', { body: { id: org, name: org, links: { leen: await upstreamOrg(org) } } });
+    const created = await gw.call('POST', '/v1/organizations', {
+      body: { id: org, name: org, links: { leen: await upstreamOrg(org) } },
+    });
     if (created.status !== 201) throw new Error(`org ${org}: ${created.status}`);
-    const c = await gw.call('POST', `/v1/organizations/${org}/connections`, { body: { provider: 'leen', kind: 'TENABLE', name: `${org}-secret-name`, credentials: { client_key: 'ck', secret_key: 'sk' } } });
+    const c = await gw.call('POST', `/v1/organizations/${org}/connections`, {
+      body: {
+        provider: 'leen',
+        kind: 'TENABLE',
+        name: `${org}-secret-name`,
+        credentials: { client_key: 'ck', secret_key: 'sk' },
+      },
+    });
     if (c.status !== 201) throw new Error(`connection ${org}: ${c.status} ${await c.text()}`);
     conn[org] = (await json<{ id: string }>(c)).id;
   }
   return {
-    gw, sim, conn,
+    gw,
+    sim,
+    conn,
     async key(body) {
       const res = await gw.call('POST', '/v1/api-keys', { body: { name: 'test key', ...body } });
       if (res.status !== 201) throw new Error(`api key: ${res.status} ${await res.text()}`);
       return (await json<{ key: string }>(res)).key;
     },
-    as: (key, method, path, body) => gw.call(method, path, { headers: { authorization: `Bearer ${key}` }, ...(body === undefined ? {} : { body }) }),
+    as: (key, method, path, body) =>
+      gw.call(method, path, {
+        headers: { authorization: `Bearer ${key}` },
+        ...(body === undefined ? {} : { body }),
+      }),
     async close() {
       await gw.close();
       await sim.close();

@@ -14,9 +14,25 @@ const POSTS = '/connections$';
 
 beforeAll(async () => {
   sim = await startLeenSimulator({ apiKey: KEY });
-  const org = ((await (await fetch(`${sim.url}/provisioning/organizations`, { method: 'POST', headers: { 'x-api-key': KEY, 'content-type': 'application/json' }, body: '{"name":"Acme"}' })).json()) as { id: string }).id;
-  gw = await startGateway({ definitions: [leenProvider], providers: [{ id: 'leen', type: 'leen', apiKey: KEY, baseUrl: sim.url, timeoutMs: 300, retry: { attempts: 1 } }] });
-  expect((await gw.call('POST', '/v1/organizations', { body: { id: 'acme', name: 'Acme', links: { leen: org } } })).status).toBe(201);
+  const org = (
+    (await (
+      await fetch(`${sim.url}/provisioning/organizations`, {
+        method: 'POST',
+        headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
+        body: '{"name":"Acme"}',
+      })
+    ).json()) as { id: string }
+  ).id;
+  gw = await startGateway({
+    definitions: [leenProvider],
+    providers: [
+      { id: 'leen', type: 'leen', apiKey: KEY, baseUrl: sim.url, timeoutMs: 300, retry: { attempts: 1 } },
+    ],
+  });
+  expect(
+    (await gw.call('POST', '/v1/organizations', { body: { id: 'acme', name: 'Acme', links: { leen: org } } }))
+      .status,
+  ).toBe(201);
 });
 afterAll(async () => {
   await gw.close();
@@ -25,8 +41,14 @@ afterAll(async () => {
 beforeEach(() => sim.kit.clearFaults());
 
 let n = 0;
-const body = (name = `tenable-${++n}`) => ({ provider: 'leen', kind: 'TENABLE', name, credentials: { client_key: 'ck', secret_key: 'sk' } });
-const create = (key: string, b: unknown, headers: Record<string, string> = {}) => gw.call('POST', BASE, { body: b, headers: { 'idempotency-key': key, ...headers } });
+const body = (name = `tenable-${++n}`) => ({
+  provider: 'leen',
+  kind: 'TENABLE',
+  name,
+  credentials: { client_key: 'ck', secret_key: 'sk' },
+});
+const create = (key: string, b: unknown, headers: Record<string, string> = {}) =>
+  gw.call('POST', BASE, { body: b, headers: { 'idempotency-key': key, ...headers } });
 const upstreamPosts = () => sim.kit.count('POST', new RegExp(POSTS));
 const upstreamCount = () => sim.state.connections.length;
 
@@ -40,7 +62,8 @@ describe('Idempotency-Key', () => {
     expect(again.status).toBe(201);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(first.headers.get('idempotent-replayed')).toBeNull();
-    for (const h of ['etag', 'location', 'content-type']) expect(again.headers.get(h)).toBe(first.headers.get(h));
+    for (const h of ['etag', 'location', 'content-type'])
+      expect(again.headers.get(h)).toBe(first.headers.get(h));
     expect(await again.text()).toBe(await first.text());
     expect(upstreamPosts()).toBe(posts);
   });
@@ -48,8 +71,15 @@ describe('Idempotency-Key', () => {
   it('the same body written another way (key order, spacing) is the same request', async () => {
     const b = body();
     expect((await create('k-canonical', b)).status).toBe(201);
-    const reordered = JSON.stringify({ credentials: b.credentials, name: b.name, kind: b.kind, provider: b.provider }, null, 2);
-    const res = await gw.call('POST', BASE, { raw: reordered, headers: { 'idempotency-key': 'k-canonical', 'content-type': 'application/json' } });
+    const reordered = JSON.stringify(
+      { credentials: b.credentials, name: b.name, kind: b.kind, provider: b.provider },
+      null,
+      2,
+    );
+    const res = await gw.call('POST', BASE, {
+      raw: reordered,
+      headers: { 'idempotency-key': 'k-canonical', 'content-type': 'application/json' },
+    });
     expect(res.headers.get('idempotent-replayed')).toBe('true');
   });
 
@@ -76,8 +106,14 @@ describe('Idempotency-Key', () => {
     expect((await create('k-running', b)).headers.get('idempotent-replayed')).toBe('true');
   });
 
-  it('keys belong to their caller: another key\'s same Idempotency-Key runs on its own', async () => {
-    const other = (await json<{ key: string }>(await gw.call('POST', '/v1/api-keys', { body: { name: 'other', organization_ids: ['acme'], scopes: ['connections:write'] } }))).key;
+  it("keys belong to their caller: another key's same Idempotency-Key runs on its own", async () => {
+    const other = (
+      await json<{ key: string }>(
+        await gw.call('POST', '/v1/api-keys', {
+          body: { name: 'other', organization_ids: ['acme'], scopes: ['connections:write'] },
+        }),
+      )
+    ).key;
     expect((await create('k-shared', body('shared-a'))).status).toBe(201);
     const res = await create('k-shared', body('shared-b'), { authorization: `Bearer ${other}` });
     expect(res.status).toBe(201);
@@ -115,7 +151,7 @@ describe('Idempotency-Key', () => {
     expect(list.data.filter((c) => c.name === b.name).map((c) => c.id)).toEqual([conn.id]);
   });
 
-  it('a lost answer without a key: the next list adopts the connection under the create\'s id, with its credentials', async () => {
+  it("a lost answer without a key: the next list adopts the connection under the create's id, with its credentials", async () => {
     sim.kit.fault({ method: 'POST', path: POSTS, stallAfter: true, times: 1 });
     const b = body();
     expect((await gw.call('POST', BASE, { body: b })).status).toBe(504);
@@ -123,13 +159,21 @@ describe('Idempotency-Key', () => {
     const adopted = list.data.filter((c) => c.name === b.name);
     expect(adopted).toHaveLength(1);
     expect(adopted[0]?.credentials.stored).toBe(true);
-    const events = await json<{ data: Array<{ type: string; connection_id: string; actor: string }> }>(await gw.call('GET', '/v1/organizations/acme/events?limit=200'));
-    expect(events.data.filter((e) => e.connection_id === adopted[0]?.id).map((e) => [e.type, e.actor])).toEqual([['connection.created', 'admin']]);
+    const events = await json<{ data: Array<{ type: string; connection_id: string; actor: string }> }>(
+      await gw.call('GET', '/v1/organizations/acme/events?limit=200'),
+    );
+    expect(
+      events.data.filter((e) => e.connection_id === adopted[0]?.id).map((e) => [e.type, e.actor]),
+    ).toEqual([['connection.created', 'admin']]);
   });
 
   it('PATCH with a key: replayed without a second upstream PATCH', async () => {
     const conn = await json<Connection>(await create('k-for-patch', body()));
-    const patch = () => gw.call('PATCH', `${BASE}/${conn.id}`, { body: { name: 'patched-once' }, headers: { 'idempotency-key': 'k-patch' } });
+    const patch = () =>
+      gw.call('PATCH', `${BASE}/${conn.id}`, {
+        body: { name: 'patched-once' },
+        headers: { 'idempotency-key': 'k-patch' },
+      });
     expect((await patch()).status).toBe(200);
     const patches = sim.kit.count('PATCH', /./);
     const again = await patch();
@@ -145,7 +189,10 @@ describe('Idempotency-Key', () => {
   });
 
   it('a foreign organization is 404 before any key is claimed', async () => {
-    const res = await gw.call('POST', '/v1/organizations/nowhere/connections', { body: body(), headers: { 'idempotency-key': 'k-404', authorization: `Bearer ${ADMIN_KEY}` } });
+    const res = await gw.call('POST', '/v1/organizations/nowhere/connections', {
+      body: body(),
+      headers: { 'idempotency-key': 'k-404', authorization: `Bearer ${ADMIN_KEY}` },
+    });
     expect(res.status).toBe(404);
   });
 });

@@ -6,7 +6,11 @@ import { startPostgres, type PgServer } from '../helpers/postgres.js';
 
 /** One query on a fresh connection; a server that is down fails fast instead of hanging. */
 async function query(url: string, sql: string): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000, query_timeout: 5_000 });
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: 2_000,
+    query_timeout: 5_000,
+  });
   client.on('error', () => undefined);
   await client.connect();
   try {
@@ -19,26 +23,30 @@ async function query(url: string, sql: string): Promise<pg.QueryResult> {
 /** Linux: pids whose command line contains `text` (the postmaster runs with `-D <data dir>`). */
 function pidsWithArgument(text: string): number[] {
   if (!existsSync('/proc')) return [];
-  return readdirSync('/proc').filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid).flatMap((name) => {
-    try {
-      return readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(text) ? [Number(name)] : [];
-    } catch {
-      return []; // gone meanwhile
-    }
-  });
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid)
+    .flatMap((name) => {
+      try {
+        return readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(text) ? [Number(name)] : [];
+      } catch {
+        return []; // gone meanwhile
+      }
+    });
 }
 
 /** Linux: the children of `parent` (the postmaster's backends, checkpointer, …). */
 function childrenOf(parent: number): number[] {
   if (!existsSync('/proc')) return [];
-  return readdirSync('/proc').filter((name) => /^\d+$/.test(name)).flatMap((name) => {
-    try {
-      const ppid = /^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${name}/status`, 'utf8'))?.[1];
-      return Number(ppid) === parent ? [Number(name)] : [];
-    } catch {
-      return [];
-    }
-  });
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .flatMap((name) => {
+      try {
+        const ppid = /^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${name}/status`, 'utf8'))?.[1];
+        return Number(ppid) === parent ? [Number(name)] : [];
+      } catch {
+        return [];
+      }
+    });
 }
 
 function alive(pid: number): boolean {
@@ -66,10 +74,17 @@ describe('throwaway PostgreSQL for tests (test/helpers/postgres.ts)', () => {
 
   it('runs several servers at once, each on its own loopback port with its own data', async () => {
     expect(server.port).not.toBe(other.port);
-    expect(server.adminUrl).toMatch(new RegExp(`^postgres://[^:]+:[^@]+@127\\.0\\.0\\.1:${server.port}/postgres$`));
-    const [a, b] = await Promise.all([query(server.adminUrl, 'SHOW data_directory'), query(other.adminUrl, 'SHOW data_directory')]);
+    expect(server.adminUrl).toMatch(
+      new RegExp(`^postgres://[^:]+:[^@]+@127\\.0\\.0\\.1:${server.port}/postgres$`),
+    );
+    const [a, b] = await Promise.all([
+      query(server.adminUrl, 'SHOW data_directory'),
+      query(other.adminUrl, 'SHOW data_directory'),
+    ]);
     expect(a.rows[0].data_directory).not.toBe(b.rows[0].data_directory);
-    expect((await query(server.adminUrl, 'SHOW listen_addresses')).rows[0].listen_addresses).toBe('127.0.0.1');
+    expect((await query(server.adminUrl, 'SHOW listen_addresses')).rows[0].listen_addresses).toBe(
+      '127.0.0.1',
+    );
   });
 
   it('gives each createDatabase() a fresh, empty database of its own', async () => {
@@ -82,7 +97,10 @@ describe('throwaway PostgreSQL for tests (test/helpers/postgres.ts)', () => {
     await query(one, 'CREATE TABLE notes (body text)');
     await query(one, "INSERT INTO notes VALUES ('written in one')");
     expect((await query(one, 'SELECT body FROM notes')).rows).toEqual([{ body: 'written in one' }]);
-    const tables = await query(two, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'");
+    const tables = await query(
+      two,
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
+    );
     expect(tables.rows).toEqual([]);
   });
 

@@ -39,26 +39,50 @@ export interface EngineHarness {
 }
 
 /** `entries`: extra settings of each provider entry (one per simulator); ids are leen-a, leen-b, … */
-export async function startEngine(entries: Array<Record<string, unknown>> = [{}], opts: { realClock?: boolean } = {}): Promise<EngineHarness> {
+export async function startEngine(
+  entries: Array<Record<string, unknown>> = [{}],
+  opts: { realClock?: boolean } = {},
+): Promise<EngineHarness> {
   const clock = new FakeClock();
   const upstreams: Upstream[] = [];
   for (const [i] of entries.entries()) {
     const sim = await startLeenSimulator({ apiKey: API_KEY });
-    const res = await fetch(`${sim.url}/provisioning/organizations`, { method: 'POST', headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Acme' }) });
-    upstreams.push({ id: `leen-${String.fromCharCode(97 + i)}`, sim, org: ((await res.json()) as { id: string }).id });
+    const res = await fetch(`${sim.url}/provisioning/organizations`, {
+      method: 'POST',
+      headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Acme' }),
+    });
+    upstreams.push({
+      id: `leen-${String.fromCharCode(97 + i)}`,
+      sim,
+      org: ((await res.json()) as { id: string }).id,
+    });
   }
   const gw = await startGateway({
     definitions: [leenProvider],
-    providers: entries.map((extra, i) => ({ id: upstreams[i]!.id, type: 'leen', apiKey: API_KEY, baseUrl: upstreams[i]!.sim.url, ...extra })),
+    providers: entries.map((extra, i) => ({
+      id: upstreams[i]!.id,
+      type: 'leen',
+      apiKey: API_KEY,
+      baseUrl: upstreams[i]!.sim.url,
+      ...extra,
+    })),
     ...(opts.realClock ? {} : { upstreamClock: clock }),
   });
-  const linked = await gw.call('POST', '/v1/organizations', { body: { id: 'acme', name: 'Acme', links: Object.fromEntries(upstreams.map((u) => [u.id, u.org])) } });
+  const linked = await gw.call('POST', '/v1/organizations', {
+    body: { id: 'acme', name: 'Acme', links: Object.fromEntries(upstreams.map((u) => [u.id, u.org])) },
+  });
   if (linked.status !== 201) throw new Error(`organization: ${linked.status}`);
   const up = upstreams[0]!;
   return {
-    gw, clock, upstreams, up,
+    gw,
+    clock,
+    upstreams,
+    up,
     async create(name = 'tenable', id = up.id) {
-      const res = await gw.call('POST', BASE, { body: { provider: id, kind: 'TENABLE', name, credentials: { client_key: 'ck', secret_key: 'sk' } } });
+      const res = await gw.call('POST', BASE, {
+        body: { provider: id, kind: 'TENABLE', name, credentials: { client_key: 'ck', secret_key: 'sk' } },
+      });
       if (res.status !== 201) throw new Error(`create: ${res.status} ${await res.text()}`);
       return json<Connection>(res);
     },
@@ -70,7 +94,9 @@ export async function startEngine(entries: Array<Record<string, unknown>> = [{}]
       for (const line of text.split('\n')) {
         const m = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
         if (!m || m[1] !== name) continue;
-        const have = Object.fromEntries([...(m[2] ?? '').matchAll(/([a-z_]+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+        const have = Object.fromEntries(
+          [...(m[2] ?? '').matchAll(/([a-z_]+)="([^"]*)"/g)].map((x) => [x[1], x[2]]),
+        );
         if (want.every(([k, v]) => have[k] === v)) total += Number(m[3]);
       }
       return total;

@@ -11,13 +11,19 @@ afterEach(async () => {
   h = undefined;
 });
 
-const get = (e: EngineHarness, conn: Connection, headers: Record<string, string> = {}) => e.gw.call('GET', `${BASE}/${conn.id}`, { headers });
+const get = (e: EngineHarness, conn: Connection, headers: Record<string, string> = {}) =>
+  e.gw.call('GET', `${BASE}/${conn.id}`, { headers });
 
 /** Renames a connection at the provider, behind the gateway's back. */
 async function renameUpstream(e: EngineHarness, conn: Connection, name: string): Promise<void> {
-  const res = await fetch(`${e.up.sim.url}/provisioning/organizations/${e.up.org}/connections/${conn.external.connection_id as string}`, {
-    method: 'PATCH', headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' }, body: JSON.stringify({ identifier: name, state: 'ACTIVE' }),
-  });
+  const res = await fetch(
+    `${e.up.sim.url}/provisioning/organizations/${e.up.org}/connections/${conn.external.connection_id as string}`,
+    {
+      method: 'PATCH',
+      headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ identifier: name, state: 'ACTIVE' }),
+    },
+  );
   expect(res.status).toBe(200);
 }
 
@@ -43,7 +49,10 @@ describe('coalescing (cache off, the default)', () => {
     const conn = await h.create();
     h.up.sim.kit.fault({ method: 'GET', path: ONE, latencyMs: 300, times: 1 });
     const leaving = new AbortController();
-    const left = fetch(`${h.gw.url}${BASE}/${conn.id}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` }, signal: leaving.signal }).catch((e: unknown) => e);
+    const left = fetch(`${h.gw.url}${BASE}/${conn.id}`, {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      signal: leaving.signal,
+    }).catch((e: unknown) => e);
     await vi.waitFor(() => expect(h!.seen('GET', ONE)).toBe(1));
     const staying = get(h, conn);
     await vi.waitFor(async () => expect(await h!.metric('plugboard_upstream_coalesced_total')).toBe(1));
@@ -79,7 +88,7 @@ describe('read cache (cache.ttlMs)', () => {
     expect(h.seen('GET', ONE) - before).toBe(2);
   });
 
-  it('the gateway\'s own write invalidates it: the next read shows the change', async () => {
+  it("the gateway's own write invalidates it: the next read shows the change", async () => {
     h = await startEngine([{ cache: { ttlMs: 60_000 } }]);
     const conn = await h.create();
     await get(h, conn);
@@ -98,14 +107,19 @@ describe('read cache (cache.ttlMs)', () => {
     // The cache still answers the old representation for plain reads…
     expect((await get(h, conn)).headers.get('etag')).toBe(cachedEtag);
     // …but a conditional write reads the provider first, and refuses.
-    const res = await h.gw.call('PATCH', `${BASE}/${conn.id}`, { body: { name: 'mine' }, headers: { 'if-match': cachedEtag } });
+    const res = await h.gw.call('PATCH', `${BASE}/${conn.id}`, {
+      body: { name: 'mine' },
+      headers: { 'if-match': cachedEtag },
+    });
     expect(res.status).toBe(412);
-    expect(h.up.sim.state.connections.find((c) => c.id === conn.external.connection_id)?.identifier).toBe('changed-elsewhere');
+    expect(h.up.sim.state.connections.find((c) => c.id === conn.external.connection_id)?.identifier).toBe(
+      'changed-elsewhere',
+    );
     const del = await h.gw.call('DELETE', `${BASE}/${conn.id}`, { headers: { 'if-match': cachedEtag } });
     expect(del.status).toBe(412);
   });
 
-  it('is kept per provider entry: two entries never answer from each other\'s cache', async () => {
+  it("is kept per provider entry: two entries never answer from each other's cache", async () => {
     h = await startEngine([{ cache: { ttlMs: 60_000 } }, { cache: { ttlMs: 60_000 } }]);
     const a = await h.create('a', 'leen-a');
     const b = await h.create('b', 'leen-b');

@@ -51,7 +51,9 @@ describe('retries within a budget', () => {
     const reserve = 10 + Math.ceil(((h.clock.now() - started) / 1000) * 10);
     expect(attempts - 1000).toBeLessThanOrEqual(200 + reserve);
     expect(await h.metric('plugboard_upstream_retries_total', { reason: '503' })).toBe(attempts - 1000);
-    expect(await h.metric('plugboard_upstream_retries_total', { reason: 'budget_exhausted' })).toBeGreaterThan(0);
+    expect(
+      await h.metric('plugboard_upstream_retries_total', { reason: 'budget_exhausted' }),
+    ).toBeGreaterThan(0);
     // Independent 30% failures with ≤ 1.2 attempts per request: at best 1 - 0.3 × (1 - 0.2 × 0.7 / 0.3) ≈ 84% succeed.
     expect(ok).toBeGreaterThanOrEqual(800);
   });
@@ -66,7 +68,7 @@ describe('retries within a budget', () => {
     expect(h.clock.waits[0]).toBeGreaterThanOrEqual(2000);
   });
 
-  it('a 429 asking for longer than the deadline answers 429 at once with the upstream\'s Retry-After', async () => {
+  it("a 429 asking for longer than the deadline answers 429 at once with the upstream's Retry-After", async () => {
     h = await startEngine([{ deadlineMs: 20_000 }]);
     const conn = await h.create();
     h.up.sim.kit.fault({ method: 'GET', path: ONE, status: 429, retryAfterSec: 30 });
@@ -89,7 +91,15 @@ describe('retries within a budget', () => {
 
   it('a POST that may have reached the upstream is never retried: a dropped connection, a timeout, a 503', async () => {
     h = await startEngine([{ timeoutMs: 100 }]);
-    const create = () => h!.gw.call('POST', BASE, { body: { provider: 'leen-a', kind: 'TENABLE', name: 'x', credentials: { client_key: 'ck', secret_key: 'sk' } } });
+    const create = () =>
+      h!.gw.call('POST', BASE, {
+        body: {
+          provider: 'leen-a',
+          kind: 'TENABLE',
+          name: 'x',
+          credentials: { client_key: 'ck', secret_key: 'sk' },
+        },
+      });
     h.up.sim.kit.fault({ method: 'POST', path: '/connections$', drop: true, times: 1 });
     expect((await create()).status).toBe(502);
     expect(h.seen('POST', '/connections$')).toBe(1);
@@ -111,7 +121,14 @@ describe('retries within a budget', () => {
       });
     });
     h = await startEngine([{ baseUrl: `http://127.0.0.1:${port}` }]);
-    const res = await h.gw.call('POST', BASE, { body: { provider: 'leen-a', kind: 'TENABLE', name: 'x', credentials: { client_key: 'ck', secret_key: 'sk' } } });
+    const res = await h.gw.call('POST', BASE, {
+      body: {
+        provider: 'leen-a',
+        kind: 'TENABLE',
+        name: 'x',
+        credentials: { client_key: 'ck', secret_key: 'sk' },
+      },
+    });
     expect(res.status).toBe(502);
     expect(await h.metric('plugboard_upstream_attempts_total', { outcome: 'connect' })).toBe(3);
     expect(await h.metric('plugboard_upstream_retries_total', { reason: 'connect' })).toBe(2);
@@ -138,19 +155,29 @@ describe('circuit breaker', () => {
     const refused = await h.gw.call('GET', `${BASE}/${conn.id}`);
     expect(refused.status).toBe(503);
     expect(h.seen('GET', ONE)).toBe(calls);
-    const providers = await json<{ data: Array<{ id: string; state: { circuit: string } }> }>(await h.gw.call('GET', '/v1/providers'));
+    const providers = await json<{ data: Array<{ id: string; state: { circuit: string } }> }>(
+      await h.gw.call('GET', '/v1/providers'),
+    );
     expect(providers.data[0]?.state.circuit).toBe('open');
     expect(await h.metric('plugboard_upstream_circuit_state', { provider: 'leen-a' })).toBe(2);
 
     h.up.sim.kit.clearFaults();
     h.clock.advance(30_000);
-    expect((await json<{ data: Array<{ state: { circuit: string } }> }>(await h.gw.call('GET', '/v1/providers'))).data[0]?.state.circuit).toBe('half_open');
+    expect(
+      (await json<{ data: Array<{ state: { circuit: string } }> }>(await h.gw.call('GET', '/v1/providers')))
+        .data[0]?.state.circuit,
+    ).toBe('half_open');
     expect((await h.gw.call('GET', `${BASE}/${conn.id}`)).status).toBe(200);
-    expect((await json<{ data: Array<{ state: { circuit: string } }> }>(await h.gw.call('GET', '/v1/providers'))).data[0]?.state.circuit).toBe('closed');
+    expect(
+      (await json<{ data: Array<{ state: { circuit: string } }> }>(await h.gw.call('GET', '/v1/providers')))
+        .data[0]?.state.circuit,
+    ).toBe('closed');
   });
 
   it('a failed probe opens it again for another openMs', async () => {
-    h = await startEngine([{ circuitBreaker: { failureThreshold: 2, openMs: 5_000 }, retry: { attempts: 1 } }]);
+    h = await startEngine([
+      { circuitBreaker: { failureThreshold: 2, openMs: 5_000 }, retry: { attempts: 1 } },
+    ]);
     const conn = await h.create();
     h.up.sim.kit.fault({ method: 'GET', path: ONE, status: 502 });
     for (let i = 0; i < 2; i++) expect((await h.gw.call('GET', `${BASE}/${conn.id}`)).status).toBe(502);
@@ -194,14 +221,17 @@ describe('token bucket', () => {
 describe('timeouts and disconnects', () => {
   it('a stalled upstream: 504 within the deadline, 100 times, and no socket left open', async () => {
     // Real time here: the deadline is what bounds each call. The breaker is off: this is about timeouts and sockets.
-    h = await startEngine([{ timeoutMs: 100, deadlineMs: 150, circuitBreaker: { enabled: false } }], { realClock: true });
+    h = await startEngine([{ timeoutMs: 100, deadlineMs: 150, circuitBreaker: { enabled: false } }], {
+      realClock: true,
+    });
     // Ten connections read at once, ten times: identical reads would share one upstream call.
     const conns: Connection[] = [];
     for (let i = 0; i < 10; i++) conns.push(await h.create(`c${i}`));
     h.up.sim.kit.fault({ method: 'GET', path: ONE, stall: true });
     for (let batch = 0; batch < 10; batch++) {
       const answers = await Promise.all(conns.map((conn) => h!.gw.call('GET', `${BASE}/${conn.id}`)));
-      for (const a of answers) expect(await json<Problem>(a)).toMatchObject({ status: 504, code: 'upstream_timeout' });
+      for (const a of answers)
+        expect(await json<Problem>(a)).toMatchObject({ status: 504, code: 'upstream_timeout' });
     }
     const { total } = h.up.sim.kit.stalls();
     // Each call fits its attempts into the deadline: at most ⌈150 / 100⌉ = 2.
@@ -215,7 +245,10 @@ describe('timeouts and disconnects', () => {
     const conn = await h.create();
     h.up.sim.kit.fault({ method: 'GET', path: ONE, stall: true, times: 1 });
     const caller = new AbortController();
-    const pending = fetch(`${h.gw.url}${BASE}/${conn.id}`, { headers: { authorization: 'Bearer test-admin-key-0123456789' }, signal: caller.signal }).catch((e: unknown) => e);
+    const pending = fetch(`${h.gw.url}${BASE}/${conn.id}`, {
+      headers: { authorization: 'Bearer test-admin-key-0123456789' },
+      signal: caller.signal,
+    }).catch((e: unknown) => e);
     await vi.waitFor(() => expect(h!.up.sim.kit.stalls().open).toBe(1));
     caller.abort();
     expect(await pending).toBeInstanceOf(Error);
@@ -227,15 +260,36 @@ describe('timeouts and disconnects', () => {
 
 describe('circuit breaker and credentials', () => {
   it('a token fetched while the circuit is half-open is the probe: the call that needed it then goes through', async () => {
-    const sim = await startAuth0Simulator({ domain: 'breaker.tenant.local', seedDemo: true, clients: [{ clientId: 'breaker-client', clientSecret: 'breaker-secret' }] });
+    const sim = await startAuth0Simulator({
+      domain: 'breaker.tenant.local',
+      seedDemo: true,
+      clients: [{ clientId: 'breaker-client', clientSecret: 'breaker-secret' }],
+    });
     const clock = new FakeClock();
     const gw = await startGateway({
-      definitions: [auth0Provider], upstreamClock: clock,
-      providers: [{ id: 'auth0', type: 'auth0', domain: sim.domain, clientId: 'breaker-client', clientSecret: 'breaker-secret', baseUrl: sim.url,
-        retry: { attempts: 1 }, circuitBreaker: { failureThreshold: 1, openMs: 5_000 } }],
+      definitions: [auth0Provider],
+      upstreamClock: clock,
+      providers: [
+        {
+          id: 'auth0',
+          type: 'auth0',
+          domain: sim.domain,
+          clientId: 'breaker-client',
+          clientSecret: 'breaker-secret',
+          baseUrl: sim.url,
+          retry: { attempts: 1 },
+          circuitBreaker: { failureThreshold: 1, openMs: 5_000 },
+        },
+      ],
     });
     try {
-      expect((await gw.call('POST', '/v1/organizations', { body: { id: 'acme', name: 'Acme', links: { auth0: DEMO_ORGANIZATION.id } } })).status).toBe(201);
+      expect(
+        (
+          await gw.call('POST', '/v1/organizations', {
+            body: { id: 'acme', name: 'Acme', links: { auth0: DEMO_ORGANIZATION.id } },
+          })
+        ).status,
+      ).toBe(201);
       // The token endpoint fails: the circuit opens before the gateway ever held a token.
       sim.kit.fault({ method: 'POST', path: '/oauth/token$', status: 500, times: 1 });
       expect((await gw.call('GET', '/v1/organizations/acme/connections')).status).toBe(502);
@@ -243,7 +297,10 @@ describe('circuit breaker and credentials', () => {
       clock.advance(5_000);
       const res = await gw.call('GET', '/v1/organizations/acme/connections');
       expect(res.status).toBe(200);
-      expect((await json<{ data: Array<{ state: { circuit: string } }> }>(await gw.call('GET', '/v1/providers'))).data[0]?.state.circuit).toBe('closed');
+      expect(
+        (await json<{ data: Array<{ state: { circuit: string } }> }>(await gw.call('GET', '/v1/providers')))
+          .data[0]?.state.circuit,
+      ).toBe('closed');
     } finally {
       await gw.close();
       await sim.close();

@@ -13,7 +13,12 @@ export interface Versioned {
  * The canonical connection (contract §4): what the adapter knows of the upstream connection plus
  * what only the gateway knows (its id, organization, provider, whether it holds a sealed copy).
  */
-export function canonicalConnection(row: ConnectionRow, adapter: ProviderAdapter, u: UpstreamConnection, stored: CredentialMeta | null): Connection {
+export function canonicalConnection(
+  row: ConnectionRow,
+  adapter: ProviderAdapter,
+  u: UpstreamConnection,
+  stored: CredentialMeta | null,
+): Connection {
   return {
     id: row.id,
     organization_id: row.organization_id,

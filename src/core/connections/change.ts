@@ -31,7 +31,11 @@ export const ChangeBodySchema: z.ZodType<ChangeBody> = z.strictObject({
 
 /** JSON Schema of a zod schema, for documentation inside another schema. */
 function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, {
+    target: 'draft-2020-12',
+    io: 'input',
+    unrepresentable: 'any',
+  }) as Record<string, unknown>;
   return rest;
 }
 
@@ -42,27 +46,52 @@ function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
  * checks, with the union of the providers' shapes as documentation.
  */
 export function changeBodySchema(adapters: ReadonlyArray<ProviderAdapter>): z.ZodType<ChangeBody> {
-  const settings = adapters.flatMap((a) => (a.schemas.settings ? [{ title: `${a.id} settings`, ...jsonSchemaOf(a.schemas.settings) }] : []));
+  const settings = adapters.flatMap((a) =>
+    a.schemas.settings ? [{ title: `${a.id} settings`, ...jsonSchemaOf(a.schemas.settings) }] : [],
+  );
   const statuses = [...new Set(adapters.flatMap((a) => a.capabilities.writableStatus))];
-  const where = (pred: (a: ProviderAdapter) => boolean) => adapters.filter(pred).map((a) => a.id).join(', ') || 'none';
-  return z.strictObject({
-    name: z.unknown().optional().meta({
-      type: ['string', 'null'],
-      description: `New name; null clears it where the provider allows. Writable on: ${where((a) => a.capabilities.writableName)}.`,
-    }),
-    status: z.unknown().optional().meta({
-      type: 'string', enum: statuses,
-      description: `New status, among the provider's writable statuses (GET /v1/providers). Writable on: ${where((a) => a.capabilities.writableStatus.length > 0)}.`,
-    }),
-    settings: z.unknown().optional().meta({
-      description: `The provider's writable settings, merged key by key (PATCH). On: ${where((a) => a.schemas.settings !== null)}.`,
-      ...(settings.length > 1 ? { anyOf: settings } : (settings[0] ?? { type: 'object' })),
-    }),
-    credentials: z.unknown().optional().meta({
-      type: 'object', writeOnly: true,
-      description: `Replacement credentials, whole (never merged), in the shape the connection's kind takes (see the create body). On: ${where((a) => a.capabilities.supportsCredentials)}.`,
-    }),
-  }).meta({ id: 'ConnectionChange', description: 'A JSON Merge Patch (PATCH) or the writable fields (PUT) of a connection.' });
+  const where = (pred: (a: ProviderAdapter) => boolean) =>
+    adapters
+      .filter(pred)
+      .map((a) => a.id)
+      .join(', ') || 'none';
+  return z
+    .strictObject({
+      name: z
+        .unknown()
+        .optional()
+        .meta({
+          type: ['string', 'null'],
+          description: `New name; null clears it where the provider allows. Writable on: ${where((a) => a.capabilities.writableName)}.`,
+        }),
+      status: z
+        .unknown()
+        .optional()
+        .meta({
+          type: 'string',
+          enum: statuses,
+          description: `New status, among the provider's writable statuses (GET /v1/providers). Writable on: ${where((a) => a.capabilities.writableStatus.length > 0)}.`,
+        }),
+      settings: z
+        .unknown()
+        .optional()
+        .meta({
+          description: `The provider's writable settings, merged key by key (PATCH). On: ${where((a) => a.schemas.settings !== null)}.`,
+          ...(settings.length > 1 ? { anyOf: settings } : (settings[0] ?? { type: 'object' })),
+        }),
+      credentials: z
+        .unknown()
+        .optional()
+        .meta({
+          type: 'object',
+          writeOnly: true,
+          description: `Replacement credentials, whole (never merged), in the shape the connection's kind takes (see the create body). On: ${where((a) => a.capabilities.supportsCredentials)}.`,
+        }),
+    })
+    .meta({
+      id: 'ConnectionChange',
+      description: 'A JSON Merge Patch (PATCH) or the writable fields (PUT) of a connection.',
+    });
 }
 
 export type ChangeMode = 'patch' | 'put';
@@ -75,33 +104,50 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * Fields of a create or change body that this provider entry cannot set at all, as the problems of
  * a 422 `unsupported_change`: a caller learns the field is not writable rather than that its value is wrong.
  */
-export function unsupportedFields(adapter: ProviderAdapter, body: Readonly<Record<string, unknown>>): FieldProblem[] {
+export function unsupportedFields(
+  adapter: ProviderAdapter,
+  body: Readonly<Record<string, unknown>>,
+): FieldProblem[] {
   const caps = adapter.capabilities;
   const out: FieldProblem[] = [];
   const where = `${adapter.id} (${adapter.type})`;
-  if ('name' in body && !caps.writableName) out.push({ pointer: '/name', message: `name is not writable on ${where}` });
-  if ('status' in body && caps.writableStatus.length === 0) out.push({ pointer: '/status', message: `status is not writable on ${where}` });
-  if ('settings' in body && !adapter.schemas.settings) out.push({ pointer: '/settings', message: `${where} connections have no writable settings` });
+  if ('name' in body && !caps.writableName)
+    out.push({ pointer: '/name', message: `name is not writable on ${where}` });
+  if ('status' in body && caps.writableStatus.length === 0)
+    out.push({ pointer: '/status', message: `status is not writable on ${where}` });
+  if ('settings' in body && !adapter.schemas.settings)
+    out.push({ pointer: '/settings', message: `${where} connections have no writable settings` });
   const settings = body['settings'];
   if (adapter.schemas.settings && isObject(settings)) {
     for (const key of Object.keys(settings)) {
-      if (caps.unsupportedSettings.includes(key)) out.push({ pointer: `/settings/${key}`, message: `${key} is not available on ${where}` });
+      if (caps.unsupportedSettings.includes(key))
+        out.push({ pointer: `/settings/${key}`, message: `${key} is not available on ${where}` });
     }
   }
-  if ('credentials' in body && !caps.supportsCredentials) out.push({ pointer: '/credentials', message: `${where} connections hold no credentials the gateway can set` });
+  if ('credentials' in body && !caps.supportsCredentials)
+    out.push({
+      pointer: '/credentials',
+      message: `${where} connections hold no credentials the gateway can set`,
+    });
   return out;
 }
 
 /** Throws the 422 for `problems`, if any. */
 export function refuseUnsupported(adapter: ProviderAdapter, problems: FieldProblem[], detail: string): void {
-  if (problems.length > 0) throw new GatewayError('unsupported_change', detail, { errors: problems, provider: adapter.id });
+  if (problems.length > 0)
+    throw new GatewayError('unsupported_change', detail, { errors: problems, provider: adapter.id });
 }
 
 /**
  * A PATCH (merge patch) or PUT body, checked against what the entry can change, as the change to
  * apply. `kind` is the connection's kind (credentials are checked per kind, e.g. per Leen vendor).
  */
-export function validateChange(adapter: ProviderAdapter, kind: string, body: ChangeBody, mode: ChangeMode): ConnectionChange {
+export function validateChange(
+  adapter: ProviderAdapter,
+  kind: string,
+  body: ChangeBody,
+  mode: ChangeMode,
+): ConnectionChange {
   const caps = adapter.capabilities;
   if (mode === 'put') {
     const required: Array<keyof ChangeBody> = [];
@@ -109,14 +155,24 @@ export function validateChange(adapter: ProviderAdapter, kind: string, body: Cha
     if (caps.writableStatus.length > 0) required.push('status');
     if (adapter.schemas.settings) required.push('settings');
     const missing = required.filter((k) => !(k in body));
-    if (missing.length > 0) throw validationError(missing.map((k) => ({ pointer: `/${k}`, message: 'required in a full replacement (PUT)' })));
+    if (missing.length > 0)
+      throw validationError(
+        missing.map((k) => ({ pointer: `/${k}`, message: 'required in a full replacement (PUT)' })),
+      );
   }
 
   const unsupported = unsupportedFields(adapter, body as Record<string, unknown>);
   const status = body.status;
-  if (typeof status === 'string' && caps.writableStatus.length > 0 && ConnectionStatus.safeParse(status).success
-    && !caps.writableStatus.includes(status as ConnectionStatus)) {
-    unsupported.push({ pointer: '/status', message: `status can be set to ${caps.writableStatus.join(' or ')} on ${adapter.type}` });
+  if (
+    typeof status === 'string' &&
+    caps.writableStatus.length > 0 &&
+    ConnectionStatus.safeParse(status).success &&
+    !caps.writableStatus.includes(status as ConnectionStatus)
+  ) {
+    unsupported.push({
+      pointer: '/status',
+      message: `status can be set to ${caps.writableStatus.join(' or ')} on ${adapter.type}`,
+    });
   }
   refuseUnsupported(adapter, unsupported, `Provider ${adapter.id} cannot make this change.`);
 
@@ -128,11 +184,27 @@ export function validateChange(adapter: ProviderAdapter, kind: string, body: Cha
     if (r.success) assign(r.data);
     else bad.push(...problemsOf(r.error, `/${key}`));
   };
-  check('name', caps.nullableName ? adapter.schemas.name : adapter.schemas.name.refine((v) => v !== null, 'must not be null'), (v) => { change.name = v; });
-  check('status', ConnectionStatus, (v) => { change.status = v; });
-  if (adapter.schemas.settings) check('settings', adapter.schemas.settings, (v) => { change.settings = v; });
+  check(
+    'name',
+    caps.nullableName
+      ? adapter.schemas.name
+      : adapter.schemas.name.refine((v) => v !== null, 'must not be null'),
+    (v) => {
+      change.name = v;
+    },
+  );
+  check('status', ConnectionStatus, (v) => {
+    change.status = v;
+  });
+  if (adapter.schemas.settings)
+    check('settings', adapter.schemas.settings, (v) => {
+      change.settings = v;
+    });
   const credentialSchema = adapter.schemas.credentials(kind);
-  if (credentialSchema) check('credentials', credentialSchema, (v) => { change.credentials = new Secret(v); });
+  if (credentialSchema)
+    check('credentials', credentialSchema, (v) => {
+      change.credentials = new Secret(v);
+    });
   if (bad.length > 0) throw validationError(bad);
   return change;
 }

@@ -40,13 +40,18 @@ export class ConnectionIndex {
     const key = `${orgId}\u0000${id}`;
     const seen = this.#seen.get(ctx)?.get(key);
     if (seen) return seen;
-    const found = canSeeOrganization(ctx.caller, orgId) ? await this.storage.getConnectionWithOrganization(orgId, id) : null;
+    const found = canSeeOrganization(ctx.caller, orgId)
+      ? await this.storage.getConnectionWithOrganization(orgId, id)
+      : null;
     if (!found) throw new GatewayError('not_found', `No organization ${JSON.stringify(orgId)}.`);
     this.organizations.remember(ctx, found.organization);
     const row = found.connection;
     const adapter = row ? this.providers.get(row.provider_id) : undefined;
     if (!row || row.deleted_at !== null || row.organization_id !== orgId || !adapter) {
-      throw new GatewayError('not_found', `No connection ${JSON.stringify(id)} in organization ${JSON.stringify(orgId)}.`);
+      throw new GatewayError(
+        'not_found',
+        `No connection ${JSON.stringify(id)} in organization ${JSON.stringify(orgId)}.`,
+      );
     }
     const located = { row, adapter, credential: found.credential };
     let map = this.#seen.get(ctx);
@@ -59,11 +64,26 @@ export class ConnectionIndex {
    * Index rows for upstream connections seen in a list, in the same order; new ones get an id
    * here, unless one is the connection of a create left unsettled (it gets that create's id).
    */
-  async adoptListed(orgId: string, adapter: ProviderAdapter, externalOrgId: string, items: UpstreamConnection[], now: string): Promise<ConnectionRow[]> {
+  async adoptListed(
+    orgId: string,
+    adapter: ProviderAdapter,
+    externalOrgId: string,
+    items: UpstreamConnection[],
+    now: string,
+  ): Promise<ConnectionRow[]> {
     for (const u of items) requireSafeExternalId(adapter, u);
     await this.intents.adoptListed(orgId, adapter, externalOrgId, items);
-    return this.storage.ensureConnections(items.map((u) => ({ organization_id: orgId, provider_id: adapter.id,
-      external_org_id: externalOrgId, external_id: u.external_id, kind: u.kind, new_id: newId('cn') })), now);
+    return this.storage.ensureConnections(
+      items.map((u) => ({
+        organization_id: orgId,
+        provider_id: adapter.id,
+        external_org_id: externalOrgId,
+        external_id: u.external_id,
+        kind: u.kind,
+        new_id: newId('cn'),
+      })),
+      now,
+    );
   }
 
   /** Retires an id: the upstream connection was deleted (by the caller, with an event) or is gone (without). */
@@ -81,10 +101,19 @@ export class ConnectionIndex {
 export function requireSafeExternalId(adapter: ProviderAdapter, u: UpstreamConnection): void {
   const problem = unsafeSegment(u.external_id);
   if (problem !== null) {
-    throw new GatewayError('upstream_error', `Provider ${adapter.id} answered with a connection id the gateway will not use in a path (it ${problem}).`, { provider: adapter.id });
+    throw new GatewayError(
+      'upstream_error',
+      `Provider ${adapter.id} answered with a connection id the gateway will not use in a path (it ${problem}).`,
+      { provider: adapter.id },
+    );
   }
 }
 
 export function refOf(row: ConnectionRow): ConnectionRef {
-  return { connectionId: row.id, externalOrgId: row.external_org_id, externalId: row.external_id, kind: row.kind };
+  return {
+    connectionId: row.id,
+    externalOrgId: row.external_org_id,
+    externalId: row.external_id,
+    kind: row.kind,
+  };
 }

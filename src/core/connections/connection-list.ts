@@ -62,16 +62,26 @@ export class ConnectionLister {
   async list(ctx: RequestContext, orgId: string, q: ListQuery): Promise<ConnectionList> {
     const org = await this.organizations.require(ctx, orgId);
     if (q.provider !== undefined && !this.providers.has(q.provider)) {
-      throw validationError([{ pointer: '/provider', message: `not a configured provider id (configured: ${[...this.providers.keys()].join(', ')})` }]);
+      throw validationError([
+        {
+          pointer: '/provider',
+          message: `not a configured provider id (configured: ${[...this.providers.keys()].join(', ')})`,
+        },
+      ]);
     }
-    const linked = [...this.providers.keys()].filter((id) => org.links[id] !== undefined && (q.provider === undefined || q.provider === id)).sort();
+    const linked = [...this.providers.keys()]
+      .filter((id) => org.links[id] !== undefined && (q.provider === undefined || q.provider === id))
+      .sort();
     const filter: ListCursor['f'] = [q.provider ?? null, q.status ?? null];
     // Each provider still to read → its upstream cursor (null: from the start).
     let positions = new Map<string, string | null>(linked.map((id) => [id, null]));
     if (q.cursor) {
       const c = this.cursors.decode<Partial<ListCursor>>('connections', q.cursor);
       if (c.o !== orgId || c.f?.[0] !== filter[0] || c.f[1] !== filter[1] || !Array.isArray(c.s)) {
-        throw validationError([{ pointer: '/cursor', message: 'cursor belongs to another list or filter' }], 'The cursor is not valid.');
+        throw validationError(
+          [{ pointer: '/cursor', message: 'cursor belongs to another list or filter' }],
+          'The cursor is not valid.',
+        );
       }
       // A provider unlinked mid-walk has nothing left to give.
       positions = new Map(c.s.filter(([id]) => linked.includes(id)));
@@ -85,7 +95,19 @@ export class ConnectionLister {
       const split = shares(q.limit - data.length, turn.length);
       const calls = turn.map((id, i) => ({ id, limit: split[i] as number })).filter((t) => t.limit > 0);
       asked += calls.length;
-      const pages = await Promise.allSettled(calls.map((t) => this.#page(ctx, orgId, org.links[t.id] as string, t.id, t.limit, positions.get(t.id) ?? undefined, q)));
+      const pages = await Promise.allSettled(
+        calls.map((t) =>
+          this.#page(
+            ctx,
+            orgId,
+            org.links[t.id] as string,
+            t.id,
+            t.limit,
+            positions.get(t.id) ?? undefined,
+            q,
+          ),
+        ),
+      );
       pages.forEach((page, i) => {
         const id = (calls[i] as (typeof calls)[number]).id;
         if (page.status === 'fulfilled') {
@@ -104,21 +126,46 @@ export class ConnectionLister {
         throw pages.find((p): p is PromiseRejectedResult => p.status === 'rejected')?.reason as Error;
       }
     }
-    const next = positions.size === 0 ? null
-      : this.cursors.encode('connections', { o: orgId, f: filter, s: [...positions].sort(([a], [b]) => (a < b ? -1 : 1)) } satisfies ListCursor);
-    return errors.length > 0 ? { data, next_cursor: next, incomplete: true, errors } : { data, next_cursor: next };
+    const next =
+      positions.size === 0
+        ? null
+        : this.cursors.encode('connections', {
+            o: orgId,
+            f: filter,
+            s: [...positions].sort(([a], [b]) => (a < b ? -1 : 1)),
+          } satisfies ListCursor);
+    return errors.length > 0
+      ? { data, next_cursor: next, incomplete: true, errors }
+      : { data, next_cursor: next };
   }
 
   /** One provider's page, adopted into the index and mapped (status-filtered). */
-  async #page(ctx: RequestContext, orgId: string, externalOrgId: string, providerId: string, limit: number, cursor: string | undefined, q: ListQuery): Promise<{ items: Connection[]; nextCursor: string | null }> {
+  async #page(
+    ctx: RequestContext,
+    orgId: string,
+    externalOrgId: string,
+    providerId: string,
+    limit: number,
+    cursor: string | undefined,
+    q: ListQuery,
+  ): Promise<{ items: Connection[]; nextCursor: string | null }> {
     const adapter = this.providers.get(providerId) as ProviderAdapter;
     const page = await adapter.list(ctx, externalOrgId, { limit, cursor });
-    const rows = await this.index.adoptListed(orgId, adapter, externalOrgId, page.items, timestamp({ now: this.now }));
+    const rows = await this.index.adoptListed(
+      orgId,
+      adapter,
+      externalOrgId,
+      page.items,
+      timestamp({ now: this.now }),
+    );
     const meta = await this.vault.meta(rows.map((r) => r.id));
     const items = page.items.map((u, i) => {
       const row = rows[i] as (typeof rows)[number];
       return canonicalConnection(row, adapter, u, meta.get(row.id) ?? null);
     });
-    return { items: items.filter((c) => q.status === undefined || c.status === q.status), nextCursor: page.nextCursor };
+    return {
+      items: items.filter((c) => q.status === undefined || c.status === q.status),
+      nextCursor: page.nextCursor,
+    };
   }
 }

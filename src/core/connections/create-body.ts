@@ -16,15 +16,26 @@ export function createBodySchema(adapters: ReadonlyArray<ProviderAdapter>): z.Zo
   const message = `must be a configured provider id (${ids.join(', ') || 'none configured'})`;
   const variants = adapters.map((a) => {
     const credentials: z.ZodType | undefined = a.schemas.create.shape['credentials'];
-    const shape: Record<string, z.ZodType> = { provider: z.literal(a.id).describe('A configured provider id.') };
+    const shape: Record<string, z.ZodType> = {
+      provider: z.literal(a.id).describe('A configured provider id.'),
+    };
     // Credentials go in, never come out: write-only in the document.
-    if (credentials) shape['credentials'] = credentials.meta({ writeOnly: true, description: 'Write-only: stored sealed, never returned.' });
+    if (credentials)
+      shape['credentials'] = credentials.meta({
+        writeOnly: true,
+        description: 'Write-only: stored sealed, never returned.',
+      });
     return a.schemas.create.safeExtend(shape).meta({ title: `Create a ${a.id} connection (${a.type})` });
   });
   const [first, ...rest] = variants;
-  if (!first) return z.object({ provider: z.string({ error: message }).refine(() => false, { message }) }) as unknown as z.ZodType<CreateConnectionInput>;
+  if (!first)
+    return z.object({
+      provider: z.string({ error: message }).refine(() => false, { message }),
+    }) as unknown as z.ZodType<CreateConnectionInput>;
   // A single entry still gets a discriminator check, so an unknown provider says which ones exist.
-  return z.discriminatedUnion('provider', [first, ...rest], { error: (issue) => (issue.code === 'invalid_union' ? message : undefined) }) as unknown as z.ZodType<CreateConnectionInput>;
+  return z.discriminatedUnion('provider', [first, ...rest], {
+    error: (issue) => (issue.code === 'invalid_union' ? message : undefined),
+  }) as unknown as z.ZodType<CreateConnectionInput>;
 }
 
 /** What the create route needs: the body schema, and the fields the chosen entry cannot set at all (its 422). */

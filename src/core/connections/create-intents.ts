@@ -15,8 +15,19 @@ const PAGE = 100;
 export const OTHER_PROCESS_INTENT_AGE_MS = 2 * 60_000;
 
 /** Codes after which the upstream create provably did not happen (refused, or never sent). */
-const NOT_CREATED = new Set(['validation_failed', 'upstream_rejected', 'not_found', 'unsupported_change', 'unsupported_operation', 'rate_limited',
-  'upstream_unavailable', 'forbidden', 'conflict', 'credentials_required', 'unauthenticated']);
+const NOT_CREATED = new Set([
+  'validation_failed',
+  'upstream_rejected',
+  'not_found',
+  'unsupported_change',
+  'unsupported_operation',
+  'rate_limited',
+  'upstream_unavailable',
+  'forbidden',
+  'conflict',
+  'credentials_required',
+  'unauthenticated',
+]);
 
 /** Whether an upstream create that failed with `e` may still have made the connection. */
 export function mayHaveCreated(e: unknown): boolean {
@@ -26,9 +37,11 @@ export function mayHaveCreated(e: unknown): boolean {
 export function matches(expected: UpstreamExpectation, u: UpstreamConnection): boolean {
   const keys = Object.keys(expected) as Array<keyof UpstreamExpectation>;
   if (keys.length === 0) return false;
-  return (expected.external_id === undefined || expected.external_id === u.external_id)
-    && (expected.kind === undefined || expected.kind === u.kind)
-    && (!('name' in expected) || expected.name === u.name);
+  return (
+    (expected.external_id === undefined || expected.external_id === u.external_id) &&
+    (expected.kind === undefined || expected.kind === u.kind) &&
+    (!('name' in expected) || expected.name === u.name)
+  );
 }
 
 /**
@@ -77,24 +90,47 @@ export class CreateIntents {
     if (!mayHaveCreated(e)) {
       this.#mine.delete(intent.id);
       await this.storage.dropCreateIntent(intent.id);
-    }
-    else this.logger.warn({ intent: intent.id, provider: intent.provider_id, err_code: isGatewayError(e) ? e.code : 'aborted' }, 'connection create may have happened upstream; it will be settled');
+    } else
+      this.logger.warn(
+        { intent: intent.id, provider: intent.provider_id, err_code: isGatewayError(e) ? e.code : 'aborted' },
+        'connection create may have happened upstream; it will be settled',
+      );
   }
 
   /**
    * Before a list's items are indexed: an item not yet in the index that matches a settled-later
    * intent of this scope is adopted under the intent's id, with its credentials.
    */
-  async adoptListed(orgId: string, adapter: ProviderAdapter, externalOrgId: string, items: UpstreamConnection[]): Promise<void> {
-    const open = (await this.storage.pendingCreateIntents({ organization_id: orgId, provider_id: adapter.id, external_org_id: externalOrgId }))
-      .filter((i) => !this.#inFlight.has(i.id));
+  async adoptListed(
+    orgId: string,
+    adapter: ProviderAdapter,
+    externalOrgId: string,
+    items: UpstreamConnection[],
+  ): Promise<void> {
+    const open = (
+      await this.storage.pendingCreateIntents({
+        organization_id: orgId,
+        provider_id: adapter.id,
+        external_org_id: externalOrgId,
+      })
+    ).filter((i) => !this.#inFlight.has(i.id));
     for (const intent of open) {
       for (const u of items) {
         if (!matches(intent.expected, u)) continue;
         if (await this.storage.findLiveConnection(orgId, adapter.id, externalOrgId, u.external_id)) continue;
-        if (await this.storage.completeCreateIntent(intent.id, u.external_id, u.kind, adoptionEvent(intent, this.now()))) {
+        if (
+          await this.storage.completeCreateIntent(
+            intent.id,
+            u.external_id,
+            u.kind,
+            adoptionEvent(intent, this.now()),
+          )
+        ) {
           this.#mine.delete(intent.id);
-          this.logger.info({ intent: intent.id, provider: adapter.id }, 'connection create settled: adopted from the provider');
+          this.logger.info(
+            { intent: intent.id, provider: adapter.id },
+            'connection create settled: adopted from the provider',
+          );
           break;
         }
       }
@@ -109,9 +145,13 @@ export class CreateIntents {
    */
   async reconcile(only?: (i: CreateIntentRow) => boolean): Promise<{ adopted: number; dropped: number }> {
     const othersBefore = Date.parse(this.now()) - OTHER_PROCESS_INTENT_AGE_MS;
-    const settleable = (i: CreateIntentRow) => (only ? only(i)
-      : !this.storage.sharedByProcesses || this.#mine.has(i.id) || Date.parse(i.created_at) < othersBefore);
-    const open = (await this.storage.pendingCreateIntents()).filter((i) => !this.#inFlight.has(i.id) && settleable(i));
+    const settleable = (i: CreateIntentRow) =>
+      only
+        ? only(i)
+        : !this.storage.sharedByProcesses || this.#mine.has(i.id) || Date.parse(i.created_at) < othersBefore;
+    const open = (await this.storage.pendingCreateIntents()).filter(
+      (i) => !this.#inFlight.has(i.id) && settleable(i),
+    );
     const scopes = new Map<string, CreateIntentRow[]>();
     for (const i of open) {
       const k = JSON.stringify([i.organization_id, i.provider_id, i.external_org_id]);
@@ -136,8 +176,15 @@ export class CreateIntents {
           }
           cursor = page.nextCursor;
         }
-        const left = new Set((await this.storage.pendingCreateIntents({ organization_id: first.organization_id, provider_id: first.provider_id,
-          external_org_id: first.external_org_id })).map((i) => i.id));
+        const left = new Set(
+          (
+            await this.storage.pendingCreateIntents({
+              organization_id: first.organization_id,
+              provider_id: first.provider_id,
+              external_org_id: first.external_org_id,
+            })
+          ).map((i) => i.id),
+        );
         for (const i of intents) {
           if (left.has(i.id) && !complete) continue;
           this.#mine.delete(i.id);
@@ -145,11 +192,17 @@ export class CreateIntents {
           else if (complete) {
             await this.storage.dropCreateIntent(i.id);
             dropped += 1;
-            this.logger.warn({ intent: i.id, provider: i.provider_id }, 'connection create settled: not made upstream; intent dropped');
+            this.logger.warn(
+              { intent: i.id, provider: i.provider_id },
+              'connection create settled: not made upstream; intent dropped',
+            );
           }
         }
       } catch (e) {
-        this.logger.warn({ provider: first.provider_id, err_code: isGatewayError(e) ? e.code : 'error' }, 'connection creates could not be settled now; trying later');
+        this.logger.warn(
+          { provider: first.provider_id, err_code: isGatewayError(e) ? e.code : 'error' },
+          'connection creates could not be settled now; trying later',
+        );
       }
     }
     return { adopted, dropped };
@@ -158,7 +211,14 @@ export class CreateIntents {
 
 /** The event of a create settled by adoption: the create's own (its actor, request and fields). */
 function adoptionEvent(i: CreateIntentRow, at: string): NewEvent {
-  return { id: newId('ev'), type: 'connection.created', organization_id: i.organization_id, connection_id: i.id, actor: i.actor,
-    changed: i.changed, request_id: i.request_id, at };
+  return {
+    id: newId('ev'),
+    type: 'connection.created',
+    organization_id: i.organization_id,
+    connection_id: i.id,
+    actor: i.actor,
+    changed: i.changed,
+    request_id: i.request_id,
+    at,
+  };
 }
-

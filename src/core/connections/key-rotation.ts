@@ -42,7 +42,11 @@ export interface RotationOptions {
   dryRun?: boolean;
 }
 
-export async function rotateCredentials(storage: Storage, sealer: Sealer, opts: RotationOptions = {}): Promise<RotationReport> {
+export async function rotateCredentials(
+  storage: Storage,
+  sealer: Sealer,
+  opts: RotationOptions = {},
+): Promise<RotationReport> {
   const batchSize = opts.batchSize ?? 100;
   const before = await storage.countCredentialsByKey();
   const unopenable: UnopenableCredential[] = [];
@@ -56,20 +60,36 @@ export async function rotateCredentials(storage: Storage, sealer: Sealer, opts: 
     const batch: ResealedCredential[] = [];
     for (const row of rows) {
       const ctx = { organizationId: row.organization_id, connectionId: row.connection_id };
-      const where = { connectionId: row.connection_id, organizationId: row.organization_id, keyId: row.key_id };
+      const where = {
+        connectionId: row.connection_id,
+        organizationId: row.organization_id,
+        keyId: row.key_id,
+      };
       let value: unknown;
       try {
         value = sealer.open({ keyId: row.key_id, nonce: row.nonce, ciphertext: row.ciphertext }, ctx);
       } catch (e) {
         if (!isGatewayError(e)) throw e;
         // The sealer's own text for an unknown key names the connection and the key id to configure.
-        unopenable.push(sealer.opens(row.key_id)
-          ? { ...where, reason: 'integrity', detail: `Stored credentials of connection ${row.connection_id} (key id ${row.key_id}) fail their integrity check and cannot be re-sealed; send the connection's credentials again through the gateway.` }
-          : { ...where, reason: 'unknown_key', detail: e.message });
+        unopenable.push(
+          sealer.opens(row.key_id)
+            ? {
+                ...where,
+                reason: 'integrity',
+                detail: `Stored credentials of connection ${row.connection_id} (key id ${row.key_id}) fail their integrity check and cannot be re-sealed; send the connection's credentials again through the gateway.`,
+              }
+            : { ...where, reason: 'unknown_key', detail: e.message },
+        );
         continue;
       }
       const next = sealer.seal(value, ctx);
-      batch.push({ connection_id: row.connection_id, from: { key_id: row.key_id, nonce: row.nonce }, key_id: next.keyId, nonce: next.nonce, ciphertext: next.ciphertext });
+      batch.push({
+        connection_id: row.connection_id,
+        from: { key_id: row.key_id, nonce: row.nonce },
+        key_id: next.keyId,
+        nonce: next.nonce,
+        ciphertext: next.ciphertext,
+      });
     }
     if (opts.dryRun) {
       resealed += batch.length;
@@ -80,5 +100,12 @@ export async function rotateCredentials(storage: Storage, sealer: Sealer, opts: 
     }
     if (rows.length < batchSize) break;
   }
-  return { currentKeyId: sealer.currentKeyId, before, resealed, changedMeanwhile, unopenable, after: await storage.countCredentialsByKey() };
+  return {
+    currentKeyId: sealer.currentKeyId,
+    before,
+    resealed,
+    changedMeanwhile,
+    unopenable,
+    after: await storage.countCredentialsByKey(),
+  };
 }

@@ -1,4 +1,12 @@
-import { isPatchModel, type CallContext, type ConnectionChange, type ConnectionState, type Credentials, type ProviderAdapter, type ReplaceModelAdapter } from '../adapter.js';
+import {
+  isPatchModel,
+  type CallContext,
+  type ConnectionChange,
+  type ConnectionState,
+  type Credentials,
+  type ProviderAdapter,
+  type ReplaceModelAdapter,
+} from '../adapter.js';
 import type { Connection, Job, UpstreamConnection } from '../connection.js';
 import type { CursorCodec } from '../cursor.js';
 import { etagMatches, etagOf } from '../etag.js';
@@ -10,7 +18,13 @@ import { auditEvent } from '../services/events.js';
 import type { OrganizationService } from '../services/organizations.js';
 import type { ConnectionRow, CreateIntentRow, CredentialMeta, NewEvent, Storage } from '../storage.js';
 import { canonicalConnection, versioned, type Versioned } from './canonical.js';
-import { refuseUnsupported, unsupportedFields, validateChange, type ChangeBody, type ChangeMode } from './change.js';
+import {
+  refuseUnsupported,
+  unsupportedFields,
+  validateChange,
+  type ChangeBody,
+  type ChangeMode,
+} from './change.js';
 import { ConnectionIndex, refOf, requireSafeExternalId } from './connection-index.js';
 import { ConnectionLister, type ConnectionList, type ListQuery } from './connection-list.js';
 import type { CreateConnectionInput } from './create-body.js';
@@ -46,7 +60,14 @@ export class ConnectionService {
     this.#intents = new CreateIntents(deps.storage, deps.providers, deps.logger, () => timestamp(deps));
     this.#index = new ConnectionIndex(deps.storage, deps.providers, organizations, this.#intents);
     this.#vault = new CredentialVault(deps.storage, deps.sealer);
-    this.#lister = new ConnectionLister(deps.providers, deps.cursors as CursorCodec, organizations, this.#index, this.#vault, deps.now);
+    this.#lister = new ConnectionLister(
+      deps.providers,
+      deps.cursors as CursorCodec,
+      organizations,
+      this.#index,
+      this.#vault,
+      deps.now,
+    );
   }
 
   // ---------- reads ----------
@@ -65,21 +86,46 @@ export class ConnectionService {
     return versioned(await this.#fetch(ctx, row, adapter, credential));
   }
 
-  async test(ctx: RequestContext, orgId: string, id: string): Promise<{ ok: boolean; detail: string | null }> {
+  async test(
+    ctx: RequestContext,
+    orgId: string,
+    id: string,
+  ): Promise<{ ok: boolean; detail: string | null }> {
     const { row, adapter } = await this.#index.locate(ctx, orgId, id);
     const test = adapter.capabilities.supportsTest ? adapter.test?.bind(adapter) : undefined;
-    if (!test) throw new GatewayError('unsupported_operation', `Provider ${adapter.id} (${adapter.type}) cannot test credentials.`, { provider: adapter.id });
+    if (!test)
+      throw new GatewayError(
+        'unsupported_operation',
+        `Provider ${adapter.id} (${adapter.type}) cannot test credentials.`,
+        { provider: adapter.id },
+      );
     return this.#subresource(ctx, row, adapter, 'credential test', () => test(ctx, refOf(row)));
   }
 
-  async jobs(ctx: RequestContext, orgId: string, id: string, page: { limit: number; cursor?: string | undefined }): Promise<{ data: Job[]; next_cursor: string | null }> {
+  async jobs(
+    ctx: RequestContext,
+    orgId: string,
+    id: string,
+    page: { limit: number; cursor?: string | undefined },
+  ): Promise<{ data: Job[]; next_cursor: string | null }> {
     const { row, adapter } = await this.#index.locate(ctx, orgId, id);
     const jobs = adapter.capabilities.supportsJobs ? adapter.jobs?.bind(adapter) : undefined;
-    if (!jobs) throw new GatewayError('unsupported_operation', `Provider ${adapter.id} (${adapter.type}) has no sync jobs.`, { provider: adapter.id });
+    if (!jobs)
+      throw new GatewayError(
+        'unsupported_operation',
+        `Provider ${adapter.id} (${adapter.type}) has no sync jobs.`,
+        { provider: adapter.id },
+      );
     const scope = `jobs:${row.id}`;
     const cursor = page.cursor ? this.#deps.cursors.decode<{ c: string }>(scope, page.cursor).c : undefined;
-    const result = await this.#subresource(ctx, row, adapter, 'job list', () => jobs(ctx, refOf(row), { limit: page.limit, cursor }));
-    return { data: result.items, next_cursor: result.nextCursor === null ? null : this.#deps.cursors.encode(scope, { c: result.nextCursor }) };
+    const result = await this.#subresource(ctx, row, adapter, 'job list', () =>
+      jobs(ctx, refOf(row), { limit: page.limit, cursor }),
+    );
+    return {
+      data: result.items,
+      next_cursor:
+        result.nextCursor === null ? null : this.#deps.cursors.encode(scope, { c: result.nextCursor }),
+    };
   }
 
   // ---------- writes ----------
@@ -94,12 +140,24 @@ export class ConnectionService {
     const org = await this.#organizations.require(ctx, orgId);
     const { provider: providerId, credentials: rawCredentials, ...plain } = input;
     const adapter = this.#deps.providers.get(providerId);
-    if (!adapter) throw validationError([{ pointer: '/provider', message: `must be a configured provider id (${[...this.#deps.providers.keys()].join(', ')})` }]);
+    if (!adapter)
+      throw validationError([
+        {
+          pointer: '/provider',
+          message: `must be a configured provider id (${[...this.#deps.providers.keys()].join(', ')})`,
+        },
+      ]);
     const externalOrgId = org.links[providerId];
     if (externalOrgId === undefined) {
-      throw validationError([{ pointer: '/provider', message: `organization ${orgId} is not linked to provider ${providerId}` }]);
+      throw validationError([
+        { pointer: '/provider', message: `organization ${orgId} is not linked to provider ${providerId}` },
+      ]);
     }
-    refuseUnsupported(adapter, unsupportedFields(adapter, input), `Provider ${adapter.id} cannot set these fields.`);
+    refuseUnsupported(
+      adapter,
+      unsupportedFields(adapter, input),
+      `Provider ${adapter.id} cannot set these fields.`,
+    );
     const credentials = rawCredentials === undefined ? undefined : new Secret<Credentials>(rawCredentials);
     this.#vault.requireSealer(credentials);
 
@@ -110,14 +168,39 @@ export class ConnectionService {
     }
 
     const now = timestamp(this.#deps);
-    const draft: ConnectionRow = { id: newId('cn'), organization_id: orgId, provider_id: providerId, external_org_id: externalOrgId,
-      external_id: '', kind: typeof plain.kind === 'string' ? plain.kind : '', created_at: now, deleted_at: null };
+    const draft: ConnectionRow = {
+      id: newId('cn'),
+      organization_id: orgId,
+      provider_id: providerId,
+      external_org_id: externalOrgId,
+      external_id: '',
+      kind: typeof plain.kind === 'string' ? plain.kind : '',
+      created_at: now,
+      deleted_at: null,
+    };
     const sealed = credentials ? this.#vault.seal(draft, adapter, credentials, now) : null;
     const changed = Object.keys(input).filter((k) => k !== 'provider');
-    const intent: CreateIntentRow = { id: draft.id, organization_id: orgId, provider_id: providerId, external_org_id: externalOrgId,
-      expected: adapter.expectedUpstream(plain), changed, actor: ctx.caller.actor, request_id: ctx.requestId, idempotency: ctx.idempotency ?? null,
-      credential: sealed ? { key_id: sealed.key_id, nonce: sealed.nonce, ciphertext: sealed.ciphertext, credential_type: sealed.credential_type, updated_at: now } : null,
-      created_at: now };
+    const intent: CreateIntentRow = {
+      id: draft.id,
+      organization_id: orgId,
+      provider_id: providerId,
+      external_org_id: externalOrgId,
+      expected: adapter.expectedUpstream(plain),
+      changed,
+      actor: ctx.caller.actor,
+      request_id: ctx.requestId,
+      idempotency: ctx.idempotency ?? null,
+      credential: sealed
+        ? {
+            key_id: sealed.key_id,
+            nonce: sealed.nonce,
+            ciphertext: sealed.ciphertext,
+            credential_type: sealed.credential_type,
+            updated_at: now,
+          }
+        : null,
+      created_at: now,
+    };
     await this.#intents.begin(intent);
     let upstream: UpstreamConnection;
     try {
@@ -128,15 +211,36 @@ export class ConnectionService {
       throw e;
     }
     const row: ConnectionRow = { ...draft, external_id: upstream.external_id, kind: upstream.kind };
-    if (!(await this.#intents.complete(intent, upstream, this.#event(ctx, 'connection.created', row, changed, now)))) {
+    if (
+      !(await this.#intents.complete(
+        intent,
+        upstream,
+        this.#event(ctx, 'connection.created', row, changed, now),
+      ))
+    ) {
       // A list adopted it meanwhile: under this intent's id when it matched, else under its own.
-      const live = await this.#storage.findLiveConnection(orgId, providerId, externalOrgId, upstream.external_id);
+      const live = await this.#storage.findLiveConnection(
+        orgId,
+        providerId,
+        externalOrgId,
+        upstream.external_id,
+      );
       if (!live) {
         // Deleted while the provider was creating it: nothing is kept under an organization that is gone.
-        throw new GatewayError('not_found', `Organization ${JSON.stringify(orgId)} was deleted while the connection was being created; provider ${providerId} holds it as ${upstream.external_id}, which the gateway does not keep.`,
-          { provider: providerId });
+        throw new GatewayError(
+          'not_found',
+          `Organization ${JSON.stringify(orgId)} was deleted while the connection was being created; provider ${providerId} holds it as ${upstream.external_id}, which the gateway does not keep.`,
+          { provider: providerId },
+        );
       }
-      return versioned(canonicalConnection(live, adapter, upstream, (await this.#vault.meta([live.id])).get(live.id) ?? null));
+      return versioned(
+        canonicalConnection(
+          live,
+          adapter,
+          upstream,
+          (await this.#vault.meta([live.id])).get(live.id) ?? null,
+        ),
+      );
     }
     return versioned(canonicalConnection(row, adapter, upstream, sealed));
   }
@@ -160,11 +264,23 @@ export class ConnectionService {
     return versioned(await this.#fetch(ctx, settled, adapter));
   }
 
-  patch(ctx: RequestContext, orgId: string, id: string, body: ChangeBody, pre: Preconditions): Promise<Versioned> {
+  patch(
+    ctx: RequestContext,
+    orgId: string,
+    id: string,
+    body: ChangeBody,
+    pre: Preconditions,
+  ): Promise<Versioned> {
     return this.#change(ctx, orgId, id, body, pre, 'patch');
   }
 
-  replace(ctx: RequestContext, orgId: string, id: string, body: ChangeBody, pre: Preconditions): Promise<Versioned> {
+  replace(
+    ctx: RequestContext,
+    orgId: string,
+    id: string,
+    body: ChangeBody,
+    pre: Preconditions,
+  ): Promise<Versioned> {
     return this.#change(ctx, orgId, id, body, pre, 'put');
   }
 
@@ -180,7 +296,14 @@ export class ConnectionService {
 
   // ---------- internals ----------
 
-  async #change(ctx: RequestContext, orgId: string, id: string, body: ChangeBody, pre: Preconditions, mode: ChangeMode): Promise<Versioned> {
+  async #change(
+    ctx: RequestContext,
+    orgId: string,
+    id: string,
+    body: ChangeBody,
+    pre: Preconditions,
+    mode: ChangeMode,
+  ): Promise<Versioned> {
     const { row, adapter } = await this.#index.locate(ctx, orgId, id);
     const change = validateChange(adapter, row.kind, body, mode);
     this.#vault.requireSealer(change.credentials);
@@ -190,7 +313,8 @@ export class ConnectionService {
       // Reads under the lock precede a write: they go to the provider, never to a cache.
       const writeCtx = fresh(ctx);
       const empty = Object.keys(change).length === 0;
-      const needsCurrent = pre.ifMatch !== undefined || adapter.capabilities.updateModel === 'replace' || empty;
+      const needsCurrent =
+        pre.ifMatch !== undefined || adapter.capabilities.updateModel === 'replace' || empty;
       const current = needsCurrent ? await this.#fetch(writeCtx, row, adapter) : null;
       if (current && pre.ifMatch !== undefined) checkIfMatch(pre.ifMatch, current);
       if (empty && current) return versioned(current);
@@ -200,18 +324,33 @@ export class ConnectionService {
         : await this.#replace(writeCtx, row, adapter, change, current as Connection);
       const now = timestamp(this.#deps);
       const sealed = change.credentials ? this.#vault.seal(row, adapter, change.credentials, now) : null;
-      await this.#storage.recordConnectionUpdate(sealed, this.#event(ctx, 'connection.updated', row, Object.keys(change), now));
+      await this.#storage.recordConnectionUpdate(
+        sealed,
+        this.#event(ctx, 'connection.updated', row, Object.keys(change), now),
+      );
       const meta = sealed ?? (await this.#vault.meta([row.id])).get(row.id) ?? null;
       return versioned(canonicalConnection(row, adapter, upstream, meta));
     });
   }
 
   /** Read-merge-write for an upstream that only replaces whole connections, replaying sealed credentials. */
-  async #replace(ctx: CallContext, row: ConnectionRow, adapter: ReplaceModelAdapter, change: ConnectionChange, current: Connection): Promise<UpstreamConnection> {
+  async #replace(
+    ctx: CallContext,
+    row: ConnectionRow,
+    adapter: ReplaceModelAdapter,
+    change: ConnectionChange,
+    current: Connection,
+  ): Promise<UpstreamConnection> {
     const credentials = change.credentials ?? (await this.#vault.replayable(row));
     if (!credentials) {
-      throw new GatewayError('credentials_required', `Provider ${adapter.id} only replaces whole connections and the gateway holds no copy of this connection's credentials; send "credentials" with the change.`,
-        { provider: adapter.id, errors: [{ pointer: '/credentials', message: 'required: no stored copy to replay' }] });
+      throw new GatewayError(
+        'credentials_required',
+        `Provider ${adapter.id} only replaces whole connections and the gateway holds no copy of this connection's credentials; send "credentials" with the change.`,
+        {
+          provider: adapter.id,
+          errors: [{ pointer: '/credentials', message: 'required: no stored copy to replay' }],
+        },
+      );
     }
     const state: ConnectionState = {
       name: 'name' in change ? (change.name ?? null) : current.name,
@@ -223,9 +362,15 @@ export class ConnectionService {
   }
 
   /** The canonical connection as the provider has it now; `credential` when already read (a plain read), else read here (under the lock). */
-  async #fetch(ctx: CallContext, row: ConnectionRow, adapter: ProviderAdapter, credential?: CredentialMeta | null): Promise<Connection> {
+  async #fetch(
+    ctx: CallContext,
+    row: ConnectionRow,
+    adapter: ProviderAdapter,
+    credential?: CredentialMeta | null,
+  ): Promise<Connection> {
     const upstream = await this.#upstream(row, () => adapter.get(ctx, refOf(row)));
-    const meta = credential !== undefined ? credential : (await this.#vault.meta([row.id])).get(row.id) ?? null;
+    const meta =
+      credential !== undefined ? credential : ((await this.#vault.meta([row.id])).get(row.id) ?? null);
     return canonicalConnection(row, adapter, upstream, meta);
   }
 
@@ -235,15 +380,23 @@ export class ConnectionService {
    * connection itself is read to tell. Gone → its id is retired and the answer is 404; still there
    * → the id is kept and the answer is 502 saying which call the provider refused.
    */
-  async #subresource<T>(ctx: CallContext, row: ConnectionRow, adapter: ProviderAdapter, what: string, call: () => Promise<T>): Promise<T> {
+  async #subresource<T>(
+    ctx: CallContext,
+    row: ConnectionRow,
+    adapter: ProviderAdapter,
+    what: string,
+    call: () => Promise<T>,
+  ): Promise<T> {
     try {
       return await call();
     } catch (e) {
       if (!isGatewayError(e) || e.code !== 'not_found') throw e;
       await this.#upstream(row, () => adapter.get(ctx, refOf(row)));
-      throw new GatewayError('upstream_error',
+      throw new GatewayError(
+        'upstream_error',
         `Provider ${adapter.id} answered 404 to the ${what} of connection ${row.id}, which still exists there; the connection keeps its id.`,
-        { provider: adapter.id, upstreamStatus: 404 });
+        { provider: adapter.id, upstreamStatus: 404 },
+      );
     }
   }
 
@@ -254,7 +407,11 @@ export class ConnectionService {
     } catch (e) {
       if (isGatewayError(e) && e.code === 'not_found') {
         await this.#index.retire(row, timestamp(this.#deps), null);
-        throw new GatewayError('not_found', `Connection ${row.id} no longer exists at provider ${row.provider_id}.`, { provider: row.provider_id, upstreamStatus: 404 });
+        throw new GatewayError(
+          'not_found',
+          `Connection ${row.id} no longer exists at provider ${row.provider_id}.`,
+          { provider: row.provider_id, upstreamStatus: 404 },
+        );
       }
       throw e;
     }
@@ -272,6 +429,9 @@ function fresh<C extends CallContext>(ctx: C): C {
 
 function checkIfMatch(ifMatch: string, current: Connection): void {
   if (!etagMatches(ifMatch, etagOf(current))) {
-    throw new GatewayError('precondition_failed', 'If-Match does not match the current version of the connection; nothing was changed.');
+    throw new GatewayError(
+      'precondition_failed',
+      'If-Match does not match the current version of the connection; nothing was changed.',
+    );
   }
 }

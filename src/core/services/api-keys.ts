@@ -10,16 +10,23 @@ import { auditEvent } from './events.js';
 import { OrgId } from './organizations.js';
 import { StoredName } from '../validation.js';
 
-export const CreateApiKeyBody = z.strictObject({
-  name: StoredName,
-  organization_ids: z.array(z.union([z.literal('*'), OrgId])).min(1).max(1000)
-    .refine((ids) => !ids.includes('*') || ids.length === 1, '"*" (every organization) stands alone')
-    .refine((ids) => new Set(ids).size === ids.length, 'each organization once')
-    .describe('The organizations the key may see, or `["*"]` for all of them.'),
-  scopes: z.array(z.enum(SCOPES)).min(1)
-    .refine((s) => new Set(s).size === s.length, 'each scope once')
-    .describe('What the key may do.'),
-}).meta({ id: 'CreateApiKey' });
+export const CreateApiKeyBody = z
+  .strictObject({
+    name: StoredName,
+    organization_ids: z
+      .array(z.union([z.literal('*'), OrgId]))
+      .min(1)
+      .max(1000)
+      .refine((ids) => !ids.includes('*') || ids.length === 1, '"*" (every organization) stands alone')
+      .refine((ids) => new Set(ids).size === ids.length, 'each organization once')
+      .describe('The organizations the key may see, or `["*"]` for all of them.'),
+    scopes: z
+      .array(z.enum(SCOPES))
+      .min(1)
+      .refine((s) => new Set(s).size === s.length, 'each scope once')
+      .describe('What the key may do.'),
+  })
+  .meta({ id: 'CreateApiKey' });
 export type CreateApiKeyInput = z.output<typeof CreateApiKeyBody>;
 
 export interface ApiKey {
@@ -30,7 +37,13 @@ export interface ApiKey {
   created_at: string;
 }
 
-const toApiKey = (r: ApiKeyRow): ApiKey => ({ id: r.id, name: r.name, organization_ids: r.organization_ids, scopes: r.scopes as Scope[], created_at: r.created_at });
+const toApiKey = (r: ApiKeyRow): ApiKey => ({
+  id: r.id,
+  name: r.name,
+  organization_ids: r.organization_ids,
+  scopes: r.scopes as Scope[],
+  created_at: r.created_at,
+});
 
 /**
  * API keys (contract §2), made and revoked by the admin. A key is shown once and stored as its
@@ -42,18 +55,38 @@ export class ApiKeyService {
 
   async create(ctx: RequestContext, input: CreateApiKeyInput): Promise<ApiKey & { key: string }> {
     const key = newApiKey();
-    const row: ApiKeyRow = { id: newId('key'), name: input.name, organization_ids: input.organization_ids, scopes: input.scopes,
-      key_hash: apiKeyHash(key), created_at: timestamp(this.deps), revoked_at: null };
-    await this.deps.storage.insertApiKey(row, this.#event(ctx, 'api_key.created', row.id, ['name', 'organization_ids', 'scopes'], row.created_at));
+    const row: ApiKeyRow = {
+      id: newId('key'),
+      name: input.name,
+      organization_ids: input.organization_ids,
+      scopes: input.scopes,
+      key_hash: apiKeyHash(key),
+      created_at: timestamp(this.deps),
+      revoked_at: null,
+    };
+    await this.deps.storage.insertApiKey(
+      row,
+      this.#event(ctx, 'api_key.created', row.id, ['name', 'organization_ids', 'scopes'], row.created_at),
+    );
     return { ...toApiKey(row), key };
   }
 
-  async list(page: { limit: number; cursor?: string | undefined }): Promise<{ data: ApiKey[]; next_cursor: string | null }> {
-    const after = page.cursor !== undefined ? this.deps.cursors.decode<{ after: string }>('api-keys', page.cursor).after : null;
+  async list(page: {
+    limit: number;
+    cursor?: string | undefined;
+  }): Promise<{ data: ApiKey[]; next_cursor: string | null }> {
+    const after =
+      page.cursor !== undefined
+        ? this.deps.cursors.decode<{ after: string }>('api-keys', page.cursor).after
+        : null;
     const rows = await this.deps.storage.listApiKeys(after, page.limit + 1);
     const data = rows.slice(0, page.limit).map(toApiKey);
     const last = data.at(-1);
-    return { data, next_cursor: rows.length > page.limit && last ? this.deps.cursors.encode('api-keys', { after: last.id }) : null };
+    return {
+      data,
+      next_cursor:
+        rows.length > page.limit && last ? this.deps.cursors.encode('api-keys', { after: last.id }) : null,
+    };
   }
 
   async revoke(ctx: RequestContext, id: string): Promise<void> {

@@ -24,5 +24,8 @@ export interface RequestContext extends CallContext {
 }
 
 export function timestamp(deps: Pick<ServiceDeps, 'now'>): string {
-  return deps.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return deps
+    .now()
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z');
 }

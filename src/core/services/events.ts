@@ -11,9 +11,24 @@ export type AuditEvent = Omit<EventRow, 'seq'>;
  * `type` is open-ended (`connection.updated`, `organization.deleted`, …); `changed` holds the names
  * of the fields the change touched, never a value; `connection_id` is null for an organization's.
  */
-export function auditEvent(ctx: RequestContext, type: string, organizationId: string, connectionId: string | null, changed: readonly string[], at: string): NewEvent {
-  return { id: newId('ev'), type, organization_id: organizationId, connection_id: connectionId, actor: ctx.caller.actor,
-    changed: [...changed].sort(), request_id: ctx.requestId, at };
+export function auditEvent(
+  ctx: RequestContext,
+  type: string,
+  organizationId: string,
+  connectionId: string | null,
+  changed: readonly string[],
+  at: string,
+): NewEvent {
+  return {
+    id: newId('ev'),
+    type,
+    organization_id: organizationId,
+    connection_id: connectionId,
+    actor: ctx.caller.actor,
+    changed: [...changed].sort(),
+    request_id: ctx.requestId,
+    at,
+  };
 }
 
 /**
@@ -21,28 +36,57 @@ export function auditEvent(ctx: RequestContext, type: string, organizationId: st
  * fields). Pages with the signed `cursor` like every list; `after=<event id>` is kept as an alias.
  */
 export class EventService {
-  constructor(private readonly deps: ServiceDeps, private readonly organizations: OrganizationService) {}
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly organizations: OrganizationService,
+  ) {}
 
   /** The gateway's whole audit trail (the admin's): every organization's, deleted ones too, and the gateway's own. */
-  async listAll(q: { cursor?: string | undefined; limit: number }): Promise<{ data: AuditEvent[]; next_cursor: string | null }> {
-    const after = q.cursor !== undefined ? this.deps.cursors.decode<{ seq: number }>('events:*', q.cursor).seq : 0;
+  async listAll(q: {
+    cursor?: string | undefined;
+    limit: number;
+  }): Promise<{ data: AuditEvent[]; next_cursor: string | null }> {
+    const after =
+      q.cursor !== undefined ? this.deps.cursors.decode<{ seq: number }>('events:*', q.cursor).seq : 0;
     const rows = await this.deps.storage.listAllEvents(after, q.limit + 1);
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
-    return { data: page.map(({ seq: _seq, ...e }) => e), next_cursor: rows.length > q.limit && last ? this.deps.cursors.encode('events:*', { seq: last.seq }) : null };
+    return {
+      data: page.map(({ seq: _seq, ...e }) => e),
+      next_cursor:
+        rows.length > q.limit && last ? this.deps.cursors.encode('events:*', { seq: last.seq }) : null,
+    };
   }
 
-  async list(ctx: RequestContext, orgId: string, q: { cursor?: string | undefined; after?: string | undefined; limit: number }): Promise<{ data: AuditEvent[]; next_cursor: string | null }> {
+  async list(
+    ctx: RequestContext,
+    orgId: string,
+    q: { cursor?: string | undefined; after?: string | undefined; limit: number },
+  ): Promise<{ data: AuditEvent[]; next_cursor: string | null }> {
     await this.organizations.require(ctx, orgId);
     if (q.cursor !== undefined && q.after !== undefined) {
-      throw validationError([{ pointer: '/after', message: 'give either cursor or after (its alias), not both' }]);
+      throw validationError([
+        { pointer: '/after', message: 'give either cursor or after (its alias), not both' },
+      ]);
     }
     const scope = `events:${orgId}`;
-    const after = q.cursor !== undefined ? this.deps.cursors.decode<{ after: string }>(scope, q.cursor).after : (q.after ?? null);
+    const after =
+      q.cursor !== undefined
+        ? this.deps.cursors.decode<{ after: string }>(scope, q.cursor).after
+        : (q.after ?? null);
     const rows = await this.deps.storage.listEvents(orgId, after, q.limit + 1);
-    if (rows === null) throw validationError([{ pointer: q.cursor !== undefined ? '/cursor' : '/after', message: 'not an event of this organization' }]);
+    if (rows === null)
+      throw validationError([
+        {
+          pointer: q.cursor !== undefined ? '/cursor' : '/after',
+          message: 'not an event of this organization',
+        },
+      ]);
     const data = rows.slice(0, q.limit).map(({ seq: _seq, ...e }) => e);
     const last = data.at(-1);
-    return { data, next_cursor: rows.length > q.limit && last ? this.deps.cursors.encode(scope, { after: last.id }) : null };
+    return {
+      data,
+      next_cursor: rows.length > q.limit && last ? this.deps.cursors.encode(scope, { after: last.id }) : null,
+    };
   }
 }

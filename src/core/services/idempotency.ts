@@ -10,12 +10,22 @@ const ABANDONED_MS = 2 * 60_000;
  * it, its answer kept 24 hours; a claim left unanswered for 2 minutes (its process died) lapses.
  */
 export class IdempotencyKeys {
-  constructor(private readonly storage: Storage, private readonly now: () => Date) {}
+  constructor(
+    private readonly storage: Storage,
+    private readonly now: () => Date,
+  ) {}
 
-  claim(owner: string, key: string, fingerprint: string): Promise<{ claimed: true } | { claimed: false; existing: IdempotencyRecord }> {
+  claim(
+    owner: string,
+    key: string,
+    fingerprint: string,
+  ): Promise<{ claimed: true } | { claimed: false; existing: IdempotencyRecord }> {
     const now = this.now().getTime();
-    return this.storage.claimIdempotencyKey({ owner, key, fingerprint, created_at: new Date(now).toISOString() },
-      new Date(now - KEEP_MS).toISOString(), new Date(now - ABANDONED_MS).toISOString());
+    return this.storage.claimIdempotencyKey(
+      { owner, key, fingerprint, created_at: new Date(now).toISOString() },
+      new Date(now - KEEP_MS).toISOString(),
+      new Date(now - ABANDONED_MS).toISOString(),
+    );
   }
 
   keep(owner: string, key: string, answer: IdempotentAnswer): Promise<void> {

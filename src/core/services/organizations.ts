@@ -19,18 +19,29 @@ export interface Organization {
 export const OrgId = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must match ^[a-zA-Z0-9_-]{1,64}$');
 const LinkValue = z.string().min(1).max(200);
 
-export const CreateOrganizationBody = z.strictObject({
-  id: OrgId.optional().describe('Made up (`org_…`) when absent.'),
-  name: StoredName,
-  links: z.record(z.string(), LinkValue).default({})
-    .describe('Configured provider id → the organization id at that provider, in that provider\'s format (never ".", "..", a separator or a control character).'),
-}).meta({ id: 'CreateOrganization' });
+export const CreateOrganizationBody = z
+  .strictObject({
+    id: OrgId.optional().describe('Made up (`org_…`) when absent.'),
+    name: StoredName,
+    links: z
+      .record(z.string(), LinkValue)
+      .default({})
+      .describe(
+        'Configured provider id → the organization id at that provider, in that provider\'s format (never ".", "..", a separator or a control character).',
+      ),
+  })
+  .meta({ id: 'CreateOrganization' });
 export type CreateOrganizationInput = z.output<typeof CreateOrganizationBody>;
 
-export const PatchOrganizationBody = z.strictObject({
-  name: StoredName.optional(),
-  links: z.record(z.string(), LinkValue.nullable()).optional().describe('JSON Merge Patch of the links: null removes one.'),
-}).meta({ id: 'PatchOrganization' });
+export const PatchOrganizationBody = z
+  .strictObject({
+    name: StoredName.optional(),
+    links: z
+      .record(z.string(), LinkValue.nullable())
+      .optional()
+      .describe('JSON Merge Patch of the links: null removes one.'),
+  })
+  .meta({ id: 'PatchOrganization' });
 export type PatchOrganizationInput = z.infer<typeof PatchOrganizationBody>;
 
 const toOrganization = (r: OrganizationRow): Organization => ({ ...r });
@@ -55,7 +66,10 @@ export class OrganizationService {
       const at = pointer(['links', key]);
       const adapter = this.deps.providers.get(key);
       if (!adapter) {
-        problems.push({ pointer: at, message: `not a configured provider id (configured: ${[...this.deps.providers.keys()].join(', ')})` });
+        problems.push({
+          pointer: at,
+          message: `not a configured provider id (configured: ${[...this.deps.providers.keys()].join(', ')})`,
+        });
         continue;
       }
       if (value === null) continue;
@@ -86,11 +100,23 @@ export class OrganizationService {
   async create(ctx: RequestContext, input: CreateOrganizationInput): Promise<Organization> {
     this.#checkLinks(input.links);
     const id = input.id ?? newId('org');
-    if (!canSeeOrganization(ctx.caller, id)) throw new GatewayError('forbidden', 'This key may not create that organization.');
+    if (!canSeeOrganization(ctx.caller, id))
+      throw new GatewayError('forbidden', 'This key may not create that organization.');
     const now = timestamp(this.deps);
-    const row: OrganizationRow = { id, name: input.name, links: input.links, created_at: now, updated_at: now };
+    const row: OrganizationRow = {
+      id,
+      name: input.name,
+      links: input.links,
+      created_at: now,
+      updated_at: now,
+    };
     const changed = Object.keys(input.links).length > 0 ? ['name', 'links'] : ['name'];
-    if (!(await this.deps.storage.createOrganization(row, auditEvent(ctx, 'organization.created', id, null, changed, now)))) {
+    if (
+      !(await this.deps.storage.createOrganization(
+        row,
+        auditEvent(ctx, 'organization.created', id, null, changed, now),
+      ))
+    ) {
       throw new GatewayError('conflict', `Organization ${JSON.stringify(id)} already exists.`);
     }
     return toOrganization(row);
@@ -100,8 +126,13 @@ export class OrganizationService {
     return toOrganization(await this.require(ctx, id));
   }
 
-  async list(ctx: RequestContext, page: { limit: number; cursor: string | undefined }): Promise<{ data: Organization[]; next_cursor: string | null }> {
-    let after = page.cursor ? this.deps.cursors.decode<{ after: string }>('organizations', page.cursor).after : null;
+  async list(
+    ctx: RequestContext,
+    page: { limit: number; cursor: string | undefined },
+  ): Promise<{ data: Organization[]; next_cursor: string | null }> {
+    let after = page.cursor
+      ? this.deps.cursors.decode<{ after: string }>('organizations', page.cursor).after
+      : null;
     // Fetch one visible row past the page to know whether another page exists. Keys limited to
     // some organizations see only those, so keep reading until enough are visible or rows run out.
     const visible: OrganizationRow[] = [];
@@ -116,7 +147,13 @@ export class OrganizationService {
     }
     const data = visible.slice(0, page.limit).map(toOrganization);
     const last = data.at(-1);
-    return { data, next_cursor: visible.length > page.limit && last ? this.deps.cursors.encode('organizations', { after: last.id }) : null };
+    return {
+      data,
+      next_cursor:
+        visible.length > page.limit && last
+          ? this.deps.cursors.encode('organizations', { after: last.id })
+          : null,
+    };
   }
 
   /** `{}` changes nothing (no write, no event) and returns the organization. */
@@ -134,7 +171,13 @@ export class OrganizationService {
     }
     const now = timestamp(this.deps);
     const next: OrganizationRow = { ...row, name: input.name ?? row.name, links, updated_at: now };
-    if (!(await this.deps.storage.updateOrganization(next, auditEvent(ctx, 'organization.updated', id, null, changed, now)))) throw gone(id);
+    if (
+      !(await this.deps.storage.updateOrganization(
+        next,
+        auditEvent(ctx, 'organization.updated', id, null, changed, now),
+      ))
+    )
+      throw gone(id);
     this.#seen.get(ctx)?.set(id, next);
     return toOrganization(next);
   }
@@ -147,7 +190,11 @@ export class OrganizationService {
   async delete(ctx: RequestContext, id: string): Promise<void> {
     await this.require(ctx, id);
     const now = timestamp(this.deps);
-    const deleted = await this.deps.storage.deleteOrganization(id, now, auditEvent(ctx, 'organization.deleted', id, null, [], now));
+    const deleted = await this.deps.storage.deleteOrganization(
+      id,
+      now,
+      auditEvent(ctx, 'organization.deleted', id, null, [], now),
+    );
     this.#seen.get(ctx)?.delete(id);
     if (!deleted) throw gone(id);
   }

@@ -9,7 +9,8 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     const key = match?.[1];
     const caller = key ? await c.get('deps').authenticate(key) : null;
-    if (!caller) throw new GatewayError('unauthenticated', 'A valid key is required: Authorization: Bearer <key>.');
+    if (!caller)
+      throw new GatewayError('unauthenticated', 'A valid key is required: Authorization: Bearer <key>.');
     c.set('caller', caller);
     await next();
   };

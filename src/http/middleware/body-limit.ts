@@ -18,7 +18,8 @@ export function limitBody(): MiddlewareHandler<AppEnv> {
     },
   });
   return async (c, next) => {
-    if (c.req.header('content-length') === undefined && c.req.header('transfer-encoding') === undefined) return next();
+    if (c.req.header('content-length') === undefined && c.req.header('transfer-encoding') === undefined)
+      return next();
     return limit(c, next);
   };
 }

@@ -11,14 +11,28 @@ const REPLAYED_HEADERS = ['content-type', 'etag', 'location'];
 
 /** The header as the routes that take it declare it (OpenAPI). */
 export const IDEMPOTENCY_KEY = z.object({
-  'idempotency-key': z.string().min(1).max(255).optional()
-    .describe('A key of your choosing (per caller): the same key with the same body within 24 h replays the first answer, with `Idempotent-Replayed: true`, and calls no provider.'),
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .describe(
+      'A key of your choosing (per caller): the same key with the same body within 24 h replays the first answer, with `Idempotent-Replayed: true`, and calls no provider.',
+    ),
 });
 
 /** JSON with object keys sorted, so the same body written another way is the same request. */
 function canonical(text: string): string {
-  const sort = (v: unknown): unknown => Array.isArray(v) ? v.map(sort)
-    : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])])) : v;
+  const sort = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(sort)
+      : v !== null && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
+          )
+        : v;
   try {
     return JSON.stringify(sort(JSON.parse(text)));
   } catch {
@@ -38,22 +52,36 @@ export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
   const key = c.req.header('idempotency-key');
   if (key === undefined) return next();
   if (key.length === 0 || key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) {
-    throw validationError([{ pointer: '/headers/idempotency-key', message: 'must be 1–255 visible ASCII characters' }]);
+    throw validationError([
+      { pointer: '/headers/idempotency-key', message: 'must be 1–255 visible ASCII characters' },
+    ]);
   }
   const keys = c.get('deps').idempotency;
   const owner = c.get('caller').actor;
-  const fingerprint = createHash('sha256').update(`${c.req.method} ${c.req.path}\n`).update(canonical(await c.req.text())).digest('hex');
+  const fingerprint = createHash('sha256')
+    .update(`${c.req.method} ${c.req.path}\n`)
+    .update(canonical(await c.req.text()))
+    .digest('hex');
   const claim = await keys.claim(owner, key, fingerprint);
   if (!claim.claimed) {
     const first = claim.existing;
     if (first.fingerprint !== fingerprint) {
-      throw new GatewayError('idempotency_key_reused', 'This Idempotency-Key was used with another request (method, path or body); use a new key.');
+      throw new GatewayError(
+        'idempotency_key_reused',
+        'This Idempotency-Key was used with another request (method, path or body); use a new key.',
+      );
     }
     if (first.answer === null) {
-      throw new GatewayError('idempotency_in_progress', 'The first request with this Idempotency-Key is still running; retry shortly.', { retryAfter: 1 });
+      throw new GatewayError(
+        'idempotency_in_progress',
+        'The first request with this Idempotency-Key is still running; retry shortly.',
+        { retryAfter: 1 },
+      );
     }
-    return new Response(first.answer.body === '' ? null : first.answer.body,
-      { status: first.answer.status, headers: { ...first.answer.headers, 'idempotent-replayed': 'true' } });
+    return new Response(first.answer.body === '' ? null : first.answer.body, {
+      status: first.answer.status,
+      headers: { ...first.answer.headers, 'idempotent-replayed': 'true' },
+    });
   }
   // Stored with a create's intent (create_intents.idempotency): a space, not a NUL, between the two,
   // as PostgreSQL text cannot hold NUL; keys are visible ASCII, so it cannot occur in one.

@@ -27,13 +27,24 @@ export function requestScope(): MiddlewareHandler<AppEnv> {
     const url = c.req.url;
     const target = url.slice(url.indexOf('/', url.indexOf('//') + 2));
     if (Buffer.byteLength(target) > MAX_URL_BYTES) {
-      c.res = problemResponse(c, new GatewayError('uri_too_long', `The request target is longer than ${MAX_URL_BYTES} bytes.`));
+      c.res = problemResponse(
+        c,
+        new GatewayError('uri_too_long', `The request target is longer than ${MAX_URL_BYTES} bytes.`),
+      );
     } else {
       await next();
     }
     // Answers made as whole Response objects (problems) did not pass through the prepared headers.
     if (!c.res.headers.has('x-request-id')) c.res.headers.set('x-request-id', requestId);
-    log.info({ method: c.req.method, route: routePath(c, -1), path: c.req.path, status: c.res.status,
-      duration_ms: Math.round((performance.now() - started) * 100) / 100 }, 'request');
+    log.info(
+      {
+        method: c.req.method,
+        route: routePath(c, -1),
+        path: c.req.path,
+        status: c.res.status,
+        duration_ms: Math.round((performance.now() - started) * 100) / 100,
+      },
+      'request',
+    );
   };
 }

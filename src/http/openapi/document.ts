@@ -8,7 +8,9 @@ export const API_VERSION = '1.0.0';
 /** Registers what the document says of itself: the bearer scheme and the `/openapi.json` route. */
 export function registerDocument(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
-    type: 'http', scheme: 'bearer', description: 'The admin key (`auth.adminKey`).',
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The admin key (`auth.adminKey`).',
   });
   app.openAPIRegistry.registerPath({
     method: 'get',
@@ -18,7 +20,10 @@ export function registerDocument(app: OpenAPIHono<AppEnv>): void {
     summary: 'This document',
     security: [],
     responses: {
-      200: { description: 'The OpenAPI 3.1 document of this gateway.', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
+      200: {
+        description: 'The OpenAPI 3.1 document of this gateway.',
+        content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } },
+      },
       ...problems(...ANY_PROBLEMS),
     },
   });
@@ -34,12 +39,13 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>) {
     info: {
       title: 'Plugboard',
       version: API_VERSION,
-      description: 'One canonical connection API in front of several providers\' connection APIs. Errors are RFC 9457 problem details; lists page with `cursor`.',
+      description:
+        "One canonical connection API in front of several providers' connection APIs. Errors are RFC 9457 problem details; lists page with `cursor`.",
     },
     servers: [{ url: '/', description: 'This gateway' }],
     tags: [
       { name: 'connections', description: 'Connections at the providers, in one canonical model.' },
-      { name: 'organizations', description: 'Tenants and their links to the providers\' organizations.' },
+      { name: 'organizations', description: "Tenants and their links to the providers' organizations." },
       { name: 'operations', description: 'Health, readiness, configured providers, this document.' },
     ],
   });

@@ -8,100 +8,154 @@ import { ERROR_STATUS } from '../../core/errors.js';
  * Routes declare their requests and responses with these; `/openapi.json` is generated from them.
  */
 
-export const Problem = z.object({
-  type: z.string().describe('A URI naming the problem type'),
-  title: z.string(),
-  status: z.number().int(),
-  detail: z.string(),
-  code: z.enum(Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS, ...Array<keyof typeof ERROR_STATUS>]),
-  request_id: z.string().nullable(),
-  errors: z.array(z.object({ pointer: z.string().describe('RFC 6901 JSON pointer into the request'), message: z.string() })).optional(),
-  provider: z.string().optional(),
-  upstream_status: z.number().int().optional(),
-}).meta({ id: 'Problem', description: 'An error (RFC 9457 problem details). Never holds a secret.' });
+export const Problem = z
+  .object({
+    type: z.string().describe('A URI naming the problem type'),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.enum(
+      Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS, ...Array<keyof typeof ERROR_STATUS>],
+    ),
+    request_id: z.string().nullable(),
+    errors: z
+      .array(
+        z.object({
+          pointer: z.string().describe('RFC 6901 JSON pointer into the request'),
+          message: z.string(),
+        }),
+      )
+      .optional(),
+    provider: z.string().optional(),
+    upstream_status: z.number().int().optional(),
+  })
+  .meta({ id: 'Problem', description: 'An error (RFC 9457 problem details). Never holds a secret.' });
 
-export const Connection = ConnectionSchema.meta({ id: 'Connection', description: 'A connection in the canonical model (contract §4).' });
+export const Connection = ConnectionSchema.meta({
+  id: 'Connection',
+  description: 'A connection in the canonical model (contract §4).',
+});
 
-export const nextCursor = z.string().nullable().describe('Pass as `cursor` for the next page; null at the end.');
+export const nextCursor = z
+  .string()
+  .nullable()
+  .describe('Pass as `cursor` for the next page; null at the end.');
 
-export const ConnectionList = z.object({
-  data: z.array(Connection),
-  next_cursor: nextCursor,
-  incomplete: z.literal(true).optional().describe('Present when a provider failed; its items are missing from this page.'),
-  errors: z.array(z.object({ provider: z.string(), code: z.string(), detail: z.string() })).optional(),
-}).meta({ id: 'ConnectionList' });
+export const ConnectionList = z
+  .object({
+    data: z.array(Connection),
+    next_cursor: nextCursor,
+    incomplete: z
+      .literal(true)
+      .optional()
+      .describe('Present when a provider failed; its items are missing from this page.'),
+    errors: z.array(z.object({ provider: z.string(), code: z.string(), detail: z.string() })).optional(),
+  })
+  .meta({ id: 'ConnectionList' });
 
-export const Organization = z.object({
-  id: z.string(),
-  name: z.string(),
-  links: z.record(z.string(), z.string()).describe('Provider id → the organization id at that provider.'),
-  created_at: z.string(),
-  updated_at: z.string(),
-}).meta({ id: 'Organization' });
+export const Organization = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    links: z.record(z.string(), z.string()).describe('Provider id → the organization id at that provider.'),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'Organization' });
 
-export const OrganizationList = z.object({ data: z.array(Organization), next_cursor: nextCursor }).meta({ id: 'OrganizationList' });
+export const OrganizationList = z
+  .object({ data: z.array(Organization), next_cursor: nextCursor })
+  .meta({ id: 'OrganizationList' });
 
-export const Event = z.object({
-  id: z.string(),
-  type: z.string().describe('What happened: connection.created, connection.updated, connection.deleted, organization.created, organization.updated, organization.deleted, api_key.created, api_key.revoked; open-ended, more may come.'),
-  organization_id: z.string().describe('`""` for an event of the gateway itself (API keys).'),
-  connection_id: z.string().nullable().describe('null for an event of the organization itself.'),
-  api_key_id: z.string().optional().describe('The API key an `api_key.*` event is about.'),
-  actor: z.string(),
-  changed: z.array(z.string()).describe('Names of the fields a change touched; never a value.'),
-  request_id: z.string().nullable(),
-  at: z.string(),
-}).meta({ id: 'Event' });
+export const Event = z
+  .object({
+    id: z.string(),
+    type: z
+      .string()
+      .describe(
+        'What happened: connection.created, connection.updated, connection.deleted, organization.created, organization.updated, organization.deleted, api_key.created, api_key.revoked; open-ended, more may come.',
+      ),
+    organization_id: z.string().describe('`""` for an event of the gateway itself (API keys).'),
+    connection_id: z.string().nullable().describe('null for an event of the organization itself.'),
+    api_key_id: z.string().optional().describe('The API key an `api_key.*` event is about.'),
+    actor: z.string(),
+    changed: z.array(z.string()).describe('Names of the fields a change touched; never a value.'),
+    request_id: z.string().nullable(),
+    at: z.string(),
+  })
+  .meta({ id: 'Event' });
 
-export const EventList = z.object({ data: z.array(Event), next_cursor: nextCursor }).meta({ id: 'EventList' });
+export const EventList = z
+  .object({ data: z.array(Event), next_cursor: nextCursor })
+  .meta({ id: 'EventList' });
 
-export const Job = z.object({
-  id: z.string(),
-  status: z.string(),
-  type: z.string().nullable(),
-  started_at: z.string().nullable(),
-  finished_at: z.string().nullable(),
-  detail: z.string().nullable(),
-}).meta({ id: 'Job' });
+export const Job = z
+  .object({
+    id: z.string(),
+    status: z.string(),
+    type: z.string().nullable(),
+    started_at: z.string().nullable(),
+    finished_at: z.string().nullable(),
+    detail: z.string().nullable(),
+  })
+  .meta({ id: 'Job' });
 
 export const JobList = z.object({ data: z.array(Job), next_cursor: nextCursor }).meta({ id: 'JobList' });
 
-export const TestResult = z.object({ ok: z.boolean(), detail: z.string().nullable() }).meta({ id: 'TestResult' });
+export const TestResult = z
+  .object({ ok: z.boolean(), detail: z.string().nullable() })
+  .meta({ id: 'TestResult' });
 
-export const Capabilities = z.object({
-  update_model: z.enum(['patch', 'replace']),
-  writable_name: z.boolean(),
-  nullable_name: z.boolean(),
-  writable_status: z.array(z.enum(CONNECTION_STATUSES)),
-  writable_settings: z.array(z.string()),
-  unsupported_settings: z.array(z.string()),
-  supports_credentials: z.boolean(),
-  supports_test: z.boolean(),
-  supports_jobs: z.boolean(),
-}).meta({ id: 'Capabilities' });
+export const Capabilities = z
+  .object({
+    update_model: z.enum(['patch', 'replace']),
+    writable_name: z.boolean(),
+    nullable_name: z.boolean(),
+    writable_status: z.array(z.enum(CONNECTION_STATUSES)),
+    writable_settings: z.array(z.string()),
+    unsupported_settings: z.array(z.string()),
+    supports_credentials: z.boolean(),
+    supports_test: z.boolean(),
+    supports_jobs: z.boolean(),
+  })
+  .meta({ id: 'Capabilities' });
 
-export const ProviderList = z.object({
-  data: z.array(z.object({
-    id: z.string(),
-    type: z.string(),
-    capabilities: Capabilities,
-    link_format: z.string().describe('What an organization\'s link to this provider (its organization id there) must look like.'),
-    state: z.object({ circuit: z.enum(['closed', 'open', 'half_open']) }),
-  })),
-}).meta({ id: 'ProviderList' });
+export const ProviderList = z
+  .object({
+    data: z.array(
+      z.object({
+        id: z.string(),
+        type: z.string(),
+        capabilities: Capabilities,
+        link_format: z
+          .string()
+          .describe(
+            "What an organization's link to this provider (its organization id there) must look like.",
+          ),
+        state: z.object({ circuit: z.enum(['closed', 'open', 'half_open']) }),
+      }),
+    ),
+  })
+  .meta({ id: 'ProviderList' });
 
-export const ApiKey = z.object({
-  id: z.string().describe('`key_…`'),
-  name: z.string(),
-  organization_ids: z.array(z.string()).describe('The organizations the key may see, or `["*"]`.'),
-  scopes: z.array(z.enum(SCOPES)),
-  created_at: z.string(),
-}).meta({ id: 'ApiKey' });
+export const ApiKey = z
+  .object({
+    id: z.string().describe('`key_…`'),
+    name: z.string(),
+    organization_ids: z.array(z.string()).describe('The organizations the key may see, or `["*"]`.'),
+    scopes: z.array(z.enum(SCOPES)),
+    created_at: z.string(),
+  })
+  .meta({ id: 'ApiKey' });
 
 export const CreatedApiKey = ApiKey.extend({
   key: z.string().describe('The key (`pbk_…`): shown this once, stored only as a hash.'),
 }).meta({ id: 'CreatedApiKey' });
 
-export const ApiKeyList = z.object({ data: z.array(ApiKey), next_cursor: nextCursor }).meta({ id: 'ApiKeyList' });
+export const ApiKeyList = z
+  .object({ data: z.array(ApiKey), next_cursor: nextCursor })
+  .meta({ id: 'ApiKeyList' });
 
-export const HealthStatus = z.object({ status: z.enum(['ok', 'ready', 'unavailable']) }).meta({ id: 'HealthStatus' });
+export const HealthStatus = z
+  .object({ status: z.enum(['ok', 'ready', 'unavailable']) })
+  .meta({ id: 'HealthStatus' });

@@ -37,14 +37,19 @@ export function authorized<M extends Array<MiddlewareHandler<AppEnv>>>(scope: Ro
 function requireScope(scope: RouteScope): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (!hasScope(c.get('caller'), scope)) {
-      throw new GatewayError('forbidden', scope === 'admin' ? 'Only the admin key may do this.' : `This key lacks the ${scope} scope.`);
+      throw new GatewayError(
+        'forbidden',
+        scope === 'admin' ? 'Only the admin key may do this.' : `This key lacks the ${scope} scope.`,
+      );
     }
     await next();
   };
 }
 
 export const OrgParams = z.object({ org: z.string().min(1).describe('The gateway organization id.') });
-export const ConnectionParams = OrgParams.extend({ id: z.string().min(1).describe('The connection id (`cn_…`).') });
+export const ConnectionParams = OrgParams.extend({
+  id: z.string().min(1).describe('The connection id (`cn_…`).'),
+});
 
 /** `limit` 1–200 (default 50) and an opaque `cursor` (contract §6). */
 export const PageQuery = z.strictObject({
@@ -52,7 +57,12 @@ export const PageQuery = z.strictObject({
   cursor: z.string().min(1).optional().describe('`next_cursor` of the previous page.'),
 });
 
-export const ETAG_HEADER = { ETag: { description: 'Strong validator of the representation; send it back as If-Match.', schema: { type: 'string' as const } } };
+export const ETAG_HEADER = {
+  ETag: {
+    description: 'Strong validator of the representation; send it back as If-Match.',
+    schema: { type: 'string' as const },
+  },
+};
 
 /** `application/json` content of a response. */
 export function json<S extends z.ZodType>(schema: S, description: string) {
@@ -60,9 +70,22 @@ export function json<S extends z.ZodType>(schema: S, description: string) {
 }
 
 /** Error responses a route may give, each rendered as application/problem+json. */
-export function problems<S extends number>(...statuses: S[]): Record<S, { description: string; content: { 'application/problem+json': { schema: typeof Problem } } }> {
-  const codesOf = (status: number) => (Object.entries(ERROR_STATUS) as Array<[ErrorCode, number]>).filter(([, s]) => s === status).map(([c]) => `\`${c}\``);
-  return Object.fromEntries(statuses.map((s) => [s, { description: `Problem: ${codesOf(s).join(', ')}`, content: { 'application/problem+json': { schema: Problem } } }])) as never;
+export function problems<S extends number>(
+  ...statuses: S[]
+): Record<S, { description: string; content: { 'application/problem+json': { schema: typeof Problem } } }> {
+  const codesOf = (status: number) =>
+    (Object.entries(ERROR_STATUS) as Array<[ErrorCode, number]>)
+      .filter(([, s]) => s === status)
+      .map(([c]) => `\`${c}\``);
+  return Object.fromEntries(
+    statuses.map((s) => [
+      s,
+      {
+        description: `Problem: ${codesOf(s).join(', ')}`,
+        content: { 'application/problem+json': { schema: Problem } },
+      },
+    ]),
+  ) as never;
 }
 
 /** Any route can answer these: a request that arrived too slowly, a request target or headers too large, a bug. */
@@ -88,6 +111,8 @@ export const requireOrganization: MiddlewareHandler<AppEnv> = async (c, next) =>
  * lookup that the service reuses (404 before a body is validated, as above).
  */
 export const requireConnection: MiddlewareHandler<AppEnv> = async (c, next) => {
-  await c.get('deps').connections.requireConnection(serviceContext(c), c.req.param('org') ?? '', c.req.param('id') ?? '');
+  await c
+    .get('deps')
+    .connections.requireConnection(serviceContext(c), c.req.param('org') ?? '', c.req.param('id') ?? '');
   await next();
 };

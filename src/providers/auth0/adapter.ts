@@ -1,4 +1,15 @@
-import type { AdapterSchemas, CallContext, ConnectionChange, ConnectionRef, CreateInput, Page, PageRequest, PatchModelAdapter, ProviderCapabilities, UpstreamExpectation } from '../../core/adapter.js';
+import type {
+  AdapterSchemas,
+  CallContext,
+  ConnectionChange,
+  ConnectionRef,
+  CreateInput,
+  Page,
+  PageRequest,
+  PatchModelAdapter,
+  ProviderCapabilities,
+  UpstreamExpectation,
+} from '../../core/adapter.js';
 import type { AdapterDeps } from '../../upstream/index.js';
 import type { CommonProviderConfig } from '../../config.js';
 import type { UpstreamConnection } from '../../core/connection.js';
@@ -130,7 +141,11 @@ export function encodeCursor(offset: number): string {
 
 export function decodeCursor(cursor: string | undefined): number {
   if (cursor === undefined) return 0;
-  if (!/^(0|[1-9]\d{0,8})$/.test(cursor)) throw validationError([{ pointer: '/cursor', message: 'is not a cursor of this provider' }], 'The cursor is not valid.');
+  if (!/^(0|[1-9]\d{0,8})$/.test(cursor))
+    throw validationError(
+      [{ pointer: '/cursor', message: 'is not a cursor of this provider' }],
+      'The cursor is not valid.',
+    );
   return Number(cursor);
 }
 
@@ -153,16 +168,26 @@ export function planPages(offset: number, limit: number, maxPerPage = MAX_PER_PA
   for (let n = Math.min(limit, maxPerPage); n <= maxPerPage; n += 1) {
     const skip = offset % n;
     const requests = Math.ceil((skip + limit) / n);
-    if (!best || requests < best.requests) best = { perPage: n, page: Math.floor(offset / n), skip, requests };
+    if (!best || requests < best.requests)
+      best = { perPage: n, page: Math.floor(offset / n), skip, requests };
   }
   return best as PagePlan;
 }
 
-export function createAuth0Adapter(config: CommonProviderConfig & Auth0Config, deps: AdapterDeps): PatchModelAdapter {
-  return config.connectionsApi === 'enabled_connections' ? build(GA_FAMILY, config, deps) : build(EA_FAMILY, config, deps);
+export function createAuth0Adapter(
+  config: CommonProviderConfig & Auth0Config,
+  deps: AdapterDeps,
+): PatchModelAdapter {
+  return config.connectionsApi === 'enabled_connections'
+    ? build(GA_FAMILY, config, deps)
+    : build(EA_FAMILY, config, deps);
 }
 
-function build<F extends Auth0ConnectionsApi, I extends Auth0CreateShape>(family: Auth0Family<F, I>, config: CommonProviderConfig & Auth0Config, deps: AdapterDeps): PatchModelAdapter {
+function build<F extends Auth0ConnectionsApi, I extends Auth0CreateShape>(
+  family: Auth0Family<F, I>,
+  config: CommonProviderConfig & Auth0Config,
+  deps: AdapterDeps,
+): PatchModelAdapter {
   const client = new Auth0Client({
     ...providerClientOptions(config, deps),
     domain: config.domain,
@@ -181,7 +206,12 @@ class Auth0Adapter<F extends Auth0ConnectionsApi, I extends Auth0CreateShape> im
   readonly #family: Auth0Family<F, I>;
   readonly #client: Auth0Client<F>;
 
-  constructor(readonly id: string, readonly type: string, family: Auth0Family<F, I>, client: Auth0Client<F>) {
+  constructor(
+    readonly id: string,
+    readonly type: string,
+    family: Auth0Family<F, I>,
+    client: Auth0Client<F>,
+  ) {
     this.capabilities = family.capabilities;
     this.schemas = family.schemas;
     this.#family = family;
@@ -195,9 +225,14 @@ class Auth0Adapter<F extends Auth0ConnectionsApi, I extends Auth0CreateShape> im
 
   /** `input` is the body the gateway parsed with `schemas.create`; organization connections take no credentials (the core refuses them). */
   async create(ctx: CallContext, externalOrgId: string, input: I): Promise<UpstreamConnection> {
-    const created = await this.#client.createOrganizationConnection(ctx, externalOrgId, this.#family.toCreateBody(input));
+    const created = await this.#client.createOrganizationConnection(
+      ctx,
+      externalOrgId,
+      this.#family.toCreateBody(input),
+    );
     // The create answer normally carries `connection {name, strategy}`; fetch it when it does not.
-    if (created.connection?.strategy === undefined) return this.#get(ctx, externalOrgId, created.connection_id);
+    if (created.connection?.strategy === undefined)
+      return this.#get(ctx, externalOrgId, created.connection_id);
     return this.#family.toUpstreamConnection(created);
   }
 
@@ -213,9 +248,13 @@ class Auth0Adapter<F extends Auth0ConnectionsApi, I extends Auth0CreateShape> im
     // Where the list ends, once known: from a short page (exact), else from include_totals.
     let listEnd: number | undefined;
     for (let p = plan.page, skip = plan.skip; items.length < limit; p += 1, skip = 0) {
-      const res = await this.#client.listOrganizationConnections(ctx, externalOrgId, { page: p, per_page: plan.perPage });
+      const res = await this.#client.listOrganizationConnections(ctx, externalOrgId, {
+        page: p,
+        per_page: plan.perPage,
+      });
       listEnd = res.total ?? listEnd;
-      for (const oc of res.connections.slice(skip, skip + limit - items.length)) items.push(this.#family.toUpstreamConnection(oc));
+      for (const oc of res.connections.slice(skip, skip + limit - items.length))
+        items.push(this.#family.toUpstreamConnection(oc));
       if (res.connections.length < plan.perPage) {
         listEnd = p * plan.perPage + res.connections.length;
         break;
@@ -235,7 +274,12 @@ class Auth0Adapter<F extends Auth0ConnectionsApi, I extends Auth0CreateShape> im
     if (change.settings !== undefined) checked.settings = change.settings as Auth0Settings;
     const body = this.#family.toUpdateBody(checked);
     if (Object.keys(body).length === 0) return this.get(ctx, ref);
-    const updated = await this.#client.updateOrganizationConnection(ctx, ref.externalOrgId, ref.externalId, body);
+    const updated = await this.#client.updateOrganizationConnection(
+      ctx,
+      ref.externalOrgId,
+      ref.externalId,
+      body,
+    );
     if (updated.connection?.strategy === undefined) return this.get(ctx, ref);
     return this.#family.toUpstreamConnection(updated);
   }
@@ -245,6 +289,8 @@ class Auth0Adapter<F extends Auth0ConnectionsApi, I extends Auth0CreateShape> im
   }
 
   async #get(ctx: CallContext, externalOrgId: string, connectionId: string): Promise<UpstreamConnection> {
-    return this.#family.toUpstreamConnection(await this.#client.getOrganizationConnection(ctx, externalOrgId, connectionId));
+    return this.#family.toUpstreamConnection(
+      await this.#client.getOrganizationConnection(ctx, externalOrgId, connectionId),
+    );
   }
 }

@@ -95,7 +95,10 @@ export interface Auth0UpdateEnabledConnectionBody {
 
 /** The request bodies of each family. */
 export interface Auth0FamilyBodies {
-  connections: { create: Auth0CreateOrganizationConnectionBody; update: Auth0UpdateOrganizationConnectionBody };
+  connections: {
+    create: Auth0CreateOrganizationConnectionBody;
+    update: Auth0UpdateOrganizationConnectionBody;
+  };
   enabled_connections: { create: Auth0AddEnabledConnectionBody; update: Auth0UpdateEnabledConnectionBody };
 }
 
@@ -144,4 +147,3 @@ export const Auth0OAuthError = z.looseObject({
   error_description: z.string().optional(),
 });
 export type Auth0OAuthError = z.infer<typeof Auth0OAuthError>;
-

@@ -2,7 +2,12 @@ import type { CallContext } from '../../core/adapter.js';
 import { GatewayError } from '../../core/errors.js';
 import type { Secret } from '../../core/secret.js';
 import {
-  createUpstreamClient, path, upstreamError, type ProviderClientOptions, type UpstreamClient, type UpstreamFailure,
+  createUpstreamClient,
+  path,
+  upstreamError,
+  type ProviderClientOptions,
+  type UpstreamClient,
+  type UpstreamFailure,
 } from '../../upstream/index.js';
 import {
   Auth0ErrorBody,
@@ -92,9 +97,19 @@ export class Auth0Client<F extends Auth0ConnectionsApi> {
   }
 
   /** One offset page, asked with `include_totals=true`; a bare array (no totals) is read too. */
-  async listOrganizationConnections(ctx: CallContext, orgId: string, q: { page: number; per_page: number }): Promise<OrganizationConnectionsPage> {
-    const res = await this.#api.call<unknown>(ctx, { method: 'GET', operation: 'connections.list', path: this.#path(orgId), query: { page: q.page, per_page: q.per_page, include_totals: true } });
-    if (Array.isArray(res.body)) return { connections: this.#parse(Auth0OrganizationConnection.array(), res.body), total: undefined };
+  async listOrganizationConnections(
+    ctx: CallContext,
+    orgId: string,
+    q: { page: number; per_page: number },
+  ): Promise<OrganizationConnectionsPage> {
+    const res = await this.#api.call<unknown>(ctx, {
+      method: 'GET',
+      operation: 'connections.list',
+      path: this.#path(orgId),
+      query: { page: q.page, per_page: q.per_page, include_totals: true },
+    });
+    if (Array.isArray(res.body))
+      return { connections: this.#parse(Auth0OrganizationConnection.array(), res.body), total: undefined };
     const page = this.#parse(Auth0OrganizationConnectionsPage, res.body);
     const connections = page[this.#family];
     if (connections === undefined) throw this.#notUnderstood();
@@ -102,24 +117,55 @@ export class Auth0Client<F extends Auth0ConnectionsApi> {
   }
 
   /** EA create / GA add: 201 with the object. */
-  async createOrganizationConnection(ctx: CallContext, orgId: string, body: Auth0FamilyBodies[F]['create']): Promise<Auth0OrganizationConnection> {
-    const res = await this.#api.call<unknown>(ctx, { method: 'POST', operation: 'connections.create', path: this.#path(orgId), json: body });
+  async createOrganizationConnection(
+    ctx: CallContext,
+    orgId: string,
+    body: Auth0FamilyBodies[F]['create'],
+  ): Promise<Auth0OrganizationConnection> {
+    const res = await this.#api.call<unknown>(ctx, {
+      method: 'POST',
+      operation: 'connections.create',
+      path: this.#path(orgId),
+      json: body,
+    });
     return this.#parse(Auth0OrganizationConnection, res.body);
   }
 
-  async getOrganizationConnection(ctx: CallContext, orgId: string, connectionId: string): Promise<Auth0OrganizationConnection> {
-    const res = await this.#api.call<unknown>(ctx, { method: 'GET', operation: 'connections.get', path: this.#path(orgId, connectionId) });
+  async getOrganizationConnection(
+    ctx: CallContext,
+    orgId: string,
+    connectionId: string,
+  ): Promise<Auth0OrganizationConnection> {
+    const res = await this.#api.call<unknown>(ctx, {
+      method: 'GET',
+      operation: 'connections.get',
+      path: this.#path(orgId, connectionId),
+    });
     return this.#parse(Auth0OrganizationConnection, res.body);
   }
 
-  async updateOrganizationConnection(ctx: CallContext, orgId: string, connectionId: string, body: Auth0FamilyBodies[F]['update']): Promise<Auth0OrganizationConnection> {
-    const res = await this.#api.call<unknown>(ctx, { method: 'PATCH', operation: 'connections.update', path: this.#path(orgId, connectionId), json: body });
+  async updateOrganizationConnection(
+    ctx: CallContext,
+    orgId: string,
+    connectionId: string,
+    body: Auth0FamilyBodies[F]['update'],
+  ): Promise<Auth0OrganizationConnection> {
+    const res = await this.#api.call<unknown>(ctx, {
+      method: 'PATCH',
+      operation: 'connections.update',
+      path: this.#path(orgId, connectionId),
+      json: body,
+    });
     return this.#parse(Auth0OrganizationConnection, res.body);
   }
 
   /** 204: removes the organization's connection (the enablement); the tenant connection stays. */
   async deleteOrganizationConnection(ctx: CallContext, orgId: string, connectionId: string): Promise<void> {
-    await this.#api.call<unknown>(ctx, { method: 'DELETE', operation: 'connections.delete', path: this.#path(orgId, connectionId) });
+    await this.#api.call<unknown>(ctx, {
+      method: 'DELETE',
+      operation: 'connections.delete',
+      path: this.#path(orgId, connectionId),
+    });
   }
 
   /** `/organizations/{id}/{family}[/{connection_id}]`, segments encoded. */
@@ -129,10 +175,17 @@ export class Auth0Client<F extends Auth0ConnectionsApi> {
   }
 
   #notUnderstood(): GatewayError {
-    return new GatewayError('upstream_error', `Auth0 (${this.providerId}) answered with a body the gateway does not understand.`, { provider: this.providerId });
+    return new GatewayError(
+      'upstream_error',
+      `Auth0 (${this.providerId}) answered with a body the gateway does not understand.`,
+      { provider: this.providerId },
+    );
   }
 
-  #parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }, body: unknown): T {
+  #parse<T>(
+    schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
+    body: unknown,
+  ): T {
     const parsed = schema.safeParse(body);
     if (!parsed.success) throw this.#notUnderstood();
     return parsed.data;
@@ -147,11 +200,15 @@ export class Auth0Client<F extends Auth0ConnectionsApi> {
 export function managementApiError(providerId: string, failure: UpstreamFailure): GatewayError {
   const parsed = Auth0ErrorBody.safeParse(failure.body);
   const body = parsed.success ? parsed.data : {};
-  const text = body.message
-    ?? (typeof failure.body === 'string' && failure.body.trim() !== '' ? failure.body.trim().slice(0, 200) : undefined)
-    ?? body.error
-    ?? `HTTP ${failure.status}`;
+  const text =
+    body.message ??
+    (typeof failure.body === 'string' && failure.body.trim() !== ''
+      ? failure.body.trim().slice(0, 200)
+      : undefined) ??
+    body.error ??
+    `HTTP ${failure.status}`;
   const detail = `Auth0 (${providerId}): ${text}${body.errorCode ? ` [${body.errorCode}]` : ''}`;
-  if (failure.status === 409) return new GatewayError('conflict', detail, { provider: providerId, upstreamStatus: 409 });
+  if (failure.status === 409)
+    return new GatewayError('conflict', detail, { provider: providerId, upstreamStatus: 409 });
   return upstreamError(providerId, failure.status, detail, failure.headers);
 }

@@ -7,7 +7,9 @@ import { AUTH0_LINK_FORMAT } from './link.js';
 
 /** A required non-empty string; messages never echo the value (config errors must not print secrets). */
 function required(what: string) {
-  return z.string({ error: (issue) => (issue.input === undefined ? 'required' : `must be ${what}`) }).min(1, { error: 'must not be empty' });
+  return z
+    .string({ error: (issue) => (issue.input === undefined ? 'required' : `must be ${what}`) })
+    .min(1, { error: 'must not be empty' });
 }
 
 /**
@@ -22,8 +24,12 @@ export const auth0ConfigSchema = z.strictObject({
   }),
   clientId: required('a string'),
   clientSecret: required('a string').transform((v) => new Secret(v)),
-  audience: z.url({ protocol: /^https?$/, error: 'must be an absolute URL, e.g. https://acme.eu.auth0.com/api/v2/' }).optional(),
-  connectionsApi: z.enum(CONNECTIONS_APIS, { error: `must be one of ${CONNECTIONS_APIS.map((a) => `"${a}"`).join(', ')}` }).optional(),
+  audience: z
+    .url({ protocol: /^https?$/, error: 'must be an absolute URL, e.g. https://acme.eu.auth0.com/api/v2/' })
+    .optional(),
+  connectionsApi: z
+    .enum(CONNECTIONS_APIS, { error: `must be one of ${CONNECTIONS_APIS.map((a) => `"${a}"`).join(', ')}` })
+    .optional(),
 });
 
 export const auth0Provider: ProviderDefinition<Auth0Config> = {
@@ -34,17 +40,28 @@ export const auth0Provider: ProviderDefinition<Auth0Config> = {
     return createAuth0Adapter(config, deps);
   },
   async startSimulator(opts) {
-    const [{ startAuth0Simulator }, { DEFAULT_DOMAIN, DEMO_ORGANIZATION, SANDBOX_CLIENT }] = await Promise.all([import('./simulator/index.js'), import('./fixtures.js')]);
+    const [{ startAuth0Simulator }, { DEFAULT_DOMAIN, DEMO_ORGANIZATION, SANDBOX_CLIENT }] =
+      await Promise.all([import('./simulator/index.js'), import('./fixtures.js')]);
     const sim = await startAuth0Simulator({
       port: opts.port,
       host: opts.host,
       stateFile: opts.stateFile,
       domain: DEFAULT_DOMAIN,
-      clients: [{ clientId: SANDBOX_CLIENT.clientId, clientSecret: opts.secret ?? SANDBOX_CLIENT.clientSecret }],
+      clients: [
+        { clientId: SANDBOX_CLIENT.clientId, clientSecret: opts.secret ?? SANDBOX_CLIENT.clientSecret },
+      ],
       seedDemo: true,
     });
-    return simulatorSetup(sim, { domain: sim.domain, clientId: SANDBOX_CLIENT.clientId, clientSecret: opts.secret ?? SANDBOX_CLIENT.clientSecret, baseUrl: sim.url },
-      DEMO_ORGANIZATION.id);
+    return simulatorSetup(
+      sim,
+      {
+        domain: sim.domain,
+        clientId: SANDBOX_CLIENT.clientId,
+        clientSecret: opts.secret ?? SANDBOX_CLIENT.clientSecret,
+        baseUrl: sim.url,
+      },
+      DEMO_ORGANIZATION.id,
+    );
   },
   async samples() {
     return (await import('./samples.js')).auth0Samples;

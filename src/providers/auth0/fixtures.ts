@@ -1,4 +1,8 @@
-import type { Auth0Organization, Auth0TenantConnection, Auth0CreateOrganizationConnectionBody } from './api-types.js';
+import type {
+  Auth0Organization,
+  Auth0TenantConnection,
+  Auth0CreateOrganizationConnectionBody,
+} from './api-types.js';
 
 /**
  * Seed data of the simulated tenant: tenant connections of the usual strategies (database, social,
@@ -9,7 +13,10 @@ import type { Auth0Organization, Auth0TenantConnection, Auth0CreateOrganizationC
 export const DEFAULT_DOMAIN = 'sandbox.auth0.local';
 
 /** The sandbox's M2M application (not a secret anywhere but in the simulator). */
-export const SANDBOX_CLIENT = { clientId: 'plugboardSandboxM2MClient0001', clientSecret: 'sandbox-client-secret-not-for-production' } as const;
+export const SANDBOX_CLIENT = {
+  clientId: 'plugboardSandboxM2MClient0001',
+  clientSecret: 'sandbox-client-secret-not-for-production',
+} as const;
 
 export const TENANT_CONNECTIONS: readonly Auth0TenantConnection[] = [
   {
@@ -77,26 +84,38 @@ export const TENANT_CONNECTIONS: readonly Auth0TenantConnection[] = [
   },
 ];
 
-const SPARE_STRATEGIES = ['auth0', 'samlp', 'oidc', 'waad', 'okta', 'google-apps', 'adfs', 'pingfederate'] as const;
+const SPARE_STRATEGIES = [
+  'auth0',
+  'samlp',
+  'oidc',
+  'waad',
+  'okta',
+  'google-apps',
+  'adfs',
+  'pingfederate',
+] as const;
 
 /**
  * Forty more tenant connections in the sandbox tenant, attached to no organization: something to
  * attach to the demo organization (`external_connection_id`), and what the conformance suite uses
  * (ids `con_conformance01`…`40`, the spelling test/contract/cases.ts expects).
  */
-export const SPARE_TENANT_CONNECTIONS: readonly Auth0TenantConnection[] = Array.from({ length: 40 }, (_, i) => {
-  const n = String(i + 1).padStart(2, '0');
-  const strategy = SPARE_STRATEGIES[i % SPARE_STRATEGIES.length] as string;
-  return {
-    id: `con_conformance${n}`,
-    name: `spare-${strategy}-${n}`,
-    strategy,
-    display_name: `Spare ${strategy} ${n}`,
-    is_domain_connection: false,
-    realms: [`spare-${strategy}-${n}`],
-    enabled_clients: [],
-  };
-});
+export const SPARE_TENANT_CONNECTIONS: readonly Auth0TenantConnection[] = Array.from(
+  { length: 40 },
+  (_, i) => {
+    const n = String(i + 1).padStart(2, '0');
+    const strategy = SPARE_STRATEGIES[i % SPARE_STRATEGIES.length] as string;
+    return {
+      id: `con_conformance${n}`,
+      name: `spare-${strategy}-${n}`,
+      strategy,
+      display_name: `Spare ${strategy} ${n}`,
+      is_domain_connection: false,
+      realms: [`spare-${strategy}-${n}`],
+      enabled_clients: [],
+    };
+  },
+);
 
 export const DEMO_ORGANIZATION: Auth0Organization = {
   id: 'org_demo7hQ2mZ5KpW4n',

@@ -11,5 +11,8 @@ export const AUTH0_ORGANIZATION_ID_MAX = 50;
  */
 export const AUTH0_LINK_FORMAT: LinkFormat = {
   description: `an Auth0 organization id (such as org_…), at most ${AUTH0_ORGANIZATION_ID_MAX} characters`,
-  problem: (value) => (value.length <= AUTH0_ORGANIZATION_ID_MAX ? null : `must be an Auth0 organization id: at most ${AUTH0_ORGANIZATION_ID_MAX} characters`),
+  problem: (value) =>
+    value.length <= AUTH0_ORGANIZATION_ID_MAX
+      ? null
+      : `must be an Auth0 organization id: at most ${AUTH0_ORGANIZATION_ID_MAX} characters`,
 };

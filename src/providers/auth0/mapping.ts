@@ -31,9 +31,15 @@ const gaSettingShape = {
 const accessLevel = z.enum(ORGANIZATION_ACCESS_LEVELS);
 
 /** EA settings on create: the access level is one of the enum (Auth0's create body takes no null). */
-export const eaCreateSettingsSchema = z.strictObject({ ...gaSettingShape, organization_access_level: accessLevel.optional() });
+export const eaCreateSettingsSchema = z.strictObject({
+  ...gaSettingShape,
+  organization_access_level: accessLevel.optional(),
+});
 /** EA settings on PATCH/PUT: `organization_access_level: null` clears it (Auth0's PATCH takes null). */
-export const eaSettingsSchema = z.strictObject({ ...gaSettingShape, organization_access_level: accessLevel.nullable().optional() });
+export const eaSettingsSchema = z.strictObject({
+  ...gaSettingShape,
+  organization_access_level: accessLevel.nullable().optional(),
+});
 /** GA settings: the three fields `enabled_connections` has. */
 export const gaSettingsSchema = z.strictObject(gaSettingShape);
 
@@ -79,8 +85,12 @@ export interface Auth0Change {
 // ------------------------------------------------------------------------------------------------
 // Upstream → canonical
 
-function toConnection(oc: Auth0OrganizationConnection, keys: readonly (keyof Auth0OrganizationConnection)[],
-  name: string | null, status: ConnectionStatus): UpstreamConnection {
+function toConnection(
+  oc: Auth0OrganizationConnection,
+  keys: readonly (keyof Auth0OrganizationConnection)[],
+  name: string | null,
+  status: ConnectionStatus,
+): UpstreamConnection {
   const settings: Record<string, unknown> = {};
   for (const key of keys) if (oc[key] !== undefined) settings[key] = oc[key];
   return {
@@ -99,7 +109,12 @@ function toConnection(oc: Auth0OrganizationConnection, keys: readonly (keyof Aut
 
 /** EA: the organization-scoped name, else the tenant connection's; `is_enabled` false → disabled, else (also absent) active. */
 export function toUpstreamConnection(oc: Auth0OrganizationConnection): UpstreamConnection {
-  return toConnection(oc, EA_SETTING_KEYS, oc.organization_connection_name ?? oc.connection?.name ?? null, oc.is_enabled === false ? 'disabled' : 'active');
+  return toConnection(
+    oc,
+    EA_SETTING_KEYS,
+    oc.organization_connection_name ?? oc.connection?.name ?? null,
+    oc.is_enabled === false ? 'disabled' : 'active',
+  );
 }
 
 /** GA: the tenant connection's name, always active (an enablement exists or it does not), the three GA settings. */
@@ -111,7 +126,10 @@ export function toUpstreamEnabledConnection(oc: Auth0OrganizationConnection): Up
 // Canonical → upstream request bodies
 
 /** The settings in `keys` that are present, keeping `null` (an EA PATCH clears with it). */
-function settingsBody<S extends object, K extends keyof S>(settings: S | undefined, keys: readonly K[]): { [P in K]?: Exclude<S[P], undefined> } {
+function settingsBody<S extends object, K extends keyof S>(
+  settings: S | undefined,
+  keys: readonly K[],
+): { [P in K]?: Exclude<S[P], undefined> } {
   const out: { [P in K]?: Exclude<S[P], undefined> } = {};
   for (const key of keys) {
     const value = settings?.[key];

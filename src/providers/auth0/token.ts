@@ -69,13 +69,23 @@ export class ClientCredentialsTokenProvider {
       operation: 'token',
       path: TOKEN_PATH,
       anonymous: true,
-      form: { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret.reveal(), audience },
+      form: {
+        grant_type: 'client_credentials',
+        client_id: clientId,
+        client_secret: clientSecret.reveal(),
+        audience,
+      },
     });
     const parsed = Auth0TokenResponse.safeParse(res.body);
     if (!parsed.success) {
-      throw new GatewayError('upstream_error', `Provider ${providerId}: the Auth0 token endpoint answered without a usable access_token/expires_in.`, {
-        provider: providerId, upstreamStatus: res.status,
-      });
+      throw new GatewayError(
+        'upstream_error',
+        `Provider ${providerId}: the Auth0 token endpoint answered without a usable access_token/expires_in.`,
+        {
+          provider: providerId,
+          upstreamStatus: res.status,
+        },
+      );
     }
     const value = new Secret(parsed.data.access_token);
     const { expires_in } = parsed.data;
@@ -89,22 +99,42 @@ export class ClientCredentialsTokenProvider {
  * not authorized, tenant down), so `upstream_error` (502), except 429 which keeps the upstream's wait.
  * The OAuth error text is Auth0's; the secret is scrubbed from it all the same.
  */
-export function tokenEndpointError(providerId: string, failure: UpstreamFailure, clientSecret: Secret<string>): GatewayError {
+export function tokenEndpointError(
+  providerId: string,
+  failure: UpstreamFailure,
+  clientSecret: Secret<string>,
+): GatewayError {
   const parsed = Auth0OAuthError.safeParse(failure.body);
   const body = parsed.success ? parsed.data : {};
-  const reason = [body.error, body.error_description].filter((s): s is string => typeof s === 'string' && s !== '').join(': ')
-    || `HTTP ${failure.status}`;
+  const reason =
+    [body.error, body.error_description]
+      .filter((s): s is string => typeof s === 'string' && s !== '')
+      .join(': ') || `HTTP ${failure.status}`;
   const base = { provider: providerId, upstreamStatus: failure.status };
   if (failure.status === 429) {
     const retryAfter = retryAfterSeconds(failure.headers);
-    const detail = scrub(`Provider ${providerId}: the Auth0 token endpoint is rate limiting the gateway (${reason}).`, clientSecret);
-    return new GatewayError('rate_limited', detail, retryAfter === undefined ? base : { ...base, retryAfter });
+    const detail = scrub(
+      `Provider ${providerId}: the Auth0 token endpoint is rate limiting the gateway (${reason}).`,
+      clientSecret,
+    );
+    return new GatewayError(
+      'rate_limited',
+      detail,
+      retryAfter === undefined ? base : { ...base, retryAfter },
+    );
   }
-  const hint = failure.status === 401 || failure.status === 403
-    ? ' Check the provider\'s domain, clientId and clientSecret, and that the application is authorized for the Management API.'
-    : '';
-  return new GatewayError('upstream_error',
-    scrub(`Provider ${providerId} could not obtain an Auth0 Management API token (${failure.status} ${reason}).${hint}`, clientSecret), base);
+  const hint =
+    failure.status === 401 || failure.status === 403
+      ? " Check the provider's domain, clientId and clientSecret, and that the application is authorized for the Management API."
+      : '';
+  return new GatewayError(
+    'upstream_error',
+    scrub(
+      `Provider ${providerId} could not obtain an Auth0 Management API token (${failure.status} ${reason}).${hint}`,
+      clientSecret,
+    ),
+    base,
+  );
 }
 
 function scrub(text: string, s: Secret<string>): string {
@@ -118,8 +148,14 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T
     const onAbort = (): void => reject(signal.reason as Error);
     signal.addEventListener('abort', onAbort, { once: true });
     p.then(
-      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
-      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e as Error); },
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e as Error);
+      },
     );
   });
 }

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import type { AdapterSchemas, CallContext, ConnectionRef, Page, PageRequest, PatchModelAdapter, ProviderCapabilities, UpstreamExpectation } from '../../core/adapter.js';
+import type {
+  AdapterSchemas,
+  CallContext,
+  ConnectionRef,
+  Page,
+  PageRequest,
+  PatchModelAdapter,
+  ProviderCapabilities,
+  UpstreamExpectation,
+} from '../../core/adapter.js';
 import type { AdapterDeps } from '../../upstream/index.js';
 import type { CommonProviderConfig } from '../../config.js';
 import type { ConnectionStatus } from '../../core/connection.js';
@@ -12,7 +21,13 @@ import { credentialRule, credentialTypeOf, LeenOptionsSchema, LeenVendorSchema }
 import { createLeenClient, LEEN_MAX_PAGE } from './client.js';
 import { LEEN_LINK_FORMAT } from './link.js';
 import {
-  changeToLeen, connectionFromLeen, createBodyToLeen, jobFromLeen, WRITABLE_STATUS, type LeenCreateInput, type WritableStatus,
+  changeToLeen,
+  connectionFromLeen,
+  createBodyToLeen,
+  jobFromLeen,
+  WRITABLE_STATUS,
+  type LeenCreateInput,
+  type WritableStatus,
 } from './mapping.js';
 
 /** The keys a `leen` provider entry adds to the common ones. */
@@ -42,22 +57,30 @@ const credentialsObject = z.record(z.string(), z.unknown(), { error: 'Expected a
  * against the vendor's rule (catalog.ts): a published shape where Leen shows one, else any
  * non-empty object; none needed for OAuth2 vendors. Options: documented keys typed, others pass.
  */
-export const leenCreateSchema = z.strictObject({
-  kind: LeenVendorSchema,
-  name: NAME.nullable().optional(),
-  credentials: credentialsObject.optional(),
-  options: LeenOptionsSchema.nullish(),
-}).superRefine((body, ctx) => {
-  const rule = credentialRule(body.kind);
-  if (!rule) return;
-  if (body.credentials === undefined) {
-    if (rule.requiredOnCreate) ctx.addIssue({ code: 'custom', path: ['credentials'], message: `Required: Leen documents the credentials of ${body.kind}` });
-    return;
-  }
-  const parsed = rule.schema.safeParse(body.credentials);
-  if (parsed.success) return;
-  for (const issue of fieldIssues(parsed.error)) ctx.addIssue({ code: 'custom', path: ['credentials', ...issue.path], message: issue.message });
-});
+export const leenCreateSchema = z
+  .strictObject({
+    kind: LeenVendorSchema,
+    name: NAME.nullable().optional(),
+    credentials: credentialsObject.optional(),
+    options: LeenOptionsSchema.nullish(),
+  })
+  .superRefine((body, ctx) => {
+    const rule = credentialRule(body.kind);
+    if (!rule) return;
+    if (body.credentials === undefined) {
+      if (rule.requiredOnCreate)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['credentials'],
+          message: `Required: Leen documents the credentials of ${body.kind}`,
+        });
+      return;
+    }
+    const parsed = rule.schema.safeParse(body.credentials);
+    if (parsed.success) return;
+    for (const issue of fieldIssues(parsed.error))
+      ctx.addIssue({ code: 'custom', path: ['credentials', ...issue.path], message: issue.message });
+  });
 
 export const LEEN_SCHEMAS: AdapterSchemas = {
   create: leenCreateSchema,
@@ -72,7 +95,9 @@ const CURSOR = /^(0|[1-9][0-9]{0,14})$/;
 function offsetOf(cursor: string | undefined): number {
   if (cursor === undefined) return 0;
   if (!CURSOR.test(cursor)) {
-    throw new GatewayError('validation_failed', 'The cursor is not valid.', { errors: [{ pointer: '/cursor', message: 'Malformed cursor' }] });
+    throw new GatewayError('validation_failed', 'The cursor is not valid.', {
+      errors: [{ pointer: '/cursor', message: 'Malformed cursor' }],
+    });
   }
   return Number(cursor);
 }
@@ -82,7 +107,10 @@ function offsetOf(cursor: string | undefined): number {
  * the cursor right after the last item returned. The end is a short page, or `total` when Leen
  * sends one (the list envelopes are not documented, so `total` may be missing).
  */
-async function collect<T>(page: PageRequest, fetchPage: (limit: number, offset: number) => Promise<LeenPage<T>>): Promise<Page<T>> {
+async function collect<T>(
+  page: PageRequest,
+  fetchPage: (limit: number, offset: number) => Promise<LeenPage<T>>,
+): Promise<Page<T>> {
   const limit = Math.max(1, Math.floor(page.limit));
   let offset = offsetOf(page.cursor);
   const items: T[] = [];
@@ -102,10 +130,14 @@ function isWritable(status: ConnectionStatus): status is WritableStatus {
   return (WRITABLE_STATUS as readonly string[]).includes(status);
 }
 
-export function createLeenAdapter(config: CommonProviderConfig & LeenConfig, deps: AdapterDeps): PatchModelAdapter {
+export function createLeenAdapter(
+  config: CommonProviderConfig & LeenConfig,
+  deps: AdapterDeps,
+): PatchModelAdapter {
   const client = createLeenClient({ ...providerClientOptions(config, deps), apiKey: config.apiKey });
 
-  const get = async (ctx: CallContext, ref: ConnectionRef) => connectionFromLeen(await client.getConnection(ctx, ref.externalOrgId, ref.externalId));
+  const get = async (ctx: CallContext, ref: ConnectionRef) =>
+    connectionFromLeen(await client.getConnection(ctx, ref.externalOrgId, ref.externalId));
 
   return {
     id: config.id,
@@ -127,7 +159,9 @@ export function createLeenAdapter(config: CommonProviderConfig & LeenConfig, dep
     },
 
     async list(ctx, externalOrgId, page) {
-      const res = await collect(page, (limit, offset) => client.listConnections(ctx, externalOrgId, limit, offset));
+      const res = await collect(page, (limit, offset) =>
+        client.listConnections(ctx, externalOrgId, limit, offset),
+      );
       return { items: res.items.map(connectionFromLeen), nextCursor: res.nextCursor };
     },
 
@@ -135,15 +169,24 @@ export function createLeenAdapter(config: CommonProviderConfig & LeenConfig, dep
       const { name, status, credentials } = change;
       if (name === undefined && status === undefined && credentials === undefined) return get(ctx, ref);
       if (status !== undefined && !isWritable(status)) {
-        throw new GatewayError('internal', `status ${status} reached the Leen adapter although it is not writable`);
+        throw new GatewayError(
+          'internal',
+          `status ${status} reached the Leen adapter although it is not writable`,
+        );
       }
       // Runs under the connection's lock: the state read here is the one the PATCH carries back.
-      const currentState = status === undefined ? (await client.getConnection(ctx, ref.externalOrgId, ref.externalId)).state : '';
-      const body = changeToLeen({
-        ...(name !== undefined ? { name } : {}),
-        ...(status !== undefined ? { status } : {}),
-        ...(credentials !== undefined ? { credentials: credentials.reveal() } : {}),
-      }, currentState);
+      const currentState =
+        status === undefined
+          ? (await client.getConnection(ctx, ref.externalOrgId, ref.externalId)).state
+          : '';
+      const body = changeToLeen(
+        {
+          ...(name !== undefined ? { name } : {}),
+          ...(status !== undefined ? { status } : {}),
+          ...(credentials !== undefined ? { credentials: credentials.reveal() } : {}),
+        },
+        currentState,
+      );
       return connectionFromLeen(await client.updateConnection(ctx, ref.externalOrgId, ref.externalId, body));
     },
 
@@ -153,12 +196,19 @@ export function createLeenAdapter(config: CommonProviderConfig & LeenConfig, dep
 
     async test(ctx, ref) {
       const res = await client.testConnection(ctx, ref.externalOrgId, ref.externalId);
-      const detail = typeof res.message === 'string' ? res.message : res.message == null ? null : JSON.stringify(res.message);
+      const detail =
+        typeof res.message === 'string'
+          ? res.message
+          : res.message == null
+            ? null
+            : JSON.stringify(res.message);
       return { ok: res.is_valid, detail };
     },
 
     async jobs(ctx, ref, page) {
-      const res = await collect(page, (limit, offset) => client.listJobs(ctx, ref.externalOrgId, ref.externalId, limit, offset));
+      const res = await collect(page, (limit, offset) =>
+        client.listJobs(ctx, ref.externalOrgId, ref.externalId, limit, offset),
+      );
       return { items: res.items.map(jobFromLeen), nextCursor: res.nextCursor };
     },
 

@@ -91,7 +91,9 @@ export const LeenHealthIn = z.object({
   status: z.string(),
   resolution_owner: z.string().nullish(),
   description: z.string().nullish(),
-  details: z.array(z.object({ data_export_type: z.string().nullish(), endpoint: z.string().nullish() })).nullish(),
+  details: z
+    .array(z.object({ data_export_type: z.string().nullish(), endpoint: z.string().nullish() }))
+    .nullish(),
 });
 export type LeenHealthIn = z.infer<typeof LeenHealthIn>;
 
@@ -134,7 +136,8 @@ export interface LeenPage<T> {
 
 export function leenPageIn<T extends z.ZodType>(item: T): z.ZodType<LeenPage<z.infer<T>>> {
   return z.union([
-    z.object({ items: z.array(item), total: z.number().int().nonnegative().nullish() })
+    z
+      .object({ items: z.array(item), total: z.number().int().nonnegative().nullish() })
       .transform((p) => ({ items: p.items, total: p.total ?? null })),
     z.array(item).transform((items) => ({ items, total: null })),
   ]);

@@ -10,12 +10,40 @@ import { z } from 'zod';
 
 /** The 34 vendors of the newest revision of Leen's Create Connection page. */
 export const LEEN_VENDORS = [
-  'SEMGREP', 'SENTINELONE_VMS', 'SENTINELONE', 'AIKIDO', 'ORCA', 'AWS_INSPECTOR2',
-  'AWS_ACCESS_ANALYSER', 'AWS_SECURITYHUB', 'INSIGHTVM', 'MS_DEFENDER_VMS', 'MS_ENTRA',
-  'MS_DEFENDER_VMS_GCC_HIGH', 'MS_DEFENDER_CLOUD', 'MS_DEFENDER_ENDPOINT', 'JIRA', 'QUALYS',
-  'GITHUB', 'ARNICA', 'SNYK', 'TANIUM_VMS', 'GITLAB', 'MEND', 'SERVICENOW', 'UPWIND', 'TENABLE',
-  'CHECKMARX', 'CROWDSTRIKE_SPOTLIGHT', 'CROWDSTRIKE', 'BLACK_KITE', 'BIT_SIGHT', 'LACEWORK_CSPM',
-  'WIZ_VMS', 'WIZ_CODE', 'OKTA_IDP',
+  'SEMGREP',
+  'SENTINELONE_VMS',
+  'SENTINELONE',
+  'AIKIDO',
+  'ORCA',
+  'AWS_INSPECTOR2',
+  'AWS_ACCESS_ANALYSER',
+  'AWS_SECURITYHUB',
+  'INSIGHTVM',
+  'MS_DEFENDER_VMS',
+  'MS_ENTRA',
+  'MS_DEFENDER_VMS_GCC_HIGH',
+  'MS_DEFENDER_CLOUD',
+  'MS_DEFENDER_ENDPOINT',
+  'JIRA',
+  'QUALYS',
+  'GITHUB',
+  'ARNICA',
+  'SNYK',
+  'TANIUM_VMS',
+  'GITLAB',
+  'MEND',
+  'SERVICENOW',
+  'UPWIND',
+  'TENABLE',
+  'CHECKMARX',
+  'CROWDSTRIKE_SPOTLIGHT',
+  'CROWDSTRIKE',
+  'BLACK_KITE',
+  'BIT_SIGHT',
+  'LACEWORK_CSPM',
+  'WIZ_VMS',
+  'WIZ_CODE',
+  'OKTA_IDP',
 ] as const;
 export type LeenVendor = (typeof LEEN_VENDORS)[number];
 export const LeenVendorSchema = z.enum(LEEN_VENDORS);
@@ -28,7 +56,13 @@ export function isLeenVendor(v: string): v is LeenVendor {
  * Vendors Leen documents as authorized by the end user at `oauth2_authorize_url`, with no
  * credentials in the create body. SNYK also has an API-key mode (credentials beyond `base_url`).
  */
-export const OAUTH2_VENDORS: readonly LeenVendor[] = ['MS_DEFENDER_VMS', 'MS_DEFENDER_ENDPOINT', 'MS_ENTRA', 'JIRA', 'SNYK'];
+export const OAUTH2_VENDORS: readonly LeenVendor[] = [
+  'MS_DEFENDER_VMS',
+  'MS_DEFENDER_ENDPOINT',
+  'MS_ENTRA',
+  'JIRA',
+  'SNYK',
+];
 
 export function isOAuth2Vendor(vendor: string): boolean {
   return (OAUTH2_VENDORS as readonly string[]).includes(vendor);
@@ -36,12 +70,15 @@ export function isOAuth2Vendor(vendor: string): boolean {
 
 /** A required, non-empty string. Messages name the expectation, never the value. */
 function text() {
-  return z.string({ error: (issue) => (issue.input === undefined ? 'Required' : 'Expected a string') })
+  return z
+    .string({ error: (issue) => (issue.input === undefined ? 'Required' : 'Expected a string') })
     .min(1, { error: 'Must not be empty' });
 }
 
 /** An object (any keys), with a message that never echoes the value. */
-const anyObject = z.record(z.string(), z.unknown(), { error: (i) => (i.input === undefined ? 'Required' : 'Expected an object') });
+const anyObject = z.record(z.string(), z.unknown(), {
+  error: (i) => (i.input === undefined ? 'Required' : 'Expected an object'),
+});
 
 /** Credentials with a published shape. Keys Leen did not show are passed through for Leen to judge. */
 export interface DocumentedCredentials {
@@ -60,7 +97,8 @@ const awsCredentials = z.looseObject({ aws: z.looseObject({ type: text() }) }).s
   if (value.aws.type !== 'direct_access') return;
   const r = AWS_DIRECT_ACCESS.safeParse(value.aws);
   if (r.success) return;
-  for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', path: ['aws', ...issue.path], message: issue.message });
+  for (const issue of r.error.issues)
+    ctx.addIssue({ code: 'custom', path: ['aws', ...issue.path], message: issue.message });
 });
 
 const aws: DocumentedCredentials = { type: 'aws', schema: awsCredentials };
@@ -71,7 +109,10 @@ export const DOCUMENTED_CREDENTIALS: Partial<Record<LeenVendor, DocumentedCreden
   QUALYS: { type: 'basic', schema: z.looseObject({ username: text(), password: text() }) },
   INSIGHTVM: { type: 'api_key', schema: z.looseObject({ base_url: text(), api_key: text() }) },
   SENTINELONE_VMS: { type: 'api_token', schema: z.looseObject({ base_url: text(), api_token: text() }) },
-  CROWDSTRIKE_SPOTLIGHT: { type: 'client_credentials', schema: z.looseObject({ client_id: text(), client_secret: text() }) },
+  CROWDSTRIKE_SPOTLIGHT: {
+    type: 'client_credentials',
+    schema: z.looseObject({ client_id: text(), client_secret: text() }),
+  },
   AWS_INSPECTOR2: aws,
   AWS_ACCESS_ANALYSER: aws,
   AWS_SECURITYHUB: aws,
@@ -110,11 +151,15 @@ export function credentialTypeOf(vendor: string, credentials?: Record<string, un
   const documented = DOCUMENTED_CREDENTIALS[vendor];
   if (documented === aws) {
     const wrapped = credentials?.['aws'];
-    const type = wrapped !== null && typeof wrapped === 'object' ? (wrapped as Record<string, unknown>)['type'] : undefined;
+    const type =
+      wrapped !== null && typeof wrapped === 'object'
+        ? (wrapped as Record<string, unknown>)['type']
+        : undefined;
     return typeof type === 'string' && /^[a-z0-9_]{1,64}$/.test(type) ? `aws_${type}` : 'aws';
   }
   if (documented) return documented.type;
-  if (vendor === 'SNYK' && credentials && Object.keys(credentials).some((k) => k !== 'base_url')) return 'api_key';
+  if (vendor === 'SNYK' && credentials && Object.keys(credentials).some((k) => k !== 'base_url'))
+    return 'api_key';
   if (isOAuth2Vendor(vendor)) return 'oauth2';
   return null;
 }
@@ -128,8 +173,15 @@ export const JIRA_PRIORITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIO
  * empty ones).
  */
 export const LeenOptionsSchema = z.looseObject({
-  oauth2_redirect_urls: z.looseObject({ success: z.string().optional(), error: z.string().optional() }).nullish(),
-  init_load_timestamp: z.iso.datetime({ offset: true, error: 'Expected an ISO 8601 date-time with an offset, e.g. 2021-01-01T00:00:00+00:00' }).nullish(),
+  oauth2_redirect_urls: z
+    .looseObject({ success: z.string().optional(), error: z.string().optional() })
+    .nullish(),
+  init_load_timestamp: z.iso
+    .datetime({
+      offset: true,
+      error: 'Expected an ISO 8601 date-time with an offset, e.g. 2021-01-01T00:00:00+00:00',
+    })
+    .nullish(),
   project_keys_filter: z.array(z.string()).nullish(),
   priority_mapping: z.record(z.string(), z.enum(JIRA_PRIORITIES)).nullish(),
   status_mapping: z.record(z.string(), z.string()).nullish(),
@@ -141,11 +193,20 @@ export const HEALTH_ROWS = {
   HEALTHY: { status: 'HEALTHY', resolution_owner: 'LEEN', description: 'Connection is healthy' },
   EXECUTION_TIMEOUT: { status: 'UNHEALTHY', resolution_owner: 'LEEN', description: 'Execution timeout' },
   RATE_LIMIT_EXCEEDED: { status: 'UNHEALTHY', resolution_owner: 'LEEN', description: 'Rate limit exceeded' },
-  VENDOR_CLIENT_ERROR: { status: 'UNHEALTHY', resolution_owner: 'LEEN', description: 'Vendor returned a 4xx' },
+  VENDOR_CLIENT_ERROR: {
+    status: 'UNHEALTHY',
+    resolution_owner: 'LEEN',
+    description: 'Vendor returned a 4xx',
+  },
   INTERNAL_ERROR: { status: 'UNHEALTHY', resolution_owner: 'LEEN', description: 'Internal error' },
-  VENDOR_SERVER_ERROR: { status: 'UNHEALTHY', resolution_owner: 'VENDOR', description: 'Vendor returned a 5xx' },
+  VENDOR_SERVER_ERROR: {
+    status: 'UNHEALTHY',
+    resolution_owner: 'VENDOR',
+    description: 'Vendor returned a 5xx',
+  },
   UNAUTHORIZED: {
-    status: 'UNHEALTHY', resolution_owner: 'CUSTOMER',
+    status: 'UNHEALTHY',
+    resolution_owner: 'CUSTOMER',
     description: 'Invalid, insufficient or revoked credentials; the customer must update the credentials',
   },
 } as const;

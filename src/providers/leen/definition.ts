@@ -8,7 +8,9 @@ import { LEEN_LINK_FORMAT } from './link.js';
 export const leenProvider: ProviderDefinition<LeenConfig> = {
   type: 'leen',
   configSchema: z.strictObject({
-    apiKey: z.string({ error: (i) => (i.input === undefined ? 'required' : 'must be a string') }).min(1, { error: 'must not be empty' })
+    apiKey: z
+      .string({ error: (i) => (i.input === undefined ? 'required' : 'must be a string') })
+      .min(1, { error: 'must not be empty' })
       .transform((v) => new Secret(v)),
   }),
   linkFormat: LEEN_LINK_FORMAT,
@@ -16,9 +18,18 @@ export const leenProvider: ProviderDefinition<LeenConfig> = {
     return createLeenAdapter(config, deps);
   },
   async startSimulator(opts) {
-    const [{ LEEN_SIM_DEFAULT_API_KEY, startLeenSimulator }, { demoOrganizationId }] = await Promise.all([import('./simulator/index.js'), import('./simulator/state.js')]);
+    const [{ LEEN_SIM_DEFAULT_API_KEY, startLeenSimulator }, { demoOrganizationId }] = await Promise.all([
+      import('./simulator/index.js'),
+      import('./simulator/state.js'),
+    ]);
     const apiKey = opts.secret ?? LEEN_SIM_DEFAULT_API_KEY;
-    const sim = await startLeenSimulator({ port: opts.port, host: opts.host, stateFile: opts.stateFile, apiKey, seedDemo: true });
+    const sim = await startLeenSimulator({
+      port: opts.port,
+      host: opts.host,
+      stateFile: opts.stateFile,
+      apiKey,
+      seedDemo: true,
+    });
     const demoExternalOrgId = demoOrganizationId(sim.state);
     if (demoExternalOrgId === undefined) {
       await sim.close();

@@ -10,5 +10,8 @@ export const LEEN_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a
  */
 export const LEEN_LINK_FORMAT: LinkFormat = {
   description: 'a Leen organization id: a UUID (8-4-4-4-12 hex digits)',
-  problem: (value) => (LEEN_UUID.test(value) ? null : 'must be a Leen organization id: a UUID such as 5d3e0c1a-7b2f-4e6d-9a8c-1f2e3d4c5b6a'),
+  problem: (value) =>
+    LEEN_UUID.test(value)
+      ? null
+      : 'must be a Leen organization id: a UUID such as 5d3e0c1a-7b2f-4e6d-9a8c-1f2e3d4c5b6a',
 };

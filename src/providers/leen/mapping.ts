@@ -1,11 +1,20 @@
 import type { Credentials } from '../../core/adapter.js';
 import {
-  HEALTH_STATUSES, UNKNOWN_HEALTH,
-  type ConnectionStatus, type Health, type HealthStatus, type Job, type UpstreamConnection,
+  HEALTH_STATUSES,
+  UNKNOWN_HEALTH,
+  type ConnectionStatus,
+  type Health,
+  type HealthStatus,
+  type Job,
+  type UpstreamConnection,
 } from '../../core/connection.js';
 import { pointer } from '../../core/validation.js';
 import type {
-  LeenConnectionIn, LeenCreateConnectionBody, LeenJobIn, LeenState, LeenUpdateConnectionBody,
+  LeenConnectionIn,
+  LeenCreateConnectionBody,
+  LeenJobIn,
+  LeenState,
+  LeenUpdateConnectionBody,
 } from './api-types.js';
 import { credentialTypeOf, type LeenOptions, type LeenVendor } from './catalog.js';
 
@@ -45,7 +54,8 @@ function awaitsAuthorization(c: LeenConnectionIn): boolean {
 
 const AWAITING_AUTHORIZATION: Health = {
   status: 'unknown',
-  description: 'Waiting for the end user to authorize the connection at details.oauth2_authorize_url; no sync has run yet.',
+  description:
+    'Waiting for the end user to authorize the connection at details.oauth2_authorize_url; no sync has run yet.',
   resolution_owner: 'CUSTOMER',
 };
 
@@ -59,8 +69,14 @@ export function healthFromLeen(c: LeenConnectionIn): Health {
   const health = c.health;
   if (!health) return UNKNOWN_HEALTH;
   const lower = health.status.toLowerCase();
-  const status: HealthStatus = (HEALTH_STATUSES as readonly string[]).includes(lower) ? (lower as HealthStatus) : 'unknown';
-  return { status, description: health.description ?? null, resolution_owner: health.resolution_owner ?? null };
+  const status: HealthStatus = (HEALTH_STATUSES as readonly string[]).includes(lower)
+    ? (lower as HealthStatus)
+    : 'unknown';
+  return {
+    status,
+    description: health.description ?? null,
+    resolution_owner: health.resolution_owner ?? null,
+  };
 }
 
 export function connectionFromLeen(c: LeenConnectionIn): UpstreamConnection {
@@ -73,7 +89,11 @@ export function connectionFromLeen(c: LeenConnectionIn): UpstreamConnection {
     health: healthFromLeen(c),
     // Credentials are write-only at Leen. A connection waiting for OAuth2 consent has none yet;
     // any other connection holds what Leen needs to sync.
-    credentials: { configured: !pending, type: pending ? 'oauth2' : credentialTypeOf(c.vendor), updated_at: null },
+    credentials: {
+      configured: !pending,
+      type: pending ? 'oauth2' : credentialTypeOf(c.vendor),
+      updated_at: null,
+    },
     settings: {},
     details: {
       is_active: c.is_active ?? c.state === 'ACTIVE',
@@ -106,7 +126,10 @@ export type LeenCreateInput = {
 };
 
 /** Canonical create → Leen Create Connection body. Empty credentials (an OAuth2 vendor) are left out. */
-export function createBodyToLeen(input: LeenCreateInput, credentials: Credentials | undefined): LeenCreateConnectionBody {
+export function createBodyToLeen(
+  input: LeenCreateInput,
+  credentials: Credentials | undefined,
+): LeenCreateConnectionBody {
   const body: LeenCreateConnectionBody = { vendor: input.kind };
   if (credentials !== undefined && Object.keys(credentials).length > 0) body.credentials = credentials;
   if (input.name !== undefined) body.identifier = input.name;

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import type { CallContext, ConnectionRef, ConnectionState, Credentials, Page, PageRequest, ReplaceModelAdapter, UpstreamExpectation } from '../../core/adapter.js';
+import type {
+  CallContext,
+  ConnectionRef,
+  ConnectionState,
+  Credentials,
+  Page,
+  PageRequest,
+  ReplaceModelAdapter,
+  UpstreamExpectation,
+} from '../../core/adapter.js';
 import type { AdapterDeps } from '../../upstream/index.js';
 import type { CommonProviderConfig } from '../../config.js';
 import type { UpstreamConnection } from '../../core/connection.js';
@@ -34,7 +43,11 @@ const MAX_UPSTREAM_PAGES_PER_LIST = 20;
  * The skip is what makes an upstream that ignores `first` (today's Switchboard returns every
  * item) page correctly; the id makes the resume exact when the upstream page shifted.
  */
-const ListCursor = z.strictObject({ a: z.string().nullable(), s: z.number().int().min(0), l: z.string().nullable() });
+const ListCursor = z.strictObject({
+  a: z.string().nullable(),
+  s: z.number().int().min(0),
+  l: z.string().nullable(),
+});
 type ListCursor = z.infer<typeof ListCursor>;
 
 function encodeCursor(c: ListCursor): string {
@@ -46,7 +59,10 @@ function decodeCursor(raw: string | undefined): ListCursor {
   try {
     return ListCursor.parse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
   } catch {
-    throw validationError([{ pointer: '/cursor', message: 'not a cursor of this provider' }], 'The cursor is not valid.');
+    throw validationError(
+      [{ pointer: '/cursor', message: 'not a cursor of this provider' }],
+      'The cursor is not valid.',
+    );
   }
 }
 
@@ -78,7 +94,10 @@ function revealConnectionData(credentials: Secret<Credentials>): { authType: str
 }
 
 export function createVersoriAdapter(config: VersoriConfig, deps: AdapterDeps): ReplaceModelAdapter {
-  const client: VersoriClient = createVersoriClient({ ...providerClientOptions(config, deps), apiKey: config.apiKey });
+  const client: VersoriClient = createVersoriClient({
+    ...providerClientOptions(config, deps),
+    apiKey: config.apiKey,
+  });
 
   return {
     id: config.id,
@@ -112,28 +131,44 @@ export function createVersoriAdapter(config: VersoriConfig, deps: AdapterDeps): 
       return { kind, name };
     },
 
-    async create(ctx: CallContext, externalOrgId: string, { kind, name }: VersoriCreateInput, credentials: Secret<Credentials> | undefined): Promise<UpstreamConnection> {
-      if (credentials === undefined) throw validationError([{ pointer: '/credentials', message: 'Required' }]);
+    async create(
+      ctx: CallContext,
+      externalOrgId: string,
+      { kind, name }: VersoriCreateInput,
+      credentials: Secret<Credentials> | undefined,
+    ): Promise<UpstreamConnection> {
+      if (credentials === undefined)
+        throw validationError([{ pointer: '/credentials', message: 'Required' }]);
       const { authType, data } = revealConnectionData(credentials);
-      return toUpstreamConnection(await client.createConnection(ctx, externalOrgId, { name, appId: kind, authType, data }));
+      return toUpstreamConnection(
+        await client.createConnection(ctx, externalOrgId, { name, appId: kind, authType, data }),
+      );
     },
 
     async get(ctx: CallContext, ref: ConnectionRef): Promise<UpstreamConnection> {
       return toUpstreamConnection(await client.getConnection(ctx, ref.externalOrgId, ref.externalId));
     },
 
-    async list(ctx: CallContext, externalOrgId: string, page: PageRequest): Promise<Page<UpstreamConnection>> {
+    async list(
+      ctx: CallContext,
+      externalOrgId: string,
+      page: PageRequest,
+    ): Promise<Page<UpstreamConnection>> {
       const limit = Math.max(1, page.limit);
       let pos = decodeCursor(page.cursor);
       const items: UpstreamConnection[] = [];
       for (let calls = 0; calls < MAX_UPSTREAM_PAGES_PER_LIST; calls += 1) {
-        const upstream = await client.listConnections(ctx, externalOrgId, { first: limit - items.length, after: pos.a ?? undefined });
+        const upstream = await client.listConnections(ctx, externalOrgId, {
+          first: limit - items.length,
+          after: pos.a ?? undefined,
+        });
         const start = resumeIndex(upstream, pos);
         const taken = upstream.items.slice(start, start + (limit - items.length));
         items.push(...taken.map(toUpstreamConnection));
         const end = start + taken.length;
         const last = taken.at(-1)?.id ?? pos.l;
-        if (end < upstream.items.length) return { items, nextCursor: encodeCursor({ a: pos.a, s: end, l: last }) };
+        if (end < upstream.items.length)
+          return { items, nextCursor: encodeCursor({ a: pos.a, s: end, l: last }) };
         const next = upstream.next ?? null;
         if (next === null || next === '' || next === pos.a) return { items, nextCursor: null };
         pos = { a: next, s: 0, l: null };
@@ -143,10 +178,13 @@ export function createVersoriAdapter(config: VersoriConfig, deps: AdapterDeps): 
     },
 
     async replace(ctx: CallContext, ref: ConnectionRef, state: ConnectionState): Promise<UpstreamConnection> {
-      if (state.name === null) throw validationError([{ pointer: '/name', message: 'a Versori connection needs a name' }]);
+      if (state.name === null)
+        throw validationError([{ pointer: '/name', message: 'a Versori connection needs a name' }]);
       const { data } = revealConnectionData(state.credentials);
       // Switchboard's PUT replaces name and secret together; the app and auth type stay.
-      return toUpstreamConnection(await client.updateConnection(ctx, ref.externalOrgId, ref.externalId, { name: state.name, data }));
+      return toUpstreamConnection(
+        await client.updateConnection(ctx, ref.externalOrgId, ref.externalId, { name: state.name, data }),
+      );
     },
 
     async delete(ctx: CallContext, ref: ConnectionRef): Promise<void> {

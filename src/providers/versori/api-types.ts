@@ -12,7 +12,14 @@ export const VERSORI_DEFAULT_BASE_URL = 'https://platform.versori.com/api/switch
 export const VERSORI_API_BASE_PATH = '/api/switchboard/v1alpha1';
 
 /** The spec's enum of auth types (`AppAuthConfig.type`, `CreateConnectionRequestBody.authType`). */
-export const VERSORI_AUTH_TYPES = ['oidc', 'oauth2', 'apikey', 'httpBasicAuth', 'jwtbearer', 'httprefresh'] as const;
+export const VERSORI_AUTH_TYPES = [
+  'oidc',
+  'oauth2',
+  'apikey',
+  'httpBasicAuth',
+  'jwtbearer',
+  'httprefresh',
+] as const;
 export type VersoriAuthType = (typeof VERSORI_AUTH_TYPES)[number];
 
 export const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512'] as const;

@@ -2,9 +2,19 @@ import { z } from 'zod';
 import type { CallContext } from '../../core/adapter.js';
 import { GatewayError } from '../../core/errors.js';
 import { secretValues, type Secret } from '../../core/secret.js';
-import { createUpstreamClient, path, upstreamError, type ProviderClientOptions, type UpstreamFailure } from '../../upstream/index.js';
+import {
+  createUpstreamClient,
+  path,
+  upstreamError,
+  type ProviderClientOptions,
+  type UpstreamFailure,
+} from '../../upstream/index.js';
 import { isSafeSegment } from '../../core/segment.js';
-import { VERSORI_DEFAULT_BASE_URL, type CreateConnectionRequestBody, type UpdateConnectionRequestBody } from './api-types.js';
+import {
+  VERSORI_DEFAULT_BASE_URL,
+  type CreateConnectionRequestBody,
+  type UpdateConnectionRequestBody,
+} from './api-types.js';
 
 /**
  * The Switchboard connection endpoints the adapter uses. Answers are parsed leniently (unknown
@@ -38,10 +48,23 @@ export type ConnectionsPageRead = z.infer<typeof ConnectionsPageRead>;
 const VersoriErrorRead = z.looseObject({ code: z.string(), message: z.string() });
 
 export interface VersoriClient {
-  createConnection(ctx: CallContext, orgId: string, body: CreateConnectionRequestBody): Promise<ConnectionRead>;
+  createConnection(
+    ctx: CallContext,
+    orgId: string,
+    body: CreateConnectionRequestBody,
+  ): Promise<ConnectionRead>;
   getConnection(ctx: CallContext, orgId: string, connectionId: string): Promise<ConnectionRead>;
-  listConnections(ctx: CallContext, orgId: string, query: { first: number; after?: string | undefined }): Promise<ConnectionsPageRead>;
-  updateConnection(ctx: CallContext, orgId: string, connectionId: string, body: UpdateConnectionRequestBody): Promise<ConnectionRead>;
+  listConnections(
+    ctx: CallContext,
+    orgId: string,
+    query: { first: number; after?: string | undefined },
+  ): Promise<ConnectionsPageRead>;
+  updateConnection(
+    ctx: CallContext,
+    orgId: string,
+    connectionId: string,
+    body: UpdateConnectionRequestBody,
+  ): Promise<ConnectionRead>;
   deleteConnection(ctx: CallContext, orgId: string, connectionId: string): Promise<void>;
 }
 
@@ -63,17 +86,24 @@ const MAX_DETAIL = 500;
 function describeFailure(failure: UpstreamFailure): string {
   const parsed = VersoriErrorRead.safeParse(failure.body);
   if (!parsed.success) return `Versori answered HTTP ${failure.status}.`;
-  const message = parsed.data.message.length > MAX_DETAIL ? `${parsed.data.message.slice(0, MAX_DETAIL)}…` : parsed.data.message;
+  const message =
+    parsed.data.message.length > MAX_DETAIL
+      ? `${parsed.data.message.slice(0, MAX_DETAIL)}…`
+      : parsed.data.message;
   return `Versori (${parsed.data.code}): ${message}`;
 }
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown, providerId: string, status: number): T {
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
-    throw new GatewayError('upstream_error', `Provider ${providerId} answered with a body that is not a Switchboard response.`, {
-      provider: providerId,
-      upstreamStatus: status,
-    });
+    throw new GatewayError(
+      'upstream_error',
+      `Provider ${providerId} answered with a body that is not a Switchboard response.`,
+      {
+        provider: providerId,
+        upstreamStatus: status,
+      },
+    );
   }
   return parsed.data;
 }
@@ -85,31 +115,57 @@ export function createVersoriClient(opts: VersoriClientOptions): VersoriClient {
     baseUrl: opts.baseUrl ?? VERSORI_DEFAULT_BASE_URL,
     auth: { headers: () => ({ authorization: authorizationValue(opts.apiKey.reveal()) }) },
     // The upstream client scrubs the Authorization value and each request's `secrets` from errors.
-    mapError: (failure) => upstreamError(providerId, failure.status, describeFailure(failure), failure.headers),
+    mapError: (failure) =>
+      upstreamError(providerId, failure.status, describeFailure(failure), failure.headers),
   });
   const connections = (orgId: string) => path`/organisations/${orgId}/connections`;
   const connection = (orgId: string, id: string) => path`/organisations/${orgId}/connections/${id}`;
 
   return {
     async createConnection(ctx, orgId, body) {
-      const res = await upstream.call(ctx, { method: 'POST', operation: 'connections.create', path: connections(orgId), json: body, secrets: secretValues(body.data) });
+      const res = await upstream.call(ctx, {
+        method: 'POST',
+        operation: 'connections.create',
+        path: connections(orgId),
+        json: body,
+        secrets: secretValues(body.data),
+      });
       return parseBody(ConnectionRead, res.body, providerId, res.status);
     },
     async getConnection(ctx, orgId, connectionId) {
-      const res = await upstream.call(ctx, { method: 'GET', operation: 'connections.get', path: connection(orgId, connectionId) });
+      const res = await upstream.call(ctx, {
+        method: 'GET',
+        operation: 'connections.get',
+        path: connection(orgId, connectionId),
+      });
       return parseBody(ConnectionRead, res.body, providerId, res.status);
     },
     async listConnections(ctx, orgId, query) {
-      const res = await upstream.call(ctx, { method: 'GET', operation: 'connections.list', path: connections(orgId), query: { first: query.first, after: query.after } });
+      const res = await upstream.call(ctx, {
+        method: 'GET',
+        operation: 'connections.list',
+        path: connections(orgId),
+        query: { first: query.first, after: query.after },
+      });
       return parseBody(ConnectionsPageRead, res.body, providerId, res.status);
     },
     async updateConnection(ctx, orgId, connectionId, body) {
-      const res = await upstream.call(ctx, { method: 'PUT', operation: 'connections.replace', path: connection(orgId, connectionId), json: body, secrets: secretValues(body.data) });
+      const res = await upstream.call(ctx, {
+        method: 'PUT',
+        operation: 'connections.replace',
+        path: connection(orgId, connectionId),
+        json: body,
+        secrets: secretValues(body.data),
+      });
       return parseBody(ConnectionRead, res.body, providerId, res.status);
     },
     async deleteConnection(ctx, orgId, connectionId) {
       // 200 with `DeletedResource` `{ id }`; nothing in it the gateway needs.
-      await upstream.call(ctx, { method: 'DELETE', operation: 'connections.delete', path: connection(orgId, connectionId) });
+      await upstream.call(ctx, {
+        method: 'DELETE',
+        operation: 'connections.delete',
+        path: connection(orgId, connectionId),
+      });
     },
   };
 }

@@ -1,4 +1,10 @@
-import type { App, AppAuthConfig, ConnectionBoardReference, ConnectionData, VersoriAuthType } from './api-types.js';
+import type {
+  App,
+  AppAuthConfig,
+  ConnectionBoardReference,
+  ConnectionData,
+  VersoriAuthType,
+} from './api-types.js';
 
 /**
  * The simulated Switchboard catalogue: Apps with their supported auth configs, and the demo seed.
@@ -64,7 +70,11 @@ export function fixtureApps(): App[] {
       {
         type: 'oauth2',
         isValid: true,
-        data: { flowType: 'client_credentials', tokenEndpoint: 'https://auth.cloud-drive.example/oauth/token', scopes: { 'files.read': 'Read files' } },
+        data: {
+          flowType: 'client_credentials',
+          tokenEndpoint: 'https://auth.cloud-drive.example/oauth/token',
+          scopes: { 'files.read': 'Read files' },
+        },
       },
       // A second way in: the same App also takes a plain API key.
       { type: 'apikey', isValid: true, data: { name: 'api_key', in: 'query' } },

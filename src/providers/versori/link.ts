@@ -6,6 +6,7 @@ import type { LinkFormat } from '../../core/adapter.js';
  * docs/providers/versori.md). Nothing is added to the core's safe-segment rule.
  */
 export const VERSORI_LINK_FORMAT: LinkFormat = {
-  description: 'a Versori organisation id (any string that is a safe path segment: Switchboard declares no format)',
+  description:
+    'a Versori organisation id (any string that is a safe path segment: Switchboard declares no format)',
   problem: () => null,
 };

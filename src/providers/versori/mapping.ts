@@ -15,7 +15,11 @@ import type { ConnectionRead } from './client.js';
 const text = z.string();
 
 export const ApiKeyCredentials = z.strictObject({ type: z.literal('api_key'), api_key: text });
-export const BasicAuthCredentials = z.strictObject({ type: z.literal('basic_auth'), user: text, password: z.string() });
+export const BasicAuthCredentials = z.strictObject({
+  type: z.literal('basic_auth'),
+  user: text,
+  password: z.string(),
+});
 /** One secret, for auth types that need just that (Switchboard's example: HTTP refresh). */
 export const SecretCredentials = z.strictObject({ type: z.literal('secret'), secret: text });
 export const OAuth2ClientCredentials = z.strictObject({

@@ -1,4 +1,11 @@
-import type { ConnectionCandidate, ConnectionLookup, ConnectionRow, CredentialMeta, NewEvent, SealedCredentialRow } from '../../core/storage.js';
+import type {
+  ConnectionCandidate,
+  ConnectionLookup,
+  ConnectionRow,
+  CredentialMeta,
+  NewEvent,
+  SealedCredentialRow,
+} from '../../core/storage.js';
 import { putCredential } from './credentials.js';
 import { insertEvent } from './events.js';
 import { holdOrganization, toOrg } from './organizations.js';
@@ -10,33 +17,78 @@ export const LIVE_UPSTREAM = ['organization_id', 'provider_id', 'external_org_id
 
 type UpstreamIdentity = Pick<ConnectionRow, (typeof LIVE_UPSTREAM)[number]>;
 
-const GET_CONNECTION = new Prepared((db) => db.selectFrom('connections').selectAll().where('id', '=', ARG[0]));
-const CONNECTION_WITH_ORGANIZATION = new Prepared((db) => db.selectFrom('organizations as o')
-  .leftJoin('connections as c', (j) => j.on('c.id', '=', ARG[0]).onRef('c.organization_id', '=', 'o.id'))
-  .leftJoin('credentials as cr', 'cr.connection_id', 'c.id')
-  .select(['o.id as o_id', 'o.name as o_name', 'o.links as o_links', 'o.created_at as o_created_at', 'o.updated_at as o_updated_at',
-    'c.id', 'c.organization_id', 'c.provider_id', 'c.external_org_id', 'c.external_id', 'c.kind', 'c.created_at', 'c.deleted_at',
-    'cr.connection_id as cr_id', 'cr.credential_type as cr_type', 'cr.updated_at as cr_updated_at'])
-  .where('o.id', '=', ARG[1]));
+const GET_CONNECTION = new Prepared((db) =>
+  db.selectFrom('connections').selectAll().where('id', '=', ARG[0]),
+);
+const CONNECTION_WITH_ORGANIZATION = new Prepared((db) =>
+  db
+    .selectFrom('organizations as o')
+    .leftJoin('connections as c', (j) => j.on('c.id', '=', ARG[0]).onRef('c.organization_id', '=', 'o.id'))
+    .leftJoin('credentials as cr', 'cr.connection_id', 'c.id')
+    .select([
+      'o.id as o_id',
+      'o.name as o_name',
+      'o.links as o_links',
+      'o.created_at as o_created_at',
+      'o.updated_at as o_updated_at',
+      'c.id',
+      'c.organization_id',
+      'c.provider_id',
+      'c.external_org_id',
+      'c.external_id',
+      'c.kind',
+      'c.created_at',
+      'c.deleted_at',
+      'cr.connection_id as cr_id',
+      'cr.credential_type as cr_type',
+      'cr.updated_at as cr_updated_at',
+    ])
+    .where('o.id', '=', ARG[1]),
+);
 
 export async function getConnection(s: Session, id: string): Promise<ConnectionRow | null> {
   return (await GET_CONNECTION.run(s, [id]))[0] ?? null;
 }
 
-export async function getConnectionWithOrganization(s: Session, organizationId: string, connectionId: string): Promise<ConnectionLookup | null> {
+export async function getConnectionWithOrganization(
+  s: Session,
+  organizationId: string,
+  connectionId: string,
+): Promise<ConnectionLookup | null> {
   const [r] = await CONNECTION_WITH_ORGANIZATION.run(s, [connectionId, organizationId]);
   if (!r) return null;
-  const organization = toOrg({ id: r.o_id, name: r.o_name, links: r.o_links, created_at: r.o_created_at, updated_at: r.o_updated_at });
-  const connection: ConnectionRow | null = r.id === null ? null : {
-    id: r.id, organization_id: r.organization_id as string, provider_id: r.provider_id as string, external_org_id: r.external_org_id as string,
-    external_id: r.external_id as string, kind: r.kind as string, created_at: r.created_at as string, deleted_at: r.deleted_at ?? null,
-  };
-  const credential: CredentialMeta | null = r.cr_id === null ? null
-    : { connection_id: r.cr_id, credential_type: r.cr_type ?? null, updated_at: r.cr_updated_at as string };
+  const organization = toOrg({
+    id: r.o_id,
+    name: r.o_name,
+    links: r.o_links,
+    created_at: r.o_created_at,
+    updated_at: r.o_updated_at,
+  });
+  const connection: ConnectionRow | null =
+    r.id === null
+      ? null
+      : {
+          id: r.id,
+          organization_id: r.organization_id as string,
+          provider_id: r.provider_id as string,
+          external_org_id: r.external_org_id as string,
+          external_id: r.external_id as string,
+          kind: r.kind as string,
+          created_at: r.created_at as string,
+          deleted_at: r.deleted_at ?? null,
+        };
+  const credential: CredentialMeta | null =
+    r.cr_id === null
+      ? null
+      : { connection_id: r.cr_id, credential_type: r.cr_type ?? null, updated_at: r.cr_updated_at as string };
   return { organization, connection, credential };
 }
 
-export async function ensureConnections(s: Session, candidates: ConnectionCandidate[], now: string): Promise<ConnectionRow[]> {
+export async function ensureConnections(
+  s: Session,
+  candidates: ConnectionCandidate[],
+  now: string,
+): Promise<ConnectionRow[]> {
   // Most of a list is known already: one read per upstream scope finds those; only the rest is written.
   const known = await liveRowsOf(s.db, candidates);
   const missing = candidates.filter((c) => !known.has(upstreamKey(c)));
@@ -54,9 +106,19 @@ async function liveRowsOf(db: Db, candidates: ConnectionCandidate[]): Promise<Ma
   const out = new Map<string, ConnectionRow>();
   for (const group of scopes.values()) {
     const first = group[0] as ConnectionCandidate;
-    const rows = await db.selectFrom('connections').selectAll().where('organization_id', '=', first.organization_id)
-      .where('provider_id', '=', first.provider_id).where('external_org_id', '=', first.external_org_id)
-      .where('external_id', 'in', group.map((c) => c.external_id)).where('deleted_at', 'is', null).execute();
+    const rows = await db
+      .selectFrom('connections')
+      .selectAll()
+      .where('organization_id', '=', first.organization_id)
+      .where('provider_id', '=', first.provider_id)
+      .where('external_org_id', '=', first.external_org_id)
+      .where(
+        'external_id',
+        'in',
+        group.map((c) => c.external_id),
+      )
+      .where('deleted_at', 'is', null)
+      .execute();
     for (const r of rows) out.set(upstreamKey(r), r);
   }
   return out;
@@ -69,17 +131,32 @@ async function adopt(s: Session, candidates: ConnectionCandidate[], now: string)
     const out: ConnectionRow[] = [];
     for (const c of candidates) {
       let exists = organizations.get(c.organization_id);
-      if (exists === undefined) organizations.set(c.organization_id, (exists = await holdOrganization(db, s.dialect, c.organization_id)));
-      const made: ConnectionRow = { id: c.new_id, organization_id: c.organization_id, provider_id: c.provider_id, external_org_id: c.external_org_id,
-        external_id: c.external_id, kind: c.kind, created_at: now, deleted_at: null };
+      if (exists === undefined)
+        organizations.set(
+          c.organization_id,
+          (exists = await holdOrganization(db, s.dialect, c.organization_id)),
+        );
+      const made: ConnectionRow = {
+        id: c.new_id,
+        organization_id: c.organization_id,
+        provider_id: c.provider_id,
+        external_org_id: c.external_org_id,
+        external_id: c.external_id,
+        kind: c.kind,
+        created_at: now,
+        deleted_at: null,
+      };
       // A list that was under way while its organization was deleted: its ids are never kept.
       if (!exists) {
         out.push((await findLive(db, c)) ?? made);
         continue;
       }
       // Two replicas listing at once: the unique live index lets one insert win, the other reads it.
-      await db.insertInto('connections').values(made)
-        .onConflict((oc) => oc.columns(LIVE_UPSTREAM).where('deleted_at', 'is', null).doNothing()).execute();
+      await db
+        .insertInto('connections')
+        .values(made)
+        .onConflict((oc) => oc.columns(LIVE_UPSTREAM).where('deleted_at', 'is', null).doNothing())
+        .execute();
       out.push((await findLive(db, c)) ?? made);
     }
     return out;
@@ -87,7 +164,12 @@ async function adopt(s: Session, candidates: ConnectionCandidate[], now: string)
   return rows === false ? [] : rows;
 }
 
-export async function insertConnection(s: Session, row: ConnectionRow, credential: SealedCredentialRow | null, event: NewEvent): Promise<boolean> {
+export async function insertConnection(
+  s: Session,
+  row: ConnectionRow,
+  credential: SealedCredentialRow | null,
+  event: NewEvent,
+): Promise<boolean> {
   return inTransaction(s, async (db) => {
     if (!(await holdOrganization(db, s.dialect, row.organization_id))) return false;
     await db.insertInto('connections').values(row).execute();
@@ -97,23 +179,50 @@ export async function insertConnection(s: Session, row: ConnectionRow, credentia
   });
 }
 
-export async function recordConnectionUpdate(s: Session, credential: SealedCredentialRow | null, event: NewEvent): Promise<void> {
+export async function recordConnectionUpdate(
+  s: Session,
+  credential: SealedCredentialRow | null,
+  event: NewEvent,
+): Promise<void> {
   await inTransaction(s, async (db) => {
     if (credential) await putCredential(db, credential);
     await insertEvent(db, event);
   });
 }
 
-export async function markConnectionDeleted(s: Session, id: string, at: string, event: NewEvent | null): Promise<void> {
+export async function markConnectionDeleted(
+  s: Session,
+  id: string,
+  at: string,
+  event: NewEvent | null,
+): Promise<void> {
   await inTransaction(s, async (db) => {
     await db.deleteFrom('credentials').where('connection_id', '=', id).execute();
-    await db.updateTable('connections').set({ deleted_at: at }).where('id', '=', id).where('deleted_at', 'is', null).execute();
+    await db
+      .updateTable('connections')
+      .set({ deleted_at: at })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .execute();
     if (event) await insertEvent(db, event);
   });
 }
 
-export async function findLiveConnection({ db }: Session, organizationId: string, providerId: string, externalOrgId: string, externalId: string): Promise<ConnectionRow | null> {
-  return (await findLive(db, { organization_id: organizationId, provider_id: providerId, external_org_id: externalOrgId, external_id: externalId })) ?? null;
+export async function findLiveConnection(
+  { db }: Session,
+  organizationId: string,
+  providerId: string,
+  externalOrgId: string,
+  externalId: string,
+): Promise<ConnectionRow | null> {
+  return (
+    (await findLive(db, {
+      organization_id: organizationId,
+      provider_id: providerId,
+      external_org_id: externalOrgId,
+      external_id: externalId,
+    })) ?? null
+  );
 }
 
 function upstreamKey(c: UpstreamIdentity): string {
@@ -121,6 +230,13 @@ function upstreamKey(c: UpstreamIdentity): string {
 }
 
 function findLive(db: Db, c: UpstreamIdentity): Promise<ConnectionRow | undefined> {
-  return db.selectFrom('connections').selectAll().where('organization_id', '=', c.organization_id).where('provider_id', '=', c.provider_id)
-    .where('external_org_id', '=', c.external_org_id).where('external_id', '=', c.external_id).where('deleted_at', 'is', null).executeTakeFirst();
+  return db
+    .selectFrom('connections')
+    .selectAll()
+    .where('organization_id', '=', c.organization_id)
+    .where('provider_id', '=', c.provider_id)
+    .where('external_org_id', '=', c.external_org_id)
+    .where('external_id', '=', c.external_id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
 }

@@ -5,12 +5,21 @@ import { ARG, Prepared } from './prepared.js';
 import type { Tables } from './schema.js';
 import { inTransaction, type Db, type Dialect, type Session } from './session.js';
 
-const GET_ORGANIZATION = new Prepared((db) => db.selectFrom('organizations').selectAll().where('id', '=', ARG[0]));
+const GET_ORGANIZATION = new Prepared((db) =>
+  db.selectFrom('organizations').selectAll().where('id', '=', ARG[0]),
+);
 
-export async function createOrganization(s: Session, row: OrganizationRow, event: NewEvent): Promise<boolean> {
+export async function createOrganization(
+  s: Session,
+  row: OrganizationRow,
+  event: NewEvent,
+): Promise<boolean> {
   return inTransaction(s, async (db) => {
-    const r = await db.insertInto('organizations').values({ ...row, links: JSON.stringify(row.links) })
-      .onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
+    const r = await db
+      .insertInto('organizations')
+      .values({ ...row, links: JSON.stringify(row.links) })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .executeTakeFirst();
     if (Number(r.numInsertedOrUpdatedRows ?? 0) !== 1) return false;
     await insertEvent(db, event);
     return true;
@@ -22,27 +31,70 @@ export async function getOrganization(s: Session, id: string): Promise<Organizat
   return r ? toOrg(r) : null;
 }
 
-export async function listOrganizations({ db }: Session, afterId: string | null, limit: number): Promise<OrganizationRow[]> {
-  const rows = await db.selectFrom('organizations').selectAll().where('id', '>', afterId ?? '').orderBy('id').limit(limit).execute();
+export async function listOrganizations(
+  { db }: Session,
+  afterId: string | null,
+  limit: number,
+): Promise<OrganizationRow[]> {
+  const rows = await db
+    .selectFrom('organizations')
+    .selectAll()
+    .where('id', '>', afterId ?? '')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
   return rows.map(toOrg);
 }
 
-export async function updateOrganization(s: Session, row: OrganizationRow, event: NewEvent): Promise<boolean> {
+export async function updateOrganization(
+  s: Session,
+  row: OrganizationRow,
+  event: NewEvent,
+): Promise<boolean> {
   return inTransaction(s, async (db) => {
-    const r = await db.updateTable('organizations').set({ name: row.name, links: JSON.stringify(row.links), updated_at: row.updated_at })
-      .where('id', '=', row.id).executeTakeFirst();
+    const r = await db
+      .updateTable('organizations')
+      .set({ name: row.name, links: JSON.stringify(row.links), updated_at: row.updated_at })
+      .where('id', '=', row.id)
+      .executeTakeFirst();
     if (Number(r.numUpdatedRows) !== 1) return false;
     await insertEvent(db, event);
     return true;
   });
 }
 
-export async function deleteOrganization(s: Session, id: string, at: string, event: NewEvent): Promise<boolean> {
+export async function deleteOrganization(
+  s: Session,
+  id: string,
+  at: string,
+  event: NewEvent,
+): Promise<boolean> {
   return inTransaction(s, async (db) => {
-    if (Number((await db.deleteFrom('organizations').where('id', '=', id).executeTakeFirst()).numDeletedRows) !== 1) return false;
-    await db.deleteFrom('credentials').where((eb) => eb.or([eb('organization_id', '=', id),
-      eb('connection_id', 'in', eb.selectFrom('connections').select('id').where('organization_id', '=', id))])).execute();
-    await db.updateTable('connections').set({ deleted_at: at }).where('organization_id', '=', id).where('deleted_at', 'is', null).execute();
+    if (
+      Number(
+        (await db.deleteFrom('organizations').where('id', '=', id).executeTakeFirst()).numDeletedRows,
+      ) !== 1
+    )
+      return false;
+    await db
+      .deleteFrom('credentials')
+      .where((eb) =>
+        eb.or([
+          eb('organization_id', '=', id),
+          eb(
+            'connection_id',
+            'in',
+            eb.selectFrom('connections').select('id').where('organization_id', '=', id),
+          ),
+        ]),
+      )
+      .execute();
+    await db
+      .updateTable('connections')
+      .set({ deleted_at: at })
+      .where('organization_id', '=', id)
+      .where('deleted_at', 'is', null)
+      .execute();
     // Creates not settled yet hold sealed credentials too: they go, and are never adopted.
     await db.deleteFrom('create_intents').where('organization_id', '=', id).execute();
     await insertEvent(db, event);

@@ -11,7 +11,10 @@ export const ARG = ['\u0001arg0\u0001', '\u0001arg1\u0001', '\u0001arg2\u0001', 
  * arguments in their places (and the query's own constants where they were).
  */
 export class Prepared<R> {
-  readonly #compiled = new Map<Dialect, { sql: string; params: ReadonlyArray<{ arg: number } | { value: unknown }> }>();
+  readonly #compiled = new Map<
+    Dialect,
+    { sql: string; params: ReadonlyArray<{ arg: number } | { value: unknown }> }
+  >();
 
   constructor(private readonly build: (db: Db) => Compilable<R>) {}
 
@@ -19,10 +22,13 @@ export class Prepared<R> {
     let c = this.#compiled.get(dialect);
     if (!c) {
       const compiled = this.build(db).compile();
-      c = { sql: compiled.sql, params: compiled.parameters.map((p) => {
-        const arg = (ARG as readonly unknown[]).indexOf(p);
-        return arg >= 0 ? { arg } : { value: p };
-      }) };
+      c = {
+        sql: compiled.sql,
+        params: compiled.parameters.map((p) => {
+          const arg = (ARG as readonly unknown[]).indexOf(p);
+          return arg >= 0 ? { arg } : { value: p };
+        }),
+      };
       this.#compiled.set(dialect, c);
     }
     const params = c.params.map((p) => ('arg' in p ? args[p.arg] : p.value));

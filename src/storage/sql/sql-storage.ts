@@ -1,7 +1,22 @@
 import { sql, type Transaction } from 'kysely';
 import type {
-  ApiKeyRow, Broadcast, ConnectionCandidate, ConnectionLocks, ConnectionLookup, ConnectionRow, CreateIntentRow, CredentialMeta, EventRow,
-  IdempotencyClaim, IdempotencyRecord, IdempotentAnswer, NewEvent, OrganizationRow, ResealedCredential, SealedCredentialRow, Storage,
+  ApiKeyRow,
+  Broadcast,
+  ConnectionCandidate,
+  ConnectionLocks,
+  ConnectionLookup,
+  ConnectionRow,
+  CreateIntentRow,
+  CredentialMeta,
+  EventRow,
+  IdempotencyClaim,
+  IdempotencyRecord,
+  IdempotentAnswer,
+  NewEvent,
+  OrganizationRow,
+  ResealedCredential,
+  SealedCredentialRow,
+  Storage,
 } from '../../core/storage.js';
 import * as apiKeys from './api-keys.js';
 import * as connections from './connections.js';
@@ -85,13 +100,20 @@ export class SqlStorage implements Storage {
   getConnection(id: string): Promise<ConnectionRow | null> {
     return connections.getConnection(this.#session, id);
   }
-  getConnectionWithOrganization(organizationId: string, connectionId: string): Promise<ConnectionLookup | null> {
+  getConnectionWithOrganization(
+    organizationId: string,
+    connectionId: string,
+  ): Promise<ConnectionLookup | null> {
     return connections.getConnectionWithOrganization(this.#session, organizationId, connectionId);
   }
   ensureConnections(candidates: ConnectionCandidate[], now: string): Promise<ConnectionRow[]> {
     return connections.ensureConnections(this.#session, candidates, now);
   }
-  insertConnection(row: ConnectionRow, credential: SealedCredentialRow | null, event: NewEvent): Promise<boolean> {
+  insertConnection(
+    row: ConnectionRow,
+    credential: SealedCredentialRow | null,
+    event: NewEvent,
+  ): Promise<boolean> {
     return connections.insertConnection(this.#session, row, credential, event);
   }
   recordConnectionUpdate(credential: SealedCredentialRow | null, event: NewEvent): Promise<void> {
@@ -100,8 +122,19 @@ export class SqlStorage implements Storage {
   markConnectionDeleted(id: string, at: string, event: NewEvent | null): Promise<void> {
     return connections.markConnectionDeleted(this.#session, id, at, event);
   }
-  findLiveConnection(organizationId: string, providerId: string, externalOrgId: string, externalId: string): Promise<ConnectionRow | null> {
-    return connections.findLiveConnection(this.#session, organizationId, providerId, externalOrgId, externalId);
+  findLiveConnection(
+    organizationId: string,
+    providerId: string,
+    externalOrgId: string,
+    externalId: string,
+  ): Promise<ConnectionRow | null> {
+    return connections.findLiveConnection(
+      this.#session,
+      organizationId,
+      providerId,
+      externalOrgId,
+      externalId,
+    );
   }
 
   getCredential(connectionId: string): Promise<SealedCredentialRow | null> {
@@ -110,7 +143,11 @@ export class SqlStorage implements Storage {
   credentialMeta(connectionIds: string[]): Promise<Map<string, CredentialMeta>> {
     return credentials.credentialMeta(this.#session, connectionIds);
   }
-  credentialsSealedWithOtherKeys(keyId: string, afterConnectionId: string | null, limit: number): Promise<SealedCredentialRow[]> {
+  credentialsSealedWithOtherKeys(
+    keyId: string,
+    afterConnectionId: string | null,
+    limit: number,
+  ): Promise<SealedCredentialRow[]> {
     return credentials.credentialsSealedWithOtherKeys(this.#session, keyId, afterConnectionId, limit);
   }
   resealCredentials(rows: ResealedCredential[]): Promise<number> {
@@ -143,17 +180,30 @@ export class SqlStorage implements Storage {
   insertCreateIntent(intent: CreateIntentRow): Promise<void> {
     return createIntents.insertCreateIntent(this.#session, intent);
   }
-  completeCreateIntent(intentId: string, externalId: string, kind: string, event: NewEvent): Promise<boolean> {
+  completeCreateIntent(
+    intentId: string,
+    externalId: string,
+    kind: string,
+    event: NewEvent,
+  ): Promise<boolean> {
     return createIntents.completeCreateIntent(this.#session, intentId, externalId, kind, event);
   }
   dropCreateIntent(intentId: string): Promise<void> {
     return createIntents.dropCreateIntent(this.#session, intentId);
   }
-  pendingCreateIntents(scope?: { organization_id: string; provider_id: string; external_org_id: string }): Promise<CreateIntentRow[]> {
+  pendingCreateIntents(scope?: {
+    organization_id: string;
+    provider_id: string;
+    external_org_id: string;
+  }): Promise<CreateIntentRow[]> {
     return createIntents.pendingCreateIntents(this.#session, scope);
   }
 
-  claimIdempotencyKey(claim: IdempotencyClaim, expiredBefore: string, abandonedBefore: string): Promise<{ claimed: true } | { claimed: false; existing: IdempotencyRecord }> {
+  claimIdempotencyKey(
+    claim: IdempotencyClaim,
+    expiredBefore: string,
+    abandonedBefore: string,
+  ): Promise<{ claimed: true } | { claimed: false; existing: IdempotencyRecord }> {
     return idempotencyKeys.claimIdempotencyKey(this.#session, claim, expiredBefore, abandonedBefore);
   }
   completeIdempotencyKey(owner: string, key: string, answer: IdempotentAnswer): Promise<void> {

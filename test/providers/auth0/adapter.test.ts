@@ -9,12 +9,20 @@ import { checkChange, checkCreate, refusal } from '../../helpers/checks.js';
 import { captureLogs } from '../../helpers/logs.js';
 
 const CLIENT = { clientId: 'adapterTestClient', clientSecret: 'adapter-test-secret-0001' };
-const [DB, GOOGLE, SAML, WAAD] = TENANT_CONNECTIONS as [typeof TENANT_CONNECTIONS[0], typeof TENANT_CONNECTIONS[0], typeof TENANT_CONNECTIONS[0], typeof TENANT_CONNECTIONS[0]];
+const [DB, GOOGLE, SAML, WAAD] = TENANT_CONNECTIONS as [
+  (typeof TENANT_CONNECTIONS)[0],
+  (typeof TENANT_CONNECTIONS)[0],
+  (typeof TENANT_CONNECTIONS)[0],
+  (typeof TENANT_CONNECTIONS)[0],
+];
 
 let sim: Auth0Simulator;
 
 async function rejection(p: Promise<unknown>): Promise<GatewayError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   if (!isGatewayError(e)) throw new Error(`expected a GatewayError, got ${inspect(e)}`);
   return e;
 }
@@ -26,7 +34,9 @@ function newOrg(name: string): string {
 beforeAll(async () => {
   sim = await startAuth0Simulator({ domain: 'adapter.auth0.local', clients: [CLIENT] });
 });
-afterAll(async () => { await sim.close(); });
+afterAll(async () => {
+  await sim.close();
+});
 beforeEach(() => {
   sim.kit.clearFaults();
   sim.setRateLimit({ limit: 1000, windowSec: 60 });
@@ -47,12 +57,18 @@ describe('token handling', () => {
     sim.kit.resetRequests();
     sim.kit.fault({ path: '^/oauth/token$', latencyMs: 30, times: 1 }); // keep the first token request in flight a while
     // Eight different reads (identical ones would coalesce into one call upstream).
-    await Promise.all(Array.from({ length: 8 }, (_, i) => adapter.list(ctx(), org, { limit: i + 1, cursor: undefined })));
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) => adapter.list(ctx(), org, { limit: i + 1, cursor: undefined })),
+    );
     expect(counts(sim)).toEqual({ tokens: 1, api: 8 });
   });
 
   it('refreshes shortly before expires_in ends (10 % of the lifetime, at most 60 s), with no 401', async () => {
-    const short = await startAuth0Simulator({ domain: 'short.auth0.local', clients: [CLIENT], tokenTtlSec: 300 });
+    const short = await startAuth0Simulator({
+      domain: 'short.auth0.local',
+      clients: [CLIENT],
+      tokenTtlSec: 300,
+    });
     try {
       const org = short.addOrganization({ name: 'ttl' }).id;
       let now = 1_700_000_000_000;
@@ -105,7 +121,9 @@ describe('token handling', () => {
     sim.expireTokens();
     sim.kit.resetRequests();
     // Ten different reads (identical ones would coalesce into one call upstream).
-    const pages = await Promise.all(Array.from({ length: 10 }, (_, i) => adapter.list(ctx(), org, { limit: i + 1, cursor: undefined })));
+    const pages = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => adapter.list(ctx(), org, { limit: i + 1, cursor: undefined })),
+    );
     expect(pages).toHaveLength(10);
     expect(counts(sim)).toEqual({ tokens: 1, api: 20 });
   });
@@ -115,7 +133,11 @@ describe('token handling', () => {
     const adapter = adapterFor(sim);
     await adapter.list(ctx(), org, { limit: 1, cursor: undefined });
     sim.kit.resetRequests();
-    sim.kit.fault({ path: '^/api/v2/', status: 401, body: { statusCode: 401, error: 'Unauthorized', message: 'Invalid token' } });
+    sim.kit.fault({
+      path: '^/api/v2/',
+      status: 401,
+      body: { statusCode: 401, error: 'Unauthorized', message: 'Invalid token' },
+    });
     const err = await rejection(adapter.get(ctx(), ref(org, DB.id)));
     expect(err.code).toBe('upstream_error');
     expect(err.upstreamStatus).toBe(401);
@@ -136,7 +158,14 @@ describe('token handling', () => {
     expect(err.upstreamStatus).toBe(401);
     expect(err.message).toContain('auth0-eu');
     expect(err.message).toContain('access_denied');
-    for (const text of [err.message, JSON.stringify(err), inspect(err, { depth: 10 }), String(err.stack), log.text(), inspect(adapter, { depth: 10, showHidden: true })]) {
+    for (const text of [
+      err.message,
+      JSON.stringify(err),
+      inspect(err, { depth: 10 }),
+      String(err.stack),
+      log.text(),
+      inspect(adapter, { depth: 10, showHidden: true }),
+    ]) {
       expect(text).not.toContain(canary);
     }
     expect(log.lines.length).toBeGreaterThan(0); // the token call was logged, without its body
@@ -148,7 +177,13 @@ describe('token handling', () => {
     const org = newOrg('quiet-logs');
     await adapter.create(ctx(), org, { external_connection_id: DB.id }, undefined);
     await adapter.list(ctx(), org, { limit: 5, cursor: undefined });
-    const tokens = [...new Set(sim.kit.requests.map((r) => r.headers['authorization']?.replace(/^Bearer /, '')).filter((t) => t !== undefined))];
+    const tokens = [
+      ...new Set(
+        sim.kit.requests
+          .map((r) => r.headers['authorization']?.replace(/^Bearer /, ''))
+          .filter((t) => t !== undefined),
+      ),
+    ];
     expect(tokens.length).toBeGreaterThan(0);
     const text = log.text();
     expect(text).toContain('upstream call');
@@ -197,12 +232,20 @@ describe('two Auth0 tenants side by side', () => {
       expect(counts(b).tokens).toBe(1);
       const formA = new URLSearchParams(sim.kit.requests.find((r) => r.path === '/oauth/token')!.body);
       const formB = new URLSearchParams(b.kit.requests.find((r) => r.path === '/oauth/token')!.body);
-      expect([formA.get('client_id'), formA.get('audience')]).toEqual([CLIENT.clientId, 'https://adapter.auth0.local/api/v2/']);
-      expect([formB.get('client_id'), formB.get('audience')]).toEqual([clientB.clientId, 'https://tenant-b.eu.auth0.local/api/v2/']);
+      expect([formA.get('client_id'), formA.get('audience')]).toEqual([
+        CLIENT.clientId,
+        'https://adapter.auth0.local/api/v2/',
+      ]);
+      expect([formB.get('client_id'), formB.get('audience')]).toEqual([
+        clientB.clientId,
+        'https://tenant-b.eu.auth0.local/api/v2/',
+      ]);
 
       // Tokens are not interchangeable and the organizations do not leak across.
       const authA = sim.kit.requests.find((r) => r.path.startsWith('/api/v2/'))!.headers['authorization']!;
-      const crossed = await fetch(`${b.url}/api/v2/organizations/${orgB}/connections`, { headers: { authorization: authA } });
+      const crossed = await fetch(`${b.url}/api/v2/organizations/${orgB}/connections`, {
+        headers: { authorization: authA },
+      });
       expect(crossed.status).toBe(401);
       expect((await rejection(adapterB.get(ctx(), ref(orgA, SAML.id)))).code).toBe('not_found');
       expect((await rejection(adapterB.get(ctx(), ref(orgA, SAML.id)))).provider).toBe('auth0-eu');
@@ -216,12 +259,17 @@ describe('organization connections through the adapter', () => {
   it('create attaches a tenant connection and maps it (contract §4)', async () => {
     const org = newOrg('create-map');
     const adapter = adapterFor(sim);
-    const created = await adapter.create(ctx(), org, {
-      external_connection_id: SAML.id,
-      name: 'Acme SSO',
-      settings: { assign_membership_on_login: true, organization_access_level: 'readonly' },
-      status: 'disabled',
-    }, undefined);
+    const created = await adapter.create(
+      ctx(),
+      org,
+      {
+        external_connection_id: SAML.id,
+        name: 'Acme SSO',
+        settings: { assign_membership_on_login: true, organization_access_level: 'readonly' },
+        status: 'disabled',
+      },
+      undefined,
+    );
     expect(created).toEqual({
       external_id: SAML.id,
       kind: 'samlp',
@@ -229,14 +277,25 @@ describe('organization connections through the adapter', () => {
       status: 'disabled',
       health: { status: 'unknown', description: null, resolution_owner: null },
       credentials: { configured: false, type: null, updated_at: null },
-      settings: { assign_membership_on_login: true, show_as_button: true, is_signup_enabled: false, organization_access_level: 'readonly' },
+      settings: {
+        assign_membership_on_login: true,
+        show_as_button: true,
+        is_signup_enabled: false,
+        organization_access_level: 'readonly',
+      },
       details: { connection_name: SAML.name },
       created_at: null,
       updated_at: null,
     });
-    const post = sim.kit.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/connections')).at(-1)!;
+    const post = sim.kit.requests
+      .filter((r) => r.method === 'POST' && r.path.endsWith('/connections'))
+      .at(-1)!;
     expect(JSON.parse(post.body)).toEqual({
-      connection_id: SAML.id, organization_connection_name: 'Acme SSO', assign_membership_on_login: true, organization_access_level: 'readonly', is_enabled: false,
+      connection_id: SAML.id,
+      organization_connection_name: 'Acme SSO',
+      assign_membership_on_login: true,
+      organization_access_level: 'readonly',
+      is_enabled: false,
     });
     expect(await adapter.get(ctx(), ref(org, SAML.id, 'samlp'))).toEqual(created);
   });
@@ -245,7 +304,12 @@ describe('organization connections through the adapter', () => {
     const org = newOrg('fallback');
     const adapter = adapterFor(sim);
     const created = await adapter.create(ctx(), org, { external_connection_id: WAAD.id }, undefined);
-    expect(created).toMatchObject({ kind: 'waad', name: WAAD.name, status: 'active', details: { connection_name: WAAD.name } });
+    expect(created).toMatchObject({
+      kind: 'waad',
+      name: WAAD.name,
+      status: 'active',
+      details: { connection_name: WAAD.name },
+    });
   });
 
   it('create errors: 409 double attach → conflict, 404 unknown tenant connection or organization → not_found', async () => {
@@ -255,9 +319,13 @@ describe('organization connections through the adapter', () => {
     const dup = await rejection(adapter.create(ctx(), org, { external_connection_id: DB.id }, undefined));
     expect([dup.code, dup.status, dup.upstreamStatus, dup.provider]).toEqual(['conflict', 409, 409, 'auth0']);
     expect(dup.message).toContain('The organization connection already exists.');
-    const missingConn = await rejection(adapter.create(ctx(), org, { external_connection_id: 'con_nothere00000000' }, undefined));
+    const missingConn = await rejection(
+      adapter.create(ctx(), org, { external_connection_id: 'con_nothere00000000' }, undefined),
+    );
     expect(missingConn.code).toBe('not_found');
-    const missingOrg = await rejection(adapter.create(ctx(), 'org_nothere00000000', { external_connection_id: DB.id }, undefined));
+    const missingOrg = await rejection(
+      adapter.create(ctx(), 'org_nothere00000000', { external_connection_id: DB.id }, undefined),
+    );
     expect(missingOrg.code).toBe('not_found');
     expect(missingOrg.message).toContain('No organization found');
   });
@@ -272,14 +340,19 @@ describe('organization connections through the adapter', () => {
     // The connection id becomes a segment of every later path of the connection: never `..` or a separator.
     for (const id of ['..', '.', 'con_a/b', '%2F', 'con\\x', '']) {
       const unsafe = refusal(() => checkCreate(adapter, { external_connection_id: id }));
-      expect([unsafe.code, unsafe.errors?.map((e) => e.pointer)], id).toEqual(['validation_failed', ['/external_connection_id']]);
+      expect([unsafe.code, unsafe.errors?.map((e) => e.pointer)], id).toEqual([
+        'validation_failed',
+        ['/external_connection_id'],
+      ]);
     }
     expect(counts(sim)).toEqual({ tokens: 0, api: 0 });
   });
 
-  it('an upstream 400 becomes upstream_rejected with Auth0\'s message', async () => {
+  it("an upstream 400 becomes upstream_rejected with Auth0's message", async () => {
     const adapter = adapterFor(sim);
-    const err = await rejection(adapter.list(ctx(), `org_${'x'.repeat(60)}`, { limit: 5, cursor: undefined }));
+    const err = await rejection(
+      adapter.list(ctx(), `org_${'x'.repeat(60)}`, { limit: 5, cursor: undefined }),
+    );
     expect(err.code).toBe('upstream_rejected');
     expect(err.upstreamStatus).toBe(400);
     expect(err.message).toContain('String is too long');
@@ -287,8 +360,15 @@ describe('organization connections through the adapter', () => {
 
   it('an upstream 5xx becomes upstream_error', async () => {
     const adapter = adapterFor(sim);
-    sim.kit.fault({ method: 'POST', path: '/connections$', status: 503, body: { statusCode: 503, error: 'Service Unavailable', message: 'Try later' } });
-    const err = await rejection(adapter.create(ctx(), newOrg('five-oh-three'), { external_connection_id: DB.id }, undefined));
+    sim.kit.fault({
+      method: 'POST',
+      path: '/connections$',
+      status: 503,
+      body: { statusCode: 503, error: 'Service Unavailable', message: 'Try later' },
+    });
+    const err = await rejection(
+      adapter.create(ctx(), newOrg('five-oh-three'), { external_connection_id: DB.id }, undefined),
+    );
     expect(err.code).toBe('upstream_error');
     expect(err.upstreamStatus).toBe(503);
   });
@@ -298,7 +378,8 @@ describe('organization connections through the adapter', () => {
     const adapter = adapterFor(sim);
     const r = ref(org, DB.id);
     await adapter.create(ctx(), org, { external_connection_id: DB.id, name: 'Members' }, undefined);
-    const lastPatch = (): unknown => JSON.parse(sim.kit.requests.filter((q) => q.method === 'PATCH').at(-1)!.body);
+    const lastPatch = (): unknown =>
+      JSON.parse(sim.kit.requests.filter((q) => q.method === 'PATCH').at(-1)!.body);
 
     const renamed = await adapter.patch(ctx(), r, { name: 'Staff' });
     expect(renamed.name).toBe('Staff');
@@ -308,7 +389,9 @@ describe('organization connections through the adapter', () => {
     expect(disabled.status).toBe('disabled');
     expect(lastPatch()).toEqual({ is_enabled: false });
 
-    const settings = await adapter.patch(ctx(), r, { settings: { is_signup_enabled: true, organization_access_level: 'full' } });
+    const settings = await adapter.patch(ctx(), r, {
+      settings: { is_signup_enabled: true, organization_access_level: 'full' },
+    });
     expect(settings.settings).toMatchObject({ is_signup_enabled: true, organization_access_level: 'full' });
     expect(lastPatch()).toEqual({ is_signup_enabled: true, organization_access_level: 'full' });
 
@@ -326,19 +409,33 @@ describe('organization connections through the adapter', () => {
     const org = newOrg('clear-access-level');
     const adapter = adapterFor(sim);
     const r = ref(org, SAML.id, 'samlp');
-    await adapter.create(ctx(), org, { external_connection_id: SAML.id, settings: { organization_access_level: 'limited' } }, undefined);
+    await adapter.create(
+      ctx(),
+      org,
+      { external_connection_id: SAML.id, settings: { organization_access_level: 'limited' } },
+      undefined,
+    );
     const cleared = await adapter.patch(ctx(), r, { settings: { organization_access_level: null } });
-    expect(JSON.parse(sim.kit.requests.filter((q) => q.method === 'PATCH').at(-1)!.body)).toEqual({ organization_access_level: null });
+    expect(JSON.parse(sim.kit.requests.filter((q) => q.method === 'PATCH').at(-1)!.body)).toEqual({
+      organization_access_level: null,
+    });
     expect(cleared.settings).not.toHaveProperty('organization_access_level');
     expect((await adapter.get(ctx(), r)).settings).not.toHaveProperty('organization_access_level');
   });
 
   it('the gateway refuses changes Auth0 cannot make', () => {
     const adapter = adapterFor(sim);
-    expect(refusal(() => checkChange(adapter, 'auth0', { status: 'paused' })).code).toBe('unsupported_change');
-    expect(refusal(() => checkChange(adapter, 'auth0', { settings: { show_as_button: 'yes' } })).errors?.[0]?.pointer).toBe('/settings/show_as_button');
+    expect(refusal(() => checkChange(adapter, 'auth0', { status: 'paused' })).code).toBe(
+      'unsupported_change',
+    );
+    expect(
+      refusal(() => checkChange(adapter, 'auth0', { settings: { show_as_button: 'yes' } })).errors?.[0]
+        ?.pointer,
+    ).toBe('/settings/show_as_button');
     expect(refusal(() => checkChange(adapter, 'auth0', { name: '' })).code).toBe('validation_failed');
-    expect(refusal(() => checkChange(adapter, 'auth0', { credentials: { a: 'b' } })).code).toBe('unsupported_change');
+    expect(refusal(() => checkChange(adapter, 'auth0', { credentials: { a: 'b' } })).code).toBe(
+      'unsupported_change',
+    );
   });
 
   it('delete detaches (204), then get is not_found', async () => {
@@ -363,7 +460,9 @@ describe('organization connections through the adapter', () => {
     expect(err.upstreamStatus).toBe(429);
     expect(err.retryAfter).toBeGreaterThan(0);
     expect(err.retryAfter).toBeLessThanOrEqual(3600);
-    const post = await rejection(adapterFor(sim).create(ctx(), org, { external_connection_id: DB.id }, undefined));
+    const post = await rejection(
+      adapterFor(sim).create(ctx(), org, { external_connection_id: DB.id }, undefined),
+    );
     expect(post.code).toBe('rate_limited'); // POST is never retried by the client
   });
 });
@@ -374,7 +473,12 @@ describe('the GA enabled_connections family through the adapter', () => {
   it('create POSTs {connection_id, settings…} to enabled_connections and maps the GA object', async () => {
     const org = newOrg('ga-create');
     const adapter = adapterFor(sim, { connectionsApi: 'enabled_connections' });
-    const created = await adapter.create(ctx(), org, { external_connection_id: SAML.id, settings: { assign_membership_on_login: true } }, undefined);
+    const created = await adapter.create(
+      ctx(),
+      org,
+      { external_connection_id: SAML.id, settings: { assign_membership_on_login: true } },
+      undefined,
+    );
     expect(created).toEqual({
       external_id: SAML.id,
       kind: 'samlp',
@@ -401,7 +505,9 @@ describe('the GA enabled_connections family through the adapter', () => {
     const adapter = adapterFor(sim, { connectionsApi: 'enabled_connections' });
     const r = ref(org, DB.id);
     await adapter.create(ctx(), org, { external_connection_id: DB.id }, undefined);
-    const patched = await adapter.patch(ctx(), r, { settings: { is_signup_enabled: true, show_as_button: false } });
+    const patched = await adapter.patch(ctx(), r, {
+      settings: { is_signup_enabled: true, show_as_button: false },
+    });
     expect(patched.settings).toEqual({ is_signup_enabled: true, show_as_button: false });
     expect(lastWrite('PATCH').path).toBe(`/api/v2/organizations/${org}/enabled_connections/${DB.id}`);
     expect(JSON.parse(lastWrite('PATCH').body)).toEqual({ is_signup_enabled: true, show_as_button: false });
@@ -414,21 +520,40 @@ describe('the GA enabled_connections family through the adapter', () => {
       [{ settings: { organization_access_level: 'full' } }, '/settings/organization_access_level'],
     ] as const) {
       const err = refusal(() => checkChange(adapter, 'auth0', change));
-      expect([err.code, err.errors?.[0]?.pointer], JSON.stringify(change)).toEqual(['unsupported_change', pointer]);
+      expect([err.code, err.errors?.[0]?.pointer], JSON.stringify(change)).toEqual([
+        'unsupported_change',
+        pointer,
+      ]);
     }
     expect(sim.kit.requests.length).toBe(before);
   });
 
-  it('reads what the EA family wrote as a GA enablement: the tenant connection\'s name, active, GA settings only', async () => {
+  it("reads what the EA family wrote as a GA enablement: the tenant connection's name, active, GA settings only", async () => {
     const org = newOrg('ga-reads-ea');
-    await adapterFor(sim).create(ctx(), org, {
-      external_connection_id: WAAD.id, name: 'Contoso', status: 'disabled', settings: { organization_access_level: 'full', is_signup_enabled: true },
-    }, undefined);
+    await adapterFor(sim).create(
+      ctx(),
+      org,
+      {
+        external_connection_id: WAAD.id,
+        name: 'Contoso',
+        status: 'disabled',
+        settings: { organization_access_level: 'full', is_signup_enabled: true },
+      },
+      undefined,
+    );
     const ga = adapterFor(sim, { connectionsApi: 'enabled_connections' });
     expect(await ga.get(ctx(), ref(org, WAAD.id, 'waad'))).toMatchObject({
-      name: WAAD.name, status: 'active', settings: { show_as_button: true, is_signup_enabled: true },
+      name: WAAD.name,
+      status: 'active',
+      settings: { show_as_button: true, is_signup_enabled: true },
     });
-    expect((await ga.list(ctx(), org, { limit: 5, cursor: undefined })).items.map((c) => [c.external_id, c.name, c.status])).toEqual([[WAAD.id, WAAD.name, 'active']]);
+    expect(
+      (await ga.list(ctx(), org, { limit: 5, cursor: undefined })).items.map((c) => [
+        c.external_id,
+        c.name,
+        c.status,
+      ]),
+    ).toEqual([[WAAD.id, WAAD.name, 'active']]);
   });
 
   it('delete DELETEs the enablement (204); the tenant connection stays; then not_found', async () => {
@@ -452,15 +577,25 @@ describe('list pagination', () => {
     org = newOrg('big');
     attached = [];
     for (let i = 0; i < TOTAL; i += 1) {
-      const c = sim.addTenantConnection({ name: `bulk-${String(i).padStart(2, '0')}`, strategy: ['auth0', 'samlp', 'waad', 'oidc'][i % 4]! });
+      const c = sim.addTenantConnection({
+        name: `bulk-${String(i).padStart(2, '0')}`,
+        strategy: ['auth0', 'samlp', 'waad', 'oidc'][i % 4]!,
+      });
       sim.state.organizationConnections[org]!.push({
-        connection_id: c.id, assign_membership_on_login: false, show_as_button: true, is_signup_enabled: false, is_enabled: i % 3 !== 0,
+        connection_id: c.id,
+        assign_membership_on_login: false,
+        show_as_button: true,
+        is_signup_enabled: false,
+        is_enabled: i % 3 !== 0,
       });
       attached.push(c.id);
     }
   });
 
-  async function walk(limits: (i: number) => number, connectionsApi?: 'enabled_connections'): Promise<{ ids: string[]; pages: number }> {
+  async function walk(
+    limits: (i: number) => number,
+    connectionsApi?: 'enabled_connections',
+  ): Promise<{ ids: string[]; pages: number }> {
     const adapter = adapterFor(sim, connectionsApi ? { connectionsApi } : {});
     const ids: string[] = [];
     let cursor: string | undefined;
@@ -479,27 +614,39 @@ describe('list pagination', () => {
     return { ids, pages };
   }
 
-  it.each([1, 2, 5, 7, 22, 23, 24, 50, 150, 200])('limit %i: every item exactly once, in order, null at the end', async (limit) => {
-    const { ids, pages } = await walk(() => limit);
-    expect(ids).toEqual(attached);
-    expect(pages).toBe(Math.max(1, Math.ceil(TOTAL / limit)));
-  });
+  it.each([1, 2, 5, 7, 22, 23, 24, 50, 150, 200])(
+    'limit %i: every item exactly once, in order, null at the end',
+    async (limit) => {
+      const { ids, pages } = await walk(() => limit);
+      expect(ids).toEqual(attached);
+      expect(pages).toBe(Math.max(1, Math.ceil(TOTAL / limit)));
+    },
+  );
 
-  it.each([1, 7, 23, 150])('GA family, limit %i: every item exactly once, read from enabled_connections pages', async (limit) => {
-    sim.kit.resetRequests();
-    const { ids, pages } = await walk(() => limit, 'enabled_connections');
-    expect(ids).toEqual(attached);
-    expect(pages).toBe(Math.max(1, Math.ceil(TOTAL / limit)));
-    const lists = sim.kit.requests.filter((r) => r.method === 'GET');
-    expect(lists.length).toBeGreaterThan(0);
-    for (const r of lists) expect(r.path).toBe(`/api/v2/organizations/${org}/enabled_connections`);
-  });
+  it.each([1, 7, 23, 150])(
+    'GA family, limit %i: every item exactly once, read from enabled_connections pages',
+    async (limit) => {
+      sim.kit.resetRequests();
+      const { ids, pages } = await walk(() => limit, 'enabled_connections');
+      expect(ids).toEqual(attached);
+      expect(pages).toBe(Math.max(1, Math.ceil(TOTAL / limit)));
+      const lists = sim.kit.requests.filter((r) => r.method === 'GET');
+      expect(lists.length).toBeGreaterThan(0);
+      for (const r of lists) expect(r.path).toBe(`/api/v2/organizations/${org}/enabled_connections`);
+    },
+  );
 
   it('varying limits from page to page still give every item exactly once', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 8 }), async (limits) => {
-      const { ids } = await walk((i) => limits[i % limits.length]!);
-      expect(ids).toEqual(attached);
-    }), { numRuns: 60 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 8 }),
+        async (limits) => {
+          const { ids } = await walk((i) => limits[i % limits.length]!);
+          expect(ids).toEqual(attached);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
   it('a short last Auth0 page that is only partly returned still yields a cursor (regression: offset 19, limit 3)', async () => {
@@ -507,7 +654,10 @@ describe('list pagination', () => {
     const page = await adapter.list(ctx(), org, { limit: 3, cursor: '19' });
     expect(page.items.map((c) => c.external_id)).toEqual(attached.slice(19, 22));
     expect(page.nextCursor).toBe('22');
-    expect(await adapter.list(ctx(), org, { limit: 1, cursor: '22' })).toMatchObject({ nextCursor: null, items: [{ external_id: attached[22] }] });
+    expect(await adapter.list(ctx(), org, { limit: 1, cursor: '22' })).toMatchObject({
+      nextCursor: null,
+      items: [{ external_id: attached[22] }],
+    });
   });
 
   it('asks Auth0 for ≤ 100 per page and few pages', async () => {
@@ -529,20 +679,37 @@ describe('list pagination', () => {
 
   it('an empty organization and a cursor past the end give an empty page with no cursor', async () => {
     const adapter = adapterFor(sim);
-    expect(await adapter.list(ctx(), newOrg('empty'), { limit: 50, cursor: undefined })).toEqual({ items: [], nextCursor: null });
-    expect(await adapter.list(ctx(), org, { limit: 5, cursor: '400' })).toEqual({ items: [], nextCursor: null });
+    expect(await adapter.list(ctx(), newOrg('empty'), { limit: 50, cursor: undefined })).toEqual({
+      items: [],
+      nextCursor: null,
+    });
+    expect(await adapter.list(ctx(), org, { limit: 5, cursor: '400' })).toEqual({
+      items: [],
+      nextCursor: null,
+    });
   });
 
   it('maps status from is_enabled across the listing', async () => {
     const adapter = adapterFor(sim);
     const page = await adapter.list(ctx(), org, { limit: 6, cursor: undefined });
-    expect(page.items.map((c) => c.status)).toEqual(['disabled', 'active', 'active', 'disabled', 'active', 'active']);
+    expect(page.items.map((c) => c.status)).toEqual([
+      'disabled',
+      'active',
+      'active',
+      'disabled',
+      'active',
+      'active',
+    ]);
     expect(page.items.map((c) => c.kind)).toEqual(['auth0', 'samlp', 'waad', 'oidc', 'auth0', 'samlp']);
   });
 
   it('a cursor this provider did not issue is a validation error', async () => {
     const adapter = adapterFor(sim);
-    expect((await rejection(adapter.list(ctx(), org, { limit: 5, cursor: 'abc' }))).code).toBe('validation_failed');
-    expect((await rejection(adapter.list(ctx(), org, { limit: 5, cursor: '-1' }))).code).toBe('validation_failed');
+    expect((await rejection(adapter.list(ctx(), org, { limit: 5, cursor: 'abc' }))).code).toBe(
+      'validation_failed',
+    );
+    expect((await rejection(adapter.list(ctx(), org, { limit: 5, cursor: '-1' }))).code).toBe(
+      'validation_failed',
+    );
   });
 });

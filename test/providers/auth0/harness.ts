@@ -41,13 +41,19 @@ export function adapterFor(sim: Auth0Simulator, o: AdapterOptions = {}): PatchMo
     ...(o.connectionsApi ? { connectionsApi: o.connectionsApi } : {}),
     ...(o.retry ? { retry: o.retry } : {}),
   };
-  const deps: Partial<AdapterDeps> = { ...(o.logger ? { logger: o.logger } : {}), ...(o.now ? { now: o.now } : {}) };
+  const deps: Partial<AdapterDeps> = {
+    ...(o.logger ? { logger: o.logger } : {}),
+    ...(o.now ? { now: o.now } : {}),
+  };
   return asPatch(buildAdapter(auth0Provider, config, deps).adapter);
 }
 
 /** Token requests and Management API requests the simulator has seen. */
 export function counts(sim: Auth0Simulator): { tokens: number; api: number } {
-  return { tokens: sim.kit.count('POST', /^\/oauth\/token$/), api: sim.kit.requests.filter((r) => r.path.startsWith('/api/v2/')).length };
+  return {
+    tokens: sim.kit.count('POST', /^\/oauth\/token$/),
+    api: sim.kit.requests.filter((r) => r.path.startsWith('/api/v2/')).length,
+  };
 }
 
 /** A `fetch` for the official SDK that sends `https://{domain}` to the simulator (the SDK's own `fetch` option). */

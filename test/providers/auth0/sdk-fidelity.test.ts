@@ -13,7 +13,9 @@ import { simFetch } from './harness.js';
 
 const CLIENT = { clientId: 'sdkFidelityClient', clientSecret: 'sdk-fidelity-secret' };
 const exercised = new Set<string>();
-const use = (name: string): void => { exercised.add(name); };
+const use = (name: string): void => {
+  exercised.add(name);
+};
 
 let sim: Auth0Simulator;
 let mgmt: ManagementClient;
@@ -29,7 +31,10 @@ function sdk(options: { maxRetries?: number; clientSecret?: string } = {}): Mana
 }
 
 async function expectRejects<E>(p: Promise<unknown>, type: abstract new (...a: never[]) => E): Promise<E> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(type);
   return err as E;
 }
@@ -38,8 +43,12 @@ beforeAll(async () => {
   sim = await startAuth0Simulator({ domain: 'fidelity.auth0.local', clients: [CLIENT] });
   mgmt = sdk();
 });
-afterAll(async () => { await sim.close(); });
-beforeEach(() => { sim.setRateLimit({ limit: 1000, windowSec: 60 }); });
+afterAll(async () => {
+  await sim.close();
+});
+beforeEach(() => {
+  sim.setRateLimit({ limit: 1000, windowSec: 60 });
+});
 
 describe('official auth0 SDK 7.1.0 against the simulator', () => {
   let orgId: string;
@@ -68,7 +77,10 @@ describe('official auth0 SDK 7.1.0 against the simulator', () => {
     expect(call.headers['content-type']).toBe('application/x-www-form-urlencoded');
     const form = new URLSearchParams(call.body);
     expect(Object.fromEntries(form)).toEqual({
-      grant_type: 'client_credentials', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, audience: `https://${sim.domain}/api/v2/`,
+      grant_type: 'client_credentials',
+      client_id: CLIENT.clientId,
+      client_secret: CLIENT.clientSecret,
+      audience: `https://${sim.domain}/api/v2/`,
     });
     const apiCalls = sim.kit.requests.filter((r) => r.path.startsWith('/api/v2/'));
     expect(apiCalls.every((r) => /^Bearer \S+$/.test(r.headers['authorization'] ?? ''))).toBe(true);
@@ -82,7 +94,8 @@ describe('official auth0 SDK 7.1.0 against the simulator', () => {
     expect(all).toEqual(TENANT_CONNECTIONS.map((c) => c.name));
 
     const enterprise: string[] = [];
-    for await (const c of await mgmt.connections.list({ strategy: ['samlp', 'waad'] })) enterprise.push(c.strategy!);
+    for await (const c of await mgmt.connections.list({ strategy: ['samlp', 'waad'] }))
+      enterprise.push(c.strategy!);
     expect(enterprise.sort()).toEqual(['samlp', 'waad']);
 
     const one = await mgmt.connections.get(db.id);
@@ -99,13 +112,19 @@ describe('official auth0 SDK 7.1.0 against the simulator', () => {
     const created = await mgmt.connections.create({ name: 'fidelity-db', strategy: 'auth0' });
     use('connections.create');
     expect(created.id).toMatch(/^con_/);
-    const err = await expectRejects(mgmt.connections.create({ name: 'fidelity-db', strategy: 'auth0' }), Management.ConflictError);
+    const err = await expectRejects(
+      mgmt.connections.create({ name: 'fidelity-db', strategy: 'auth0' }),
+      Management.ConflictError,
+    );
     expect(err.statusCode).toBe(409);
   });
 
   it('attaches, reads, updates and detaches organization connections', async () => {
     const created = await mgmt.organizations.connections.create(orgId, {
-      connection_id: saml.id, organization_connection_name: 'Acme', show_as_button: true, organization_access_level: 'limited',
+      connection_id: saml.id,
+      organization_connection_name: 'Acme',
+      show_as_button: true,
+      organization_access_level: 'limited',
     });
     use('organizations.connections.create');
     // Auth0 documents defaults for show_as_button (true) and is_signup_enabled (false) only; the
@@ -118,7 +137,9 @@ describe('official auth0 SDK 7.1.0 against the simulator', () => {
       organization_access_level: 'limited',
       connection: { name: saml.name, strategy: 'samlp' },
     });
-    const post = sim.kit.requests.filter((r) => r.method === 'POST' && r.path === `/api/v2/organizations/${orgId}/connections`).at(-1)!;
+    const post = sim.kit.requests
+      .filter((r) => r.method === 'POST' && r.path === `/api/v2/organizations/${orgId}/connections`)
+      .at(-1)!;
     expect(post.headers['content-type']).toBe('application/json');
 
     const got = await mgmt.organizations.connections.get(orgId, saml.id);
@@ -126,12 +147,19 @@ describe('official auth0 SDK 7.1.0 against the simulator', () => {
     expect(got).toEqual(created);
 
     const updated = await mgmt.organizations.connections.update(orgId, saml.id, {
-      organization_connection_name: null, organization_access_level: null, is_enabled: false, assign_membership_on_login: true,
+      organization_connection_name: null,
+      organization_access_level: null,
+      is_enabled: false,
+      assign_membership_on_login: true,
     });
     use('organizations.connections.update');
     expect(updated.organization_connection_name).toBeUndefined();
     expect(updated.organization_access_level).toBeUndefined();
-    expect(updated).toMatchObject({ is_enabled: false, assign_membership_on_login: true, show_as_button: true });
+    expect(updated).toMatchObject({
+      is_enabled: false,
+      assign_membership_on_login: true,
+      show_as_button: true,
+    });
     // is_enabled: null takes it back to unset (no documented default to put back).
     const reset = await mgmt.organizations.connections.update(orgId, saml.id, { is_enabled: null });
     expect('is_enabled' in reset).toBe(false);
@@ -167,7 +195,9 @@ describe('official auth0 SDK 7.1.0 against the simulator', () => {
     expect(first.response).toMatchObject({ start: 0, limit: 3, total: 7 });
     for await (const c of first) withPerPage.push(c.connection_id);
     expect(withPerPage).toEqual(ids);
-    const pages = sim.kit.requests.filter((r) => r.path.endsWith('/connections')).map((r) => new URLSearchParams(r.query).get('page'));
+    const pages = sim.kit.requests
+      .filter((r) => r.path.endsWith('/connections'))
+      .map((r) => new URLSearchParams(r.query).get('page'));
     expect(pages).toEqual(['0', '1', '2']);
     for (const r of sim.kit.requests) expect(new URLSearchParams(r.query).get('include_totals')).toBe('true');
 
@@ -190,36 +220,60 @@ describe('official auth0 SDK 7.1.0 against the simulator', () => {
     expect(bare.data).toEqual([]);
   });
 
-  it('maps Auth0 errors to the SDK\'s error classes', async () => {
+  it("maps Auth0 errors to the SDK's error classes", async () => {
     // 404: missing organization, missing tenant connection, connection not attached.
-    const nf = await expectRejects(mgmt.organizations.connections.create('org_doesnotexist000', { connection_id: db.id }), Management.NotFoundError);
-    expect(nf.body).toMatchObject({ statusCode: 404, error: 'Not Found', errorCode: 'inexistent_organization' });
-    await expectRejects(mgmt.organizations.connections.create(orgId, { connection_id: 'con_doesnotexist000' }), Management.NotFoundError);
+    const nf = await expectRejects(
+      mgmt.organizations.connections.create('org_doesnotexist000', { connection_id: db.id }),
+      Management.NotFoundError,
+    );
+    expect(nf.body).toMatchObject({
+      statusCode: 404,
+      error: 'Not Found',
+      errorCode: 'inexistent_organization',
+    });
+    await expectRejects(
+      mgmt.organizations.connections.create(orgId, { connection_id: 'con_doesnotexist000' }),
+      Management.NotFoundError,
+    );
     await expectRejects(mgmt.organizations.connections.get(orgId, db.id), Management.NotFoundError);
     await expectRejects(mgmt.organizations.get('org_doesnotexist000'), Management.NotFoundError);
 
     // 409 on a double attach.
     await mgmt.organizations.connections.create(orgId, { connection_id: db.id, is_signup_enabled: true });
-    const conflict = await expectRejects(mgmt.organizations.connections.create(orgId, { connection_id: db.id }), Management.ConflictError);
+    const conflict = await expectRejects(
+      mgmt.organizations.connections.create(orgId, { connection_id: db.id }),
+      Management.ConflictError,
+    );
     expect(conflict.statusCode).toBe(409);
     expect(conflict.body).toMatchObject({ statusCode: 409, error: 'Conflict' });
 
     // 400 with Auth0's body (additionalProperties: false) on create and update.
     const bad = await expectRejects(
-      mgmt.organizations.connections.create(orgId, { connection_id: db.id, unknown_field: 1 } as unknown as Management.CreateOrganizationAllConnectionRequestParameters),
+      mgmt.organizations.connections.create(orgId, {
+        connection_id: db.id,
+        unknown_field: 1,
+      } as unknown as Management.CreateOrganizationAllConnectionRequestParameters),
       Management.BadRequestError,
     );
     expect(bad.body).toEqual({
-      statusCode: 400, error: 'Bad Request', errorCode: 'invalid_body', message: "Payload validation error: 'Additional properties not allowed: unknown_field'.",
+      statusCode: 400,
+      error: 'Bad Request',
+      errorCode: 'invalid_body',
+      message: "Payload validation error: 'Additional properties not allowed: unknown_field'.",
     });
     const badPatch = await expectRejects(
-      mgmt.organizations.connections.update(orgId, db.id, { show_as_button: null } as unknown as Management.UpdateOrganizationConnectionRequestParameters),
+      mgmt.organizations.connections.update(orgId, db.id, {
+        show_as_button: null,
+      } as unknown as Management.UpdateOrganizationConnectionRequestParameters),
       Management.BadRequestError,
     );
     expect((badPatch.body as { message: string }).message).toContain('on property show_as_button');
 
     // Delete of something not attached: the SDK maps no 404 for delete, so a plain ManagementError.
-    const gone = await expectRejects(mgmt.organizations.connections.delete(orgId, 'con_Gg3Nw8RtY1uH6zBc'), ManagementError);
+    const gone = await expectRejects(
+      mgmt.organizations.connections.delete(orgId, 'con_Gg3Nw8RtY1uH6zBc'),
+      ManagementError,
+    );
     expect(gone.statusCode).toBe(404);
   });
 
@@ -233,7 +287,10 @@ describe('official auth0 SDK 7.1.0 against the simulator', () => {
     const ok = await noRetry.organizations.connections.list(orgId);
     expect(ok.rawResponse.headers.get('x-ratelimit-remaining')).toBe('0');
     const before = sim.kit.requests.length;
-    const err = await expectRejects(noRetry.organizations.connections.get(orgId, db.id), Management.TooManyRequestsError);
+    const err = await expectRejects(
+      noRetry.organizations.connections.get(orgId, db.id),
+      Management.TooManyRequestsError,
+    );
     expect(err.statusCode).toBe(429);
     expect(err.body).toMatchObject({ statusCode: 429, error: 'Too Many Requests' });
     const headers = err.rawResponse!.headers;
@@ -250,14 +307,20 @@ describe('official auth0 SDK 7.1.0 against the simulator', () => {
     // from then on it follows real time. The SDK's own back-off reads x-ratelimit-reset (≤ 1 s here);
     // the test itself never sleeps.
     let frozen: number | null = Date.now();
-    const rl = await startAuth0Simulator({ domain: 'ratelimit.auth0.local', clients: [CLIENT], rateLimit: { limit: 1, windowSec: 1 }, now: () => frozen ?? Date.now() });
+    const rl = await startAuth0Simulator({
+      domain: 'ratelimit.auth0.local',
+      clients: [CLIENT],
+      rateLimit: { limit: 1, windowSec: 1 },
+      now: () => frozen ?? Date.now(),
+    });
     try {
       const seen: Array<{ status: number; at: number; reset: number }> = [];
       const base = simFetch(rl);
       const fetchFn: typeof fetch = async (input, init) => {
         const at = Date.now();
         const res = await base(input, init);
-        if (res.url.includes('/api/v2/')) seen.push({ status: res.status, at, reset: Number(res.headers.get('x-ratelimit-reset')) });
+        if (res.url.includes('/api/v2/'))
+          seen.push({ status: res.status, at, reset: Number(res.headers.get('x-ratelimit-reset')) });
         if (res.status === 429) frozen = null;
         return res;
       };
@@ -282,12 +345,19 @@ describe('official auth0 SDK 7.1.0 against the simulator', () => {
     sim.expireTokens();
     const tokensBefore = sim.kit.count('POST', /^\/oauth\/token$/);
     const err = await expectRejects(client.organizations.get(orgId), Management.UnauthorizedError);
-    expect(err.body).toMatchObject({ statusCode: 401, error: 'Unauthorized', message: 'Expired token received for JSON Web Token validation' });
+    expect(err.body).toMatchObject({
+      statusCode: 401,
+      error: 'Unauthorized',
+      message: 'Expired token received for JSON Web Token validation',
+    });
     expect(sim.kit.count('POST', /^\/oauth\/token$/)).toBe(tokensBefore);
   });
 
   it('a wrong client secret fails the token request with the OAuth error body', async () => {
-    const err = await expectRejects(sdk({ clientSecret: 'wrong', maxRetries: 0 }).organizations.get(orgId), ManagementError);
+    const err = await expectRejects(
+      sdk({ clientSecret: 'wrong', maxRetries: 0 }).organizations.get(orgId),
+      ManagementError,
+    );
     expect(err.statusCode).toBe(401);
     expect(err.body).toEqual({ error: 'access_denied', error_description: 'Unauthorized' });
   });
@@ -301,31 +371,47 @@ describe('official auth0 SDK 7.1.0 against the simulator', () => {
     await expectRejects(mgmt.organizations.get(org.id!), Management.NotFoundError);
     expect(sim.state.organizationConnections[org.id!]).toBeUndefined();
   });
-
 });
 
 describe('official auth0 SDK 7.1.0: the GA enabled_connections family', () => {
   const db = TENANT_CONNECTIONS[0]!;
   const saml = TENANT_CONNECTIONS[2]!;
   const waad = TENANT_CONNECTIONS[3]!;
-  const GA_FIELDS = ['assign_membership_on_login', 'connection', 'connection_id', 'is_signup_enabled', 'show_as_button'];
+  const GA_FIELDS = [
+    'assign_membership_on_login',
+    'connection',
+    'connection_id',
+    'is_signup_enabled',
+    'show_as_button',
+  ];
   let ga: ManagementClient;
-  beforeAll(() => { ga = sdk({ maxRetries: 0 }); });
+  beforeAll(() => {
+    ga = sdk({ maxRetries: 0 });
+  });
 
   it('adds (201), reads, updates and removes (204) an enabled connection; only GA fields are shown', async () => {
     const org = sim.addOrganization({ name: 'ga-roundtrip' }).id;
-    const added = await ga.organizations.enabledConnections.add(org, { connection_id: saml.id, assign_membership_on_login: true }).withRawResponse();
+    const added = await ga.organizations.enabledConnections
+      .add(org, { connection_id: saml.id, assign_membership_on_login: true })
+      .withRawResponse();
     use('organizations.enabledConnections.add');
     expect(added.rawResponse.status).toBe(201);
     expect(added.data).toEqual({
-      connection_id: saml.id, assign_membership_on_login: true, show_as_button: true, is_signup_enabled: false, connection: { name: saml.name, strategy: 'samlp' },
+      connection_id: saml.id,
+      assign_membership_on_login: true,
+      show_as_button: true,
+      is_signup_enabled: false,
+      connection: { name: saml.name, strategy: 'samlp' },
     });
 
     const got = await ga.organizations.enabledConnections.get(org, saml.id);
     use('organizations.enabledConnections.get');
     expect(got).toEqual(added.data);
 
-    const updated = await ga.organizations.enabledConnections.update(org, saml.id, { show_as_button: false, is_signup_enabled: true });
+    const updated = await ga.organizations.enabledConnections.update(org, saml.id, {
+      show_as_button: false,
+      is_signup_enabled: true,
+    });
     use('organizations.enabledConnections.update');
     expect(updated).toEqual({ ...added.data, show_as_button: false, is_signup_enabled: true });
     const patch = sim.kit.requests.filter((r) => r.method === 'PATCH').at(-1)!;
@@ -343,13 +429,24 @@ describe('official auth0 SDK 7.1.0: the GA enabled_connections family', () => {
   it('one record, two views: an EA-written connection shows through GA without the EA fields, and GA writes show through EA', async () => {
     const org = sim.addOrganization({ name: 'ga-same-records' }).id;
     await ga.organizations.connections.create(org, {
-      connection_id: waad.id, organization_connection_name: 'Contoso', organization_access_level: 'full', is_enabled: false,
+      connection_id: waad.id,
+      organization_connection_name: 'Contoso',
+      organization_access_level: 'full',
+      is_enabled: false,
     });
     const viaGa = await ga.organizations.enabledConnections.get(org, waad.id);
-    expect(Object.keys(viaGa).sort()).toEqual(['connection', 'connection_id', 'is_signup_enabled', 'show_as_button']);
+    expect(Object.keys(viaGa).sort()).toEqual([
+      'connection',
+      'connection_id',
+      'is_signup_enabled',
+      'show_as_button',
+    ]);
     await ga.organizations.enabledConnections.update(org, waad.id, { assign_membership_on_login: true });
     expect(await ga.organizations.connections.get(org, waad.id)).toMatchObject({
-      organization_connection_name: 'Contoso', organization_access_level: 'full', is_enabled: false, assign_membership_on_login: true,
+      organization_connection_name: 'Contoso',
+      organization_access_level: 'full',
+      is_enabled: false,
+      assign_membership_on_login: true,
     });
     for (const oc of (await ga.organizations.enabledConnections.list(org)).data) {
       for (const key of Object.keys(oc)) expect(GA_FIELDS).toContain(key);
@@ -359,18 +456,32 @@ describe('official auth0 SDK 7.1.0: the GA enabled_connections family', () => {
   it('validates GA bodies (additionalProperties: false; no nulls)', async () => {
     const org = sim.addOrganization({ name: 'ga-validation' }).id;
     const eaField = await expectRejects(
-      ga.organizations.enabledConnections.add(org, { connection_id: db.id, is_enabled: true } as unknown as Management.AddOrganizationConnectionRequestContent),
+      ga.organizations.enabledConnections.add(org, {
+        connection_id: db.id,
+        is_enabled: true,
+      } as unknown as Management.AddOrganizationConnectionRequestContent),
       Management.BadRequestError,
     );
-    expect(eaField.body).toEqual({ statusCode: 400, error: 'Bad Request', errorCode: 'invalid_body', message: "Payload validation error: 'Additional properties not allowed: is_enabled'." });
+    expect(eaField.body).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      errorCode: 'invalid_body',
+      message: "Payload validation error: 'Additional properties not allowed: is_enabled'.",
+    });
     await ga.organizations.enabledConnections.add(org, { connection_id: db.id });
     const access = await expectRejects(
-      ga.organizations.enabledConnections.update(org, db.id, { organization_access_level: 'full' } as unknown as Management.UpdateOrganizationConnectionRequestContent),
+      ga.organizations.enabledConnections.update(org, db.id, {
+        organization_access_level: 'full',
+      } as unknown as Management.UpdateOrganizationConnectionRequestContent),
       Management.BadRequestError,
     );
-    expect((access.body as { message: string }).message).toBe("Payload validation error: 'Additional properties not allowed: organization_access_level'.");
+    expect((access.body as { message: string }).message).toBe(
+      "Payload validation error: 'Additional properties not allowed: organization_access_level'.",
+    );
     const nulled = await expectRejects(
-      ga.organizations.enabledConnections.update(org, db.id, { show_as_button: null } as unknown as Management.UpdateOrganizationConnectionRequestContent),
+      ga.organizations.enabledConnections.update(org, db.id, {
+        show_as_button: null,
+      } as unknown as Management.UpdateOrganizationConnectionRequestContent),
       Management.BadRequestError,
     );
     expect((nulled.body as { message: string }).message).toContain('on property show_as_button');
@@ -379,9 +490,16 @@ describe('official auth0 SDK 7.1.0: the GA enabled_connections family', () => {
   it('409 ConflictError on a duplicate add; 404 NotFoundError for a missing organization or organization connection', async () => {
     const org = sim.addOrganization({ name: 'ga-errors' }).id;
     await ga.organizations.enabledConnections.add(org, { connection_id: db.id });
-    const dup = await expectRejects(ga.organizations.enabledConnections.add(org, { connection_id: db.id }), Management.ConflictError);
+    const dup = await expectRejects(
+      ga.organizations.enabledConnections.add(org, { connection_id: db.id }),
+      Management.ConflictError,
+    );
     expect(dup.statusCode).toBe(409);
-    expect(dup.body).toMatchObject({ statusCode: 409, error: 'Conflict', message: 'The organization connection already exists.' });
+    expect(dup.body).toMatchObject({
+      statusCode: 409,
+      error: 'Conflict',
+      message: 'The organization connection already exists.',
+    });
 
     const missingOrg = 'org_doesnotexist000';
     const calls = (o: string, id: string): Array<() => Promise<unknown>> => [
@@ -395,7 +513,11 @@ describe('official auth0 SDK 7.1.0: the GA enabled_connections family', () => {
       ...calls(missingOrg, db.id),
     ]) {
       const err = await expectRejects(call(), Management.NotFoundError);
-      expect(err.body).toMatchObject({ statusCode: 404, error: 'Not Found', errorCode: 'inexistent_organization' });
+      expect(err.body).toMatchObject({
+        statusCode: 404,
+        error: 'Not Found',
+        errorCode: 'inexistent_organization',
+      });
     }
     for (const call of calls(org, saml.id)) {
       const err = await expectRejects(call(), Management.NotFoundError);
@@ -411,7 +533,8 @@ describe('official auth0 SDK 7.1.0: the GA enabled_connections family', () => {
       await ga.organizations.enabledConnections.add(org, { connection_id: c.id });
       ids.push(c.id);
     }
-    const listed = () => sim.kit.requests.filter((r) => r.path === `/api/v2/organizations/${org}/enabled_connections`);
+    const listed = () =>
+      sim.kit.requests.filter((r) => r.path === `/api/v2/organizations/${org}/enabled_connections`);
     sim.kit.resetRequests();
 
     const first = await ga.organizations.enabledConnections.list(org, { per_page: 3 });
@@ -441,12 +564,23 @@ describe('official auth0 SDK 7.1.0: the GA enabled_connections family', () => {
 afterAll(() => {
   // 10 organization-connection methods (both families) + 8 around them.
   expect([...exercised].sort()).toEqual([
-    'connections.create', 'connections.get', 'connections.list',
-    'organizations.connections.create', 'organizations.connections.delete', 'organizations.connections.get',
-    'organizations.connections.list', 'organizations.connections.update',
-    'organizations.create', 'organizations.delete',
-    'organizations.enabledConnections.add', 'organizations.enabledConnections.delete', 'organizations.enabledConnections.get',
-    'organizations.enabledConnections.list', 'organizations.enabledConnections.update',
-    'organizations.get', 'organizations.list', 'organizations.update',
+    'connections.create',
+    'connections.get',
+    'connections.list',
+    'organizations.connections.create',
+    'organizations.connections.delete',
+    'organizations.connections.get',
+    'organizations.connections.list',
+    'organizations.connections.update',
+    'organizations.create',
+    'organizations.delete',
+    'organizations.enabledConnections.add',
+    'organizations.enabledConnections.delete',
+    'organizations.enabledConnections.get',
+    'organizations.enabledConnections.list',
+    'organizations.enabledConnections.update',
+    'organizations.get',
+    'organizations.list',
+    'organizations.update',
   ]);
 });

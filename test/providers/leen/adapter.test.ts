@@ -12,7 +12,10 @@ import { configured } from '../../helpers/providers.js';
 import { captureLogs } from '../../helpers/logs.js';
 
 async function failure(p: Promise<unknown>): Promise<GatewayError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(GatewayError);
   return e as GatewayError;
 }
@@ -32,8 +35,15 @@ describe('Leen adapter against the simulator', () => {
     h.sim.kit.resetRequests();
   });
 
-  async function newTenable(name: string | null = 'tenable-prod'): Promise<{ conn: UpstreamConnection; ref: ConnectionRef }> {
-    const conn = await h.adapter.create(ctx, orgId, name === null ? { kind: 'TENABLE' } : { kind: 'TENABLE', name }, tenable());
+  async function newTenable(
+    name: string | null = 'tenable-prod',
+  ): Promise<{ conn: UpstreamConnection; ref: ConnectionRef }> {
+    const conn = await h.adapter.create(
+      ctx,
+      orgId,
+      name === null ? { kind: 'TENABLE' } : { kind: 'TENABLE', name },
+      tenable(),
+    );
     return { conn, ref: refOf(orgId, conn) };
   }
 
@@ -47,7 +57,13 @@ describe('Leen adapter against the simulator', () => {
         health: { status: 'healthy', description: 'Connection is healthy', resolution_owner: 'LEEN' },
         credentials: { configured: true, type: 'api_key', updated_at: null },
         settings: {},
-        details: { is_active: true, refresh_interval_secs: 14400, timeout_secs: 1800, oauth2_authorize_url: null, health_details: null },
+        details: {
+          is_active: true,
+          refresh_interval_secs: 14400,
+          timeout_secs: 1800,
+          oauth2_authorize_url: null,
+          health_details: null,
+        },
       });
       expect(conn.external_id).toMatch(/^[0-9a-f-]{36}$/);
       expect(conn.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
@@ -56,7 +72,11 @@ describe('Leen adapter against the simulator', () => {
       expect(fetched).toEqual(conn);
       // Create sent Leen's spelling, with the X-API-KEY header.
       const post = h.sim.kit.requests.find((r) => r.method === 'POST');
-      expect(JSON.parse(post?.body ?? '{}')).toEqual({ vendor: 'TENABLE', identifier: 'tenable-prod', credentials: { client_key: 'ck-123456', secret_key: 'sk-123456' } });
+      expect(JSON.parse(post?.body ?? '{}')).toEqual({
+        vendor: 'TENABLE',
+        identifier: 'tenable-prod',
+        credentials: { client_key: 'ck-123456', secret_key: 'sk-123456' },
+      });
       expect(post?.headers['x-api-key']).toBe('test-leen-api-key-5b1d');
       expect(post?.headers['x-request-id']).toBe('req-leen-test');
       expect(post?.path).toBe(`/provisioning/organizations/${orgId}/connections`);
@@ -72,30 +92,51 @@ describe('Leen adapter against the simulator', () => {
 
     it('creates an OAuth2 vendor PENDING with an authorize URL that honours the redirect URLs', async () => {
       const urls = { success: 'https://app.example/oauth/ok', error: 'https://app.example/oauth/err' };
-      const conn = await h.adapter.create(ctx, orgId, { kind: 'SNYK', name: 'snyk', options: { oauth2_redirect_urls: urls } }, undefined);
+      const conn = await h.adapter.create(
+        ctx,
+        orgId,
+        { kind: 'SNYK', name: 'snyk', options: { oauth2_redirect_urls: urls } },
+        undefined,
+      );
       expect(conn.status).toBe('pending');
       expect(conn.credentials).toEqual({ configured: false, type: 'oauth2', updated_at: null });
       // The simulator reports UNAUTHORIZED before consent; nobody was asked yet, so the gateway says unknown.
-      expect(h.sim.state.connections.find((c) => c.id === conn.external_id)?.health.name).toBe('UNAUTHORIZED');
+      expect(h.sim.state.connections.find((c) => c.id === conn.external_id)?.health.name).toBe(
+        'UNAUTHORIZED',
+      );
       expect(conn.health).toMatchObject({ status: 'unknown', resolution_owner: 'CUSTOMER' });
       expect(conn.details['is_active']).toBe(false);
       const authorize = conn.details['oauth2_authorize_url'];
       expect(typeof authorize).toBe('string');
-      expect(JSON.parse(h.sim.kit.requests.at(-1)?.body ?? '{}')).toMatchObject({ options: { oauth2_redirect_urls: urls } });
+      expect(JSON.parse(h.sim.kit.requests.at(-1)?.body ?? '{}')).toMatchObject({
+        options: { oauth2_redirect_urls: urls },
+      });
 
       // The end user approves on the consent page: ACTIVE, healthy, redirected to `success`.
       const page = await fetch(authorize as string);
       expect(page.status).toBe(200);
-      const res = await fetch(authorize as string, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ decision: 'approve' }) });
+      const res = await fetch(authorize as string, {
+        method: 'POST',
+        redirect: 'manual',
+        body: new URLSearchParams({ decision: 'approve' }),
+      });
       expect(res.status).toBe(303);
       expect(res.headers.get('location')).toBe(urls.success);
       const after = await h.adapter.get(ctx, refOf(orgId, conn));
-      expect(after).toMatchObject({ status: 'active', health: { status: 'healthy' }, details: { is_active: true, oauth2_authorize_url: null } });
+      expect(after).toMatchObject({
+        status: 'active',
+        health: { status: 'healthy' },
+        details: { is_active: true, oauth2_authorize_url: null },
+      });
     });
   });
 
   describe('status and health mapping', () => {
-    it.each([['PENDING', 'pending'], ['ACTIVE', 'active'], ['PAUSED', 'paused']] as const)('maps state %s to %s', async (state, status) => {
+    it.each([
+      ['PENDING', 'pending'],
+      ['ACTIVE', 'active'],
+      ['PAUSED', 'paused'],
+    ] as const)('maps state %s to %s', async (state, status) => {
       const { conn, ref } = await newTenable();
       const stored = h.sim.state.connections.find((c) => c.id === conn.external_id);
       if (!stored) throw new Error('not stored');
@@ -111,7 +152,11 @@ describe('Leen adapter against the simulator', () => {
       setConnectionHealth(h.sim.state, conn.external_id, name, details);
       const row = HEALTH_ROWS[name];
       const got = await h.adapter.get(ctx, ref);
-      expect(got.health).toEqual({ status: row.status.toLowerCase(), description: row.description, resolution_owner: row.resolution_owner });
+      expect(got.health).toEqual({
+        status: row.status.toLowerCase(),
+        description: row.description,
+        resolution_owner: row.resolution_owner,
+      });
       expect(got.details['health_details']).toEqual(details);
     });
   });
@@ -143,11 +188,14 @@ describe('Leen adapter against the simulator', () => {
       throw new Error('no end');
     }
 
-    it.each([1, 7, 50, 100, 110, 125, 200])('walks every connection exactly once with limit %i', async (limit) => {
-      const { ids, pages } = await walk(limit);
-      expect(ids).toEqual(created);
-      expect(pages.slice(0, -1).every((n) => n === limit)).toBe(true);
-    });
+    it.each([1, 7, 50, 100, 110, 125, 200])(
+      'walks every connection exactly once with limit %i',
+      async (limit) => {
+        const { ids, pages } = await walk(limit);
+        expect(ids).toEqual(created);
+        expect(pages.slice(0, -1).every((n) => n === limit)).toBe(true);
+      },
+    );
 
     it('fills a page over 100 with several upstream calls of at most 100', async () => {
       h.sim.kit.resetRequests();
@@ -165,7 +213,10 @@ describe('Leen adapter against the simulator', () => {
       const p2 = await h.adapter.list(ctx, org, { limit: 3, cursor: p1.nextCursor ?? undefined });
       expect(p2.items).toHaveLength(3);
       expect(p2.nextCursor).toBeNull();
-      const empty = await h.adapter.list(ctx, await createOrg(h.sim, 'Empty'), { limit: 10, cursor: undefined });
+      const empty = await h.adapter.list(ctx, await createOrg(h.sim, 'Empty'), {
+        limit: 10,
+        cursor: undefined,
+      });
       expect(empty).toEqual({ items: [], nextCursor: null });
     });
 
@@ -190,11 +241,17 @@ describe('Leen adapter against the simulator', () => {
       const { conn, ref } = await newTenable();
       const renamed = await h.adapter.patch(ctx, ref, { name: 'renamed' });
       expect(renamed.name).toBe('renamed');
-      expect(JSON.parse(h.sim.kit.requests.at(-1)?.body ?? '{}')).toEqual({ identifier: 'renamed', state: 'ACTIVE' });
+      expect(JSON.parse(h.sim.kit.requests.at(-1)?.body ?? '{}')).toEqual({
+        identifier: 'renamed',
+        state: 'ACTIVE',
+      });
       expect(Date.parse(renamed.updated_at ?? '')).toBeGreaterThan(Date.parse(conn.updated_at ?? ''));
       const cleared = await h.adapter.patch(ctx, ref, { name: null });
       expect(cleared.name).toBeNull();
-      expect(JSON.parse(h.sim.kit.requests.at(-1)?.body ?? '{}')).toEqual({ identifier: null, state: 'ACTIVE' });
+      expect(JSON.parse(h.sim.kit.requests.at(-1)?.body ?? '{}')).toEqual({
+        identifier: null,
+        state: 'ACTIVE',
+      });
       expect(Date.parse(cleared.updated_at ?? '')).toBeGreaterThan(Date.parse(renamed.updated_at ?? ''));
       expect(cleared.created_at).toBe(conn.created_at);
     });
@@ -216,8 +273,13 @@ describe('Leen adapter against the simulator', () => {
       const fresh = { client_key: 'ck-new', secret_key: 'sk-new' };
       const updated = await h.adapter.patch(ctx, ref, { credentials: secret(fresh) });
       expect(updated.credentials).toEqual({ configured: true, type: 'api_key', updated_at: null });
-      expect(h.sim.state.connections.find((c) => c.id === conn.external_id)?.credentials_fingerprint).toBe(fingerprint(fresh));
-      expect(JSON.parse(h.sim.kit.requests.at(-1)?.body ?? '{}')).toEqual({ credentials: fresh, state: 'ACTIVE' });
+      expect(h.sim.state.connections.find((c) => c.id === conn.external_id)?.credentials_fingerprint).toBe(
+        fingerprint(fresh),
+      );
+      expect(JSON.parse(h.sim.kit.requests.at(-1)?.body ?? '{}')).toEqual({
+        credentials: fresh,
+        state: 'ACTIVE',
+      });
     });
 
     it('sends several fields in one PATCH', async () => {
@@ -233,7 +295,6 @@ describe('Leen adapter against the simulator', () => {
       expect(await h.adapter.patch(ctx, ref, {})).toEqual(conn);
       expect(h.sim.kit.count('PATCH', /./)).toBe(0);
     });
-
   });
 
   describe('delete, test, jobs', () => {
@@ -248,18 +309,31 @@ describe('Leen adapter against the simulator', () => {
     it('tests credentials', async () => {
       const { ref } = await newTenable();
       expect(await h.adapter.test?.(ctx, ref)).toEqual({ ok: true, detail: 'Credentials are valid' });
-      const bad = await h.adapter.create(ctx, orgId, { kind: 'TENABLE' }, secret({ client_key: 'invalid-key', secret_key: 's' }));
-      expect(await h.adapter.test?.(ctx, refOf(orgId, bad))).toEqual({ ok: false, detail: 'TENABLE rejected the credentials (401 Unauthorized)' });
+      const bad = await h.adapter.create(
+        ctx,
+        orgId,
+        { kind: 'TENABLE' },
+        secret({ client_key: 'invalid-key', secret_key: 's' }),
+      );
+      expect(await h.adapter.test?.(ctx, refOf(orgId, bad))).toEqual({
+        ok: false,
+        detail: 'TENABLE rejected the credentials (401 Unauthorized)',
+      });
     });
 
     it('lists jobs newest first, every job exactly once, mapped', async () => {
       const { conn, ref } = await newTenable();
       const made = [];
       for (let i = 0; i < 5; i++) {
-        made.push(addJob(h.sim.state, conn.external_id, {
-          status: i === 3 ? 'FAILED' : 'SUCCEEDED', data_export_type: i % 2 ? 'alerts' : 'vulnerabilities',
-          started_at: `2024-01-0${i + 1}T00:00:00Z`, finished_at: `2024-01-0${i + 1}T00:10:00Z`, error: i === 3 ? 'Vendor returned 500' : null,
-        }));
+        made.push(
+          addJob(h.sim.state, conn.external_id, {
+            status: i === 3 ? 'FAILED' : 'SUCCEEDED',
+            data_export_type: i % 2 ? 'alerts' : 'vulnerabilities',
+            started_at: `2024-01-0${i + 1}T00:00:00Z`,
+            finished_at: `2024-01-0${i + 1}T00:10:00Z`,
+            error: i === 3 ? 'Vendor returned 500' : null,
+          }),
+        );
       }
       const jobs: Job[] = [];
       let cursor: string | undefined;
@@ -274,7 +348,12 @@ describe('Leen adapter against the simulator', () => {
       expect(pages).toBe(3);
       expect(jobs.map((j) => j.id)).toEqual(made.map((j) => j.id).reverse());
       expect(jobs[1]).toEqual({
-        id: made[3]?.id, status: 'failed', type: 'alerts', started_at: '2024-01-04T00:00:00Z', finished_at: '2024-01-04T00:10:00Z', detail: 'Vendor returned 500',
+        id: made[3]?.id,
+        status: 'failed',
+        type: 'alerts',
+        started_at: '2024-01-04T00:00:00Z',
+        finished_at: '2024-01-04T00:10:00Z',
+        detail: 'Vendor returned 500',
       });
       expect(jobs[0]).toMatchObject({ status: 'succeeded', type: 'vulnerabilities', detail: null });
       const err = await failure(h.adapter.jobs!(ctx, ref, { limit: 2, cursor: 'x' }));
@@ -283,29 +362,48 @@ describe('Leen adapter against the simulator', () => {
   });
 
   describe('errors', () => {
-    const missing = (org: string): ConnectionRef => ({ connectionId: 'cn_x', externalOrgId: org, externalId: '00000000-0000-4000-8000-000000000000', kind: 'TENABLE' });
+    const missing = (org: string): ConnectionRef => ({
+      connectionId: 'cn_x',
+      externalOrgId: org,
+      externalId: '00000000-0000-4000-8000-000000000000',
+      kind: 'TENABLE',
+    });
 
-    it('404 → not_found, with Leen\'s detail', async () => {
+    it("404 → not_found, with Leen's detail", async () => {
       const err = await failure(h.adapter.get(ctx, missing(orgId)));
-      expect(err).toMatchObject({ code: 'not_found', provider: 'leen', upstreamStatus: 404, message: 'Connection not found' });
-      const err2 = await failure(h.adapter.list(ctx, '00000000-0000-4000-8000-000000000001', { limit: 5, cursor: undefined }));
+      expect(err).toMatchObject({
+        code: 'not_found',
+        provider: 'leen',
+        upstreamStatus: 404,
+        message: 'Connection not found',
+      });
+      const err2 = await failure(
+        h.adapter.list(ctx, '00000000-0000-4000-8000-000000000001', { limit: 5, cursor: undefined }),
+      );
       expect(err2).toMatchObject({ code: 'not_found', message: 'Organization not found' });
       expect((await failure(h.adapter.patch(ctx, missing(orgId), { name: 'x' }))).code).toBe('not_found');
       expect((await failure(h.adapter.test!(ctx, missing(orgId)))).code).toBe('not_found');
-      expect((await failure(h.adapter.jobs!(ctx, missing(orgId), { limit: 5, cursor: undefined }))).code).toBe('not_found');
+      expect(
+        (await failure(h.adapter.jobs!(ctx, missing(orgId), { limit: 5, cursor: undefined }))).code,
+      ).toBe('not_found');
     });
 
-    it('422 → upstream_rejected, with Leen\'s loc and msg', async () => {
+    it("422 → upstream_rejected, with Leen's loc and msg", async () => {
       const err = await failure(h.adapter.get(ctx, { ...missing(orgId), externalId: 'not-a-uuid' }));
       expect(err.code).toBe('upstream_rejected');
       expect(err.upstreamStatus).toBe(422);
-      expect(err.message).toMatch(/^Provider leen refused the request: path\.connection_id: Input should be a valid UUID/);
+      expect(err.message).toMatch(
+        /^Provider leen refused the request: path\.connection_id: Input should be a valid UUID/,
+      );
       expect(err.message).not.toContain('not-a-uuid');
       expect(err.errors).toBeUndefined();
 
-      const err2 = await failure(h.adapter.create(ctx, orgId, { kind: 'QUALYS', name: 'q' }, secret({ username: 'u' })));
+      const err2 = await failure(
+        h.adapter.create(ctx, orgId, { kind: 'QUALYS', name: 'q' }, secret({ username: 'u' })),
+      );
       expect(err2).toMatchObject({
-        code: 'upstream_rejected', message: 'Provider leen refused the request: body.credentials.password: Field required',
+        code: 'upstream_rejected',
+        message: 'Provider leen refused the request: body.credentials.password: Field required',
         errors: [{ pointer: '/credentials/password', message: 'Field required' }],
       });
     });
@@ -332,11 +430,30 @@ describe('Leen adapter against the simulator', () => {
 
     it('a malformed 200 body → upstream_error', async () => {
       // The simulator answers one list with a 200 whose body is not a Leen list.
-      h.sim.kit.fault({ method: 'GET', path: '/connections$', status: 200, body: { items: 'nope' }, times: 1 });
+      h.sim.kit.fault({
+        method: 'GET',
+        path: '/connections$',
+        status: 200,
+        body: { items: 'nope' },
+        times: 1,
+      });
       const { logger, lines } = captureLogs('trace', { raw: true });
-      const adapter = leenProvider.createAdapter(configured(leenProvider, { id: 'leen', type: 'leen', apiKey: API_KEY, baseUrl: h.sim.url, retry: { attempts: 1 } }), { logger });
+      const adapter = leenProvider.createAdapter(
+        configured(leenProvider, {
+          id: 'leen',
+          type: 'leen',
+          apiKey: API_KEY,
+          baseUrl: h.sim.url,
+          retry: { attempts: 1 },
+        }),
+        { logger },
+      );
       const err = await failure(adapter.list(ctx, orgId, { limit: 5, cursor: undefined }));
-      expect(err).toMatchObject({ code: 'upstream_error', provider: 'leen', message: 'Provider leen returned an unexpected connection list.' });
+      expect(err).toMatchObject({
+        code: 'upstream_error',
+        provider: 'leen',
+        message: 'Provider leen returned an unexpected connection list.',
+      });
       expect(lines.some((l) => l.includes('unexpected upstream response'))).toBe(true);
     });
   });

@@ -3,12 +3,20 @@ import type { Connection } from '../../../src/core/connection.js';
 import { json } from '../../helpers/gateway.js';
 import { startLeenGateway, type LeenGatewayHarness } from './harness.js';
 
-type Problem = { status: number; code: string; detail: string; upstream_status?: number; errors?: Array<{ pointer: string }> };
+type Problem = {
+  status: number;
+  code: string;
+  detail: string;
+  upstream_status?: number;
+  errors?: Array<{ pointer: string }>;
+};
 
 /** Leen through the gateway: what Leen leaves undocumented never costs a caller a change or an id. */
 
 let h: LeenGatewayHarness;
-beforeAll(async () => { h = await startLeenGateway(); });
+beforeAll(async () => {
+  h = await startLeenGateway();
+});
 afterAll(() => h.close());
 beforeEach(() => {
   h.sim.kit.clearFaults();
@@ -16,7 +24,9 @@ beforeEach(() => {
 });
 
 async function tenable(name = 'tenable'): Promise<Connection> {
-  const res = await h.gw.call('POST', h.base, { body: { provider: 'leen', kind: 'TENABLE', name, credentials: { client_key: 'ck', secret_key: 'sk' } } });
+  const res = await h.gw.call('POST', h.base, {
+    body: { provider: 'leen', kind: 'TENABLE', name, credentials: { client_key: 'ck', secret_key: 'sk' } },
+  });
   expect(res.status).toBe(201);
   return json<Connection>(res);
 }
@@ -28,9 +38,16 @@ describe('PATCH always carries the state', () => {
     // The hazard itself, shown on the upstream directly: this is what the gateway must avoid.
     const conn = await tenable('raw');
     const url = `${h.sim.url}/provisioning/organizations/${h.leenOrg}/connections/${conn.external.connection_id}`;
-    const send = (body: unknown) => fetch(url, { method: 'PATCH', headers: { 'x-api-key': 'test-leen-api-key-5b1d', 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const send = (body: unknown) =>
+      fetch(url, {
+        method: 'PATCH',
+        headers: { 'x-api-key': 'test-leen-api-key-5b1d', 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     await send({ state: 'PAUSED' });
-    expect(((await (await send({ identifier: 'renamed' })).json()) as { state: string }).state).toBe('ACTIVE');
+    expect(((await (await send({ identifier: 'renamed' })).json()) as { state: string }).state).toBe(
+      'ACTIVE',
+    );
   });
 
   it('a rename or a credential change keeps a paused connection paused', async () => {
@@ -42,9 +59,14 @@ describe('PATCH always carries the state', () => {
     expect(renamed).toMatchObject({ name: 'renamed', status: 'paused' });
     expect(h.lastBody('PATCH')).toEqual({ identifier: 'renamed', state: 'PAUSED' });
 
-    const rotated = await json<Connection>(await patch(conn.id, { credentials: { client_key: 'ck2', secret_key: 'sk2' } }));
+    const rotated = await json<Connection>(
+      await patch(conn.id, { credentials: { client_key: 'ck2', secret_key: 'sk2' } }),
+    );
     expect(rotated.status).toBe('paused');
-    expect(h.lastBody('PATCH')).toEqual({ credentials: { client_key: 'ck2', secret_key: 'sk2' }, state: 'PAUSED' });
+    expect(h.lastBody('PATCH')).toEqual({
+      credentials: { client_key: 'ck2', secret_key: 'sk2' },
+      state: 'PAUSED',
+    });
 
     const cleared = await json<Connection>(await patch(conn.id, { name: null }));
     expect(cleared).toMatchObject({ name: null, status: 'paused' });
@@ -61,7 +83,9 @@ describe('PATCH always carries the state', () => {
   });
 
   it('a pending OAuth2 connection stays pending when renamed', async () => {
-    const created = await json<Connection>(await h.gw.call('POST', h.base, { body: { provider: 'leen', kind: 'JIRA' } }));
+    const created = await json<Connection>(
+      await h.gw.call('POST', h.base, { body: { provider: 'leen', kind: 'JIRA' } }),
+    );
     const renamed = await json<Connection>(await patch(created.id, { name: 'jira' }));
     expect(renamed).toMatchObject({ name: 'jira', status: 'pending', health: { status: 'unknown' } });
     expect(h.lastBody('PATCH')).toEqual({ identifier: 'jira', state: 'PENDING' });
@@ -73,7 +97,10 @@ describe('PATCH always carries the state', () => {
     for (const status of ['pending', 'deleted', 'disabled']) {
       const res = await patch(conn.id, { status });
       expect(res.status).toBe(422);
-      expect(await json<Problem>(res)).toMatchObject({ code: 'unsupported_change', errors: [{ pointer: '/status' }] });
+      expect(await json<Problem>(res)).toMatchObject({
+        code: 'unsupported_change',
+        errors: [{ pointer: '/status' }],
+      });
     }
     expect(h.writes()).toBe(before);
   });
@@ -94,7 +121,9 @@ describe('a 404 below a connection never retires its id', () => {
     expect(again.status).toBe(200);
     expect((await json<Connection>(again)).id).toBe(conn.id);
     const list = await json<{ data: Connection[] }>(await h.gw.call('GET', `${h.base}?limit=200`));
-    expect(list.data.filter((c) => c.external.connection_id === conn.external.connection_id).map((c) => c.id)).toEqual([conn.id]);
+    expect(
+      list.data.filter((c) => c.external.connection_id === conn.external.connection_id).map((c) => c.id),
+    ).toEqual([conn.id]);
   });
 
   it('test: same, on the credential-test path', async () => {
@@ -125,29 +154,38 @@ describe('a 404 below a connection never retires its id', () => {
 });
 
 describe('undocumented list envelopes are read leniently', () => {
-  it.each(['absent', 'null'] as const)('walks every connection exactly once when total is %s', async (mode) => {
-    const org = await h.gw.call('POST', '/v1/organizations', { body: { id: `lenient-${mode}`, name: 'L', links: { leen: await newLeenOrg(h) } } });
-    expect(org.status).toBe(201);
-    const base = `/v1/organizations/lenient-${mode}/connections`;
-    const ids: string[] = [];
-    for (let i = 0; i < 5; i++) {
-      const res = await h.gw.call('POST', base, { body: { provider: 'leen', kind: 'JIRA', name: `j${i}` } });
-      ids.push((await json<Connection>(res)).id);
-    }
-    h.sim.behaviour.listTotal = mode;
-    try {
-      const seen: string[] = [];
-      let cursor: string | null = null;
-      do {
-        const page: { data: Connection[]; next_cursor: string | null } = await json(await h.gw.call('GET', `${base}?limit=2${cursor ? `&cursor=${cursor}` : ''}`));
-        seen.push(...page.data.map((c) => c.id));
-        cursor = page.next_cursor;
-      } while (cursor !== null);
-      expect(seen).toEqual(ids);
-    } finally {
-      h.sim.behaviour.listTotal = 'number';
-    }
-  });
+  it.each(['absent', 'null'] as const)(
+    'walks every connection exactly once when total is %s',
+    async (mode) => {
+      const org = await h.gw.call('POST', '/v1/organizations', {
+        body: { id: `lenient-${mode}`, name: 'L', links: { leen: await newLeenOrg(h) } },
+      });
+      expect(org.status).toBe(201);
+      const base = `/v1/organizations/lenient-${mode}/connections`;
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const res = await h.gw.call('POST', base, {
+          body: { provider: 'leen', kind: 'JIRA', name: `j${i}` },
+        });
+        ids.push((await json<Connection>(res)).id);
+      }
+      h.sim.behaviour.listTotal = mode;
+      try {
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const page: { data: Connection[]; next_cursor: string | null } = await json(
+            await h.gw.call('GET', `${base}?limit=2${cursor ? `&cursor=${cursor}` : ''}`),
+          );
+          seen.push(...page.data.map((c) => c.id));
+          cursor = page.next_cursor;
+        } while (cursor !== null);
+        expect(seen).toEqual(ids);
+      } finally {
+        h.sim.behaviour.listTotal = 'number';
+      }
+    },
+  );
 
   it('reads jobs without a total, and jobs with only an id', async () => {
     const conn = await tenable();
@@ -164,7 +202,9 @@ describe('undocumented list envelopes are read leniently', () => {
 
 async function newLeenOrg(harness: LeenGatewayHarness): Promise<string> {
   const res = await fetch(`${harness.sim.url}/provisioning/organizations`, {
-    method: 'POST', headers: { 'x-api-key': 'test-leen-api-key-5b1d', 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Lenient' }),
+    method: 'POST',
+    headers: { 'x-api-key': 'test-leen-api-key-5b1d', 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Lenient' }),
   });
   return ((await res.json()) as { id: string }).id;
 }

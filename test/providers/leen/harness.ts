@@ -17,17 +17,33 @@ export interface LeenHarness {
 
 export async function startHarness(extra: { retry?: { attempts: number } } = {}): Promise<LeenHarness> {
   const sim = await startLeenSimulator({ apiKey: API_KEY });
-  const { adapter, logs } = buildAdapter(leenProvider, { id: 'leen', type: 'leen', apiKey: API_KEY, baseUrl: sim.url, retry: extra.retry ?? { attempts: 1 } });
+  const { adapter, logs } = buildAdapter(leenProvider, {
+    id: 'leen',
+    type: 'leen',
+    apiKey: API_KEY,
+    baseUrl: sim.url,
+    retry: extra.retry ?? { attempts: 1 },
+  });
   return { sim, adapter: asPatch(adapter), lines: logs.lines, close: () => sim.close() };
 }
 
 /** Plain-fetch call to the simulator with the right key. */
-export async function leenFetch(sim: { url: string }, method: string, path: string, body?: unknown, apiKey: string | null = API_KEY): Promise<{ status: number; body: unknown }> {
+export async function leenFetch(
+  sim: { url: string },
+  method: string,
+  path: string,
+  body?: unknown,
+  apiKey: string | null = API_KEY,
+): Promise<{ status: number; body: unknown }> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (apiKey !== null) headers['x-api-key'] = apiKey;
-  const res = await fetch(`${sim.url}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const res = await fetch(`${sim.url}${path}`, {
+    method,
+    headers,
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
   const text = await res.text();
-  return { status: res.status, body: text === '' ? null : JSON.parse(text) as unknown };
+  return { status: res.status, body: text === '' ? null : (JSON.parse(text) as unknown) };
 }
 
 export async function createOrg(sim: { url: string }, name: string): Promise<string> {
@@ -37,7 +53,12 @@ export async function createOrg(sim: { url: string }, name: string): Promise<str
 }
 
 export function refOf(orgId: string, conn: UpstreamConnection): ConnectionRef {
-  return { connectionId: `cn_${conn.external_id}`, externalOrgId: orgId, externalId: conn.external_id, kind: conn.kind };
+  return {
+    connectionId: `cn_${conn.external_id}`,
+    externalOrgId: orgId,
+    externalId: conn.external_id,
+    kind: conn.kind,
+  };
 }
 
 /** A gateway with one `leen` provider on a fresh simulator, and organization `acme` linked to a simulated organization. */
@@ -57,14 +78,25 @@ export interface LeenGatewayHarness {
 export async function startLeenGateway(): Promise<LeenGatewayHarness> {
   const sim = await startLeenSimulator({ apiKey: API_KEY });
   const leenOrg = await createOrg(sim, 'Acme');
-  const gw = await startGateway({ definitions: [leenProvider], providers: [{ id: 'leen', type: 'leen', apiKey: API_KEY, baseUrl: sim.url, retry: { attempts: 1 } }] });
-  const res = await gw.call('POST', '/v1/organizations', { body: { id: 'acme', name: 'Acme', links: { leen: leenOrg } } });
+  const gw = await startGateway({
+    definitions: [leenProvider],
+    providers: [{ id: 'leen', type: 'leen', apiKey: API_KEY, baseUrl: sim.url, retry: { attempts: 1 } }],
+  });
+  const res = await gw.call('POST', '/v1/organizations', {
+    body: { id: 'acme', name: 'Acme', links: { leen: leenOrg } },
+  });
   if (res.status !== 201) throw new Error(`organization create failed: ${res.status}`);
   return {
-    sim, gw, leenOrg,
+    sim,
+    gw,
+    leenOrg,
     base: '/v1/organizations/acme/connections',
     writes: () => sim.kit.requests.filter((r) => r.method !== 'GET').length,
-    lastBody: (method) => JSON.parse(sim.kit.requests.filter((r) => r.method === method).at(-1)?.body ?? '{}') as Record<string, unknown>,
+    lastBody: (method) =>
+      JSON.parse(sim.kit.requests.filter((r) => r.method === method).at(-1)?.body ?? '{}') as Record<
+        string,
+        unknown
+      >,
     close: async () => {
       await gw.close();
       await sim.close();

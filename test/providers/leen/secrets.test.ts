@@ -15,11 +15,23 @@ const CANARY = 'CANARY-c9e1f0a7-credential';
 /** Everything an error could show: message, field problems, JSON and inspect forms, stack. */
 function everything(e: unknown): string {
   if (!(e instanceof GatewayError)) throw new Error(`expected a GatewayError, got ${String(e)}`);
-  return [e.message, JSON.stringify(e.errors ?? []), JSON.stringify(e), inspect(e, { depth: 10 }), e.stack ?? '', String(e.cause ?? '')].join('\n');
+  return [
+    e.message,
+    JSON.stringify(e.errors ?? []),
+    JSON.stringify(e),
+    inspect(e, { depth: 10 }),
+    e.stack ?? '',
+    String(e.cause ?? ''),
+  ].join('\n');
 }
 
 async function caught(p: Promise<unknown>): Promise<unknown> {
-  return p.then(() => { throw new Error('expected a failure'); }, (e: unknown) => e);
+  return p.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (e: unknown) => e,
+  );
 }
 
 describe('Leen secrets never leak', () => {
@@ -34,7 +46,16 @@ describe('Leen secrets never leak', () => {
   it('a wrong API key gives upstream_error whose message does not contain the key', async () => {
     const wrongKey = 'wrong-key-3f9d2c1b';
     const { logger, lines } = captureLogs('trace', { raw: true });
-    const adapter = leenProvider.createAdapter(configured(leenProvider, { id: 'leen', type: 'leen', apiKey: wrongKey, baseUrl: h.sim.url, retry: { attempts: 1 } }), { logger });
+    const adapter = leenProvider.createAdapter(
+      configured(leenProvider, {
+        id: 'leen',
+        type: 'leen',
+        apiKey: wrongKey,
+        baseUrl: h.sim.url,
+        retry: { attempts: 1 },
+      }),
+      { logger },
+    );
     const err = await caught(adapter.list(ctx, orgId, { limit: 5, cursor: undefined }));
     expect(err).toMatchObject({ code: 'upstream_error', upstreamStatus: 401, provider: 'leen' });
     expect((err as GatewayError).message).toContain('Invalid API key');
@@ -48,10 +69,17 @@ describe('Leen secrets never leak', () => {
 
   it('a canary credential never appears in an error or a log line', async () => {
     const seen: unknown[] = [];
-    const attempt = async (p: Promise<unknown>) => { seen.push(await caught(p)); };
+    const attempt = async (p: Promise<unknown>) => {
+      seen.push(await caught(p));
+    };
 
     // Success paths: create, get, list, patch, test, delete.
-    const conn = await h.adapter.create(ctx, orgId, { kind: 'TENABLE', name: 'canary' }, secret({ client_key: CANARY, secret_key: `${CANARY}-s` }));
+    const conn = await h.adapter.create(
+      ctx,
+      orgId,
+      { kind: 'TENABLE', name: 'canary' },
+      secret({ client_key: CANARY, secret_key: `${CANARY}-s` }),
+    );
     const ref = refOf(orgId, conn);
     expect(JSON.stringify(h.sim.state)).not.toContain(CANARY);
     expect(JSON.stringify(conn)).not.toContain(CANARY);
@@ -74,22 +102,47 @@ describe('Leen secrets never leak', () => {
     // Upstream failures while the canary is in flight: a 422 whose msg and input echo it (as a
     // pydantic value error could), a 500, a 401.
     const echo = {
-      detail: [{ loc: ['body', 'credentials', 'token'], msg: `Value error, token ${CANARY} was revoked`, type: 'value_error', input: CANARY }],
+      detail: [
+        {
+          loc: ['body', 'credentials', 'token'],
+          msg: `Value error, token ${CANARY} was revoked`,
+          type: 'value_error',
+          input: CANARY,
+        },
+      ],
     };
     h.sim.kit.fault({ method: 'POST', path: '/connections', status: 422, body: echo, times: 1 });
     await attempt(h.adapter.create(ctx, orgId, { kind: 'ORCA' }, secret({ token: CANARY })));
     h.sim.kit.fault({ method: 'PATCH', path: '/connections', status: 422, body: echo, times: 1 });
-    await attempt(h.adapter.patch(ctx, ref, { credentials: secret({ client_key: CANARY, secret_key: 's' }) }));
-    h.sim.kit.fault({ method: 'POST', path: '/connections', status: 500, body: { detail: `boom ${CANARY}` }, times: 1 });
+    await attempt(
+      h.adapter.patch(ctx, ref, { credentials: secret({ client_key: CANARY, secret_key: 's' }) }),
+    );
+    h.sim.kit.fault({
+      method: 'POST',
+      path: '/connections',
+      status: 500,
+      body: { detail: `boom ${CANARY}` },
+      times: 1,
+    });
     await attempt(h.adapter.create(ctx, orgId, { kind: 'ORCA' }, secret({ token: CANARY })));
-    h.sim.kit.fault({ method: 'PATCH', path: '/connections', status: 401, body: { detail: 'Invalid API key' }, times: 1 });
-    await attempt(h.adapter.patch(ctx, ref, { credentials: secret({ client_key: CANARY, secret_key: 's' }) }));
+    h.sim.kit.fault({
+      method: 'PATCH',
+      path: '/connections',
+      status: 401,
+      body: { detail: 'Invalid API key' },
+      times: 1,
+    });
+    await attempt(
+      h.adapter.patch(ctx, ref, { credentials: secret({ client_key: CANARY, secret_key: 's' }) }),
+    );
 
     expect(seen).toHaveLength(4);
     for (const e of seen) expect(everything(e)).not.toContain(CANARY);
     const redacted = seen[0] as GatewayError;
     expect(redacted).toMatchObject({
-      code: 'upstream_rejected', message: 'Provider leen refused the request: body.credentials.token: Value error, token [redacted] was revoked',
+      code: 'upstream_rejected',
+      message:
+        'Provider leen refused the request: body.credentials.token: Value error, token [redacted] was revoked',
       errors: [{ pointer: '/credentials/token', message: 'Value error, token [redacted] was revoked' }],
     });
 
@@ -106,7 +159,12 @@ describe('Leen secrets never leak', () => {
 
   it('createAdapter takes id and type from the config', () => {
     const { logger } = captureLogs('trace', { raw: true });
-    const a = asPatch(leenProvider.createAdapter(configured(leenProvider, { id: 'leen-eu', type: 'leen', apiKey: 'k', baseUrl: 'http://127.0.0.1:9' }), { logger }));
+    const a = asPatch(
+      leenProvider.createAdapter(
+        configured(leenProvider, { id: 'leen-eu', type: 'leen', apiKey: 'k', baseUrl: 'http://127.0.0.1:9' }),
+        { logger },
+      ),
+    );
     expect([a.id, a.type]).toEqual(['leen-eu', 'leen']);
   });
 });

@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { AUTH_TYPE_OF, toConnectionData, VersoriCredentials } from '../../../src/providers/versori/mapping.js';
+import {
+  AUTH_TYPE_OF,
+  toConnectionData,
+  VersoriCredentials,
+} from '../../../src/providers/versori/mapping.js';
 import { repoPath } from '../../helpers/repo.js';
 
 /**
@@ -15,20 +19,39 @@ const doc = readFileSync(repoPath('docs/providers/versori.md'), 'utf8');
 /** Rows of the credential table: cells without their backticks, split on commas. */
 function credentialRows(): Map<string, { fields: string[]; authType: string; dataFields: string[] }> {
   const rows = new Map<string, { fields: string[]; authType: string; dataFields: string[] }>();
-  const list = (cell: string) => cell.split(',').map((x) => x.trim().replace(/`/g, '')).filter((x) => x !== '');
+  const list = (cell: string) =>
+    cell
+      .split(',')
+      .map((x) => x.trim().replace(/`/g, ''))
+      .filter((x) => x !== '');
   for (const line of doc.split('\n')) {
-    const cells = line.split('|').slice(1, -1).map((c) => c.trim());
-    if (cells.length !== 5 || !/^`[a-z0-9_]+`$/.test(cells[0] ?? '') || !/Data/.test(cells[3] ?? '')) continue;
+    const cells = line
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
+    if (cells.length !== 5 || !/^`[a-z0-9_]+`$/.test(cells[0] ?? '') || !/Data/.test(cells[3] ?? ''))
+      continue;
     const [type, fields, authType, , dataFields] = cells as [string, string, string, string, string];
-    rows.set(type.replace(/`/g, ''), { fields: list(fields), authType: authType.replace(/`/g, ''), dataFields: list(dataFields) });
+    rows.set(type.replace(/`/g, ''), {
+      fields: list(fields),
+      authType: authType.replace(/`/g, ''),
+      dataFields: list(dataFields),
+    });
   }
   return rows;
 }
 
 /** A value of every field of one credential type, optional ones included. */
 function sample(shape: Record<string, z.ZodType>): Record<string, unknown> {
-  const values: Record<string, unknown> = { payload: {}, algorithm: 'HS256', issue_token: true, auth_style: 1 };
-  return Object.fromEntries(Object.entries(shape).map(([k, s]) => [k, k === 'type' ? (s as z.ZodLiteral).value : values[k] ?? 'x']));
+  const values: Record<string, unknown> = {
+    payload: {},
+    algorithm: 'HS256',
+    issue_token: true,
+    auth_style: 1,
+  };
+  return Object.fromEntries(
+    Object.entries(shape).map(([k, s]) => [k, k === 'type' ? (s as z.ZodLiteral).value : (values[k] ?? 'x')]),
+  );
 }
 
 describe('docs/providers/versori.md', () => {

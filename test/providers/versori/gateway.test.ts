@@ -6,7 +6,10 @@ import { ConfigError } from '../../../src/config.js';
 import type { Connection } from '../../../src/core/connection.js';
 import { DEMO_ORGANISATION } from '../../../src/providers/versori/fixtures.js';
 import { versoriProvider } from '../../../src/providers/versori/definition.js';
-import { startVersoriSimulator, type VersoriSimulator } from '../../../src/providers/versori/simulator/index.js';
+import {
+  startVersoriSimulator,
+  type VersoriSimulator,
+} from '../../../src/providers/versori/simulator/index.js';
 import { storedSecretFingerprint } from '../../../src/providers/versori/simulator/state.js';
 import { fingerprint } from '../../../src/simulator/fingerprint.js';
 import { json, startGateway, type TestGateway } from '../../helpers/gateway.js';
@@ -27,8 +30,13 @@ let specProblems: () => string[];
 beforeAll(async () => {
   sim = await startVersoriSimulator({ seedDemo: true, recordExchanges: true });
   specProblems = specChecker(await SwitchboardSpec.load(), sim);
-  gw = await startGateway({ definitions: [versoriProvider], providers: [{ id: 'versori', type: 'versori', apiKey: sim.apiKey, baseUrl: sim.baseUrl }] });
-  await gw.call('POST', '/v1/organizations', { body: { id: ORG, name: 'Acme', links: { versori: DEMO_ORGANISATION.id } } });
+  gw = await startGateway({
+    definitions: [versoriProvider],
+    providers: [{ id: 'versori', type: 'versori', apiKey: sim.apiKey, baseUrl: sim.baseUrl }],
+  });
+  await gw.call('POST', '/v1/organizations', {
+    body: { id: ORG, name: 'Acme', links: { versori: DEMO_ORGANISATION.id } },
+  });
 });
 /** PUT requests already checked for their `data`. */
 let putsChecked = 0;
@@ -51,15 +59,29 @@ afterAll(async () => {
   await sim.close();
 });
 
-const upstream = (c: Connection) => sim.state.organisations[DEMO_ORGANISATION.id]?.connections[c.external.connection_id];
-const secretOf = (c: Connection) => storedSecretFingerprint(sim.state, DEMO_ORGANISATION.id, c.external.connection_id);
+const upstream = (c: Connection) =>
+  sim.state.organisations[DEMO_ORGANISATION.id]?.connections[c.external.connection_id];
+const secretOf = (c: Connection) =>
+  storedSecretFingerprint(sim.state, DEMO_ORGANISATION.id, c.external.connection_id);
 /** GET and PUT requests the simulator received for one connection, in order. */
-const traffic = (c: Connection) => sim.kit.requests
-  .filter((r) => r.path.endsWith(`/connections/${c.external.connection_id}`) && (r.method === 'GET' || r.method === 'PUT'))
-  .map((r) => r.method);
+const traffic = (c: Connection) =>
+  sim.kit.requests
+    .filter(
+      (r) =>
+        r.path.endsWith(`/connections/${c.external.connection_id}`) &&
+        (r.method === 'GET' || r.method === 'PUT'),
+    )
+    .map((r) => r.method);
 
 async function create(name: string, apiKey: string): Promise<Connection> {
-  const res = await gw.call('POST', base, { body: { provider: 'versori', kind: 'app_apikey', name, credentials: { type: 'api_key', api_key: apiKey } } });
+  const res = await gw.call('POST', base, {
+    body: {
+      provider: 'versori',
+      kind: 'app_apikey',
+      name,
+      credentials: { type: 'api_key', api_key: apiKey },
+    },
+  });
   expect(res.status).toBe(201);
   return json<Connection>(res);
 }
@@ -69,7 +91,12 @@ async function createOutside(name: string): Promise<Connection> {
   const res = await fetch(`${sim.baseUrl}/organisations/${DEMO_ORGANISATION.id}/connections`, {
     method: 'POST',
     headers: { authorization: `Bearer ${sim.apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name, appId: 'app_apikey', authType: 'apikey', data: { apiKey: `outside-${name}` } }),
+    body: JSON.stringify({
+      name,
+      appId: 'app_apikey',
+      authType: 'apikey',
+      data: { apiKey: `outside-${name}` },
+    }),
   });
   expect(res.status).toBe(201);
   const externalId = ((await res.json()) as { id: string }).id;
@@ -126,7 +153,10 @@ describe('Versori PATCH over PUT', () => {
     expect(sim.kit.count('PUT', /\/connections\//)).toBe(puts);
     expect(upstream(outside)?.name).toBe('made-outside');
     // Sending the credentials once makes later patches work.
-    expect((await patch(outside, { name: 'renamed', credentials: { type: 'api_key', api_key: 'now-known' } })).status).toBe(200);
+    expect(
+      (await patch(outside, { name: 'renamed', credentials: { type: 'api_key', api_key: 'now-known' } }))
+        .status,
+    ).toBe(200);
     expect((await patch(outside, { name: 'renamed again' })).status).toBe(200);
     expect(secretOf(outside)).toBe(fingerprint({ apiKey: 'now-known' }));
   });
@@ -136,7 +166,10 @@ describe('Versori PATCH over PUT', () => {
     const puts = sim.kit.count('PUT', /\/connections\//);
     expect((await gw.call('PUT', `${base}/${c.id}`, { body: { name: 'put-replayed' } })).status).toBe(200);
     expect(sim.kit.count('PUT', /\/connections\//)).toBe(puts + 1);
-    expect(JSON.parse(sim.kit.requests.filter((r) => r.method === 'PUT').at(-1)?.body ?? '{}')).toEqual({ name: 'put-replayed', data: { apiKey: 'key-put-replay' } });
+    expect(JSON.parse(sim.kit.requests.filter((r) => r.method === 'PUT').at(-1)?.body ?? '{}')).toEqual({
+      name: 'put-replayed',
+      data: { apiKey: 'key-put-replay' },
+    });
     expect(upstream(c)?.name).toBe('put-replayed');
 
     const outside = await createOutside('put-outside');
@@ -163,8 +196,24 @@ describe('secrets', () => {
 
   it('a canary secret never appears in responses, errors, events, logs or the SQLite file', async () => {
     const bodies: string[] = [];
-    const keep = async (res: Response) => { bodies.push(await res.text()); return { status: res.status, body: bodies.at(-1) as string }; };
-    const c = JSON.parse((await keep(await gw.call('POST', base, { body: { provider: 'versori', kind: 'app_apikey', name: 'canary', credentials: { type: 'api_key', api_key: CANARY } } }))).body) as Connection;
+    const keep = async (res: Response) => {
+      bodies.push(await res.text());
+      return { status: res.status, body: bodies.at(-1) as string };
+    };
+    const c = JSON.parse(
+      (
+        await keep(
+          await gw.call('POST', base, {
+            body: {
+              provider: 'versori',
+              kind: 'app_apikey',
+              name: 'canary',
+              credentials: { type: 'api_key', api_key: CANARY },
+            },
+          }),
+        )
+      ).body,
+    ) as Connection;
     expect(c.credentials).toMatchObject({ configured: true, stored: true, type: 'api_key' });
     await keep(await gw.call('GET', `${base}/${c.id}`));
     await keep(await gw.call('GET', `${base}?limit=200`));
@@ -172,7 +221,12 @@ describe('secrets', () => {
     // errors carrying the canary in the request: validation, unsupported change, upstream failure
     await keep(await patch(c, { credentials: { type: 'api_key', api_key: CANARY, extra: CANARY } }));
     await keep(await patch(c, { status: 'paused', credentials: { type: 'api_key', api_key: CANARY } }));
-    sim.kit.fault({ method: 'PUT', status: 500, times: 3, body: { code: 'internal', message: `failed for ${CANARY}` } });
+    sim.kit.fault({
+      method: 'PUT',
+      status: 500,
+      times: 3,
+      body: { code: 'internal', message: `failed for ${CANARY}` },
+    });
     const failed = await keep(await patch(c, { credentials: { type: 'api_key', api_key: CANARY } }));
     sim.kit.clearFaults();
     expect(failed.status).toBe(502);
@@ -182,7 +236,8 @@ describe('secrets', () => {
     expect(gw.logs.text()).not.toContain(CANARY);
     expect(gw.logs.lines.length).toBeGreaterThan(5);
     const db = join(gw.dir, 'gateway.db');
-    for (const file of [db, `${db}-wal`]) if (existsSync(file)) expect(readFileSync(file).includes(CANARY)).toBe(false);
+    for (const file of [db, `${db}-wal`])
+      if (existsSync(file)) expect(readFileSync(file).includes(CANARY)).toBe(false);
     expect(secretOf(c)).toBe(fingerprint({ apiKey: CANARY })); // it did reach the provider
   });
 
@@ -190,11 +245,21 @@ describe('secrets', () => {
     const a = await create('tamper-a', 'secret-of-a');
     const b = await create('tamper-b', 'secret-of-b');
     const raw = new Database(join(gw.dir, 'gateway.db'));
-    const rowOf = (id: string) => raw.prepare('SELECT nonce, ciphertext, key_id FROM credentials WHERE connection_id = ?').get(id) as { nonce: Buffer; ciphertext: Buffer; key_id: string };
+    const rowOf = (id: string) =>
+      raw.prepare('SELECT nonce, ciphertext, key_id FROM credentials WHERE connection_id = ?').get(id) as {
+        nonce: Buffer;
+        ciphertext: Buffer;
+        key_id: string;
+      };
     const ra = rowOf(a.id);
     const rb = rowOf(b.id);
-    const put = raw.prepare('UPDATE credentials SET nonce = ?, ciphertext = ?, key_id = ? WHERE connection_id = ?');
-    raw.transaction(() => { put.run(rb.nonce, rb.ciphertext, rb.key_id, a.id); put.run(ra.nonce, ra.ciphertext, ra.key_id, b.id); })();
+    const put = raw.prepare(
+      'UPDATE credentials SET nonce = ?, ciphertext = ?, key_id = ? WHERE connection_id = ?',
+    );
+    raw.transaction(() => {
+      put.run(rb.nonce, rb.ciphertext, rb.key_id, a.id);
+      put.run(ra.nonce, ra.ciphertext, ra.key_id, b.id);
+    })();
     raw.close();
 
     const puts = sim.kit.count('PUT', /\/connections\//);
@@ -216,14 +281,26 @@ describe('secrets', () => {
   it('deleting a connection removes its sealed credentials', async () => {
     const c = await create('to-delete', 'secret-delete');
     const raw = () => new Database(join(gw.dir, 'gateway.db'), { readonly: true });
-    const count = () => { const d = raw(); try { return d.prepare('SELECT COUNT(*) FROM credentials WHERE connection_id = ?').pluck().get(c.id); } finally { d.close(); } };
+    const count = () => {
+      const d = raw();
+      try {
+        return d.prepare('SELECT COUNT(*) FROM credentials WHERE connection_id = ?').pluck().get(c.id);
+      } finally {
+        d.close();
+      }
+    };
     expect(count()).toBe(1);
     expect((await gw.call('DELETE', `${base}/${c.id}`)).status).toBe(204);
     expect(count()).toBe(0);
   });
 
   it('refuses to start without an encryption key when a provider accepts credentials', async () => {
-    await expect(startGateway({ definitions: [versoriProvider], encryptionKey: null, providers: [{ id: 'versori', type: 'versori', apiKey: 'k' }] }))
-      .rejects.toThrow(ConfigError);
+    await expect(
+      startGateway({
+        definitions: [versoriProvider],
+        encryptionKey: null,
+        providers: [{ id: 'versori', type: 'versori', apiKey: 'k' }],
+      }),
+    ).rejects.toThrow(ConfigError);
   });
 });

@@ -1,6 +1,9 @@
 import type { CallContext, ReplaceModelAdapter } from '../../../src/core/adapter.js';
 import { versoriProvider } from '../../../src/providers/versori/definition.js';
-import { startVersoriSimulator, type VersoriSimulator } from '../../../src/providers/versori/simulator/index.js';
+import {
+  startVersoriSimulator,
+  type VersoriSimulator,
+} from '../../../src/providers/versori/simulator/index.js';
 import { addOrganisation } from '../../../src/providers/versori/simulator/state.js';
 import { asReplace, buildAdapter } from '../../helpers/adapters.js';
 import type { CapturedLogs } from '../../helpers/logs.js';
@@ -24,11 +27,20 @@ export interface Harness {
 
 export const TEST_ORG = 'org-test-101';
 
-export async function startHarness(spec: SwitchboardSpec, opts: { apiKey?: string; ignorePaging?: boolean } = {}): Promise<Harness> {
+export async function startHarness(
+  spec: SwitchboardSpec,
+  opts: { apiKey?: string; ignorePaging?: boolean } = {},
+): Promise<Harness> {
   const apiKey = opts.apiKey ?? 'versori-test-key';
   const sim = await startVersoriSimulator({ apiKey, recordExchanges: true, ignorePaging: opts.ignorePaging });
   addOrganisation(sim.state, TEST_ORG, 'Test organisation');
-  const { adapter, logs } = buildAdapter(versoriProvider, { id: 'versori', type: 'versori', apiKey, baseUrl: sim.baseUrl, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
+  const { adapter, logs } = buildAdapter(versoriProvider, {
+    id: 'versori',
+    type: 'versori',
+    apiKey,
+    baseUrl: sim.baseUrl,
+    retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 },
+  });
 
   const specProblems = specChecker(spec, sim);
 
@@ -54,7 +66,9 @@ export function specChecker(spec: SwitchboardSpec, sim: VersoriSimulator): () =>
   const authTypes = new Map<string, string>();
   return () => {
     for (const ex of sim.exchanges) {
-      const body = ex.responseBody as { id?: unknown; authType?: unknown; items?: Array<{ id?: unknown; authType?: unknown }> } | undefined;
+      const body = ex.responseBody as
+        | { id?: unknown; authType?: unknown; items?: Array<{ id?: unknown; authType?: unknown }> }
+        | undefined;
       for (const c of [body, ...(body?.items ?? [])]) {
         if (typeof c?.id === 'string' && typeof c.authType === 'string') authTypes.set(c.id, c.authType);
       }
@@ -62,7 +76,9 @@ export function specChecker(spec: SwitchboardSpec, sim: VersoriSimulator): () =>
     const problems: string[] = [];
     for (const req of sim.kit.requests.slice(requestsSeen)) {
       const id = /\/connections\/([^/]+)$/.exec(req.path)?.[1];
-      problems.push(...spec.checkRequest(req, id === undefined ? undefined : authTypes.get(decodeURIComponent(id))));
+      problems.push(
+        ...spec.checkRequest(req, id === undefined ? undefined : authTypes.get(decodeURIComponent(id))),
+      );
     }
     for (const ex of sim.exchanges.slice(exchangesSeen)) problems.push(...spec.checkResponse(ex));
     requestsSeen = sim.kit.requests.length;

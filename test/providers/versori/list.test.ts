@@ -22,7 +22,12 @@ beforeAll(async () => {
   const kinds = [APP_IDS.apiKey, APP_IDS.invalidConfig, APP_IDS.apiKey];
   for (let i = 0; i < TOTAL; i += 1) {
     const kind = kinds[i % kinds.length] as string;
-    const c = await h.adapter.create(h.ctx, h.orgId, { kind, name: `c${i}` }, secret({ type: 'api_key', api_key: `key-${i}` }));
+    const c = await h.adapter.create(
+      h.ctx,
+      h.orgId,
+      { kind, name: `c${i}` },
+      secret({ type: 'api_key', api_key: `key-${i}` }),
+    );
     ids.push(c.external_id);
   }
   ids = [...ids].sort();
@@ -37,7 +42,10 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function walk(limits: (page: number) => number, orgId = h.orgId): Promise<{ pages: UpstreamConnection[][]; calls: number }> {
+async function walk(
+  limits: (page: number) => number,
+  orgId = h.orgId,
+): Promise<{ pages: UpstreamConnection[][]; calls: number }> {
   const before = h.sim.kit.count('GET', /\/connections$/);
   const pages: UpstreamConnection[][] = [];
   let cursor: string | undefined;
@@ -64,7 +72,9 @@ for (const mode of ['paged', 'all items'] as const) {
         expect(pages.length).toBe(Math.max(1, Math.ceil(TOTAL / limit)));
         // One upstream call per page in either mode: `first` is the page size asked for.
         expect(calls).toBe(pages.length);
-        const firstAsked = new URLSearchParams(h.sim.kit.requests.filter((r) => r.method === 'GET').at(-1)?.query ?? '').get('first');
+        const firstAsked = new URLSearchParams(
+          h.sim.kit.requests.filter((r) => r.method === 'GET').at(-1)?.query ?? '',
+        ).get('first');
         expect(Number(firstAsked)).toBeLessThanOrEqual(limit);
       });
     }
@@ -105,7 +115,11 @@ for (const mode of ['paged', 'all items'] as const) {
       expect(unhealthy.length).toBeGreaterThan(0);
       for (const c of unhealthy) expect(c.health.status).toBe('unhealthy');
       for (const c of page.items.filter((x) => x.kind === APP_IDS.apiKey)) {
-        expect(c).toMatchObject({ status: 'active', health: { status: 'unknown' }, credentials: { configured: true, type: null } });
+        expect(c).toMatchObject({
+          status: 'active',
+          health: { status: 'unknown' },
+          credentials: { configured: true, type: null },
+        });
       }
     });
   });
@@ -119,5 +133,7 @@ it('an organisation without connections lists nothing, in one call', async () =>
 });
 
 it('a cursor that is not its own is refused as a validation error', async () => {
-  await expect(h.adapter.list(h.ctx, h.orgId, { limit: 2, cursor: 'not-a-cursor' })).rejects.toMatchObject({ code: 'validation_failed' });
+  await expect(h.adapter.list(h.ctx, h.orgId, { limit: 2, cursor: 'not-a-cursor' })).rejects.toMatchObject({
+    code: 'validation_failed',
+  });
 });

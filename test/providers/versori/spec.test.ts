@@ -26,8 +26,20 @@ const connection = {
   usedByBoards: [],
 };
 
-function request(method: string, path: string, body?: unknown, headers: Record<string, string> = { authorization: 'Bearer k', 'content-type': 'application/json' }, query = '') {
-  return { method, path: `${base}${path}`, query, headers, body: body === undefined ? '' : JSON.stringify(body) };
+function request(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = { authorization: 'Bearer k', 'content-type': 'application/json' },
+  query = '',
+) {
+  return {
+    method,
+    path: `${base}${path}`,
+    query,
+    headers,
+    body: body === undefined ? '' : JSON.stringify(body),
+  };
 }
 
 describe('the published Switchboard document', () => {
@@ -46,41 +58,172 @@ describe('the published Switchboard document', () => {
   });
 
   it('accepts a conforming Connection, ConnectionsPage, DeletedResource and Error', () => {
-    expect(spec.checkResponse({ method: 'GET', path: `${base}/organisations/o/connections/c`, status: 200, responseBody: connection })).toEqual([]);
-    expect(spec.checkResponse({ method: 'POST', path: `${base}/organisations/o/connections`, status: 201, responseBody: connection })).toEqual([]);
-    expect(spec.checkResponse({ method: 'GET', path: `${base}/organisations/o/connections`, status: 200, responseBody: { totalCount: 1, items: [connection], next: 'x' } })).toEqual([]);
-    expect(spec.checkResponse({ method: 'DELETE', path: `${base}/organisations/o/connections/c`, status: 200, responseBody: { id: 'c' } })).toEqual([]);
-    expect(spec.checkResponse({ method: 'GET', path: `${base}/organisations/o/connections/c`, status: 404, responseBody: { code: 'not_found', message: 'no' } })).toEqual([]);
+    expect(
+      spec.checkResponse({
+        method: 'GET',
+        path: `${base}/organisations/o/connections/c`,
+        status: 200,
+        responseBody: connection,
+      }),
+    ).toEqual([]);
+    expect(
+      spec.checkResponse({
+        method: 'POST',
+        path: `${base}/organisations/o/connections`,
+        status: 201,
+        responseBody: connection,
+      }),
+    ).toEqual([]);
+    expect(
+      spec.checkResponse({
+        method: 'GET',
+        path: `${base}/organisations/o/connections`,
+        status: 200,
+        responseBody: { totalCount: 1, items: [connection], next: 'x' },
+      }),
+    ).toEqual([]);
+    expect(
+      spec.checkResponse({
+        method: 'DELETE',
+        path: `${base}/organisations/o/connections/c`,
+        status: 200,
+        responseBody: { id: 'c' },
+      }),
+    ).toEqual([]);
+    expect(
+      spec.checkResponse({
+        method: 'GET',
+        path: `${base}/organisations/o/connections/c`,
+        status: 404,
+        responseBody: { code: 'not_found', message: 'no' },
+      }),
+    ).toEqual([]);
   });
 
   it('every fixture App validates, auth configs included', () => {
     for (const a of apps) {
-      const body = { ...connection, app: a, authType: a.supportedAuthConfigs?.[0]?.type, authConfig: a.supportedAuthConfigs?.[0] };
-      expect(spec.checkResponse({ method: 'GET', path: `${base}/organisations/o/connections/c`, status: 200, responseBody: body })).toEqual([]);
+      const body = {
+        ...connection,
+        app: a,
+        authType: a.supportedAuthConfigs?.[0]?.type,
+        authConfig: a.supportedAuthConfigs?.[0],
+      };
+      expect(
+        spec.checkResponse({
+          method: 'GET',
+          path: `${base}/organisations/o/connections/c`,
+          status: 200,
+          responseBody: body,
+        }),
+      ).toEqual([]);
     }
   });
 
   it('rejects a Connection without credentialId, without the (undefined but required) authType, or with a bad App', () => {
     const { credentialId: _c, ...noCredential } = connection;
-    expect(spec.checkResponse({ method: 'GET', path: `${base}/organisations/o/connections/c`, status: 200, responseBody: noCredential }).join()).toContain('credentialId');
+    expect(
+      spec
+        .checkResponse({
+          method: 'GET',
+          path: `${base}/organisations/o/connections/c`,
+          status: 200,
+          responseBody: noCredential,
+        })
+        .join(),
+    ).toContain('credentialId');
     const { authType: _a, ...noAuthType } = connection;
-    expect(spec.checkResponse({ method: 'GET', path: `${base}/organisations/o/connections/c`, status: 200, responseBody: noAuthType }).join()).toContain('authType');
+    expect(
+      spec
+        .checkResponse({
+          method: 'GET',
+          path: `${base}/organisations/o/connections/c`,
+          status: 200,
+          responseBody: noAuthType,
+        })
+        .join(),
+    ).toContain('authType');
     const { server: _s, ...badApp } = app ?? {};
-    expect(spec.checkResponse({ method: 'GET', path: `${base}/organisations/o/connections/c`, status: 200, responseBody: { ...connection, app: badApp } }).join()).toContain('server');
+    expect(
+      spec
+        .checkResponse({
+          method: 'GET',
+          path: `${base}/organisations/o/connections/c`,
+          status: 200,
+          responseBody: { ...connection, app: badApp },
+        })
+        .join(),
+    ).toContain('server');
   });
 
   it('rejects an auth config whose data does not fit the variant its type names', () => {
     const body = { ...connection, authConfig: { type: 'apikey', isValid: true, data: { in: 'header' } } };
-    expect(spec.checkResponse({ method: 'GET', path: `${base}/organisations/o/connections/c`, status: 200, responseBody: body }).join()).toContain("'name'");
-    const unknownType = { ...connection, authConfig: { type: 'saml', isValid: true, data: { name: 'x', in: 'header' } } };
-    expect(spec.checkResponse({ method: 'GET', path: `${base}/organisations/o/connections/c`, status: 200, responseBody: unknownType }).join()).toContain('oneOf');
+    expect(
+      spec
+        .checkResponse({
+          method: 'GET',
+          path: `${base}/organisations/o/connections/c`,
+          status: 200,
+          responseBody: body,
+        })
+        .join(),
+    ).toContain("'name'");
+    const unknownType = {
+      ...connection,
+      authConfig: { type: 'saml', isValid: true, data: { name: 'x', in: 'header' } },
+    };
+    expect(
+      spec
+        .checkResponse({
+          method: 'GET',
+          path: `${base}/organisations/o/connections/c`,
+          status: 200,
+          responseBody: unknownType,
+        })
+        .join(),
+    ).toContain('oneOf');
   });
 
   it('rejects an undeclared success status, an error without message, a page without totalCount', () => {
-    expect(spec.checkResponse({ method: 'POST', path: `${base}/organisations/o/connections`, status: 200, responseBody: connection }).join()).toContain('not declared');
-    expect(spec.checkResponse({ method: 'DELETE', path: `${base}/organisations/o/connections/c`, status: 204, responseBody: undefined }).join()).toContain('not declared');
-    expect(spec.checkResponse({ method: 'GET', path: `${base}/organisations/o/connections/c`, status: 400, responseBody: { code: 'x' } }).join()).toContain('message');
-    expect(spec.checkResponse({ method: 'GET', path: `${base}/organisations/o/connections`, status: 200, responseBody: { items: [] } }).join()).toContain('totalCount');
+    expect(
+      spec
+        .checkResponse({
+          method: 'POST',
+          path: `${base}/organisations/o/connections`,
+          status: 200,
+          responseBody: connection,
+        })
+        .join(),
+    ).toContain('not declared');
+    expect(
+      spec
+        .checkResponse({
+          method: 'DELETE',
+          path: `${base}/organisations/o/connections/c`,
+          status: 204,
+          responseBody: undefined,
+        })
+        .join(),
+    ).toContain('not declared');
+    expect(
+      spec
+        .checkResponse({
+          method: 'GET',
+          path: `${base}/organisations/o/connections/c`,
+          status: 400,
+          responseBody: { code: 'x' },
+        })
+        .join(),
+    ).toContain('message');
+    expect(
+      spec
+        .checkResponse({
+          method: 'GET',
+          path: `${base}/organisations/o/connections`,
+          status: 200,
+          responseBody: { items: [] },
+        })
+        .join(),
+    ).toContain('totalCount');
   });
 
   it('accepts conforming requests of every credential variant', () => {
@@ -92,26 +235,108 @@ describe('the published Switchboard document', () => {
       { authType: 'jwtbearer', data: { secret: 's', payload: { a: 1 }, algorithm: 'HS256' } },
     ];
     for (const { authType, data } of ok) {
-      expect(spec.checkRequest(request('POST', '/organisations/o/connections', { name: 'n', appId: 'a', authType, data }))).toEqual([]);
-      expect(spec.checkRequest(request('PUT', '/organisations/o/connections/c', { name: 'n', data }), authType)).toEqual([]);
+      expect(
+        spec.checkRequest(
+          request('POST', '/organisations/o/connections', { name: 'n', appId: 'a', authType, data }),
+        ),
+      ).toEqual([]);
+      expect(
+        spec.checkRequest(request('PUT', '/organisations/o/connections/c', { name: 'n', data }), authType),
+      ).toEqual([]);
     }
-    expect(spec.checkRequest(request('GET', '/organisations/o/connections', undefined, { authorization: 'k' }, '?first=5&after=abc'))).toEqual([]);
+    expect(
+      spec.checkRequest(
+        request(
+          'GET',
+          '/organisations/o/connections',
+          undefined,
+          { authorization: 'k' },
+          '?first=5&after=abc',
+        ),
+      ),
+    ).toEqual([]);
   });
 
   it('rejects snake_case data, data of another variant, missing fields, a bad first, and a missing Authorization', () => {
-    expect(spec.checkRequest(request('POST', '/organisations/o/connections', { name: 'n', appId: 'a', authType: 'apikey', data: { api_key: 'k' } })).join()).toContain('oneOf');
+    expect(
+      spec
+        .checkRequest(
+          request('POST', '/organisations/o/connections', {
+            name: 'n',
+            appId: 'a',
+            authType: 'apikey',
+            data: { api_key: 'k' },
+          }),
+        )
+        .join(),
+    ).toContain('oneOf');
     // JWT data matches two branches of the spec's oneOf; with authType apikey it is the wrong variant.
-    expect(spec.checkRequest(request('POST', '/organisations/o/connections', { name: 'n', appId: 'a', authType: 'apikey', data: { secret: 's', payload: {}, algorithm: 'HS256' } })).join()).toContain('apiKey');
-    expect(spec.checkRequest(request('PUT', '/organisations/o/connections/c', { name: 'n', data: { secret: 's', payload: {}, algorithm: 'HS256' } }), 'apikey').join()).toContain('apiKey');
-    expect(spec.checkRequest(request('POST', '/organisations/o/connections', { name: 'n', authType: 'apikey', data: { apiKey: 'k' } })).join()).toContain('appId');
-    expect(spec.checkRequest(request('PUT', '/organisations/o/connections/c', { name: 'n' }), 'apikey').join()).toContain('data');
-    expect(spec.checkRequest(request('GET', '/organisations/o/connections', undefined, { authorization: 'k' }, '?first=lots')).join()).toContain('integer');
-    expect(spec.checkRequest(request('GET', '/organisations/o/connections', undefined, {})).join()).toContain('Authorization');
+    expect(
+      spec
+        .checkRequest(
+          request('POST', '/organisations/o/connections', {
+            name: 'n',
+            appId: 'a',
+            authType: 'apikey',
+            data: { secret: 's', payload: {}, algorithm: 'HS256' },
+          }),
+        )
+        .join(),
+    ).toContain('apiKey');
+    expect(
+      spec
+        .checkRequest(
+          request('PUT', '/organisations/o/connections/c', {
+            name: 'n',
+            data: { secret: 's', payload: {}, algorithm: 'HS256' },
+          }),
+          'apikey',
+        )
+        .join(),
+    ).toContain('apiKey');
+    expect(
+      spec
+        .checkRequest(
+          request('POST', '/organisations/o/connections', {
+            name: 'n',
+            authType: 'apikey',
+            data: { apiKey: 'k' },
+          }),
+        )
+        .join(),
+    ).toContain('appId');
+    expect(
+      spec.checkRequest(request('PUT', '/organisations/o/connections/c', { name: 'n' }), 'apikey').join(),
+    ).toContain('data');
+    expect(
+      spec
+        .checkRequest(
+          request('GET', '/organisations/o/connections', undefined, { authorization: 'k' }, '?first=lots'),
+        )
+        .join(),
+    ).toContain('integer');
+    expect(spec.checkRequest(request('GET', '/organisations/o/connections', undefined, {})).join()).toContain(
+      'Authorization',
+    );
   });
 
   it('rejects requests outside the API root or to other operations', () => {
-    expect(spec.checkRequest({ method: 'GET', path: '/organisations/o/connections', query: '', headers: { authorization: 'k' }, body: '' }).join()).toContain('API root');
-    expect(spec.checkRequest(request('GET', '/organisations/o/boards')).join()).toContain('not a connection operation');
-    expect(spec.checkRequest(request('PATCH', '/organisations/o/connections/c', { name: 'n' })).join()).toContain('no such operation');
+    expect(
+      spec
+        .checkRequest({
+          method: 'GET',
+          path: '/organisations/o/connections',
+          query: '',
+          headers: { authorization: 'k' },
+          body: '',
+        })
+        .join(),
+    ).toContain('API root');
+    expect(spec.checkRequest(request('GET', '/organisations/o/boards')).join()).toContain(
+      'not a connection operation',
+    );
+    expect(
+      spec.checkRequest(request('PATCH', '/organisations/o/connections/c', { name: 'n' })).join(),
+    ).toContain('no such operation');
   });
 });

@@ -36,7 +36,13 @@ export const SPEC_FILE = repoPath('docs/providers/specs/versori-switchboard-api-
 /** Where the vendored document's provenance (origin, commits, SHA-256, date) is recorded. */
 export const SPEC_PROVENANCE_FILE = repoPath('docs/providers/specs/README.md');
 
-const CONNECTION_OPERATIONS = ['CreateConnection', 'GetConnections', 'GetConnection', 'UpdateConnection', 'DeleteConnection'];
+const CONNECTION_OPERATIONS = [
+  'CreateConnection',
+  'GetConnections',
+  'GetConnection',
+  'UpdateConnection',
+  'DeleteConnection',
+];
 
 const VARIANTS = {
   appAuthConfig: {
@@ -96,7 +102,10 @@ export class SwitchboardSpec {
       apiRoot,
       ajvOpts: { allErrors: true },
       customizeAjv: (ajv) => {
-        ajv.addFormat('date-time', { type: 'string', validate: (s: string) => RFC3339.test(s) && !Number.isNaN(Date.parse(s)) });
+        ajv.addFormat('date-time', {
+          type: 'string',
+          validate: (s: string) => RFC3339.test(s) && !Number.isNaN(Date.parse(s)),
+        });
         ajv.addFormat('uri', { type: 'string', validate: (s: string) => URL.canParse(s) });
         ajv.addFormat('binary', true);
         captured ??= ajv as unknown as AjvLike;
@@ -108,16 +117,22 @@ export class SwitchboardSpec {
     return new SwitchboardSpec(api, captured, apiRoot);
   }
 
-  #operation(method: string, path: string): { op: Operation; problems: string[] } | { op: null; problems: string[] } {
-    if (!path.startsWith(`${this.apiRoot}/`)) return { op: null, problems: [`${method} ${path}: not below the API root ${this.apiRoot}`] };
+  #operation(
+    method: string,
+    path: string,
+  ): { op: Operation; problems: string[] } | { op: null; problems: string[] } {
+    if (!path.startsWith(`${this.apiRoot}/`))
+      return { op: null, problems: [`${method} ${path}: not below the API root ${this.apiRoot}`] };
     const op = this.api.router.matchOperation({ method: method.toLowerCase(), path, headers: {} });
     if (!op?.operationId) return { op: null, problems: [`${method} ${path}: no such operation in the spec`] };
-    if (!CONNECTION_OPERATIONS.includes(op.operationId)) return { op: null, problems: [`${method} ${path}: ${op.operationId} is not a connection operation`] };
+    if (!CONNECTION_OPERATIONS.includes(op.operationId))
+      return { op: null, problems: [`${method} ${path}: ${op.operationId} is not a connection operation`] };
     return { op, problems: [] };
   }
 
   #variant(family: keyof typeof VARIANTS, authType: unknown): CompiledValidator | null {
-    const name = typeof authType === 'string' ? (VARIANTS[family] as Record<string, string>)[authType] : undefined;
+    const name =
+      typeof authType === 'string' ? (VARIANTS[family] as Record<string, string>)[authType] : undefined;
     if (!name) return null;
     let v = this.#variantValidators.get(name);
     if (!v) {
@@ -130,35 +145,60 @@ export class SwitchboardSpec {
   }
 
   /** Drops "matches more than one branch" errors of the known ambiguous unions, after checking the named variant. */
-  #resolveAmbiguousUnions(errors: readonly AjvError[], root: unknown, connectionAuthType: string | undefined): string[] {
+  #resolveAmbiguousUnions(
+    errors: readonly AjvError[],
+    root: unknown,
+    connectionAuthType: string | undefined,
+  ): string[] {
     let rest = [...errors];
     const extra: string[] = [];
     for (const e of errors) {
-      if (e.keyword !== 'oneOf' || !Array.isArray((e.params as { passingSchemas?: unknown }).passingSchemas) || !e.instancePath.endsWith('/data')) continue;
+      if (
+        e.keyword !== 'oneOf' ||
+        !Array.isArray((e.params as { passingSchemas?: unknown }).passingSchemas) ||
+        !e.instancePath.endsWith('/data')
+      )
+        continue;
       const parentPointer = e.instancePath.slice(0, -'/data'.length);
       const parent = at(root, parentPointer) as Record<string, unknown> | undefined;
       let validator: CompiledValidator | null = null;
-      if (parent && typeof parent['isValid'] === 'boolean') validator = this.#variant('appAuthConfig', parent['type']);
-      else if (e.instancePath === '/requestBody/data') validator = this.#variant('connectionData', parent?.['authType'] ?? connectionAuthType);
+      if (parent && typeof parent['isValid'] === 'boolean')
+        validator = this.#variant('appAuthConfig', parent['type']);
+      else if (e.instancePath === '/requestBody/data')
+        validator = this.#variant('connectionData', parent?.['authType'] ?? connectionAuthType);
       if (!validator) continue; // not a known union, or no auth type to decide: the error stands
-      rest = rest.filter((x) => x !== e && !(x.instancePath.startsWith(e.instancePath) && x.schemaPath.startsWith(`${e.schemaPath}/`)));
+      rest = rest.filter(
+        (x) =>
+          x !== e &&
+          !(x.instancePath.startsWith(e.instancePath) && x.schemaPath.startsWith(`${e.schemaPath}/`)),
+      );
       if (!validator(at(root, e.instancePath))) {
-        extra.push(...render((validator.errors ?? []).map((x) => ({ ...x, instancePath: e.instancePath + x.instancePath }))));
+        extra.push(
+          ...render(
+            (validator.errors ?? []).map((x) => ({ ...x, instancePath: e.instancePath + x.instancePath })),
+          ),
+        );
       }
     }
     return [...render(rest), ...extra];
   }
 
   /** Problems of one request as the upstream received it (empty when it conforms). */
-  checkRequest(req: Pick<RecordedRequest, 'method' | 'path' | 'query' | 'headers' | 'body'>, connectionAuthType?: string): string[] {
+  checkRequest(
+    req: Pick<RecordedRequest, 'method' | 'path' | 'query' | 'headers' | 'body'>,
+    connectionAuthType?: string,
+  ): string[] {
     const { op, problems } = this.#operation(req.method, req.path);
     if (!op) return problems;
     this.checkedRequests += 1;
     const where = `${req.method} ${req.path}${req.query}`;
-    const scheme = Object.values(this.api.definition.components?.securitySchemes ?? {})[0] as { in?: string; name?: string } | undefined;
+    const scheme = Object.values(this.api.definition.components?.securitySchemes ?? {})[0] as
+      | { in?: string; name?: string }
+      | undefined;
     if (scheme?.in === 'header' && scheme.name) {
       const value = req.headers[scheme.name.toLowerCase()];
-      if (value === undefined || value.trim() === '') problems.push(`${where}: no ${scheme.name} header (security scheme)`);
+      if (value === undefined || value.trim() === '')
+        problems.push(`${where}: no ${scheme.name} header (security scheme)`);
     }
     let body: unknown;
     if (req.body !== '') {
@@ -169,15 +209,23 @@ export class SwitchboardSpec {
       }
     }
     const contentType = req.headers['content-type'];
-    if (body !== undefined && !contentType?.startsWith('application/json')) problems.push(`${where}: body sent as ${contentType ?? 'no content type'}`);
-    const result = this.api.validateRequest({
-      method: req.method.toLowerCase(),
-      path: req.path,
-      query: req.query.replace(/^\?/, ''),
-      headers: { 'content-type': 'application/json' },
-      ...(body !== undefined ? { body: body as object } : {}),
-    }, op);
-    const found = this.#resolveAmbiguousUnions(result.errors ?? [], { requestBody: body }, connectionAuthType);
+    if (body !== undefined && !contentType?.startsWith('application/json'))
+      problems.push(`${where}: body sent as ${contentType ?? 'no content type'}`);
+    const result = this.api.validateRequest(
+      {
+        method: req.method.toLowerCase(),
+        path: req.path,
+        query: req.query.replace(/^\?/, ''),
+        headers: { 'content-type': 'application/json' },
+        ...(body !== undefined ? { body: body as object } : {}),
+      },
+      op,
+    );
+    const found = this.#resolveAmbiguousUnions(
+      result.errors ?? [],
+      { requestBody: body },
+      connectionAuthType,
+    );
     return [...problems, ...found.map((m) => `${where} request: ${m}`)];
   }
 
@@ -192,6 +240,8 @@ export class SwitchboardSpec {
       return [`${where}: status not declared for ${op.operationId} (declared: ${declared.join(', ')})`];
     }
     const result = this.api.validateResponse(ex.responseBody, op, ex.status);
-    return this.#resolveAmbiguousUnions(result.errors ?? [], ex.responseBody, undefined).map((m) => `${where} response: ${m}`);
+    return this.#resolveAmbiguousUnions(result.errors ?? [], ex.responseBody, undefined).map(
+      (m) => `${where} response: ${m}`,
+    );
   }
 }

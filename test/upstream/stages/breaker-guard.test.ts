@@ -18,7 +18,12 @@ describe('guarded: the circuit breaker around one call', () => {
     for (let i = 0; i < 2; i += 1) await expect(guarded(policy, failing(true))).rejects.toThrow('no');
     expect(policy.circuit).toBe('open');
     let ran = false;
-    const e = await rejection(guarded(policy, () => { ran = true; return Promise.resolve(1); }));
+    const e = await rejection(
+      guarded(policy, () => {
+        ran = true;
+        return Promise.resolve(1);
+      }),
+    );
     expect([e.code, e.retryAfter, ran]).toEqual(['upstream_unavailable', 1, false]);
     clock.advance(1_000);
     expect(await guarded(policy, () => Promise.resolve('probe'))).toBe('probe');
@@ -29,9 +34,18 @@ describe('guarded: the circuit breaker around one call', () => {
     const { policy } = scriptedPolicy([], { circuitBreaker: breaker });
     for (let i = 0; i < 3; i += 1) await expect(guarded(policy, failing(false))).rejects.toThrow();
     for (let i = 0; i < 3; i += 1) {
-      await expect(guarded(policy, (h) => { h.attempted = true; h.unwell = true; return Promise.reject(new CallAborted()); })).rejects.toBeInstanceOf(CallAborted);
+      await expect(
+        guarded(policy, (h) => {
+          h.attempted = true;
+          h.unwell = true;
+          return Promise.reject(new CallAborted());
+        }),
+      ).rejects.toBeInstanceOf(CallAborted);
     }
-    for (let i = 0; i < 3; i += 1) await expect(guarded(policy, () => Promise.reject(new GatewayError('rate_limited', 'limiter')))).rejects.toThrow();
+    for (let i = 0; i < 3; i += 1)
+      await expect(
+        guarded(policy, () => Promise.reject(new GatewayError('rate_limited', 'limiter'))),
+      ).rejects.toThrow();
     expect(policy.circuit).toBe('closed');
   });
 });

@@ -4,7 +4,10 @@ import type { CachedAnswer } from '../../../src/upstream/policy.js';
 import { readThrough } from '../../../src/upstream/read.js';
 import { CTX, scriptedPolicy } from './fake-transport.js';
 
-const answer = (n: number): CachedAnswer => ({ response: { status: 200, headers: { get: () => null }, text: String(n) }, body: n });
+const answer = (n: number): CachedAnswer => ({
+  response: { status: 200, headers: { get: () => null }, text: String(n) },
+  body: n,
+});
 
 describe('readThrough: cache and coalescing of GETs', () => {
   it('serves from the cache within its TTL, and a fresh read always asks the provider', async () => {
@@ -21,7 +24,10 @@ describe('readThrough: cache and coalescing of GETs', () => {
   it('shares one call among identical reads in flight, but not across a write', async () => {
     const { policy, registry } = scriptedPolicy([]);
     const started: Array<(a: CachedAnswer) => void> = [];
-    const fetch = (_ctx: CallContext) => new Promise<CachedAnswer>((r) => { started.push(r); });
+    const fetch = (_ctx: CallContext) =>
+      new Promise<CachedAnswer>((r) => {
+        started.push(r);
+      });
     const a = readThrough(policy, CTX, '/a', fetch);
     const b = readThrough(policy, CTX, '/a', fetch);
     policy.wrote('/a');
@@ -30,18 +36,31 @@ describe('readThrough: cache and coalescing of GETs', () => {
     started[0]?.(answer(1));
     started[1]?.(answer(2));
     expect([(await a).body, (await b).body, (await c).body]).toEqual([1, 1, 2]);
-    expect(await registry.getSingleMetricAsString('plugboard_upstream_coalesced_total')).toContain('{provider="p1"} 1');
+    expect(await registry.getSingleMetricAsString('plugboard_upstream_coalesced_total')).toContain(
+      '{provider="p1"} 1',
+    );
   });
 
   it('does not store a read that started before a write', async () => {
     const { policy } = scriptedPolicy([], { cacheTtlMs: 60_000 });
     let release!: (a: CachedAnswer) => void;
-    const slow = readThrough(policy, CTX, '/a/1', () => new Promise<CachedAnswer>((r) => { release = r; }));
+    const slow = readThrough(
+      policy,
+      CTX,
+      '/a/1',
+      () =>
+        new Promise<CachedAnswer>((r) => {
+          release = r;
+        }),
+    );
     policy.wrote('/a');
     release(answer(1));
     await slow;
     let fetched = false;
-    await readThrough(policy, CTX, '/a/1', () => { fetched = true; return Promise.resolve(answer(2)); });
+    await readThrough(policy, CTX, '/a/1', () => {
+      fetched = true;
+      return Promise.resolve(answer(2));
+    });
     expect(fetched).toBe(true);
   });
 });

@@ -16,7 +16,13 @@ function run(steps: Step[], req: UpstreamRequest, settings = {}, auth: Partial<C
   let tokens = 0;
   const invalidated: Array<Record<string, string>> = [];
   const rules: CallRules = {
-    auth: { headers: () => ({ authorization: `Bearer t${(tokens += 1)}` }), invalidate: (refused) => { invalidated.push(refused); }, ...auth },
+    auth: {
+      headers: () => ({ authorization: `Bearer t${(tokens += 1)}` }),
+      invalidate: (refused) => {
+        invalidated.push(refused);
+      },
+      ...auth,
+    },
     mapError: (f) => upstreamError('p1', f.status, `status ${f.status}`, f.headers),
   };
   const used = { headers: { authorization: 'Bearer t0' } };
@@ -25,7 +31,11 @@ function run(steps: Step[], req: UpstreamRequest, settings = {}, auth: Partial<C
   return { ...setup, result, health, used, invalidated };
 }
 
-const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (e instanceof GatewayError ? e.code : String(e)));
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (e: unknown) => (e instanceof GatewayError ? e.code : String(e)),
+  );
 
 describe('attempts: the retry loop of one call', () => {
   it('retries an idempotent read on 503 and a timeout, with backoff, and resolves with the answer', async () => {
@@ -56,7 +66,9 @@ describe('attempts: the retry loop of one call', () => {
   });
 
   it('on a 401 drops the refused credentials and sends once more with fresh ones (not counted as an attempt); a second 401 is the answer', async () => {
-    const r = run([{ status: 401 }, { status: 200 }], GET, { retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } });
+    const r = run([{ status: 401 }, { status: 200 }], GET, {
+      retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+    });
     expect((await r.result).status).toBe(200);
     expect(r.invalidated).toEqual([{ authorization: 'Bearer t0' }]);
     expect(r.transport.sent.map((s) => s.headers['authorization'])).toEqual(['Bearer t0', 'Bearer t1']);
@@ -70,28 +82,55 @@ describe('attempts: the retry loop of one call', () => {
     const r = run([{ status: 429, headers: { 'retry-after': '2' } }, { status: 200 }], GET);
     expect((await r.result).status).toBe(200);
     expect(r.clock.waits[0]).toBeGreaterThanOrEqual(2_000);
-    const late = run([{ status: 503, headers: { 'retry-after': '60' } }, { status: 200 }], GET, { deadlineMs: 5_000 });
+    const late = run([{ status: 503, headers: { 'retry-after': '60' } }, { status: 200 }], GET, {
+      deadlineMs: 5_000,
+    });
     const e = await rejection(late.result);
     expect([e.code, e.retryAfter]).toEqual(['upstream_unavailable', 60]);
     expect(late.transport.sent).toHaveLength(1);
   });
 
   it('keeps within the retry budget: with the reserve spent, a failure is not retried', async () => {
-    const setup = scriptedPolicy(Array.from({ length: 40 }, () => ({ status: 503 }) as Step), { retryBudget: { ratio: 0, reservePerSecond: 2 } });
-    const rules: CallRules = { auth: { headers: () => ({}) }, mapError: (f) => upstreamError('p1', f.status, 'x') };
+    const setup = scriptedPolicy(
+      Array.from({ length: 40 }, () => ({ status: 503 }) as Step),
+      { retryBudget: { ratio: 0, reservePerSecond: 2 } },
+    );
+    const rules: CallRules = {
+      auth: { headers: () => ({}) },
+      mapError: (f) => upstreamError('p1', f.status, 'x'),
+    };
     for (let i = 0; i < 3; i += 1) {
-      await attempts(setup.policy, rules, CTX, GET, TARGET, NO_BODY, { headers: {} }, { attempted: false, unwell: false }).catch(() => undefined);
+      await attempts(
+        setup.policy,
+        rules,
+        CTX,
+        GET,
+        TARGET,
+        NO_BODY,
+        { headers: {} },
+        { attempted: false, unwell: false },
+      ).catch(() => undefined);
     }
     // 3 calls of up to 3 attempts; a reserve of 2 retries a second, and the fake clock barely moves.
     expect(setup.transport.sent.length).toBeLessThanOrEqual(3 + 2 + 1);
-    expect(await setup.registry.getSingleMetricAsString('plugboard_upstream_retries_total')).toContain('reason="budget_exhausted"');
+    expect(await setup.registry.getSingleMetricAsString('plugboard_upstream_retries_total')).toContain(
+      'reason="budget_exhausted"',
+    );
   });
 
-  it('the token bucket refuses a call over the provider\'s budget with 429 and when to come back; an answer over the size limit is not a sick provider', async () => {
+  it("the token bucket refuses a call over the provider's budget with 429 and when to come back; an answer over the size limit is not a sick provider", async () => {
     const limited = run([{ status: 200 }], GET, { rateLimit: { requestsPerSecond: 1, burst: 1 } });
     await limited.result;
-    const again = attempts(limited.policy, { auth: { headers: () => ({}) }, mapError: (f) => upstreamError('p1', f.status, 'x') }, CTX, GET, TARGET, NO_BODY,
-      { headers: {} }, { attempted: false, unwell: false });
+    const again = attempts(
+      limited.policy,
+      { auth: { headers: () => ({}) }, mapError: (f) => upstreamError('p1', f.status, 'x') },
+      CTX,
+      GET,
+      TARGET,
+      NO_BODY,
+      { headers: {} },
+      { attempted: false, unwell: false },
+    );
     const e = await rejection(again);
     expect([e.code, e.retryAfter]).toEqual(['rate_limited', 1]);
     const big = run([{ fail: 'too_large' }], GET);

@@ -3,11 +3,17 @@ import { GatewayError } from '../../../src/core/errors.js';
 import { scrubSecrets } from '../../../src/upstream/scrub.js';
 
 describe('scrubSecrets', () => {
-  it('removes the request\'s secrets and its auth header values (with and without the scheme word) from the detail and the field messages', () => {
-    const e = new GatewayError('upstream_rejected', 'key s3cr3t-api-key refused; token tok-123456789 and Bearer tok-123456789', {
-      errors: [{ pointer: '/credentials/password', message: 'p4ssw0rd-value is too weak' }],
+  it("removes the request's secrets and its auth header values (with and without the scheme word) from the detail and the field messages", () => {
+    const e = new GatewayError(
+      'upstream_rejected',
+      'key s3cr3t-api-key refused; token tok-123456789 and Bearer tok-123456789',
+      {
+        errors: [{ pointer: '/credentials/password', message: 'p4ssw0rd-value is too weak' }],
+      },
+    );
+    const out = scrubSecrets(e, ['s3cr3t-api-key', 'p4ssw0rd-value'], {
+      authorization: 'Bearer tok-123456789',
     });
-    const out = scrubSecrets(e, ['s3cr3t-api-key', 'p4ssw0rd-value'], { authorization: 'Bearer tok-123456789' });
     expect(out.message).not.toMatch(/s3cr3t-api-key|tok-123456789/);
     expect(out.errors?.[0]?.message).not.toContain('p4ssw0rd-value');
     expect(out.errors?.[0]?.pointer).toBe('/credentials/password');

@@ -12,12 +12,17 @@ const route = createRoute({
   summary: 'Make an API key (admin key only); the key is in this answer and nowhere else',
   ...authorized('admin'),
   request: { body: { required: true, content: { 'application/json': { schema: CreateApiKeyBody } } } },
-  responses: { 201: json(CreatedApiKey, 'The key, shown this once.'), ...problems(...BODY_PROBLEMS, ...AUTH_PROBLEMS) },
+  responses: {
+    201: json(CreatedApiKey, 'The key, shown this once.'),
+    ...problems(...BODY_PROBLEMS, ...AUTH_PROBLEMS),
+  },
 });
 
-export default defineRoute((app) => app.openapi(route, async (c) => {
-  const created = await c.get('deps').apiKeys.create(serviceContext(c), c.req.valid('json'));
-  // The answer holds a secret: no cache may keep it.
-  c.header('cache-control', 'no-store');
-  return c.json(created, 201);
-}));
+export default defineRoute((app) =>
+  app.openapi(route, async (c) => {
+    const created = await c.get('deps').apiKeys.create(serviceContext(c), c.req.valid('json'));
+    // The answer holds a secret: no cache may keep it.
+    c.header('cache-control', 'no-store');
+    return c.json(created, 201);
+  }),
+);

@@ -13,7 +13,9 @@ const route = createRoute({
   responses: { 204: { description: 'Revoked.' }, ...problems(404, ...AUTH_PROBLEMS) },
 });
 
-export default defineRoute((app) => app.openapi(route, async (c) => {
-  await c.get('deps').apiKeys.revoke(serviceContext(c), c.req.valid('param').id);
-  return c.body(null, 204);
-}));
+export default defineRoute((app) =>
+  app.openapi(route, async (c) => {
+    await c.get('deps').apiKeys.revoke(serviceContext(c), c.req.valid('param').id);
+    return c.body(null, 204);
+  }),
+);

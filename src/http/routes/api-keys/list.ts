@@ -13,7 +13,9 @@ const route = createRoute({
   responses: { 200: json(ApiKeyList, 'A page of API keys.'), ...problems(400, ...AUTH_PROBLEMS) },
 });
 
-export default defineRoute((app) => app.openapi(route, async (c) => {
-  const q = c.req.valid('query');
-  return c.json(await c.get('deps').apiKeys.list({ limit: q.limit, cursor: q.cursor }), 200);
-}));
+export default defineRoute((app) =>
+  app.openapi(route, async (c) => {
+    const q = c.req.valid('query');
+    return c.json(await c.get('deps').apiKeys.list({ limit: q.limit, cursor: q.cursor }), 200);
+  }),
+);

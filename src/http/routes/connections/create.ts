@@ -6,7 +6,16 @@ import { Connection } from '../../openapi/schemas.js';
 import { serviceContext } from '../../request.js';
 import type { AppEnv } from '../../env.js';
 import {
-  AUTH_PROBLEMS, authorized, BODY_PROBLEMS, defineRoute, ETAG_HEADER, json, OrgParams, problems, requireOrganization, UPSTREAM_PROBLEMS,
+  AUTH_PROBLEMS,
+  authorized,
+  BODY_PROBLEMS,
+  defineRoute,
+  ETAG_HEADER,
+  json,
+  OrgParams,
+  problems,
+  requireOrganization,
+  UPSTREAM_PROBLEMS,
 } from '../route.js';
 import { answerVersioned } from './shared.js';
 
@@ -19,7 +28,10 @@ const refuseUnsupported: MiddlewareHandler<AppEnv> = async (c, next) => {
   const json = /^application\/json\b/i.test(c.req.header('content-type') ?? '');
   const body: unknown = json ? await c.req.json().catch(() => undefined) : undefined;
   const unsupported = c.get('deps').createConnectionBody.unsupported(body);
-  if (unsupported.length > 0) throw new GatewayError('unsupported_change', 'The provider cannot set these fields.', { errors: unsupported });
+  if (unsupported.length > 0)
+    throw new GatewayError('unsupported_change', 'The provider cannot set these fields.', {
+      errors: unsupported,
+    });
   await next();
 };
 
@@ -34,7 +46,7 @@ export default defineRoute((app, deps) => {
     path: '/v1/organizations/{org}/connections',
     operationId: 'createConnection',
     tags: ['connections'],
-    summary: 'Create a connection at one of the organization\'s providers',
+    summary: "Create a connection at one of the organization's providers",
     ...authorized('connections:write', requireOrganization, idempotent, refuseUnsupported),
     request: {
       params: OrgParams,
@@ -42,7 +54,13 @@ export default defineRoute((app, deps) => {
       body: { required: true, content: { 'application/json': { schema: rules.schema } } },
     },
     responses: {
-      201: { ...json(Connection, 'The created connection.'), headers: { ...ETAG_HEADER, Location: { description: 'The connection\'s URL.', schema: { type: 'string' } } } },
+      201: {
+        ...json(Connection, 'The created connection.'),
+        headers: {
+          ...ETAG_HEADER,
+          Location: { description: "The connection's URL.", schema: { type: 'string' } },
+        },
+      },
       ...problems(...BODY_PROBLEMS, 404, 409, ...AUTH_PROBLEMS, ...UPSTREAM_PROBLEMS),
     },
   });

@@ -15,8 +15,10 @@ const route = createRoute({
   },
 });
 
-export default defineRoute((app) => app.openapi(route, async (c) => {
-  const { org, id } = c.req.valid('param');
-  await c.get('deps').connections.delete(serviceContext(c), org, id, preconditions(c));
-  return c.body(null, 204);
-}));
+export default defineRoute((app) =>
+  app.openapi(route, async (c) => {
+    const { org, id } = c.req.valid('param');
+    await c.get('deps').connections.delete(serviceContext(c), org, id, preconditions(c));
+    return c.body(null, 204);
+  }),
+);

@@ -2,7 +2,15 @@ import { createRoute } from '@hono/zod-openapi';
 import { etagMatches } from '../../../core/etag.js';
 import { Connection } from '../../openapi/schemas.js';
 import { serviceContext } from '../../request.js';
-import { AUTH_PROBLEMS, ConnectionParams, defineRoute, ETAG_HEADER, json, problems, UPSTREAM_PROBLEMS } from '../route.js';
+import {
+  AUTH_PROBLEMS,
+  ConnectionParams,
+  defineRoute,
+  ETAG_HEADER,
+  json,
+  problems,
+  UPSTREAM_PROBLEMS,
+} from '../route.js';
 import { connectionRoute } from './shared.js';
 
 const route = createRoute({
@@ -18,11 +26,13 @@ const route = createRoute({
   },
 });
 
-export default defineRoute((app) => app.openapi(route, async (c) => {
-  const { org, id } = c.req.valid('param');
-  const v = await c.get('deps').connections.get(serviceContext(c), org, id);
-  c.header('etag', v.etag);
-  const ifNoneMatch = c.req.header('if-none-match');
-  if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, v.etag)) return c.body(null, 304);
-  return c.json(v.connection, 200);
-}));
+export default defineRoute((app) =>
+  app.openapi(route, async (c) => {
+    const { org, id } = c.req.valid('param');
+    const v = await c.get('deps').connections.get(serviceContext(c), org, id);
+    c.header('etag', v.etag);
+    const ifNoneMatch = c.req.header('if-none-match');
+    if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, v.etag)) return c.body(null, 304);
+    return c.json(v.connection, 200);
+  }),
+);

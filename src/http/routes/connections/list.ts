@@ -3,21 +3,35 @@ import { z } from 'zod';
 import { ConnectionStatus } from '../../../core/connection.js';
 import { ConnectionList } from '../../openapi/schemas.js';
 import { serviceContext } from '../../request.js';
-import { AUTH_PROBLEMS, authorized, defineRoute, json, OrgParams, PageQuery, problems, requireOrganization, UPSTREAM_PROBLEMS } from '../route.js';
+import {
+  AUTH_PROBLEMS,
+  authorized,
+  defineRoute,
+  json,
+  OrgParams,
+  PageQuery,
+  problems,
+  requireOrganization,
+  UPSTREAM_PROBLEMS,
+} from '../route.js';
 
 const route = createRoute({
   method: 'get',
   path: '/v1/organizations/{org}/connections',
   operationId: 'listConnections',
   tags: ['connections'],
-  summary: 'List an organization\'s connections across its linked providers',
+  summary: "List an organization's connections across its linked providers",
   ...authorized('connections:read', requireOrganization),
   request: {
     params: OrgParams,
     query: PageQuery.extend({
       provider: z.string().min(1).optional().describe('Only this provider id.'),
       status: ConnectionStatus.optional().describe('Only connections in this status.'),
-      strict: z.enum(['true', 'false']).transform((v) => v === 'true').optional().describe('true: a failing provider fails the list instead of `incomplete`.'),
+      strict: z
+        .enum(['true', 'false'])
+        .transform((v) => v === 'true')
+        .optional()
+        .describe('true: a failing provider fails the list instead of `incomplete`.'),
     }),
   },
   responses: {
@@ -26,7 +40,9 @@ const route = createRoute({
   },
 });
 
-export default defineRoute((app) => app.openapi(route, async (c) => {
-  const { org } = c.req.valid('param');
-  return c.json(await c.get('deps').connections.list(serviceContext(c), org, c.req.valid('query')), 200);
-}));
+export default defineRoute((app) =>
+  app.openapi(route, async (c) => {
+    const { org } = c.req.valid('param');
+    return c.json(await c.get('deps').connections.list(serviceContext(c), org, c.req.valid('query')), 200);
+  }),
+);

@@ -7,7 +7,7 @@ import { connectionRoute } from './shared.js';
 const route = createRoute({
   method: 'post',
   operationId: 'testConnection',
-  summary: 'Run the provider\'s credential test',
+  summary: "Run the provider's credential test",
   ...connectionRoute('connections:read', '/test'),
   request: { params: ConnectionParams },
   responses: {
@@ -16,7 +16,9 @@ const route = createRoute({
   },
 });
 
-export default defineRoute((app) => app.openapi(route, async (c) => {
-  const { org, id } = c.req.valid('param');
-  return c.json(await c.get('deps').connections.test(serviceContext(c), org, id), 200);
-}));
+export default defineRoute((app) =>
+  app.openapi(route, async (c) => {
+    const { org, id } = c.req.valid('param');
+    return c.json(await c.get('deps').connections.test(serviceContext(c), org, id), 200);
+  }),
+);

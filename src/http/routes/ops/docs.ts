@@ -54,7 +54,10 @@ const page = createRoute({
   tags: ['operations'],
   summary: 'A browsable reference of this API (offline; no CDN)',
   security: [],
-  responses: { 200: { description: 'The reference page.', content: { 'text/html': { schema: z.string() } } }, ...problems(...ANY_PROBLEMS) },
+  responses: {
+    200: { description: 'The reference page.', content: { 'text/html': { schema: z.string() } } },
+    ...problems(...ANY_PROBLEMS),
+  },
 });
 
 const file = createRoute({
@@ -66,7 +69,10 @@ const file = createRoute({
   security: [],
   request: { params: z.object({ file: z.enum(Object.keys(ASSETS) as [Asset, ...Asset[]]) }) },
   responses: {
-    200: { description: 'The file.', content: { 'text/css': { schema: z.string() }, 'text/javascript': { schema: z.string() } } },
+    200: {
+      description: 'The file.',
+      content: { 'text/css': { schema: z.string() }, 'text/javascript': { schema: z.string() } },
+    },
     ...problems(400, ...ANY_PROBLEMS),
   },
 });
@@ -75,6 +81,9 @@ export default defineRoute((app) => {
   app.openapi(page, (c) => c.html(PAGE, 200));
   app.openapi(file, async (c) => {
     const name = c.req.valid('param').file;
-    return c.body(new Uint8Array(await asset(name)), 200, { 'content-type': ASSETS[name], 'cache-control': 'public, max-age=86400' });
+    return c.body(new Uint8Array(await asset(name)), 200, {
+      'content-type': ASSETS[name],
+      'cache-control': 'public, max-age=86400',
+    });
   });
 });

@@ -10,12 +10,17 @@ const route = createRoute({
   summary: 'Prometheus metrics: requests by route and status, latency, the Node process',
   security: [],
   responses: {
-    200: { description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: z.string() } } },
+    200: {
+      description: 'Prometheus text exposition format.',
+      content: { 'text/plain': { schema: z.string() } },
+    },
     ...problems(...ANY_PROBLEMS),
   },
 });
 
-export default defineRoute((app) => app.openapi(route, async (c) => {
-  const registry = c.get('deps').metrics;
-  return c.text(await registry.metrics(), 200, { 'content-type': registry.contentType });
-}));
+export default defineRoute((app) =>
+  app.openapi(route, async (c) => {
+    const registry = c.get('deps').metrics;
+    return c.text(await registry.metrics(), 200, { 'content-type': registry.contentType });
+  }),
+);

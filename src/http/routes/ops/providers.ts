@@ -29,6 +29,19 @@ const route = createRoute({
 });
 
 /** Capabilities, the format of a link to each provider, and the state of its circuit breaker. */
-export default defineRoute((app) => app.openapi(route, (c) => c.json({
-  data: c.get('deps').providers.map((p) => ({ id: p.id, type: p.type, capabilities: wireCapabilities(p.capabilities), link_format: p.linkFormat, state: { circuit: p.circuit() } })),
-}, 200)));
+export default defineRoute((app) =>
+  app.openapi(route, (c) =>
+    c.json(
+      {
+        data: c.get('deps').providers.map((p) => ({
+          id: p.id,
+          type: p.type,
+          capabilities: wireCapabilities(p.capabilities),
+          link_format: p.linkFormat,
+          state: { circuit: p.circuit() },
+        })),
+      },
+      200,
+    ),
+  ),
+);

@@ -9,15 +9,21 @@ const route = createRoute({
   tags: ['operations'],
   security: [],
   summary: 'Readiness: 200 when storage answers, else 503',
-  responses: { 200: json(HealthStatus, 'Ready.'), 503: json(HealthStatus, 'Storage does not answer.'), ...problems(...ANY_PROBLEMS) },
+  responses: {
+    200: json(HealthStatus, 'Ready.'),
+    503: json(HealthStatus, 'Storage does not answer.'),
+    ...problems(...ANY_PROBLEMS),
+  },
 });
 
-export default defineRoute((app) => app.openapi(route, async (c) => {
-  try {
-    await c.get('deps').ready();
-    return c.json({ status: 'ready' as const }, 200);
-  } catch (err) {
-    c.get('log').warn({ err }, 'not ready');
-    return c.json({ status: 'unavailable' as const }, 503);
-  }
-}));
+export default defineRoute((app) =>
+  app.openapi(route, async (c) => {
+    try {
+      await c.get('deps').ready();
+      return c.json({ status: 'ready' as const }, 200);
+    } catch (err) {
+      c.get('log').warn({ err }, 'not ready');
+      return c.json({ status: 'unavailable' as const }, 503);
+    }
+  }),
+);

@@ -1,7 +1,15 @@
 import { createRoute } from '@hono/zod-openapi';
 import { Organization } from '../../openapi/schemas.js';
 import { serviceContext } from '../../request.js';
-import { AUTH_PROBLEMS, authorized, defineRoute, json, OrgParams, problems, requireOrganization } from '../route.js';
+import {
+  AUTH_PROBLEMS,
+  authorized,
+  defineRoute,
+  json,
+  OrgParams,
+  problems,
+  requireOrganization,
+} from '../route.js';
 
 const route = createRoute({
   method: 'get',
@@ -14,4 +22,8 @@ const route = createRoute({
   responses: { 200: json(Organization, 'The organization.'), ...problems(404, ...AUTH_PROBLEMS) },
 });
 
-export default defineRoute((app) => app.openapi(route, async (c) => c.json(await c.get('deps').organizations.get(serviceContext(c), c.req.valid('param').org), 200)));
+export default defineRoute((app) =>
+  app.openapi(route, async (c) =>
+    c.json(await c.get('deps').organizations.get(serviceContext(c), c.req.valid('param').org), 200),
+  ),
+);

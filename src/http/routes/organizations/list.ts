@@ -14,4 +14,14 @@ const route = createRoute({
   responses: { 200: json(OrganizationList, 'A page of organizations.'), ...problems(400, ...AUTH_PROBLEMS) },
 });
 
-export default defineRoute((app) => app.openapi(route, async (c) => c.json(await c.get('deps').organizations.list(serviceContext(c), { limit: c.req.valid('query').limit, cursor: c.req.valid('query').cursor }), 200)));
+export default defineRoute((app) =>
+  app.openapi(route, async (c) =>
+    c.json(
+      await c.get('deps').organizations.list(serviceContext(c), {
+        limit: c.req.valid('query').limit,
+        cursor: c.req.valid('query').cursor,
+      }),
+      200,
+    ),
+  ),
+);

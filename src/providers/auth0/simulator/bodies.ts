@@ -59,12 +59,18 @@ const organizationFields = {
   branding: anyObject.optional(),
 };
 
-export const CreateOrganizationBody = z.strictObject({ ...organizationFields, enabled_connections: anyArray.optional() });
+export const CreateOrganizationBody = z.strictObject({
+  ...organizationFields,
+  enabled_connections: anyArray.optional(),
+});
 
 /** `enabled_connections` of a create holds at most 10 items; Auth0 checks it after the name is known to be free. */
 export const InlineConnections = z.object({ enabled_connections: anyArray.max(10).optional() });
 
-export const UpdateOrganizationBody = z.strictObject({ ...organizationFields, name: organizationFields.name.optional() });
+export const UpdateOrganizationBody = z.strictObject({
+  ...organizationFields,
+  name: organizationFields.name.optional(),
+});
 
 export const CreateConnectionBody = z.strictObject({
   name: z.string().min(1).max(128).regex(CONNECTION_NAME),
@@ -78,7 +84,13 @@ export const CreateConnectionBody = z.strictObject({
 });
 
 /** Fields of a form-encoded body that are booleans, so `true`/`false` strings become booleans. */
-const BOOLEAN_FIELDS = new Set(['assign_membership_on_login', 'show_as_button', 'is_signup_enabled', 'is_enabled', 'is_domain_connection']);
+const BOOLEAN_FIELDS = new Set([
+  'assign_membership_on_login',
+  'show_as_button',
+  'is_signup_enabled',
+  'is_enabled',
+  'is_domain_connection',
+]);
 
 /** The request body as sent: JSON, or form-encoded fields (docs/providers/auth0.md §3); an empty body is `{}`. */
 export async function readBody(c: SimContext): Promise<unknown> {
@@ -86,7 +98,8 @@ export async function readBody(c: SimContext): Promise<unknown> {
   const text = await c.req.text();
   if (type.includes('application/x-www-form-urlencoded')) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of new URLSearchParams(text)) out[k] = BOOLEAN_FIELDS.has(k) && (v === 'true' || v === 'false') ? v === 'true' : v;
+    for (const [k, v] of new URLSearchParams(text))
+      out[k] = BOOLEAN_FIELDS.has(k) && (v === 'true' || v === 'false') ? v === 'true' : v;
     return out;
   }
   if (text.trim() === '') return {};
@@ -134,7 +147,11 @@ function checkpointOffset(from: string): number {
 /** `from`/`take` of a checkpoint-paged list (docs/providers/auth0.md §5). */
 export const CheckpointQuery = z.object({
   take: integerText(1, 100).default(50),
-  from: z.string().refine((s) => Number.isInteger(checkpointOffset(s)) && checkpointOffset(s) >= 0, 'Invalid checkpoint').transform(checkpointOffset).optional(),
+  from: z
+    .string()
+    .refine((s) => Number.isInteger(checkpointOffset(s)) && checkpointOffset(s) >= 0, 'Invalid checkpoint')
+    .transform(checkpointOffset)
+    .optional(),
 });
 
 /** The query parameters `schema` names, checked; an empty value counts as absent, as Auth0 reads it. */

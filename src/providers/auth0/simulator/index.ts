@@ -3,7 +3,14 @@ import type { Auth0Organization, Auth0TenantConnection } from '../api-types.js';
 import { DEFAULT_DOMAIN, SANDBOX_CLIENT } from '../fixtures.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type Auth0RateLimit } from './rate-limit.js';
 import { routes } from './routes.js';
-import { addOrganization, addTenantConnection, expireTokens, freshState, restoreState, type Auth0SimState } from './state.js';
+import {
+  addOrganization,
+  addTenantConnection,
+  expireTokens,
+  freshState,
+  restoreState,
+  type Auth0SimState,
+} from './state.js';
 import type { Auth0SimClient } from './token.js';
 
 /**
@@ -50,11 +57,14 @@ export async function startAuth0Simulator(opts: Auth0SimulatorOptions = {}): Pro
   const clients: readonly Auth0SimClient[] = opts.clients ?? [SANDBOX_CLIENT];
   const tokenTtlSec = opts.tokenTtlSec ?? DEFAULT_TOKEN_TTL_SEC;
   const rateLimit = new RateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT, now);
-  const running = await startSimulator<Auth0SimState>({
-    fresh: () => freshState(opts.domain ?? DEFAULT_DOMAIN, opts.seedDemo ?? false),
-    restore: (saved) => restoreState(saved, opts.domain),
-    routes: (app, state) => routes(app, { state, clients, tokenTtlSec, now, rateLimit }),
-  }, { port: opts.port, host: opts.host, stateFile: opts.stateFile });
+  const running = await startSimulator<Auth0SimState>(
+    {
+      fresh: () => freshState(opts.domain ?? DEFAULT_DOMAIN, opts.seedDemo ?? false),
+      restore: (saved) => restoreState(saved, opts.domain),
+      routes: (app, state) => routes(app, { state, clients, tokenTtlSec, now, rateLimit }),
+    },
+    { port: opts.port, host: opts.host, stateFile: opts.stateFile },
+  );
   const { state } = running;
   return {
     ...running,

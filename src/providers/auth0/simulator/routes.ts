@@ -5,14 +5,30 @@ import type { SimApp } from '../../../simulator/server.js';
 import { check } from '../../../simulator/validation.js';
 import type { Auth0Organization, Auth0TenantConnection } from '../api-types.js';
 import {
-  AddEnabledConnectionBody, checkedPayload, CreateConnectionBody, CreateOrganizationBody, InlineConnections, isCheckpoint,
-  OffsetQuery, OrganizationPath, readPath, readQuery, readValidBody, UpdateOrganizationBody,
+  AddEnabledConnectionBody,
+  checkedPayload,
+  CreateConnectionBody,
+  CreateOrganizationBody,
+  InlineConnections,
+  isCheckpoint,
+  OffsetQuery,
+  OrganizationPath,
+  readPath,
+  readQuery,
+  readValidBody,
+  UpdateOrganizationBody,
 } from './bodies.js';
 import { apiError, noConnection, noOrganization } from './errors.js';
 import { checkpointList, offsetList } from './lists.js';
 import { FAMILIES, organizationConnectionRoutes } from './organization-connections.js';
 import type { RateLimiter } from './rate-limit.js';
-import { attach, expireTokens, findOrganization, findTenantConnection, type StoredOrganizationConnection } from './state.js';
+import {
+  attach,
+  expireTokens,
+  findOrganization,
+  findTenantConnection,
+  type StoredOrganizationConnection,
+} from './state.js';
 import { tokenGuard, tokenRoutes, type Handler, type TokenIssuer } from './token.js';
 
 /** What the simulated tenant's routes serve from. */
@@ -56,90 +72,131 @@ export function routes(app: SimApp, tenant: Auth0Tenant): void {
 type Guarded = (scope: string, handler: Handler) => Handler;
 
 function tenantConnectionRoutes(app: SimApp, { state }: Auth0Tenant, guarded: Guarded): void {
-  app.get('/api/v2/connections', guarded('read:connections', (c) => {
-    const strategies = c.req.queries('strategy') ?? [];
-    const name = c.req.query('name');
-    const all = state.connections.filter((k) => (strategies.length === 0 || strategies.includes(k.strategy)) && (name === undefined || k.name === name));
-    return isCheckpoint(c) ? checkpointList(c, 'connections', all) : offsetList(c, 'connections', all, readQuery(c, OffsetQuery));
-  }));
+  app.get(
+    '/api/v2/connections',
+    guarded('read:connections', (c) => {
+      const strategies = c.req.queries('strategy') ?? [];
+      const name = c.req.query('name');
+      const all = state.connections.filter(
+        (k) =>
+          (strategies.length === 0 || strategies.includes(k.strategy)) &&
+          (name === undefined || k.name === name),
+      );
+      return isCheckpoint(c)
+        ? checkpointList(c, 'connections', all)
+        : offsetList(c, 'connections', all, readQuery(c, OffsetQuery));
+    }),
+  );
 
-  app.get('/api/v2/connections/:id', guarded('read:connections', (c) => {
-    const conn = findTenantConnection(state, c.req.param('id') ?? '');
-    return conn ? c.json(conn) : apiError(404, 'The connection does not exist', 'inexistent_connection');
-  }));
+  app.get(
+    '/api/v2/connections/:id',
+    guarded('read:connections', (c) => {
+      const conn = findTenantConnection(state, c.req.param('id') ?? '');
+      return conn ? c.json(conn) : apiError(404, 'The connection does not exist', 'inexistent_connection');
+    }),
+  );
 
-  app.post('/api/v2/connections', guarded('create:connections', async (c) => {
-    const b = await readValidBody(c, CreateConnectionBody);
-    if (state.connections.some((k) => k.name === b.name)) apiError(409, 'A connection with the same name already exists', 'connection_conflict');
-    const conn: Auth0TenantConnection = {
-      id: randomId('con_'),
-      name: b.name,
-      strategy: b.strategy,
-      display_name: b.display_name ?? b.name,
-      is_domain_connection: b.is_domain_connection ?? false,
-      realms: (b.realms as string[] | undefined) ?? [b.name],
-      enabled_clients: (b.enabled_clients as string[] | undefined) ?? [],
-      ...(b.metadata ? { metadata: b.metadata as Record<string, string> } : {}),
-    };
-    state.connections.push(conn);
-    return c.json(conn, 201);
-  }));
+  app.post(
+    '/api/v2/connections',
+    guarded('create:connections', async (c) => {
+      const b = await readValidBody(c, CreateConnectionBody);
+      if (state.connections.some((k) => k.name === b.name))
+        apiError(409, 'A connection with the same name already exists', 'connection_conflict');
+      const conn: Auth0TenantConnection = {
+        id: randomId('con_'),
+        name: b.name,
+        strategy: b.strategy,
+        display_name: b.display_name ?? b.name,
+        is_domain_connection: b.is_domain_connection ?? false,
+        realms: (b.realms as string[] | undefined) ?? [b.name],
+        enabled_clients: (b.enabled_clients as string[] | undefined) ?? [],
+        ...(b.metadata ? { metadata: b.metadata as Record<string, string> } : {}),
+      };
+      state.connections.push(conn);
+      return c.json(conn, 201);
+    }),
+  );
 }
 
 function organizationRoutes(app: SimApp, { state }: Auth0Tenant, guarded: Guarded): void {
-  const nameTaken = (name: string, exceptId?: string): boolean => state.organizations.some((o) => o.id !== exceptId && o.name === name);
+  const nameTaken = (name: string, exceptId?: string): boolean =>
+    state.organizations.some((o) => o.id !== exceptId && o.name === name);
 
-  app.get('/api/v2/organizations', guarded('read:organizations', (c) => (isCheckpoint(c)
-    ? checkpointList(c, 'organizations', state.organizations)
-    : offsetList(c, 'organizations', state.organizations, readQuery(c, OffsetQuery)))));
+  app.get(
+    '/api/v2/organizations',
+    guarded('read:organizations', (c) =>
+      isCheckpoint(c)
+        ? checkpointList(c, 'organizations', state.organizations)
+        : offsetList(c, 'organizations', state.organizations, readQuery(c, OffsetQuery)),
+    ),
+  );
 
-  app.post('/api/v2/organizations', guarded('create:organizations', async (c) => {
-    const b = await readValidBody(c, CreateOrganizationBody);
-    if (nameTaken(b.name)) apiError(409, 'An organization with this name already exists.', 'organization_conflict');
-    checkedPayload(InlineConnections, b);
-    const attached: StoredOrganizationConnection[] = [];
-    for (const item of b.enabled_connections ?? []) {
-      const rec = checkedPayload(AddEnabledConnectionBody, item);
-      if (!findTenantConnection(state, rec.connection_id)) noConnection();
-      attached.push(attach(rec));
-    }
-    const org: Auth0Organization = {
-      id: randomId('org_'),
-      name: b.name,
-      ...(b.display_name !== undefined ? { display_name: b.display_name } : {}),
-      ...(b.metadata !== undefined ? { metadata: b.metadata as Record<string, string> } : {}),
-      ...(b.branding !== undefined ? { branding: b.branding as NonNullable<Auth0Organization['branding']> } : {}),
-    };
-    state.organizations.push(org);
-    state.organizationConnections[org.id] = attached;
-    return c.json(org, 201);
-  }));
+  app.post(
+    '/api/v2/organizations',
+    guarded('create:organizations', async (c) => {
+      const b = await readValidBody(c, CreateOrganizationBody);
+      if (nameTaken(b.name))
+        apiError(409, 'An organization with this name already exists.', 'organization_conflict');
+      checkedPayload(InlineConnections, b);
+      const attached: StoredOrganizationConnection[] = [];
+      for (const item of b.enabled_connections ?? []) {
+        const rec = checkedPayload(AddEnabledConnectionBody, item);
+        if (!findTenantConnection(state, rec.connection_id)) noConnection();
+        attached.push(attach(rec));
+      }
+      const org: Auth0Organization = {
+        id: randomId('org_'),
+        name: b.name,
+        ...(b.display_name !== undefined ? { display_name: b.display_name } : {}),
+        ...(b.metadata !== undefined ? { metadata: b.metadata as Record<string, string> } : {}),
+        ...(b.branding !== undefined
+          ? { branding: b.branding as NonNullable<Auth0Organization['branding']> }
+          : {}),
+      };
+      state.organizations.push(org);
+      state.organizationConnections[org.id] = attached;
+      return c.json(org, 201);
+    }),
+  );
 
-  app.get('/api/v2/organizations/name/:name', guarded('read:organizations', (c) => {
-    const org = state.organizations.find((o) => o.name === c.req.param('name'));
-    return org ? c.json(org) : noOrganization();
-  }));
+  app.get(
+    '/api/v2/organizations/name/:name',
+    guarded('read:organizations', (c) => {
+      const org = state.organizations.find((o) => o.name === c.req.param('name'));
+      return org ? c.json(org) : noOrganization();
+    }),
+  );
 
-  app.get('/api/v2/organizations/:id', guarded('read:organizations', (c) => {
-    const org = findOrganization(state, readPath(c, OrganizationPath).id);
-    return org ? c.json(org) : noOrganization();
-  }));
+  app.get(
+    '/api/v2/organizations/:id',
+    guarded('read:organizations', (c) => {
+      const org = findOrganization(state, readPath(c, OrganizationPath).id);
+      return org ? c.json(org) : noOrganization();
+    }),
+  );
 
-  app.patch('/api/v2/organizations/:id', guarded('update:organizations', async (c) => {
-    const { id } = readPath(c, OrganizationPath);
-    const b = await readValidBody(c, UpdateOrganizationBody);
-    const org = findOrganization(state, id) ?? noOrganization();
-    if (b.name !== undefined && nameTaken(b.name, id)) apiError(409, 'An organization with this name already exists.', 'organization_conflict');
-    Object.assign(org, b);
-    return c.json(org);
-  }));
+  app.patch(
+    '/api/v2/organizations/:id',
+    guarded('update:organizations', async (c) => {
+      const { id } = readPath(c, OrganizationPath);
+      const b = await readValidBody(c, UpdateOrganizationBody);
+      const org = findOrganization(state, id) ?? noOrganization();
+      if (b.name !== undefined && nameTaken(b.name, id))
+        apiError(409, 'An organization with this name already exists.', 'organization_conflict');
+      Object.assign(org, b);
+      return c.json(org);
+    }),
+  );
 
-  app.delete('/api/v2/organizations/:id', guarded('delete:organizations', (c) => {
-    const { id } = readPath(c, OrganizationPath);
-    const i = state.organizations.findIndex((o) => o.id === id);
-    if (i < 0) noOrganization();
-    state.organizations.splice(i, 1);
-    delete state.organizationConnections[id];
-    return c.body(null, 204);
-  }));
+  app.delete(
+    '/api/v2/organizations/:id',
+    guarded('delete:organizations', (c) => {
+      const { id } = readPath(c, OrganizationPath);
+      const i = state.organizations.findIndex((o) => o.id === id);
+      if (i < 0) noOrganization();
+      state.organizations.splice(i, 1);
+      delete state.organizationConnections[id];
+      return c.body(null, 204);
+    }),
+  );
 }

@@ -1,6 +1,11 @@
 import { randomId } from '../../../simulator/ids.js';
 import type { Auth0Organization, Auth0OrganizationAccessLevel, Auth0TenantConnection } from '../api-types.js';
-import { DEMO_ORGANIZATION, DEMO_ORGANIZATION_CONNECTIONS, SPARE_TENANT_CONNECTIONS, TENANT_CONNECTIONS } from '../fixtures.js';
+import {
+  DEMO_ORGANIZATION,
+  DEMO_ORGANIZATION_CONNECTIONS,
+  SPARE_TENANT_CONNECTIONS,
+  TENANT_CONNECTIONS,
+} from '../fixtures.js';
 
 /**
  * What an organization connection stores, whichever family wrote it; `connection {name, strategy}`
@@ -55,7 +60,9 @@ export function freshState(domain: string, seedDemo: boolean): Auth0SimState {
   if (seedDemo) {
     state.connections.push(...SPARE_TENANT_CONNECTIONS.map((c) => structuredClone(c)));
     state.organizations.push(structuredClone(DEMO_ORGANIZATION));
-    state.organizationConnections[DEMO_ORGANIZATION.id] = DEMO_ORGANIZATION_CONNECTIONS.map((b) => attach({ ...b }));
+    state.organizationConnections[DEMO_ORGANIZATION.id] = DEMO_ORGANIZATION_CONNECTIONS.map((b) =>
+      attach({ ...b }),
+    );
   }
   return state;
 }
@@ -66,7 +73,8 @@ export function freshState(domain: string, seedDemo: boolean): Auth0SimState {
  */
 export function restoreState(saved: unknown, domain: string | undefined): Auth0SimState {
   const restored = saved as SavedState;
-  const state: Auth0SimState = restored.version === 2 ? { ...restored, version: 2 } : { ...restored, version: 2, tokens: {} };
+  const state: Auth0SimState =
+    restored.version === 2 ? { ...restored, version: 2 } : { ...restored, version: 2, tokens: {} };
   if (domain !== undefined) state.domain = domain;
   return state;
 }
@@ -100,17 +108,33 @@ export function expireTokens(state: Auth0SimState, nowMs: number): void {
 }
 
 /** Adds a tenant connection, as the Auth0 dashboard would. */
-export function addTenantConnection(state: Auth0SimState, { name, strategy, id }: { name: string; strategy: string; id?: string }): Auth0TenantConnection {
+export function addTenantConnection(
+  state: Auth0SimState,
+  { name, strategy, id }: { name: string; strategy: string; id?: string },
+): Auth0TenantConnection {
   const conn: Auth0TenantConnection = {
-    id: id ?? randomId('con_'), name, strategy, display_name: name, is_domain_connection: false, realms: [name], enabled_clients: [],
+    id: id ?? randomId('con_'),
+    name,
+    strategy,
+    display_name: name,
+    is_domain_connection: false,
+    realms: [name],
+    enabled_clients: [],
   };
   state.connections.push(conn);
   return conn;
 }
 
 /** Adds an organization without connections, as the Auth0 dashboard would. */
-export function addOrganization(state: Auth0SimState, { name, id, display_name }: { name: string; id?: string; display_name?: string }): Auth0Organization {
-  const org: Auth0Organization = { id: id ?? randomId('org_'), name, ...(display_name !== undefined ? { display_name } : {}) };
+export function addOrganization(
+  state: Auth0SimState,
+  { name, id, display_name }: { name: string; id?: string; display_name?: string },
+): Auth0Organization {
+  const org: Auth0Organization = {
+    id: id ?? randomId('org_'),
+    name,
+    ...(display_name !== undefined ? { display_name } : {}),
+  };
   state.organizations.push(org);
   state.organizationConnections[org.id] = [];
   return org;

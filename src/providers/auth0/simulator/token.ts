@@ -16,9 +16,16 @@ export interface Auth0SimClient {
 }
 
 export const ALL_SCOPES = [
-  'read:connections', 'create:connections',
-  'read:organizations', 'create:organizations', 'update:organizations', 'delete:organizations',
-  'read:organization_connections', 'create:organization_connections', 'update:organization_connections', 'delete:organization_connections',
+  'read:connections',
+  'create:connections',
+  'read:organizations',
+  'create:organizations',
+  'update:organizations',
+  'delete:organizations',
+  'read:organization_connections',
+  'create:organization_connections',
+  'update:organization_connections',
+  'delete:organization_connections',
 ] as const;
 
 export interface TokenIssuer {
@@ -44,8 +51,14 @@ async function tokenParams(c: SimContext): Promise<Record<string, string>> {
     } catch {
       return oauthError(400, 'invalid_request', 'Invalid request body');
     }
-    if (!check(JsonTokenRequest, parsed).ok) return oauthError(400, 'invalid_request', 'Invalid request body');
-    params = Object.fromEntries(Object.entries(parsed as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : String(v)]));
+    if (!check(JsonTokenRequest, parsed).ok)
+      return oauthError(400, 'invalid_request', 'Invalid request body');
+    params = Object.fromEntries(
+      Object.entries(parsed as Record<string, unknown>).map(([k, v]) => [
+        k,
+        typeof v === 'string' ? v : String(v),
+      ]),
+    );
   } else {
     params = Object.fromEntries(new URLSearchParams(text));
   }
@@ -67,32 +80,51 @@ export function tokenRoutes(app: SimApp, issuer: TokenIssuer): void {
     const params = await tokenParams(c);
     const grant = params['grant_type'];
     if (!grant) oauthError(400, 'invalid_request', 'Missing required parameter: grant_type');
-    if (grant !== 'client_credentials') oauthError(400, 'unsupported_grant_type', `Unsupported grant type: ${grant}`);
+    if (grant !== 'client_credentials')
+      oauthError(400, 'unsupported_grant_type', `Unsupported grant type: ${grant}`);
     const client = clients.find((k) => k.clientId === params['client_id']);
-    if (!client || params['client_secret'] !== client.clientSecret) oauthError(401, 'access_denied', 'Unauthorized');
+    if (!client || params['client_secret'] !== client.clientSecret)
+      oauthError(401, 'access_denied', 'Unauthorized');
     const aud = params['audience'];
-    if (!aud) oauthError(403, 'access_denied', 'No audience parameter was provided, and no default audience has been configured');
+    if (!aud)
+      oauthError(
+        403,
+        'access_denied',
+        'No audience parameter was provided, and no default audience has been configured',
+      );
     if (aud !== audience) oauthError(403, 'access_denied', `Service not found: ${aud}`);
     const issuedAt = now();
-    for (const [t, info] of Object.entries(state.tokens)) if (info.expires_at <= issuedAt) delete state.tokens[t];
+    for (const [t, info] of Object.entries(state.tokens))
+      if (info.expires_at <= issuedAt) delete state.tokens[t];
     const accessToken = randomBytes(32).toString('base64url');
     const scope = (client.scopes ?? [...ALL_SCOPES]).join(' ');
-    state.tokens[fingerprint(accessToken)] = { client_id: client.clientId, scope, expires_at: issuedAt + tokenTtlSec * 1000 };
-    return c.json({ access_token: accessToken, scope, expires_in: tokenTtlSec, token_type: 'Bearer' }, 200, { 'cache-control': 'no-store', pragma: 'no-cache' });
+    state.tokens[fingerprint(accessToken)] = {
+      client_id: client.clientId,
+      scope,
+      expires_at: issuedAt + tokenTtlSec * 1000,
+    };
+    return c.json({ access_token: accessToken, scope, expires_in: tokenTtlSec, token_type: 'Bearer' }, 200, {
+      'cache-control': 'no-store',
+      pragma: 'no-cache',
+    });
   });
 }
 
 export type Handler = (c: SimContext) => Response | Promise<Response>;
 
 /** Wraps Management API handlers with the bearer-token and scope checks. */
-export function tokenGuard(issuer: Pick<TokenIssuer, 'state' | 'now'>): (scope: string, handler: Handler) => Handler {
+export function tokenGuard(
+  issuer: Pick<TokenIssuer, 'state' | 'now'>,
+): (scope: string, handler: Handler) => Handler {
   return (scope, handler) => (c) => {
     const m = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
     if (!m?.[1]) apiError(401, 'Missing authentication');
     const token = issuer.state.tokens[fingerprint(m[1])];
     if (!token) tokenRejected('Invalid token');
-    if (token.expires_at <= issuer.now()) tokenRejected('Expired token received for JSON Web Token validation');
-    if (!token.scope.split(' ').includes(scope)) apiError(403, `Insufficient scope, expected any of: ${scope}`, 'insufficient_scope');
+    if (token.expires_at <= issuer.now())
+      tokenRejected('Expired token received for JSON Web Token validation');
+    if (!token.scope.split(' ').includes(scope))
+      apiError(403, `Insufficient scope, expected any of: ${scope}`, 'insufficient_scope');
     return handler(c);
   };
 }

@@ -20,7 +20,10 @@ export const OrganizationPath = z.object({ organization_id: uuid });
 export const ConnectionPath = z.object({ organization_id: uuid, connection_id: uuid });
 
 /** Problems with the path's ids (`org` and `id` parameters, named as Leen's OpenAPI names them). */
-export function pathIssues(c: SimContext, schema: typeof OrganizationPath | typeof ConnectionPath): LeenValidationIssue[] {
+export function pathIssues(
+  c: SimContext,
+  schema: typeof OrganizationPath | typeof ConnectionPath,
+): LeenValidationIssue[] {
   const params: Record<string, string> = { organization_id: c.req.param('org') ?? '' };
   if ('connection_id' in schema.shape) params['connection_id'] = c.req.param('id') ?? '';
   const checked = check(schema, params);
@@ -37,28 +40,47 @@ export type Page = z.output<typeof PageQuery>;
 export function pageOf(c: SimContext): { page: Page; issues: LeenValidationIssue[] } {
   const query = queryOf(c, PageQuery);
   const checked = check(PageQuery, query);
-  return checked.ok ? { page: checked.value, issues: [] } : { page: { limit: 50, offset: 0 }, issues: fastApiIssues(['query'], query, checked.issues) };
+  return checked.ok
+    ? { page: checked.value, issues: [] }
+    : { page: { limit: 50, offset: 0 }, issues: fastApiIssues(['query'], query, checked.issues) };
 }
 
 /** The JSON request body checked against `schema`, or FastAPI's problems with it. */
 export async function bodyOf<S extends z.ZodType>(c: SimContext, schema: S): Promise<Parsed<z.output<S>>> {
   const text = await c.req.text();
-  if (text.trim() === '') return { issues: [{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }] };
+  if (text.trim() === '')
+    return { issues: [{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }] };
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    return { issues: [{ type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error', input: {}, ctx: { error: e instanceof Error ? e.message : 'invalid' } }] };
+    return {
+      issues: [
+        {
+          type: 'json_invalid',
+          loc: ['body', 0],
+          msg: 'JSON decode error',
+          input: {},
+          ctx: { error: e instanceof Error ? e.message : 'invalid' },
+        },
+      ],
+    };
   }
   const checked = check(schema, raw);
   return checked.ok ? { data: checked.value } : { issues: fastApiIssues(['body'], raw, checked.issues) };
 }
 
 /** Problems with a vendor's `credentials` (`body` is what a missing one is reported in). */
-export function credentialsIssues(vendor: LeenVendor, body: Record<string, unknown>, credentials: Record<string, unknown> | null | undefined): LeenValidationIssue[] {
+export function credentialsIssues(
+  vendor: LeenVendor,
+  body: Record<string, unknown>,
+  credentials: Record<string, unknown> | null | undefined,
+): LeenValidationIssue[] {
   if (credentials === null || credentials === undefined) {
     // Required in the newest Create Connection revision; the guide says OAuth2 vendors need none.
-    return isOAuth2Vendor(vendor) ? [] : [{ type: 'missing', loc: ['body', 'credentials'], msg: 'Field required', input: body }];
+    return isOAuth2Vendor(vendor)
+      ? []
+      : [{ type: 'missing', loc: ['body', 'credentials'], msg: 'Field required', input: body }];
   }
   const documented = DOCUMENTED_CREDENTIALS[vendor];
   if (!documented) return [];

@@ -46,10 +46,13 @@ export async function startLeenSimulator(opts: LeenSimulatorOptions = {}): Promi
   const apiKey = opts.apiKey ?? LEEN_SIM_DEFAULT_API_KEY;
   const behaviour: LeenSimBehaviour = { ...DEFAULT_BEHAVIOUR, ...opts.behaviour };
   const seed = opts.seedDemo ?? false;
-  const sim = await startSimulator<LeenSimState>({
-    fresh: () => freshState(seed),
-    restore: (saved) => restoreState(saved, seed),
-    routes: (app, state) => routes(app, { state, apiKey, behaviour }),
-  }, { port: opts.port, host: opts.host, stateFile: opts.stateFile });
+  const sim = await startSimulator<LeenSimState>(
+    {
+      fresh: () => freshState(seed),
+      restore: (saved) => restoreState(saved, seed),
+      routes: (app, state) => routes(app, { state, apiKey, behaviour }),
+    },
+    { port: opts.port, host: opts.host, stateFile: opts.stateFile },
+  );
   return { ...sim, behaviour };
 }

@@ -4,12 +4,32 @@ import { offsetPage } from '../../../simulator/paging.js';
 import type { SimApp, SimContext } from '../../../simulator/server.js';
 import { check } from '../../../simulator/validation.js';
 import {
-  LeenCreateConnectionBody, LeenCreateOrganizationBody, LeenUpdateConnectionBody, type LeenConnection, type LeenValidationIssue,
+  LeenCreateConnectionBody,
+  LeenCreateOrganizationBody,
+  LeenUpdateConnectionBody,
+  type LeenConnection,
+  type LeenValidationIssue,
 } from '../api-types.js';
 import { DEFAULT_REFRESH_INTERVAL_SECS, DEFAULT_TIMEOUT_SECS } from '../fixtures.js';
-import { bodyOf, ConnectionPath, credentialsIssues, optionsIssues, OrganizationPath, pageOf, pathIssues, type Page } from './bodies.js';
+import {
+  bodyOf,
+  ConnectionPath,
+  credentialsIssues,
+  optionsIssues,
+  OrganizationPath,
+  pageOf,
+  pathIssues,
+  type Page,
+} from './bodies.js';
 import { detailError, notFound, unprocessable } from './errors.js';
-import { authModeOf, credentialFacts, healthOf, type LeenSimState, type SimConnection, type SimOrganization } from './state.js';
+import {
+  authModeOf,
+  credentialFacts,
+  healthOf,
+  type LeenSimState,
+  type SimConnection,
+  type SimOrganization,
+} from './state.js';
 
 /** Behaviour Leen does not document, switchable at run time (also `PUT /__sim/behaviour`). */
 export interface LeenSimBehaviour {
@@ -44,7 +64,8 @@ function after(previous: string): string {
 /** The provisioning API (organizations, connections, their tests and jobs), the consent page, and the behaviour switch. */
 export function routes(app: SimApp, { state, apiKey, behaviour }: LeenService): void {
   const liveOrg = (id: string) => state.organizations.find((o) => o.id === id);
-  const liveConnection = (orgId: string, id: string) => state.connections.find((c) => c.id === id && c.organization_id === orgId && c.state !== 'DELETED');
+  const liveConnection = (orgId: string, id: string) =>
+    state.connections.find((c) => c.id === id && c.organization_id === orgId && c.state !== 'DELETED');
 
   function paginate<T>(all: T[], page: Page): { items: T[]; total?: number | null } {
     const { items } = offsetPage(all, page.offset, page.limit);
@@ -61,10 +82,18 @@ export function routes(app: SimApp, { state, apiKey, behaviour }: LeenService): 
 
   function render(c: SimContext, conn: SimConnection, withOrganizationName = false): LeenConnection {
     const out: LeenConnection = {
-      id: conn.id, vendor: conn.vendor, is_active: conn.state === 'ACTIVE',
-      refresh_interval_secs: conn.refresh_interval_secs, timeout_secs: conn.timeout_secs,
-      organization_id: conn.organization_id, state: conn.state, created_at: conn.created_at, updated_at: conn.updated_at,
-      health: structuredClone(conn.health), oauth2_authorize_url: authorizeUrl(c, conn), identifier: conn.identifier,
+      id: conn.id,
+      vendor: conn.vendor,
+      is_active: conn.state === 'ACTIVE',
+      refresh_interval_secs: conn.refresh_interval_secs,
+      timeout_secs: conn.timeout_secs,
+      organization_id: conn.organization_id,
+      state: conn.state,
+      created_at: conn.created_at,
+      updated_at: conn.updated_at,
+      health: structuredClone(conn.health),
+      oauth2_authorize_url: authorizeUrl(c, conn),
+      identifier: conn.identifier,
     };
     if (withOrganizationName) out.organization_name = liveOrg(conn.organization_id)?.name ?? '';
     return out;
@@ -91,7 +120,12 @@ export function routes(app: SimApp, { state, apiKey, behaviour }: LeenService): 
   app.post('/provisioning/organizations', async (c) => {
     const body = await bodyOf(c, LeenCreateOrganizationBody);
     if ('issues' in body) unprocessable(body.issues);
-    const org: SimOrganization = { id: randomUUID(), name: body.data.name, identifier: body.data.identifier ?? null, created_at: new Date().toISOString() };
+    const org: SimOrganization = {
+      id: randomUUID(),
+      name: body.data.name,
+      identifier: body.data.identifier ?? null,
+      created_at: new Date().toISOString(),
+    };
     state.organizations.push(org);
     return c.json(org, 200);
   });
@@ -126,11 +160,22 @@ export function routes(app: SimApp, { state, apiKey, behaviour }: LeenService): 
     const auth = authModeOf(vendor, credentials);
     const redirects = options?.['oauth2_redirect_urls'];
     const conn: SimConnection = {
-      id: randomUUID(), vendor, organization_id: orgId, state: auth === 'oauth2' ? 'PENDING' : 'ACTIVE',
-      refresh_interval_secs: DEFAULT_REFRESH_INTERVAL_SECS, timeout_secs: DEFAULT_TIMEOUT_SECS,
-      created_at: now, updated_at: now, health: healthOf(auth === 'oauth2' ? 'UNAUTHORIZED' : 'HEALTHY'),
-      identifier: identifier ?? null, ...credentialFacts(credentials), auth,
-      oauth2_redirect_urls: redirects !== null && typeof redirects === 'object' ? redirects as SimConnection['oauth2_redirect_urls'] : null,
+      id: randomUUID(),
+      vendor,
+      organization_id: orgId,
+      state: auth === 'oauth2' ? 'PENDING' : 'ACTIVE',
+      refresh_interval_secs: DEFAULT_REFRESH_INTERVAL_SECS,
+      timeout_secs: DEFAULT_TIMEOUT_SECS,
+      created_at: now,
+      updated_at: now,
+      health: healthOf(auth === 'oauth2' ? 'UNAUTHORIZED' : 'HEALTHY'),
+      identifier: identifier ?? null,
+      ...credentialFacts(credentials),
+      auth,
+      oauth2_redirect_urls:
+        redirects !== null && typeof redirects === 'object'
+          ? (redirects as SimConnection['oauth2_redirect_urls'])
+          : null,
     };
     state.connections.push(conn);
     return c.json(render(c, conn), 200);
@@ -142,7 +187,10 @@ export function routes(app: SimApp, { state, apiKey, behaviour }: LeenService): 
     const all = [...pathIssues(c, OrganizationPath), ...issues];
     if (all.length > 0) unprocessable(all);
     if (!liveOrg(orgId)) notFound('Organization');
-    const list = paginate(state.connections.filter((x) => x.organization_id === orgId && x.state !== 'DELETED'), page);
+    const list = paginate(
+      state.connections.filter((x) => x.organization_id === orgId && x.state !== 'DELETED'),
+      page,
+    );
     return c.json({ items: list.items.map((x) => render(c, x)), total: list.total }, 200);
   });
 
@@ -178,9 +226,12 @@ export function routes(app: SimApp, { state, apiKey, behaviour }: LeenService): 
       return c.json({ is_valid: false, message: 'OAuth2 authorization has not been completed' }, 200);
     }
     const rejected = conn.health.name === 'UNAUTHORIZED' || conn.credentials_test_fails;
-    return c.json(rejected
-      ? { is_valid: false, message: `${conn.vendor} rejected the credentials (401 Unauthorized)` }
-      : { is_valid: true, message: 'Credentials are valid' }, 200);
+    return c.json(
+      rejected
+        ? { is_valid: false, message: `${conn.vendor} rejected the credentials (401 Unauthorized)` }
+        : { is_valid: true, message: 'Credentials are valid' },
+      200,
+    );
   });
 
   app.get(`${CONNECTION}/jobs`, (c) => {
@@ -193,7 +244,9 @@ export function routes(app: SimApp, { state, apiKey, behaviour }: LeenService): 
 
   function pendingOAuth(id: string | undefined): SimConnection {
     const conn = state.connections.find((x) => x.id === id);
-    return conn && conn.state === 'PENDING' && conn.auth === 'oauth2' ? conn : detailError(404, 'No pending OAuth2 authorization for this connection');
+    return conn && conn.state === 'PENDING' && conn.auth === 'oauth2'
+      ? conn
+      : detailError(404, 'No pending OAuth2 authorization for this connection');
   }
 
   app.get('/oauth2/authorize', (c) => {
@@ -206,7 +259,9 @@ export function routes(app: SimApp, { state, apiKey, behaviour }: LeenService): 
 
   app.post('/oauth2/authorize', async (c) => {
     const form = await c.req.parseBody();
-    const conn = pendingOAuth(typeof form['connection_id'] === 'string' ? form['connection_id'] : c.req.query('connection_id'));
+    const conn = pendingOAuth(
+      typeof form['connection_id'] === 'string' ? form['connection_id'] : c.req.query('connection_id'),
+    );
     const approved = form['decision'] !== 'deny';
     if (approved) {
       conn.state = 'ACTIVE';
@@ -220,8 +275,12 @@ export function routes(app: SimApp, { state, apiKey, behaviour }: LeenService): 
 
   app.put('/__sim/behaviour', async (c) => {
     const parsed = check(BehaviourPatch, await c.req.json().catch(() => null));
-    if (!parsed.ok) detailError(400, 'expected {omittedPatchState?: ACTIVE|unchanged, listTotal?: number|null|absent}');
-    Object.assign(behaviour, Object.fromEntries(Object.entries(parsed.value).filter(([, v]) => v !== undefined)));
+    if (!parsed.ok)
+      detailError(400, 'expected {omittedPatchState?: ACTIVE|unchanged, listTotal?: number|null|absent}');
+    Object.assign(
+      behaviour,
+      Object.fromEntries(Object.entries(parsed.value).filter(([, v]) => v !== undefined)),
+    );
     return c.json(behaviour, 200);
   });
 }

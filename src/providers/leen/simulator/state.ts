@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { fingerprint } from '../../../simulator/fingerprint.js';
 import type { LeenHealth, LeenHealthDetail, LeenJob, LeenOrganization, LeenState } from '../api-types.js';
 import { HEALTH_ROWS, isOAuth2Vendor, type LeenHealthName, type LeenVendor } from '../catalog.js';
-import { DEFAULT_REFRESH_INTERVAL_SECS, DEFAULT_TIMEOUT_SECS, DEMO_CONNECTIONS, DEMO_ORG } from '../fixtures.js';
+import {
+  DEFAULT_REFRESH_INTERVAL_SECS,
+  DEFAULT_TIMEOUT_SECS,
+  DEMO_CONNECTIONS,
+  DEMO_ORG,
+} from '../fixtures.js';
 
 export type SimOrganization = LeenOrganization;
 
@@ -36,13 +41,21 @@ export interface LeenSimState {
 /** A state file of an older simulator: connections kept their credentials in the clear, and may lack `auth`. */
 interface SavedState {
   organizations?: SimOrganization[];
-  connections?: Array<Omit<SimConnection, 'auth'> & { auth?: SimConnection['auth']; credentials?: Record<string, unknown> }>;
+  connections?: Array<
+    Omit<SimConnection, 'auth'> & { auth?: SimConnection['auth']; credentials?: Record<string, unknown> }
+  >;
   jobs?: LeenJob[];
 }
 
 export function healthOf(name: LeenHealthName, details: LeenHealthDetail[] | null = null): LeenHealth {
   const row = HEALTH_ROWS[name];
-  return { name, status: row.status, resolution_owner: row.resolution_owner, description: row.description, details };
+  return {
+    name,
+    status: row.status,
+    resolution_owner: row.resolution_owner,
+    description: row.description,
+    details,
+  };
 }
 
 function findConnection(state: LeenSimState, connectionId: string): SimConnection {
@@ -52,12 +65,21 @@ function findConnection(state: LeenSimState, connectionId: string): SimConnectio
 }
 
 /** Sets a connection's health to a row of Leen's health table (as a job run would). */
-export function setConnectionHealth(state: LeenSimState, connectionId: string, name: LeenHealthName, details: LeenHealthDetail[] | null = null): void {
+export function setConnectionHealth(
+  state: LeenSimState,
+  connectionId: string,
+  name: LeenHealthName,
+  details: LeenHealthDetail[] | null = null,
+): void {
   findConnection(state, connectionId).health = healthOf(name, details);
 }
 
 /** Records a job of a connection; fields not given get plausible values. */
-export function addJob(state: LeenSimState, connectionId: string, job: Partial<Omit<LeenJob, 'connection_id'>> = {}): LeenJob {
+export function addJob(
+  state: LeenSimState,
+  connectionId: string,
+  job: Partial<Omit<LeenJob, 'connection_id'>> = {},
+): LeenJob {
   findConnection(state, connectionId);
   const status = job.status ?? 'SUCCEEDED';
   const started = job.started_at !== undefined ? job.started_at : new Date().toISOString();
@@ -67,8 +89,12 @@ export function addJob(state: LeenSimState, connectionId: string, job: Partial<O
     status,
     data_export_type: job.data_export_type ?? 'vulnerabilities',
     started_at: status === 'PENDING' && job.started_at === undefined ? null : started,
-    finished_at: job.finished_at !== undefined ? job.finished_at
-      : status === 'SUCCEEDED' || status === 'FAILED' ? started : null,
+    finished_at:
+      job.finished_at !== undefined
+        ? job.finished_at
+        : status === 'SUCCEEDED' || status === 'FAILED'
+          ? started
+          : null,
     error: job.error !== undefined ? job.error : status === 'FAILED' ? 'Job failed' : null,
   };
   state.jobs.push(record);
@@ -76,39 +102,66 @@ export function addJob(state: LeenSimState, connectionId: string, job: Partial<O
 }
 
 /** What the simulator keeps of credentials: a fingerprint and whether the credential test fails. */
-export function credentialFacts(credentials: Record<string, unknown> | null | undefined): Pick<SimConnection, 'credentials_fingerprint' | 'credentials_test_fails'> {
-  if (credentials === null || credentials === undefined) return { credentials_fingerprint: null, credentials_test_fails: false };
+export function credentialFacts(
+  credentials: Record<string, unknown> | null | undefined,
+): Pick<SimConnection, 'credentials_fingerprint' | 'credentials_test_fails'> {
+  if (credentials === null || credentials === undefined)
+    return { credentials_fingerprint: null, credentials_test_fails: false };
   const values = JSON.stringify(Object.values(credentials)).toLowerCase();
-  return { credentials_fingerprint: fingerprint(credentials), credentials_test_fails: values.includes('invalid') };
+  return {
+    credentials_fingerprint: fingerprint(credentials),
+    credentials_test_fails: values.includes('invalid'),
+  };
 }
 
 /** OAuth2 vendors authorize in a browser; SNYK does too unless it was given more than `base_url` (its API-key mode). */
-export function authModeOf(vendor: LeenVendor, credentials: Record<string, unknown> | null | undefined): SimConnection['auth'] {
+export function authModeOf(
+  vendor: LeenVendor,
+  credentials: Record<string, unknown> | null | undefined,
+): SimConnection['auth'] {
   if (!isOAuth2Vendor(vendor)) return 'credentials';
-  if (vendor === 'SNYK' && credentials && Object.keys(credentials).some((k) => k !== 'base_url')) return 'credentials';
+  if (vendor === 'SNYK' && credentials && Object.keys(credentials).some((k) => k !== 'base_url'))
+    return 'credentials';
   return 'oauth2';
 }
 
 /** Adds the demo organization, its connections and jobs (fixed ids); returns the organization id. */
 export function seedDemo(state: LeenSimState, now = Date.now()): string {
   const at = (hoursAgo: number) => new Date(now - hoursAgo * 3_600_000).toISOString();
-  const org: SimOrganization = { id: DEMO_ORG.id, name: DEMO_ORG.name, identifier: DEMO_ORG.identifier, created_at: at(24 * 30) };
+  const org: SimOrganization = {
+    id: DEMO_ORG.id,
+    name: DEMO_ORG.name,
+    identifier: DEMO_ORG.identifier,
+    created_at: at(24 * 30),
+  };
   state.organizations.push(org);
   DEMO_CONNECTIONS.forEach((seed, i) => {
     const created = at(24 * (14 - i));
     const conn: SimConnection = {
-      id: seed.id, vendor: seed.vendor, organization_id: org.id, state: seed.state,
-      refresh_interval_secs: DEFAULT_REFRESH_INTERVAL_SECS, timeout_secs: DEFAULT_TIMEOUT_SECS,
-      created_at: created, updated_at: created, health: healthOf(seed.health), identifier: seed.identifier,
-      ...credentialFacts(seed.credentials), auth: authModeOf(seed.vendor, seed.credentials), oauth2_redirect_urls: null,
+      id: seed.id,
+      vendor: seed.vendor,
+      organization_id: org.id,
+      state: seed.state,
+      refresh_interval_secs: DEFAULT_REFRESH_INTERVAL_SECS,
+      timeout_secs: DEFAULT_TIMEOUT_SECS,
+      created_at: created,
+      updated_at: created,
+      health: healthOf(seed.health),
+      identifier: seed.identifier,
+      ...credentialFacts(seed.credentials),
+      auth: authModeOf(seed.vendor, seed.credentials),
+      oauth2_redirect_urls: null,
     };
     state.connections.push(conn);
     for (const job of seed.jobs) {
       const started = at(job.hoursAgo);
       const done = job.status === 'SUCCEEDED' || job.status === 'FAILED';
       addJob(state, conn.id, {
-        status: job.status, data_export_type: job.data_export_type, started_at: started,
-        finished_at: done ? new Date(Date.parse(started) + 12 * 60_000).toISOString() : null, error: job.error ?? null,
+        status: job.status,
+        data_export_type: job.data_export_type,
+        started_at: started,
+        finished_at: done ? new Date(Date.parse(started) + 12 * 60_000).toISOString() : null,
+        error: job.error ?? null,
       });
     }
   });
@@ -144,5 +197,12 @@ export function restoreState(saved: unknown, seed: boolean): LeenSimState {
     }
     conn.auth ??= authModeOf(conn.vendor, null);
   }
-  return withDemo({ organizations: restored.organizations ?? [], connections: connections as SimConnection[], jobs: restored.jobs ?? [] }, seed);
+  return withDemo(
+    {
+      organizations: restored.organizations ?? [],
+      connections: connections as SimConnection[],
+      jobs: restored.jobs ?? [],
+    },
+    seed,
+  );
 }

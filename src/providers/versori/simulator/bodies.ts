@@ -36,20 +36,39 @@ const DATA_SCHEMAS: Partial<Record<VersoriAuthType, z.ZodType<Record<string, unk
   }),
 };
 
-export const CreateBody = z.object({ name: z.string(), appId: z.string(), authType: z.string(), data: z.unknown() });
-export const UpdateBody = z.object({ name: z.string(), data: z.unknown().refine((v) => v !== undefined && v !== null, 'required: an update replaces name and data together') });
+export const CreateBody = z.object({
+  name: z.string(),
+  appId: z.string(),
+  authType: z.string(),
+  data: z.unknown(),
+});
+export const UpdateBody = z.object({
+  name: z.string(),
+  data: z
+    .unknown()
+    .refine((v) => v !== undefined && v !== null, 'required: an update replaces name and data together'),
+});
 
 /** `POST /__sim/organisations`. */
 export const OrganisationBody = z.strictObject({ id: z.string().min(1), name: z.string().optional() });
 
 /** The list's query; cursors are checked when a page is cut (a list that ignores paging never reads them). */
-export const ListQuery = z.object({
-  appId: z.string().optional(),
-  sort: z.string().regex(/^([^:,]+:[^:,]+)(,[^:,]+:[^:,]+)*$/, 'sort must look like field:direction[,field:direction]').optional(),
-  first: z.string().regex(/^[1-9][0-9]*$/, 'first must be a positive integer').transform(Number).optional(),
-  after: z.string().optional(),
-  before: z.string().optional(),
-}).refine((q) => q.after === undefined || q.before === undefined, 'after and before cannot be combined');
+export const ListQuery = z
+  .object({
+    appId: z.string().optional(),
+    sort: z
+      .string()
+      .regex(/^([^:,]+:[^:,]+)(,[^:,]+:[^:,]+)*$/, 'sort must look like field:direction[,field:direction]')
+      .optional(),
+    first: z
+      .string()
+      .regex(/^[1-9][0-9]*$/, 'first must be a positive integer')
+      .transform(Number)
+      .optional(),
+    after: z.string().optional(),
+    before: z.string().optional(),
+  })
+  .refine((q) => q.after === undefined || q.before === undefined, 'after and before cannot be combined');
 
 /** The request body as JSON. */
 export async function jsonBody(c: SimContext): Promise<unknown> {

@@ -31,4 +31,6 @@ export function describeIssue(prefix: string, issues: readonly IssueAt[]): strin
 }
 
 /** Errors as Switchboard answers them: a thrown answer as it is, anything else a 500 `internal`. */
-export const answerVersoriErrors: ErrorHandler<SimEnv> = answerErrors<SimEnv>((_e, c) => c.json({ code: 'internal', message: 'internal error' } satisfies VersoriError, 500));
+export const answerVersoriErrors: ErrorHandler<SimEnv> = answerErrors<SimEnv>((_e, c) =>
+  c.json({ code: 'internal', message: 'internal error' } satisfies VersoriError, 500),
+);

@@ -26,7 +26,9 @@ function parse(text: string): unknown {
 /** Keeps each request with its answer in `exchanges` (tests validate them against the spec). */
 export function recordExchanges(exchanges: SimExchange[]): MiddlewareHandler<SimEnv> {
   return async (c, next) => {
-    const requestText = ['GET', 'HEAD', 'DELETE'].includes(c.req.method) ? '' : await c.req.raw.clone().text();
+    const requestText = ['GET', 'HEAD', 'DELETE'].includes(c.req.method)
+      ? ''
+      : await c.req.raw.clone().text();
     await next();
     const responseText = await c.res.clone().text();
     const url = new URL(c.req.url);

@@ -50,10 +50,14 @@ export async function startVersoriSimulator(opts: VersoriSimulatorOptions = {}):
   const apiKey = opts.apiKey ?? VERSORI_SIM_DEFAULT_API_KEY;
   const behaviour = { ignorePaging: opts.ignorePaging ?? false };
   const exchanges: SimExchange[] = [];
-  const sim = await startSimulator<VersoriSimState>({
-    fresh: () => freshState(opts.seedDemo ?? false),
-    restore: restoreState,
-    routes: (app, state) => routes(app, { state, apiKey, behaviour, exchanges: opts.recordExchanges ? exchanges : null }),
-  }, { port: opts.port, host: opts.host, stateFile: opts.stateFile });
+  const sim = await startSimulator<VersoriSimState>(
+    {
+      fresh: () => freshState(opts.seedDemo ?? false),
+      restore: restoreState,
+      routes: (app, state) =>
+        routes(app, { state, apiKey, behaviour, exchanges: opts.recordExchanges ? exchanges : null }),
+    },
+    { port: opts.port, host: opts.host, stateFile: opts.stateFile },
+  );
   return { ...sim, apiKey, baseUrl: `${sim.url}${VERSORI_API_BASE_PATH}`, behaviour, exchanges };
 }

@@ -1,11 +1,34 @@
 import { cursorPage, decodeCursor, encodeCursor } from '../../../simulator/paging.js';
 import type { SimApp, SimContext } from '../../../simulator/server.js';
 import { fingerprint } from '../../../simulator/fingerprint.js';
-import { VERSORI_API_BASE_PATH, VERSORI_AUTH_TYPES, type Connection, type ConnectionsPage, type VersoriAuthType, type VersoriError } from '../api-types.js';
-import { checkData, checked, CreateBody, jsonBody, listQuery, OrganisationBody, UpdateBody } from './bodies.js';
+import {
+  VERSORI_API_BASE_PATH,
+  VERSORI_AUTH_TYPES,
+  type Connection,
+  type ConnectionsPage,
+  type VersoriAuthType,
+  type VersoriError,
+} from '../api-types.js';
+import {
+  checkData,
+  checked,
+  CreateBody,
+  jsonBody,
+  listQuery,
+  OrganisationBody,
+  UpdateBody,
+} from './bodies.js';
 import { answerVersoriErrors, badRequest, notFound, unauthenticated } from './errors.js';
 import { recordExchanges, type SimExchange } from './exchanges.js';
-import { addOrganisation, insertConnection, nextId, ULID, type SimConnection, type SimOrganisation, type VersoriSimState } from './state.js';
+import {
+  addOrganisation,
+  insertConnection,
+  nextId,
+  ULID,
+  type SimConnection,
+  type SimOrganisation,
+  type VersoriSimState,
+} from './state.js';
 
 /** What the routes serve from. */
 export interface VersoriService {
@@ -23,7 +46,9 @@ function organisation(state: VersoriSimState, orgId: string): SimOrganisation {
 }
 
 function connectionOf(state: VersoriSimState, orgId: string, connectionId: string): SimConnection {
-  return organisation(state, orgId).connections[connectionId] ?? notFound(`connection ${connectionId} not found`);
+  return (
+    organisation(state, orgId).connections[connectionId] ?? notFound(`connection ${connectionId} not found`)
+  );
 }
 
 function toApi(state: VersoriSimState, conn: SimConnection): Connection {
@@ -83,22 +108,31 @@ export function routes(app: SimApp, { state, apiKey, behaviour, exchanges }: Ver
   app.post(`${base}/organisations/:orgId/connections`, async (c) => {
     const org = organisation(state, c.req.param('orgId'));
     const body = checked(CreateBody, await jsonBody(c));
-    const target = state.apps.find((a) => a.id === body.appId) ?? badRequest(`app ${body.appId} does not exist`);
-    if (!(VERSORI_AUTH_TYPES as readonly string[]).includes(body.authType)) badRequest(`authType ${body.authType} is not a known auth type`);
+    const target =
+      state.apps.find((a) => a.id === body.appId) ?? badRequest(`app ${body.appId} does not exist`);
+    if (!(VERSORI_AUTH_TYPES as readonly string[]).includes(body.authType))
+      badRequest(`authType ${body.authType} is not a known auth type`);
     const authType = body.authType as VersoriAuthType;
-    const config = target.supportedAuthConfigs?.find((a) => a.type === authType) ?? badRequest(`app ${target.id} does not support authType ${authType}`);
+    const config =
+      target.supportedAuthConfigs?.find((a) => a.type === authType) ??
+      badRequest(`app ${target.id} does not support authType ${authType}`);
     if (authType === 'oauth2' && (config.data as { flowType?: string }).flowType !== 'client_credentials') {
-      badRequest(`app ${target.id} uses an interactive OAuth2 flow; initialise the connection through connection-init`);
+      badRequest(
+        `app ${target.id} uses an interactive OAuth2 flow; initialise the connection through connection-init`,
+      );
     }
     const data = checkData(authType, body.data);
     const conn = insertConnection(state, org.id, { name: body.name, appId: target.id, authType, data });
     return json(c, 201, toApi(state, conn));
   });
 
-  app.get(`${base}/organisations/:orgId/connections`, (c) => json(c, 200, listPage(state, c, behaviour.ignorePaging)));
+  app.get(`${base}/organisations/:orgId/connections`, (c) =>
+    json(c, 200, listPage(state, c, behaviour.ignorePaging)),
+  );
 
   app.get(`${base}/organisations/:orgId/connections/:connectionId`, (c) =>
-    json(c, 200, toApi(state, connectionOf(state, c.req.param('orgId'), c.req.param('connectionId')))));
+    json(c, 200, toApi(state, connectionOf(state, c.req.param('orgId'), c.req.param('connectionId')))),
+  );
 
   app.put(`${base}/organisations/:orgId/connections/:connectionId`, async (c) => {
     const conn = connectionOf(state, c.req.param('orgId'), c.req.param('connectionId'));
@@ -125,8 +159,23 @@ export function routes(app: SimApp, { state, apiKey, behaviour, exchanges }: Ver
     return c.json({ id: org.id, name: org.name }, 201);
   });
   app.get('/__sim/apps', (c) =>
-    c.json(state.apps.map((a) => ({ id: a.id, name: a.name, authConfigs: (a.supportedAuthConfigs ?? []).map((x) => ({ type: x.type, isValid: x.isValid })) }))));
+    c.json(
+      state.apps.map((a) => ({
+        id: a.id,
+        name: a.name,
+        authConfigs: (a.supportedAuthConfigs ?? []).map((x) => ({ type: x.type, isValid: x.isValid })),
+      })),
+    ),
+  );
 
-  app.notFound((c) => c.json({ code: 'not_found', message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` } satisfies VersoriError, 404));
+  app.notFound((c) =>
+    c.json(
+      {
+        code: 'not_found',
+        message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}`,
+      } satisfies VersoriError,
+      404,
+    ),
+  );
   app.onError(answerVersoriErrors);
 }

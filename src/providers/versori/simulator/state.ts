@@ -34,9 +34,12 @@ export interface VersoriSimState {
 /** A state file of version 1: each connection kept its secret `data` in plaintext. */
 interface VersoriSimStateV1 extends Omit<VersoriSimState, 'version' | 'organisations'> {
   version: 1;
-  organisations: Record<string, Omit<SimOrganisation, 'connections'> & {
-    connections: Record<string, Omit<SimConnection, 'dataFingerprint'> & { data: unknown }>;
-  }>;
+  organisations: Record<
+    string,
+    Omit<SimOrganisation, 'connections'> & {
+      connections: Record<string, Omit<SimConnection, 'dataFingerprint'> & { data: unknown }>;
+    }
+  >;
 }
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -78,7 +81,8 @@ export function restoreState(saved: unknown): VersoriSimState {
   const organisations: Record<string, SimOrganisation> = {};
   for (const [orgId, org] of Object.entries(restored.organisations)) {
     const connections: Record<string, SimConnection> = {};
-    for (const [id, { data, ...conn }] of Object.entries(org.connections)) connections[id] = { ...conn, dataFingerprint: fingerprint(data) };
+    for (const [id, { data, ...conn }] of Object.entries(org.connections))
+      connections[id] = { ...conn, dataFingerprint: fingerprint(data) };
     organisations[orgId] = { ...org, connections };
   }
   return { ...restored, version: 2, organisations };
@@ -97,14 +101,24 @@ export function addOrganisation(state: VersoriSimState, id: string, name = id): 
  * The fingerprint of the secret `data` a connection holds (undefined when no such connection):
  * compare it with `fingerprint(expected)` to check what was sent or replayed.
  */
-export function storedSecretFingerprint(state: VersoriSimState, orgId: string, connectionId: string): string | undefined {
+export function storedSecretFingerprint(
+  state: VersoriSimState,
+  orgId: string,
+  connectionId: string,
+): string | undefined {
   return state.organisations[orgId]?.connections[connectionId]?.dataFingerprint;
 }
 
 export function insertConnection(
   state: VersoriSimState,
   orgId: string,
-  c: { name: string; appId: string; authType: VersoriAuthType; data: object; usedByBoards?: ConnectionBoardReference[] },
+  c: {
+    name: string;
+    appId: string;
+    authType: VersoriAuthType;
+    data: object;
+    usedByBoards?: ConnectionBoardReference[];
+  },
 ): SimConnection {
   const org = addOrganisation(state, orgId);
   const conn: SimConnection = {
