@@ -174,9 +174,9 @@ export function decodeEncryptionKey(raw: string): Buffer | null {
  * Keys that still open credentials sealed before a rotation, never seal: `GATEWAY_ENCRYPTION_PREVIOUS_KEYS`
  * (comma-separated) beats `encryption.previousKeys`. Each must be a key like `encryption.key`, not the
  * current key and not given twice (either would hide a mistake made while rotating). Problems name
- * the position, never a value.
+ * the position, never a value. `current`: the decoded current key, null when it is invalid
+ * (already reported), undefined when none is given.
  */
-/** `current`: the decoded current key, null when it is invalid (already reported), undefined when none is given. */
 function parsePreviousKeys(
   env: NodeJS.ProcessEnv,
   fromFile: string[] | undefined,

@@ -104,18 +104,18 @@ export interface AdapterSchemas {
  * What an organization id at a provider looks like, as the provider documents it. A gateway
  * organization's link to the provider must match (checked at organization create and PATCH: 400
  * naming `/links/<provider id>`). The core first refuses what is unsafe in any upstream path
- * segment (upstream/segment.ts); a format adds only what the provider publishes, and nothing where
+ * segment (core/segment.ts); a format adds only what the provider publishes, and nothing where
  * it publishes nothing.
  */
-/** A provider entry's circuit breaker, as `GET /v1/providers` reports it. */
-export type CircuitState = 'closed' | 'open' | 'half_open';
-
 export interface LinkFormat {
   /** What a valid link is, for people (docs, messages), e.g. "a UUID (Leen's organization_id)". */
   description: string;
   /** Why `value` is not such an id (naming the rule, never the value), or null. Called only with values the core found safe. */
   problem(value: string): string | null;
 }
+
+/** A provider entry's circuit breaker, as `GET /v1/providers` reports it. */
+export type CircuitState = 'closed' | 'open' | 'half_open';
 
 interface AdapterBase {
   readonly id: string;

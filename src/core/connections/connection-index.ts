@@ -95,7 +95,7 @@ export class ConnectionIndex {
 /**
  * A connection id an upstream gives out becomes a segment of the later upstream paths of that
  * connection (read, change, delete). One that is not a safe segment (`..`, a separator; see
- * upstream/segment.ts) is no provider's documented id: the answer is the provider's fault (502),
+ * core/segment.ts) is no provider's documented id: the answer is the provider's fault (502),
  * and the id is never stored, so no upstream answer can bend a later path.
  */
 export function requireSafeExternalId(adapter: ProviderAdapter, u: UpstreamConnection): void {

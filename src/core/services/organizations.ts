@@ -56,7 +56,7 @@ export class OrganizationService {
 
   /**
    * Each link's key is a configured provider id, and each value (null: removed) is a safe upstream
-   * path segment (upstream/segment.ts) in that provider's documented format (its adapter's
+   * path segment (core/segment.ts) in that provider's documented format (its adapter's
    * LinkFormat). A link becomes a segment of every upstream path of the organization, so a value
    * like `..` must never be stored. One problem per link, by pointer; messages never echo a value.
    */

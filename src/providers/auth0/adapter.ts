@@ -102,10 +102,10 @@ export const AUTH0_GA_SCHEMAS: AdapterSchemas = {
   credentials: () => null,
 };
 
-/** What differs between the families, as pure data and pure mappers; the adapter holds one. */
 /** Both families attach an existing tenant connection by its id. */
 type Auth0CreateShape = CreateInput & { external_connection_id: string };
 
+/** What differs between the families, as pure data and pure mappers; the adapter holds one. */
 export interface Auth0Family<F extends Auth0ConnectionsApi, I extends Auth0CreateShape> {
   api: F;
   capabilities: ProviderCapabilities & { updateModel: 'patch' };

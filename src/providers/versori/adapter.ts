@@ -125,12 +125,12 @@ export function createVersoriAdapter(config: VersoriConfig, deps: AdapterDeps): 
       return typeof credentials['type'] === 'string' ? credentials['type'] : null;
     },
 
-    /** `input` is the body the gateway parsed with CreateBody (never parsed again); its credentials arrive sealed apart. */
     /** The app (`kind`) and the name the connection is made with. */
     expectedUpstream({ kind, name }: VersoriCreateInput): UpstreamExpectation {
       return { kind, name };
     },
 
+    /** `input` is the body the gateway parsed with CreateBody (never parsed again); its credentials arrive sealed apart. */
     async create(
       ctx: CallContext,
       externalOrgId: string,
