@@ -1,3 +1,5 @@
+import type { Connection, Health } from './connection.js';
+
 /**
  * The storage port: what the services need of a database. Rows, not requests. Implemented once over
  * SQL (`src/storage/`) for SQLite (one process) and PostgreSQL (several replicas on one database). Every method that writes
@@ -61,9 +63,133 @@ export interface EventRow {
   changed: string[];
   request_id: string | null;
   at: string;
+  /** The fields of its type beyond these (a monitor event's `previous` and `current`). */
+  data?: Record<string, unknown>;
+  /** The canonical connection as it was after the event, for its webhook payload (never a secret); null when gone. */
+  connection?: Connection | null;
 }
 
-export type NewEvent = Omit<EventRow, 'seq'>;
+/**
+ * An event to record. Its deliveries (one per enabled webhook endpoint whose organizations and event
+ * patterns match; only `deliver_to` when given) are written with it, in the same transaction. When
+ * it carries a `connection`, that connection's snapshot becomes what it shows.
+ */
+export type NewEvent = Omit<EventRow, 'seq'> & { deliver_to?: string };
+
+/** What the monitor compares of a connection: the parts that change at a provider. */
+export interface ConnectionSnapshot {
+  kind: string;
+  name: string | null;
+  status: string;
+  health: Health;
+  settings: Record<string, unknown>;
+}
+
+/** A change the monitor saw: recorded only if the connection's snapshot is still `expected` (no write in between). */
+export interface ObservedChange {
+  connection_id: string;
+  /** The snapshot the comparison was made against (null: none yet). */
+  expected: ConnectionSnapshot | null;
+  snapshot: ConnectionSnapshot;
+  /** Its events (none: only the snapshot is taken, e.g. a connection known before snapshots existed). */
+  events: NewEvent[];
+}
+
+/** A sealed secret (AES-256-GCM, as credentials are). */
+export interface SealedSecret {
+  key_id: string;
+  nonce: Buffer;
+  ciphertext: Buffer;
+}
+
+export type WebhookStatus = 'enabled' | 'disabled';
+
+export interface WebhookEndpointRow {
+  id: string;
+  url: string;
+  /** Event type patterns: exact, `*`, or a prefix ending in `*`. */
+  events: string[];
+  /** `['*']` or organization ids. */
+  organization_ids: string[];
+  description: string | null;
+  status: WebhookStatus;
+  /** Why it was disabled (`gone`: the receiver answered 410; `failing`: every attempt failed for too long; `caller`). */
+  disabled_reason: string | null;
+  secret: SealedSecret;
+  /** The secret before the last rotation, signing beside the new one until `previous_expires_at`. */
+  previous_secret: SealedSecret | null;
+  previous_expires_at: string | null;
+  /** Since when every attempt to it has failed (null: the last one succeeded, or none yet). */
+  failing_since: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'dropped';
+
+export interface DeliveryAttempt {
+  at: string;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+}
+
+export interface DeliveryRow {
+  id: string;
+  endpoint_id: string;
+  event_id: string;
+  event_type: string;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: string | null;
+  last_attempt: DeliveryAttempt | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+/** A delivery claimed for one attempt, with what the attempt needs. */
+export interface ClaimedDelivery {
+  delivery: DeliveryRow;
+  event: EventRow;
+  endpoint: WebhookEndpointRow;
+}
+
+export interface DeliveryClaim {
+  /** Who claims (a process); the lease is theirs until `lease_until`. */
+  owner: string;
+  now: string;
+  lease_until: string;
+  limit: number;
+  /** Endpoints not to claim for (this process has as many in flight to them as it allows). */
+  skip_endpoints: string[];
+}
+
+/** How an attempt ended and what follows for the delivery and its endpoint. */
+export interface AttemptRecord {
+  attempt: DeliveryAttempt;
+  status: 'pending' | 'delivered' | 'failed';
+  next_attempt_at: string | null;
+  /** The endpoint's failing-since after this attempt. */
+  failing_since: string | null;
+  /** Set when the attempt disables the endpoint: why, and its `webhook.disabled` event. */
+  disable?: { reason: string; event: NewEvent };
+}
+
+export interface DeliveryQuery {
+  status?: DeliveryStatus | undefined;
+  event_type?: string | undefined;
+  /** Newest first: only deliveries before this one. */
+  before?: { created_at: string; id: string } | undefined;
+}
+
+/** The monitor's state of one provider entry, shared by the replicas. */
+export interface MonitorStateRow {
+  provider_id: string;
+  last_pass_at: string | null;
+  last_pass_ms: number | null;
+  next_pass_at: string | null;
+  last_error: string | null;
+}
 
 /** An API key as stored: never the key, only its SHA-256. */
 export interface ApiKeyRow {
@@ -99,6 +225,8 @@ export interface ConnectionLookup {
 export interface ConnectionLocks {
   /** Runs fn while holding the connection's lock. */
   run<T>(connectionId: string, fn: () => Promise<T>): Promise<T>;
+  /** Runs fn while holding the lock `key` if nobody holds it now (across replicas); `ran: false` without waiting otherwise. */
+  tryRun<T>(key: string, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }>;
 }
 
 /** Messages between the processes on one database (PostgreSQL: LISTEN/NOTIFY; SQLite: one process, nobody to tell). */
@@ -147,8 +275,16 @@ export interface Storage {
     organizationId: string,
     connectionId: string,
   ): Promise<ConnectionLookup | null>;
-  /** For each candidate, the live row for its upstream identity, made (with `new_id`) when absent; made but not kept when the organization does not exist. */
-  ensureConnections(candidates: ConnectionCandidate[], now: string): Promise<ConnectionRow[]>;
+  /**
+   * For each candidate, the live row for its upstream identity, made (with `new_id`) when absent;
+   * made but not kept when the organization does not exist. A row made here records
+   * `discovered(row, i)`'s event (the candidate's index) in the same transaction, when given.
+   */
+  ensureConnections(
+    candidates: ConnectionCandidate[],
+    now: string,
+    discovered?: (row: ConnectionRow, i: number) => NewEvent,
+  ): Promise<ConnectionRow[]>;
   /** One transaction: the index row, the sealed credentials (if any) and the event; false (nothing written) when the organization does not exist. */
   insertConnection(
     row: ConnectionRow,
@@ -229,6 +365,39 @@ export interface Storage {
   completeIdempotencyKey(owner: string, key: string, answer: IdempotentAnswer): Promise<void>;
   /** The request ended in a way worth running again (a 5xx): the key is free again. */
   releaseIdempotencyKey(owner: string, key: string): Promise<void>;
+
+  /** Events not tied to another write (a webhook test, the monitor's), each with its deliveries, in one transaction. */
+  recordEvents(events: NewEvent[]): Promise<void>;
+
+  insertWebhookEndpoint(row: WebhookEndpointRow): Promise<void>;
+  getWebhookEndpoint(id: string): Promise<WebhookEndpointRow | null>;
+  /** By id, after `afterId`. */
+  listWebhookEndpoints(afterId: string | null, limit: number): Promise<WebhookEndpointRow[]>;
+  /** Replaces the row; false when it no longer exists. */
+  updateWebhookEndpoint(row: WebhookEndpointRow): Promise<boolean>;
+  /** One transaction: the endpoint goes, its undelivered deliveries become `dropped`; false when there was none. */
+  deleteWebhookEndpoint(id: string): Promise<boolean>;
+
+  /** Leases due pending deliveries of enabled endpoints (oldest due first), each with its event and endpoint; never one leased by another. */
+  claimDeliveries(claim: DeliveryClaim): Promise<ClaimedDelivery[]>;
+  /** Hands leased deliveries back unattempted. */
+  releaseDeliveries(ids: string[], owner: string): Promise<void>;
+  /** One transaction: the attempt on the delivery (if `owner` still holds it) and what follows for its endpoint; false when the lease was lost. */
+  recordDeliveryAttempt(id: string, owner: string, record: AttemptRecord): Promise<boolean>;
+  /** An endpoint's deliveries, newest first. */
+  listDeliveries(endpointId: string, q: DeliveryQuery, limit: number): Promise<DeliveryRow[]>;
+  getDelivery(endpointId: string, id: string): Promise<DeliveryRow | null>;
+  /** The delivery becomes pending and due at `now` (one more attempt, whatever its status); false when there is none. */
+  retryDelivery(endpointId: string, id: string, now: string): Promise<boolean>;
+  /** Deliveries still to be made. */
+  countPendingDeliveries(): Promise<number>;
+
+  /** The snapshots of these connections (none for one never seen since snapshots exist). */
+  connectionSnapshots(connectionIds: string[]): Promise<Map<string, ConnectionSnapshot>>;
+  /** One transaction: each change whose connection's snapshot is still `expected` takes its snapshot and records its events; how many did. */
+  recordObserved(changes: ObservedChange[]): Promise<number>;
+  monitorState(): Promise<MonitorStateRow[]>;
+  putMonitorState(row: MonitorStateRow): Promise<void>;
 }
 
 /**

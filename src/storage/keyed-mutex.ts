@@ -18,4 +18,10 @@ export class KeyedMutex {
       if (this.#tails.get(key) === tail) this.#tails.delete(key);
     }
   }
+
+  /** Runs fn at once if nobody holds or waits for `key`; otherwise does not run it. */
+  async tryRun<T>(key: string, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+    if (this.#tails.has(key)) return { ran: false };
+    return { ran: true, value: await this.run(key, fn) };
+  }
 }

@@ -34,41 +34,64 @@ export class LeaseLocks implements ConnectionLocks {
 
   run<T>(connectionId: string, fn: () => Promise<T>): Promise<T> {
     return this.#local.run(connectionId, async () => {
-      const token = `${this.holder}:${Math.random().toString(36).slice(2, 10)}`;
+      const token = this.#token();
       await this.#acquire(connectionId, token);
-      const renew = setInterval(
-        () => void this.#renew(connectionId, token),
-        Math.max(50, Math.floor(this.settings.lockLeaseMs / 3)),
-      );
-      renew.unref();
-      this.#renewing.add(renew);
-      try {
-        return await fn();
-      } finally {
-        clearInterval(renew);
-        this.#renewing.delete(renew);
-        await sql`DELETE FROM connection_leases WHERE connection_id = ${connectionId} AND holder = ${token}`
-          .execute(this.db)
-          .catch((e: unknown) =>
-            this.logger.warn(
-              { err: e, connection: connectionId },
-              'connection lease not released; it expires on its own',
-            ),
-          );
-      }
+      return this.#holding(connectionId, token, fn);
     });
+  }
+
+  async tryRun<T>(key: string, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+    const local = await this.#local.tryRun(key, async () => {
+      const token = this.#token();
+      if (!(await this.#take(key, token))) return { ran: false as const };
+      return { ran: true as const, value: await this.#holding(key, token, fn) };
+    });
+    return local.ran ? local.value : { ran: false };
+  }
+
+  #token(): string {
+    return `${this.holder}:${Math.random().toString(36).slice(2, 10)}`;
+  }
+
+  /** Runs fn with the lease held, renewing it every third of its length, and gives it back after. */
+  async #holding<T>(key: string, token: string, fn: () => Promise<T>): Promise<T> {
+    const renew = setInterval(
+      () => void this.#renew(key, token),
+      Math.max(50, Math.floor(this.settings.lockLeaseMs / 3)),
+    );
+    renew.unref();
+    this.#renewing.add(renew);
+    try {
+      return await fn();
+    } finally {
+      clearInterval(renew);
+      this.#renewing.delete(renew);
+      await sql`DELETE FROM connection_leases WHERE connection_id = ${key} AND holder = ${token}`
+        .execute(this.db)
+        .catch((e: unknown) =>
+          this.logger.warn(
+            { err: e, connection: key },
+            'connection lease not released; it expires on its own',
+          ),
+        );
+    }
+  }
+
+  /** One attempt to take the lease: true when it is this token's now. */
+  async #take(key: string, token: string): Promise<boolean> {
+    const r = await sql<{ holder: string }>`
+        INSERT INTO connection_leases (connection_id, holder, expires_at)
+        VALUES (${key}, ${token}, clock_timestamp() + ${this.settings.lockLeaseMs}::integer * interval '1 millisecond')
+        ON CONFLICT (connection_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+          WHERE connection_leases.expires_at < clock_timestamp()
+        RETURNING holder`.execute(this.db);
+    return r.rows.length === 1;
   }
 
   async #acquire(connectionId: string, token: string): Promise<void> {
     const giveUp = Date.now() + this.settings.lockWaitMs;
     for (let wait = FIRST_WAIT_MS; ; wait = Math.min(LONGEST_WAIT_MS, wait * 2)) {
-      const r = await sql<{ holder: string }>`
-        INSERT INTO connection_leases (connection_id, holder, expires_at)
-        VALUES (${connectionId}, ${token}, clock_timestamp() + ${this.settings.lockLeaseMs}::integer * interval '1 millisecond')
-        ON CONFLICT (connection_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-          WHERE connection_leases.expires_at < clock_timestamp()
-        RETURNING holder`.execute(this.db);
-      if (r.rows.length === 1) return;
+      if (await this.#take(connectionId, token)) return;
       if (Date.now() + wait > giveUp) {
         throw new GatewayError(
           'conflict',

@@ -2,6 +2,7 @@ import { afterAll, expect, it } from 'vitest';
 import type { ConnectionRow, NewEvent, Storage } from '../../src/core/storage.js';
 import type { OpenOptions } from '../../src/storage/open.js';
 import { MIGRATIONS } from '../../src/storage/sql/migrations.js';
+import { outboxConformance } from './outbox-conformance.js';
 
 /**
  * The storage conformance suite (the better-auth adapter-suite style): the same tests, unchanged,
@@ -586,4 +587,6 @@ export function storageConformance(backend: StorageBackend): void {
     expect(await s.listEvents('acme', 'ev_\u0000', 10)).toBeNull();
     expect(await s.revokeApiKey('key_\u0000', 't', null)).toBe(false);
   });
+
+  outboxConformance({ withAcme, twoReplicas, replicas: backend.replicas });
 }

@@ -88,11 +88,14 @@ export async function ensureConnections(
   s: Session,
   candidates: ConnectionCandidate[],
   now: string,
+  discovered?: (row: ConnectionRow, i: number) => NewEvent,
 ): Promise<ConnectionRow[]> {
   // Most of a list is known already: one read per upstream scope finds those; only the rest is written.
   const known = await liveRowsOf(s.db, candidates);
-  const missing = candidates.filter((c) => !known.has(upstreamKey(c)));
-  if (missing.length > 0) for (const row of await adopt(s, missing, now)) known.set(upstreamKey(row), row);
+  const missing = candidates.flatMap((c, i) => (known.has(upstreamKey(c)) ? [] : [{ c, i }]));
+  if (missing.length > 0) {
+    for (const row of await adopt(s, missing, now, discovered)) known.set(upstreamKey(row), row);
+  }
   return candidates.map((c) => known.get(upstreamKey(c)) as ConnectionRow);
 }
 
@@ -125,11 +128,16 @@ async function liveRowsOf(db: Db, candidates: ConnectionCandidate[]): Promise<Ma
 }
 
 /** Index rows made for upstream connections not known yet (made but not kept when their organization is gone). */
-async function adopt(s: Session, candidates: ConnectionCandidate[], now: string): Promise<ConnectionRow[]> {
+async function adopt(
+  s: Session,
+  candidates: Array<{ c: ConnectionCandidate; i: number }>,
+  now: string,
+  discovered?: (row: ConnectionRow, i: number) => NewEvent,
+): Promise<ConnectionRow[]> {
   const organizations = new Map<string, boolean>();
   const rows = await inTransaction(s, async (db) => {
     const out: ConnectionRow[] = [];
-    for (const c of candidates) {
+    for (const { c, i } of candidates) {
       let exists = organizations.get(c.organization_id);
       if (exists === undefined)
         organizations.set(
@@ -152,11 +160,13 @@ async function adopt(s: Session, candidates: ConnectionCandidate[], now: string)
         continue;
       }
       // Two replicas listing at once: the unique live index lets one insert win, the other reads it.
-      await db
+      const inserted = await db
         .insertInto('connections')
         .values(made)
         .onConflict((oc) => oc.columns(LIVE_UPSTREAM).where('deleted_at', 'is', null).doNothing())
-        .execute();
+        .executeTakeFirst();
+      if (discovered && Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1)
+        await insertEvent(db, discovered(made, i));
       out.push((await findLive(db, c)) ?? made);
     }
     return out;
@@ -198,6 +208,7 @@ export async function markConnectionDeleted(
 ): Promise<void> {
   await inTransaction(s, async (db) => {
     await db.deleteFrom('credentials').where('connection_id', '=', id).execute();
+    await db.deleteFrom('connection_snapshots').where('connection_id', '=', id).execute();
     await db
       .updateTable('connections')
       .set({ deleted_at: at })

@@ -1,7 +1,11 @@
 import type { Selectable } from 'kysely';
+import type { Connection } from '../../core/connection.js';
 import type { EventRow, NewEvent } from '../../core/storage.js';
+import { newId } from '../../core/ids.js';
 import type { Tables } from './schema.js';
-import type { Db, Session } from './session.js';
+import { inTransaction, type Db, type Session } from './session.js';
+import { snapshotOf, writeSnapshot } from './snapshots.js';
+import { matchesEndpoint } from './webhook-endpoints.js';
 
 export async function listAllEvents({ db }: Session, afterSeq: number, limit: number): Promise<EventRow[]> {
   const rows = await db
@@ -51,7 +55,19 @@ export async function listEvents(
   return rows.map(toEvent);
 }
 
-/** Records an event; every write of the other aggregates records its event with it, in its transaction. */
+export async function recordEvents(s: Session, events: NewEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await inTransaction(s, async (db) => {
+    for (const e of events) await insertEvent(db, e);
+  });
+}
+
+/**
+ * Records an event; every write of the other aggregates records its event with it, in its
+ * transaction. This is the outbox: the event's deliveries are written here too (one per enabled
+ * endpoint it matches), and a connection it carries becomes that connection's snapshot, so a
+ * change the gateway made never looks to the monitor like one made at the provider.
+ */
 export async function insertEvent(db: Db, e: NewEvent): Promise<void> {
   await db
     .insertInto('events')
@@ -65,15 +81,66 @@ export async function insertEvent(db: Db, e: NewEvent): Promise<void> {
       changed: JSON.stringify(e.changed),
       request_id: e.request_id,
       at: e.at,
+      data: e.data === undefined ? null : JSON.stringify(e.data),
+      connection: e.connection === undefined ? null : JSON.stringify(e.connection),
     })
+    .execute();
+  if (e.connection) await writeSnapshot(db, e.connection.id, snapshotOf(e.connection), e.at);
+  await enqueueDeliveries(db, e);
+}
+
+/** One pending delivery, due now, per enabled endpoint the event matches (or only `deliver_to`). */
+async function enqueueDeliveries(db: Db, e: NewEvent): Promise<void> {
+  let q = db
+    .selectFrom('webhook_endpoints')
+    .select(['id', 'events', 'organization_ids'])
+    .where('status', '=', 'enabled');
+  if (e.deliver_to !== undefined) q = q.where('id', '=', e.deliver_to);
+  const endpoints = await q.execute();
+  const matching =
+    e.deliver_to !== undefined
+      ? endpoints
+      : endpoints.filter((ep) =>
+          matchesEndpoint(JSON.parse(ep.events) as string[], JSON.parse(ep.organization_ids) as string[], e),
+        );
+  if (matching.length === 0) return;
+  await db
+    .insertInto('webhook_deliveries')
+    .values(
+      matching.map((ep) => ({
+        id: newId('dl'),
+        endpoint_id: ep.id,
+        event_id: e.id,
+        event_type: e.type,
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: e.at,
+        lease_owner: null,
+        lease_until: null,
+        last_attempt_at: null,
+        last_status_code: null,
+        last_error: null,
+        last_duration_ms: null,
+        created_at: e.at,
+        delivered_at: null,
+      })),
+    )
     .execute();
 }
 
-function toEvent({ api_key_id: keyId, seq, ...r }: Selectable<Tables['events']>): EventRow {
+export function toEvent({
+  api_key_id: keyId,
+  seq,
+  data,
+  connection,
+  ...r
+}: Selectable<Tables['events']>): EventRow {
   return {
     ...r,
     seq: Number(seq),
     ...(keyId ? { api_key_id: keyId } : {}),
     changed: JSON.parse(r.changed) as string[],
+    ...(data === null ? {} : { data: JSON.parse(data) as Record<string, unknown> }),
+    ...(connection === null ? {} : { connection: JSON.parse(connection) as Connection | null }),
   };
 }

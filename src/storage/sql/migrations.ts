@@ -145,4 +145,70 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'events out: webhooks, deliveries and connection snapshots',
+    // An event keeps what its webhook payload carries beside its fields: the extra fields of its
+    // type (`data`) and the canonical connection as it was after the event (`connection`). A
+    // delivery is written with its event (the outbox); a connection's snapshot is what the gateway
+    // last saw of it, which the monitor compares with what a provider says now.
+    sql: (t) => `
+      ALTER TABLE events ADD COLUMN data TEXT;
+      ALTER TABLE events ADD COLUMN connection TEXT;
+
+      CREATE TABLE webhook_endpoints (
+        id TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        events TEXT NOT NULL,
+        organization_ids TEXT NOT NULL,
+        description TEXT,
+        status TEXT NOT NULL,
+        disabled_reason TEXT,
+        key_id TEXT NOT NULL,
+        nonce ${t.bytes} NOT NULL,
+        ciphertext ${t.bytes} NOT NULL,
+        previous_key_id TEXT,
+        previous_nonce ${t.bytes},
+        previous_ciphertext ${t.bytes},
+        previous_expires_at TEXT,
+        failing_since TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+
+      CREATE TABLE webhook_deliveries (
+        id TEXT PRIMARY KEY,
+        endpoint_id TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        next_attempt_at TEXT,
+        lease_owner TEXT,
+        lease_until TEXT,
+        last_attempt_at TEXT,
+        last_status_code INTEGER,
+        last_error TEXT,
+        last_duration_ms REAL,
+        created_at TEXT NOT NULL,
+        delivered_at TEXT
+      );
+      CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
+      CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries (endpoint_id, created_at, id);
+
+      CREATE TABLE connection_snapshots (
+        connection_id TEXT PRIMARY KEY,
+        snapshot TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+
+      CREATE TABLE monitor_state (
+        provider_id TEXT PRIMARY KEY,
+        last_pass_at TEXT,
+        last_pass_ms REAL,
+        next_pass_at TEXT,
+        last_error TEXT
+      );
+    `,
+  },
 ];

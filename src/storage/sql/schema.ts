@@ -37,6 +37,8 @@ export interface Tables {
     changed: string;
     request_id: string | null;
     at: string;
+    data: string | null;
+    connection: string | null;
   };
   api_keys: {
     id: string;
@@ -71,6 +73,50 @@ export interface Tables {
     status: number | null;
     headers: string | null;
     body: string | null;
+  };
+  webhook_endpoints: {
+    id: string;
+    url: string;
+    events: string;
+    organization_ids: string;
+    description: string | null;
+    status: string;
+    disabled_reason: string | null;
+    key_id: string;
+    nonce: Buffer;
+    ciphertext: Buffer;
+    previous_key_id: string | null;
+    previous_nonce: Buffer | null;
+    previous_ciphertext: Buffer | null;
+    previous_expires_at: string | null;
+    failing_since: string | null;
+    created_at: string;
+    updated_at: string;
+  };
+  webhook_deliveries: {
+    id: string;
+    endpoint_id: string;
+    event_id: string;
+    event_type: string;
+    status: string;
+    attempts: number;
+    next_attempt_at: string | null;
+    lease_owner: string | null;
+    lease_until: string | null;
+    last_attempt_at: string | null;
+    last_status_code: number | null;
+    last_error: string | null;
+    last_duration_ms: number | null;
+    created_at: string;
+    delivered_at: string | null;
+  };
+  connection_snapshots: { connection_id: string; snapshot: string; updated_at: string };
+  monitor_state: {
+    provider_id: string;
+    last_pass_at: string | null;
+    last_pass_ms: number | null;
+    next_pass_at: string | null;
+    last_error: string | null;
   };
   schema_migrations: { version: number; name: string; applied_at: string };
 }

@@ -1,5 +1,14 @@
 import { sql, type Transaction } from 'kysely';
 import type {
+  AttemptRecord,
+  ClaimedDelivery,
+  ConnectionSnapshot,
+  DeliveryClaim,
+  DeliveryQuery,
+  DeliveryRow,
+  MonitorStateRow,
+  ObservedChange,
+  WebhookEndpointRow,
   ApiKeyRow,
   Broadcast,
   ConnectionCandidate,
@@ -28,6 +37,9 @@ import * as organizations from './organizations.js';
 import type { Tables } from './schema.js';
 import type { Db, Dialect, Session } from './session.js';
 import * as settings from './settings.js';
+import * as snapshots from './snapshots.js';
+import * as deliveries from './webhook-deliveries.js';
+import * as endpoints from './webhook-endpoints.js';
 
 /**
  * The one implementation of the storage port, written once over kysely for both backends: the
@@ -106,8 +118,12 @@ export class SqlStorage implements Storage {
   ): Promise<ConnectionLookup | null> {
     return connections.getConnectionWithOrganization(this.#session, organizationId, connectionId);
   }
-  ensureConnections(candidates: ConnectionCandidate[], now: string): Promise<ConnectionRow[]> {
-    return connections.ensureConnections(this.#session, candidates, now);
+  ensureConnections(
+    candidates: ConnectionCandidate[],
+    now: string,
+    discovered?: (row: ConnectionRow, i: number) => NewEvent,
+  ): Promise<ConnectionRow[]> {
+    return connections.ensureConnections(this.#session, candidates, now, discovered);
   }
   insertConnection(
     row: ConnectionRow,
@@ -211,5 +227,60 @@ export class SqlStorage implements Storage {
   }
   releaseIdempotencyKey(owner: string, key: string): Promise<void> {
     return idempotencyKeys.releaseIdempotencyKey(this.#session, owner, key);
+  }
+
+  recordEvents(list: NewEvent[]): Promise<void> {
+    return events.recordEvents(this.#session, list);
+  }
+
+  insertWebhookEndpoint(row: WebhookEndpointRow): Promise<void> {
+    return endpoints.insertWebhookEndpoint(this.#session, row);
+  }
+  getWebhookEndpoint(id: string): Promise<WebhookEndpointRow | null> {
+    return endpoints.getWebhookEndpoint(this.#session, id);
+  }
+  listWebhookEndpoints(afterId: string | null, limit: number): Promise<WebhookEndpointRow[]> {
+    return endpoints.listWebhookEndpoints(this.#session, afterId, limit);
+  }
+  updateWebhookEndpoint(row: WebhookEndpointRow): Promise<boolean> {
+    return endpoints.updateWebhookEndpoint(this.#session, row);
+  }
+  deleteWebhookEndpoint(id: string): Promise<boolean> {
+    return endpoints.deleteWebhookEndpoint(this.#session, id);
+  }
+
+  claimDeliveries(claim: DeliveryClaim): Promise<ClaimedDelivery[]> {
+    return deliveries.claimDeliveries(this.#session, claim);
+  }
+  releaseDeliveries(ids: string[], owner: string): Promise<void> {
+    return deliveries.releaseDeliveries(this.#session, ids, owner);
+  }
+  recordDeliveryAttempt(id: string, owner: string, record: AttemptRecord): Promise<boolean> {
+    return deliveries.recordDeliveryAttempt(this.#session, id, owner, record);
+  }
+  listDeliveries(endpointId: string, q: DeliveryQuery, limit: number): Promise<DeliveryRow[]> {
+    return deliveries.listDeliveries(this.#session, endpointId, q, limit);
+  }
+  getDelivery(endpointId: string, id: string): Promise<DeliveryRow | null> {
+    return deliveries.getDelivery(this.#session, endpointId, id);
+  }
+  retryDelivery(endpointId: string, id: string, now: string): Promise<boolean> {
+    return deliveries.retryDelivery(this.#session, endpointId, id, now);
+  }
+  countPendingDeliveries(): Promise<number> {
+    return deliveries.countPendingDeliveries(this.#session);
+  }
+
+  connectionSnapshots(connectionIds: string[]): Promise<Map<string, ConnectionSnapshot>> {
+    return snapshots.connectionSnapshots(this.#session, connectionIds);
+  }
+  recordObserved(changes: ObservedChange[]): Promise<number> {
+    return snapshots.recordObserved(this.#session, changes);
+  }
+  monitorState(): Promise<MonitorStateRow[]> {
+    return snapshots.monitorState(this.#session);
+  }
+  putMonitorState(row: MonitorStateRow): Promise<void> {
+    return snapshots.putMonitorState(this.#session, row);
   }
 }
