@@ -4,6 +4,8 @@ export const SCOPES = [
   'connections:write',
   'organizations:read',
   'organizations:write',
+  'webhooks:read',
+  'webhooks:write',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 export type RouteScope = Scope | 'admin';

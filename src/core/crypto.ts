@@ -16,10 +16,28 @@ export interface Sealed {
   ciphertext: Buffer;
 }
 
+/**
+ * What a sealed value belongs to, bound as its associated data: a connection's credentials (its
+ * organization and id), or a webhook endpoint's signing secret (`purpose: 'webhook_secret'`, the
+ * endpoint's id as `connectionId`, no organization).
+ */
 export interface SealContext {
   organizationId: string;
   connectionId: string;
+  purpose?: 'credentials' | 'webhook_secret';
 }
+
+/** How an error names what could not be opened (never its value). */
+const WHAT = {
+  credentials: (id: string) => ({
+    subject: `Stored credentials of connection ${id} are`,
+    failed: 'Stored credentials failed their integrity check and were not used.',
+  }),
+  webhook_secret: (id: string) => ({
+    subject: `The signing secret of webhook endpoint ${id} is`,
+    failed: `The signing secret of webhook endpoint ${id} failed its integrity check and was not used.`,
+  }),
+} as const;
 
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
@@ -30,7 +48,8 @@ export function keyIdOf(key: Buffer): string {
 }
 
 function aad(ctx: SealContext): Buffer {
-  return Buffer.from(JSON.stringify(['plugboard.credentials.v1', ctx.organizationId, ctx.connectionId]));
+  const tag = ctx.purpose === 'webhook_secret' ? 'plugboard.webhook-secret.v1' : 'plugboard.credentials.v1';
+  return Buffer.from(JSON.stringify([tag, ctx.organizationId, ctx.connectionId]));
 }
 
 export class Sealer {
@@ -83,7 +102,7 @@ export class Sealer {
     if (!key) {
       throw new GatewayError(
         'internal',
-        `Stored credentials of connection ${ctx.connectionId} are sealed with key id ${sealed.keyId}, which is not configured; add that key to encryption.previousKeys.`,
+        `${WHAT[ctx.purpose ?? 'credentials'](ctx.connectionId).subject} sealed with key id ${sealed.keyId}, which is not configured; add that key to encryption.previousKeys.`,
       );
     }
     try {
@@ -96,11 +115,9 @@ export class Sealer {
       ]);
       return JSON.parse(plain.toString('utf8')) as unknown;
     } catch (e) {
-      throw new GatewayError(
-        'internal',
-        'Stored credentials failed their integrity check and were not used.',
-        { cause: e },
-      );
+      throw new GatewayError('internal', WHAT[ctx.purpose ?? 'credentials'](ctx.connectionId).failed, {
+        cause: e,
+      });
     }
   }
 }

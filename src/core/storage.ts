@@ -71,10 +71,10 @@ export interface EventRow {
 
 /**
  * An event to record. Its deliveries (one per enabled webhook endpoint whose organizations and event
- * patterns match; only `deliver_to` when given) are written with it, in the same transaction. When
+ * patterns match; only `deliver_to`'s, with its id, when given) are written with it, in the same transaction. When
  * it carries a `connection`, that connection's snapshot becomes what it shows.
  */
-export type NewEvent = Omit<EventRow, 'seq'> & { deliver_to?: string };
+export type NewEvent = Omit<EventRow, 'seq'> & { deliver_to?: { endpoint_id: string; delivery_id: string } };
 
 /** What the monitor compares of a connection: the parts that change at a provider. */
 export interface ConnectionSnapshot {
@@ -169,10 +169,13 @@ export interface AttemptRecord {
   attempt: DeliveryAttempt;
   status: 'pending' | 'delivered' | 'failed';
   next_attempt_at: string | null;
-  /** The endpoint's failing-since after this attempt. */
-  failing_since: string | null;
-  /** Set when the attempt disables the endpoint: why, and its `webhook.disabled` event. */
-  disable?: { reason: string; event: NewEvent };
+  /**
+   * What the attempt says of its endpoint. A success ends its failing spell. A failure starts one
+   * (or goes on with it) and disables the endpoint when the receiver said it is `gone` (410), or
+   * when it has been failing since `disable_if_failing_since` or earlier; `disabled` is then the
+   * endpoint's `webhook.disabled` event (its `data.reason` is filled in).
+   */
+  endpoint: { ok: true } | { ok: false; gone: boolean; disable_if_failing_since: string; disabled: NewEvent };
 }
 
 export interface DeliveryQuery {

@@ -86,8 +86,14 @@ export function outboxConformance(st: ConformanceStorages): void {
     expect(await by('wh_off')).toEqual([]);
     expect(await s.countPendingDeliveries()).toBe(4);
     // A targeted event (the test ping) goes to its endpoint alone.
-    await s.recordEvents([ev('ev_3', 'webhook.test', { organization_id: '', deliver_to: 'wh_exact' })]);
+    await s.recordEvents([
+      ev('ev_3', 'webhook.test', {
+        organization_id: '',
+        deliver_to: { endpoint_id: 'wh_exact', delivery_id: 'dl_test' },
+      }),
+    ]);
     expect(await by('wh_exact')).toEqual([['ev_3', 'pending', 0]]);
+    expect((await s.getDelivery('wh_exact', 'dl_test'))?.event_id).toBe('ev_3');
   });
 
   it('outbox: a change that fails writes neither its event nor its deliveries', async () => {
@@ -136,12 +142,18 @@ export function outboxConformance(st: ConformanceStorages): void {
     const [c1, c2] = await claim(s, 'A', 10, [], later(5));
     if (!c1 || !c2) throw new Error('expected two claims');
     const attempt = { at: later(10), status_code: 500, error: 'HTTP 500', duration_ms: 12.5 };
+    const failed = {
+      ok: false as const,
+      gone: false,
+      disable_if_failing_since: later(-1),
+      disabled: ev('ev_off', 'webhook.disabled', { organization_id: '' }),
+    };
     expect(
       await s.recordDeliveryAttempt(c1.delivery.id, 'B', {
         attempt,
         status: 'pending',
         next_attempt_at: later(5_000),
-        failing_since: later(10),
+        endpoint: failed,
       }),
     ).toBe(false);
     expect(
@@ -149,15 +161,16 @@ export function outboxConformance(st: ConformanceStorages): void {
         attempt,
         status: 'pending',
         next_attempt_at: later(5_000),
-        failing_since: later(10),
+        endpoint: failed,
       }),
     ).toBe(true);
+    expect((await s.getWebhookEndpoint('wh_1'))?.failing_since).toBe(later(10));
     expect(
       await s.recordDeliveryAttempt(c2.delivery.id, 'A', {
         attempt: { ...attempt, status_code: 204, error: null },
         status: 'delivered',
         next_attempt_at: null,
-        failing_since: null,
+        endpoint: { ok: true },
       }),
     ).toBe(true);
     const log = await s.listDeliveries('wh_1', {}, 10);
@@ -191,32 +204,79 @@ export function outboxConformance(st: ConformanceStorages): void {
     expect(await s.retryDelivery('wh_other', c2.delivery.id, later(20))).toBe(false);
   });
 
-  it('an attempt that disables its endpoint records webhook.disabled (delivered to the other endpoints) in its transaction', async () => {
+  it('attempts that disable their endpoint (a 410, or failing since long enough) record webhook.disabled, delivered to the other endpoints, in their transaction', async () => {
     const s = await st.withAcme();
     await s.insertWebhookEndpoint(endpoint('wh_gone'));
+    await s.insertWebhookEndpoint(endpoint('wh_failing'));
     await s.insertWebhookEndpoint(endpoint('wh_admin', { organization_ids: ['*'], events: ['webhook.*'] }));
-    await s.recordEvents([ev('ev_1')]);
-    const [c] = await claim(s, 'A', 1, ['wh_admin']);
-    if (!c) throw new Error('expected a claim');
-    await s.recordDeliveryAttempt(c.delivery.id, 'A', {
-      attempt: { at: later(1), status_code: 410, error: 'HTTP 410', duration_ms: 1 },
+    await s.recordEvents([ev('ev_1'), ev('ev_2', 'connection.updated', { at: later(1) })]);
+    const claims = await claim(s, 'A', 10, ['wh_admin'], later(5));
+    const of = (id: string, event: string) =>
+      claims.find((c) => c.endpoint.id === id && c.event.id === event)?.delivery.id ?? '';
+    const off = (id: string) =>
+      ev(`ev_off_${id}`, 'webhook.disabled', {
+        organization_id: '',
+        at: later(10),
+        data: { webhook_id: id },
+      });
+    const fail = (code: number) => ({
+      at: later(10),
+      status_code: code,
+      error: `HTTP ${code}`,
+      duration_ms: 1,
+    });
+    await s.recordDeliveryAttempt(of('wh_gone', 'ev_1'), 'A', {
+      attempt: fail(410),
       status: 'failed',
       next_attempt_at: null,
-      failing_since: later(1),
-      disable: {
-        reason: 'gone',
-        event: ev('ev_off', 'webhook.disabled', { organization_id: '', at: later(1) }),
+      endpoint: {
+        ok: false,
+        gone: true,
+        disable_if_failing_since: later(-1_000_000),
+        disabled: off('wh_gone'),
       },
     });
     expect(await s.getWebhookEndpoint('wh_gone')).toMatchObject({
       status: 'disabled',
       disabled_reason: 'gone',
-      failing_since: later(1),
+      failing_since: later(10),
     });
-    expect((await s.listDeliveries('wh_admin', {}, 10)).map((d) => d.event_id)).toEqual(['ev_off']);
+    // Failing, but not since long enough: still enabled; the next failure past the limit disables it.
+    await s.recordDeliveryAttempt(of('wh_failing', 'ev_1'), 'A', {
+      attempt: fail(500),
+      status: 'pending',
+      next_attempt_at: later(100),
+      endpoint: { ok: false, gone: false, disable_if_failing_since: later(0), disabled: off('wh_failing') },
+    });
+    expect((await s.getWebhookEndpoint('wh_failing'))?.status).toBe('enabled');
+    await s.recordDeliveryAttempt(of('wh_failing', 'ev_2'), 'A', {
+      attempt: { ...fail(500), at: later(50) },
+      status: 'pending',
+      next_attempt_at: later(100),
+      endpoint: { ok: false, gone: false, disable_if_failing_since: later(20), disabled: off('wh_failing') },
+    });
+    expect(await s.getWebhookEndpoint('wh_failing')).toMatchObject({
+      status: 'disabled',
+      disabled_reason: 'failing',
+      failing_since: later(10),
+    });
+    const disabled = (await s.listAllEvents(0, 100)).filter((e) => e.type === 'webhook.disabled');
+    expect(disabled.map((e) => e.data)).toEqual([
+      { webhook_id: 'wh_gone', reason: 'gone' },
+      { webhook_id: 'wh_failing', reason: 'failing' },
+    ]);
+    expect((await s.listDeliveries('wh_admin', {}, 10)).map((d) => d.event_id).sort()).toEqual([
+      'ev_off_wh_failing',
+      'ev_off_wh_gone',
+    ]);
     // A disabled endpoint's deliveries are not claimed.
-    await s.recordEvents([ev('ev_2', 'webhook.test', { organization_id: '', deliver_to: 'wh_gone' })]);
-    expect((await claim(s, 'B', 10, [], later(2))).map((x) => x.endpoint.id)).toEqual(['wh_admin']);
+    await s.recordEvents([
+      ev('ev_3', 'webhook.test', {
+        organization_id: '',
+        deliver_to: { endpoint_id: 'wh_gone', delivery_id: 'dl_gone' },
+      }),
+    ]);
+    expect((await claim(s, 'B', 10, [], later(200))).every((x) => x.endpoint.id === 'wh_admin')).toBe(true);
   });
 
   it('endpoints: listed by id, updated whole, deleted with their undelivered deliveries dropped', async () => {

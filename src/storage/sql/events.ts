@@ -95,7 +95,7 @@ async function enqueueDeliveries(db: Db, e: NewEvent): Promise<void> {
     .selectFrom('webhook_endpoints')
     .select(['id', 'events', 'organization_ids'])
     .where('status', '=', 'enabled');
-  if (e.deliver_to !== undefined) q = q.where('id', '=', e.deliver_to);
+  if (e.deliver_to !== undefined) q = q.where('id', '=', e.deliver_to.endpoint_id);
   const endpoints = await q.execute();
   const matching =
     e.deliver_to !== undefined
@@ -104,24 +104,26 @@ async function enqueueDeliveries(db: Db, e: NewEvent): Promise<void> {
           matchesEndpoint(JSON.parse(ep.events) as string[], JSON.parse(ep.organization_ids) as string[], e),
         );
   if (matching.length === 0) return;
+  // Delivery times compare as text: always the full ISO form, milliseconds included.
+  const at = new Date(e.at).toISOString();
   await db
     .insertInto('webhook_deliveries')
     .values(
       matching.map((ep) => ({
-        id: newId('dl'),
         endpoint_id: ep.id,
         event_id: e.id,
         event_type: e.type,
         status: 'pending',
         attempts: 0,
-        next_attempt_at: e.at,
+        id: e.deliver_to?.delivery_id ?? newId('dl'),
+        next_attempt_at: at,
         lease_owner: null,
         lease_until: null,
         last_attempt_at: null,
         last_status_code: null,
         last_error: null,
         last_duration_ms: null,
-        created_at: e.at,
+        created_at: at,
         delivered_at: null,
       })),
     )

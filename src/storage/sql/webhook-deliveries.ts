@@ -109,21 +109,34 @@ export async function recordDeliveryAttempt(
       .returning('endpoint_id')
       .executeTakeFirst();
     if (!d) return false;
+    const ep = r.endpoint;
+    if (ep.ok) {
+      await db
+        .updateTable('webhook_endpoints')
+        .set({ failing_since: null })
+        .where('id', '=', d.endpoint_id)
+        .execute();
+      return true;
+    }
+    const failing = await db
+      .updateTable('webhook_endpoints')
+      .set((eb) => ({ failing_since: eb.fn.coalesce('failing_since', eb.val(r.attempt.at)) }))
+      .where('id', '=', d.endpoint_id)
+      .returning(['failing_since', 'status'])
+      .executeTakeFirst();
+    if (!failing || failing.status !== 'enabled') return true;
+    const reason = ep.gone
+      ? 'gone'
+      : (failing.failing_since ?? r.attempt.at) <= ep.disable_if_failing_since
+        ? 'failing'
+        : null;
+    if (reason === null) return true;
     await db
       .updateTable('webhook_endpoints')
-      .set(
-        r.disable
-          ? {
-              failing_since: r.failing_since,
-              status: 'disabled',
-              disabled_reason: r.disable.reason,
-              updated_at: r.attempt.at,
-            }
-          : { failing_since: r.failing_since },
-      )
+      .set({ status: 'disabled', disabled_reason: reason, updated_at: r.attempt.at })
       .where('id', '=', d.endpoint_id)
       .execute();
-    if (r.disable) await insertEvent(db, r.disable.event);
+    await insertEvent(db, { ...ep.disabled, data: { ...ep.disabled.data, reason } });
     return true;
   });
   return done === true;
