@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { Secret } from './core/secret.js';
 import { SERVER_LIMIT_DEFAULTS, type ServerLimits } from './net.js';
 import { POSTGRES_DEFAULTS, type PostgresSettings } from './storage/postgres-settings.js';
+import type { WebhookConfig } from './events/settings.js';
 import type { ProviderDefinition } from './providers/definition.js';
 
 /**
@@ -31,6 +32,10 @@ export interface GatewayConfig {
   encryption: { key: Secret<Buffer> | null; previousKeys?: ReadonlyArray<Secret<Buffer>> };
   logLevel: string;
   providers: ProviderConfig[];
+  /** Webhook delivery (`webhooks`); the defaults where absent. */
+  webhooks?: Partial<WebhookConfig>;
+  /** The connection monitor: `intervalMs` between passes, 0 for none (default 300000). */
+  monitor?: { intervalMs?: number };
 }
 
 export class ConfigError extends Error {
@@ -119,6 +124,29 @@ const FileSchema = z.strictObject({
     .strictObject({ key: z.string().optional(), previousKeys: z.array(z.string()).optional() })
     .optional(),
   log: z.strictObject({ level: z.enum(LOG_LEVELS).optional() }).optional(),
+  webhooks: z
+    .strictObject({
+      allowHttp: z.boolean().optional(),
+      allowPrivateNetworks: z.boolean().optional(),
+      timeoutMs: limitMs.optional(),
+      retryScheduleMs: z
+        .array(
+          z
+            .number()
+            .int()
+            .min(0)
+            .max(7 * 86_400_000),
+        )
+        .max(50)
+        .optional(),
+      disableAfterMs: z.number().int().min(1).optional(),
+      concurrency: z.number().int().min(1).max(10_000).optional(),
+      perEndpoint: z.number().int().min(1).max(1_000).optional(),
+      pollMs: z.number().int().min(5).max(60_000).optional(),
+      rotationOverlapMs: z.number().int().min(0).optional(),
+    })
+    .optional(),
+  monitor: z.strictObject({ intervalMs: z.number().int().min(0).optional() }).optional(),
   providers: z.array(z.record(z.string(), z.unknown())).default([]),
 });
 
@@ -284,6 +312,8 @@ export function parseConfig({ text, env, definitions }: LoadOptions): GatewayCon
     encryption: { key: key ? new Secret(key) : null, previousKeys: previousKeys.map((k) => new Secret(k)) },
     logLevel,
     providers,
+    ...(file.webhooks ? { webhooks: stripUndefined(file.webhooks) as Partial<WebhookConfig> } : {}),
+    ...(file.monitor?.intervalMs !== undefined ? { monitor: { intervalMs: file.monitor.intervalMs } } : {}),
   };
 }
 

@@ -15,6 +15,13 @@ import { ApiKeyService } from './core/services/api-keys.js';
 import { IdempotencyKeys } from './core/services/idempotency.js';
 import { EventService } from './core/services/events.js';
 import { OrganizationService } from './core/services/organizations.js';
+import { WebhookService } from './core/services/webhooks.js';
+import { Dispatcher } from './events/dispatcher.js';
+import { deliveryMetrics } from './events/metrics.js';
+import { WebhookSender } from './events/sender.js';
+import { WEBHOOK_DEFAULTS, type WebhookConfig } from './events/settings.js';
+import { WebhookUrlGuard } from './events/url-guard.js';
+import { VERSION } from './version.js';
 import type { Storage } from './core/storage.js';
 import { createApp } from './http/app.js';
 import type { AppEnv } from './http/env.js';
@@ -28,6 +35,8 @@ export interface Gateway {
   organizations: OrganizationService;
   connections: ConnectionService;
   metrics: Registry;
+  /** Sends webhook deliveries; `wake()` makes it look for due ones now. */
+  dispatcher: Dispatcher;
   close(): Promise<void>;
 }
 
@@ -39,6 +48,8 @@ export interface GatewayOptions {
   metrics?: Registry;
   /** The upstream policies' clock and waits (tests move a fake clock instead of waiting). */
   upstreamClock?: Pick<PolicyDeps, 'now' | 'sleep'>;
+  /** Whether this process sends webhook deliveries (default true; a tool such as the reference document does not). */
+  dispatch?: boolean;
 }
 
 /** How often creates left unsettled are looked for (also once at start). */
@@ -94,12 +105,27 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
   const organizations = new OrganizationService(deps);
   const apiKeys = new ApiKeyService(deps);
   const connections = new ConnectionService(deps, organizations);
+  const webhookConfig: WebhookConfig = { ...WEBHOOK_DEFAULTS, ...config.webhooks };
+  const urlGuard = new WebhookUrlGuard(webhookConfig);
+  const webhooks = new WebhookService(deps, urlGuard, webhookConfig);
+  const sender = new WebhookSender(urlGuard, webhookConfig.timeoutMs, `plugboard/${VERSION}`);
+  const dispatcher = new Dispatcher({
+    storage,
+    sealer: deps.sealer,
+    sender,
+    logger: opts.logger,
+    metrics: deliveryMetrics(metrics, () => storage.countPendingDeliveries()),
+    now: deps.now,
+    settings: webhookConfig,
+  });
+  if (opts.dispatch !== false) dispatcher.start();
   const adminDigest = digest(config.auth.adminKey.reveal());
   const app = createApp({
     organizations,
     connections,
     events: new EventService(deps, organizations),
     apiKeys,
+    webhooks,
     idempotency: new IdempotencyKeys(storage, deps.now),
     providers: [...adapters.values()].map((a) => {
       const policy = policies.get(a.id) as UpstreamPolicy;
@@ -136,9 +162,13 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
     organizations,
     connections,
     metrics,
+    dispatcher,
     close: async () => {
       clearTimeout(firstSettle);
       clearInterval(settling);
+      // Deliveries in flight end (each within its timeout) and are recorded before storage closes.
+      await dispatcher.stop();
+      await sender.close();
       await Promise.all([...policies.values()].map((p) => p.close()));
       await storage.close();
     },

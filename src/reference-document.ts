@@ -27,7 +27,7 @@ export async function referenceDocument(
       logLevel: 'silent',
       providers,
     },
-    { definitions: types, logger: pino({ level: 'silent' }) },
+    { definitions: types, logger: pino({ level: 'silent' }), dispatch: false },
   );
   try {
     return (await (await gateway.app.request('/openapi.json')).json()) as Record<string, unknown>;

@@ -12,6 +12,7 @@ import type { ApiKeyService } from '../core/services/api-keys.js';
 import type { IdempotencyKeys } from '../core/services/idempotency.js';
 import type { EventService } from '../core/services/events.js';
 import type { OrganizationService } from '../core/services/organizations.js';
+import type { WebhookService } from '../core/services/webhooks.js';
 
 /** What the HTTP layer is built from: injected, never imported as module state. */
 export interface AppDeps {
@@ -19,6 +20,7 @@ export interface AppDeps {
   connections: ConnectionService;
   events: EventService;
   apiKeys: ApiKeyService;
+  webhooks: WebhookService;
   idempotency: IdempotencyKeys;
   providers: ReadonlyArray<{
     id: string;

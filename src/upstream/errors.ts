@@ -1,5 +1,5 @@
 import { GatewayError, type FieldProblem } from '../core/errors.js';
-import { retryAfterSeconds } from './retry-after.js';
+import { retryAfterSeconds } from '../core/retry-after.js';
 import type { HeaderBag } from './transport.js';
 
 /**

@@ -13,6 +13,6 @@ export { providerClientOptions, type AdapterDeps, type ProviderClientOptions } f
 export { upstreamError } from './errors.js';
 export { path } from './path.js';
 export type { UpstreamRequest } from './request.js';
-export { retryAfterSeconds } from './retry-after.js';
+export { retryAfterSeconds } from '../core/retry-after.js';
 export type { UpstreamAuth, UpstreamFailure } from './retry.js';
 export type { HeaderBag } from './transport.js';

@@ -6,7 +6,7 @@ import { CallAborted } from './call-aborted.js';
 import { throttled, timedOut, tooLarge, unreachable } from './errors.js';
 import type { UpstreamPolicy } from './policy.js';
 import { parseBody, type EncodedBody, type UpstreamRequest } from './request.js';
-import { retryAfterSeconds } from './retry-after.js';
+import { retryAfterSeconds } from '../core/retry-after.js';
 import { TransportError, type HeaderBag, type TransportResponse } from './transport.js';
 
 /** Methods a retry cannot repeat the effect of; POST and PATCH are sent again only when they provably never left. */

@@ -1,5 +1,6 @@
 import type * as Undici from 'undici';
 import type { Dispatcher } from 'undici';
+import type { HeaderBag } from '../core/retry-after.js';
 
 /**
  * The wire under every upstream call: undici's lowest-level Dispatcher API (`dispatch` with a
@@ -8,9 +9,7 @@ import type { Dispatcher } from 'undici';
  * the answer's chunks are collected as they come, up to a size limit, and read as text.
  */
 
-export interface HeaderBag {
-  get(name: string): string | null;
-}
+export type { HeaderBag };
 
 export interface TransportRequest {
   origin: string;

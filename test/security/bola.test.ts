@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCOPES } from '../../src/core/caller.js';
 import { startTenants, type Tenants } from './helpers.js';
 
 /**
@@ -13,7 +14,7 @@ type Op = { method: string; path: string; scope: string };
 
 let t: Tenants;
 let ops: Op[];
-const ALL = ['connections:read', 'connections:write', 'organizations:read', 'organizations:write'];
+const ALL: string[] = [...SCOPES];
 
 beforeAll(async () => {
   t = await startTenants();
@@ -32,7 +33,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const fill = (path: string, org: string, id: string) => path.replace('{org}', org).replace('{id}', id);
+const fill = (path: string, org: string, id: string) =>
+  path.replace('{org}', org).replace('{id}', id).replace('{delivery_id}', 'dl_none');
 const bodyFor = (method: string) => (method === 'GET' || method === 'DELETE' ? undefined : {});
 
 describe('BOLA matrix', () => {

@@ -159,3 +159,66 @@ export const ApiKeyList = z
 export const HealthStatus = z
   .object({ status: z.enum(['ok', 'ready', 'unavailable']) })
   .meta({ id: 'HealthStatus' });
+
+export const Webhook = z
+  .object({
+    id: z.string(),
+    url: z.string(),
+    events: z.array(z.string()).describe('Event type patterns: exact, `*`, or a prefix ending in `*`.'),
+    organization_ids: z.array(z.string()).describe('Organizations whose events it receives, or `["*"]`.'),
+    description: z.string().nullable(),
+    status: z.enum(['enabled', 'disabled']),
+    disabled_reason: z
+      .string()
+      .nullable()
+      .describe(
+        'Why it is disabled: `gone` (the receiver answered 410), `failing` (every attempt failed for too long), `caller`.',
+      ),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'Webhook' });
+
+export const CreatedWebhook = Webhook.extend({
+  secret: z.string().describe('`whsec_…`: verify deliveries with it. Shown this once.'),
+}).meta({ id: 'CreatedWebhook' });
+
+export const WebhookList = z
+  .object({ data: z.array(Webhook), next_cursor: nextCursor })
+  .meta({ id: 'WebhookList' });
+
+export const RotatedSecret = z
+  .object({
+    secret: z.string().describe('The new `whsec_…` secret, shown this once.'),
+    previous_expires_at: z.string().describe('Until then every delivery is signed with both secrets.'),
+  })
+  .meta({ id: 'RotatedSecret' });
+
+export const DeliveryId = z.object({ delivery_id: z.string() }).meta({ id: 'DeliveryId' });
+
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'dropped'] as const;
+
+export const Delivery = z
+  .object({
+    id: z.string(),
+    event_id: z.string().describe('Also the `webhook-id` header of every attempt.'),
+    event_type: z.string(),
+    status: z.enum(DELIVERY_STATUSES),
+    attempts: z.number().int(),
+    last_attempt: z
+      .object({
+        at: z.string(),
+        status_code: z.number().int().nullable(),
+        error: z.string().nullable(),
+        duration_ms: z.number(),
+      })
+      .nullable(),
+    next_attempt_at: z.string().nullable(),
+    created_at: z.string(),
+    delivered_at: z.string().nullable(),
+  })
+  .meta({ id: 'Delivery' });
+
+export const DeliveryList = z
+  .object({ data: z.array(Delivery), next_cursor: nextCursor })
+  .meta({ id: 'DeliveryList' });

@@ -22,6 +22,15 @@ import getOrganization from './organizations/get.js';
 import listOrganizations from './organizations/list.js';
 import patchOrganization from './organizations/patch.js';
 import type { RouteModule } from './route.js';
+import createWebhook from './webhooks/create.js';
+import deleteWebhook from './webhooks/delete.js';
+import listWebhookDeliveries from './webhooks/deliveries.js';
+import getWebhook from './webhooks/get.js';
+import listWebhooks from './webhooks/list.js';
+import patchWebhook from './webhooks/patch.js';
+import retryWebhookDelivery from './webhooks/retry.js';
+import rotateWebhookSecret from './webhooks/rotate-secret.js';
+import testWebhook from './webhooks/test.js';
 
 /** Routes that need no caller key. */
 export const publicRoutes: RouteModule[] = [healthz, readyz, metrics, docs];
@@ -47,4 +56,13 @@ export const v1Routes: RouteModule[] = [
   listApiKeys,
   revokeApiKey,
   listAllEvents,
+  createWebhook,
+  listWebhooks,
+  getWebhook,
+  patchWebhook,
+  deleteWebhook,
+  rotateWebhookSecret,
+  testWebhook,
+  listWebhookDeliveries,
+  retryWebhookDelivery,
 ];

@@ -1,4 +1,7 @@
-import type { HeaderBag } from './transport.js';
+/** Response headers as any HTTP client gives them. */
+export interface HeaderBag {
+  get(name: string): string | null;
+}
 
 /** Seconds to wait from a `Retry-After` (seconds or HTTP date) or an epoch-seconds `x-ratelimit-reset`. */
 export function retryAfterSeconds(headers: HeaderBag, now = Date.now()): number | undefined {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { retryAfterSeconds } from '../../../src/upstream/retry-after.js';
+import { retryAfterSeconds } from '../../src/core/retry-after.js';
 
 const bag = (h: Record<string, string>) => ({ get: (n: string) => h[n] ?? null });
 
