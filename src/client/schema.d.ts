@@ -613,12 +613,26 @@ export type components = {
             changed: string[];
             /** @description null for an event of the organization itself. */
             connection_id: string | null;
+            /** @description … and after. */
+            current?: {
+                [key: string]: unknown;
+            };
             id: string;
             /** @description `""` for an event of the gateway itself (API keys). */
             organization_id: string;
+            /** @description `connection.health_changed` / `status_changed`: the value before. */
+            previous?: {
+                [key: string]: unknown;
+            };
+            /** @description `webhook.disabled`: `gone` or `failing`. */
+            reason?: string;
             request_id: string | null;
-            /** @description What happened: connection.created, connection.updated, connection.deleted, organization.created, organization.updated, organization.deleted, api_key.created, api_key.revoked; open-ended, more may come. */
+            /** @description What happened: connection.created, connection.updated, connection.deleted, connection.discovered, connection.removed_upstream, connection.health_changed, connection.status_changed, connection.changed_upstream, organization.created, organization.updated, organization.deleted, api_key.created, api_key.revoked, webhook.test, webhook.disabled; open-ended, more may come. */
             type: string;
+            /** @description `webhook.*`: the endpoint it is about. */
+            webhook_id?: string;
+        } & {
+            [key: string]: unknown;
         };
         EventList: {
             data: components["schemas"]["Event"][];

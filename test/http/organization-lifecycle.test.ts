@@ -251,8 +251,10 @@ describe('deleting an organization', () => {
 
     // Its events start at its own creation; an event of the earlier organization is not a position in them.
     const list = await events(org);
+    // The list found its upstream connections (each a connection.discovered), then the create and change.
     expect(list.map((e) => e.type)).toEqual([
       'organization.created',
+      ...listed.map(() => 'connection.discovered'),
       'connection.created',
       'connection.updated',
     ]);

@@ -1,10 +1,12 @@
 import type { ConnectionRef, ProviderAdapter } from '../adapter.js';
 import type { UpstreamConnection } from '../connection.js';
 import { canSeeOrganization } from '../caller.js';
+import { canonicalConnection } from './canonical.js';
 import type { CreateIntents } from './create-intents.js';
 import { GatewayError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { RequestContext } from '../services/context.js';
+import { gatewayEvent } from '../services/events.js';
 import { unsafeSegment } from '../segment.js';
 import type { OrganizationService } from '../services/organizations.js';
 import type { ConnectionRow, CredentialMeta, NewEvent, Storage } from '../storage.js';
@@ -62,7 +64,8 @@ export class ConnectionIndex {
 
   /**
    * Index rows for upstream connections seen in a list, in the same order; new ones get an id
-   * here, unless one is the connection of a create left unsettled (it gets that create's id).
+   * here (and a `connection.discovered` event, with their snapshot), unless one is the connection
+   * of a create left unsettled (it gets that create's id).
    */
   async adoptListed(
     orgId: string,
@@ -70,6 +73,7 @@ export class ConnectionIndex {
     externalOrgId: string,
     items: UpstreamConnection[],
     now: string,
+    requestId: string | null,
   ): Promise<ConnectionRow[]> {
     for (const u of items) requireSafeExternalId(adapter, u);
     await this.intents.adoptListed(orgId, adapter, externalOrgId, items);
@@ -83,12 +87,24 @@ export class ConnectionIndex {
         new_id: newId('cn'),
       })),
       now,
+      (row, i) => ({
+        ...gatewayEvent('connection.discovered', row, [], now, requestId),
+        connection: canonicalConnection(row, adapter, items[i] as UpstreamConnection, null),
+      }),
     );
   }
 
-  /** Retires an id: the upstream connection was deleted (by the caller, with an event) or is gone (without). */
-  retire(row: ConnectionRow, at: string, event: NewEvent | null): Promise<void> {
+  /** Retires an id: the upstream connection was deleted by the caller (its event given). */
+  retire(row: ConnectionRow, at: string, event: NewEvent): Promise<void> {
     return this.storage.markConnectionDeleted(row.id, at, event);
+  }
+
+  /** Retires an id whose upstream connection is gone (a 404 there, or missing from a whole list): `connection.removed_upstream`. */
+  gone(row: ConnectionRow, at: string, requestId: string | null): Promise<void> {
+    return this.storage.markConnectionDeleted(row.id, at, {
+      ...gatewayEvent('connection.removed_upstream', row, [], at, requestId),
+      connection: null,
+    });
   }
 }
 

@@ -157,6 +157,7 @@ export class ConnectionLister {
       externalOrgId,
       page.items,
       timestamp({ now: this.now }),
+      ctx.requestId,
     );
     const meta = await this.vault.meta(rows.map((r) => r.id));
     const items = page.items.map((u, i) => {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { CallContext, ProviderAdapter, UpstreamExpectation } from '../adapter.js';
 import type { UpstreamConnection } from '../connection.js';
+import { canonicalConnection } from './canonical.js';
 import { isGatewayError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { CreateIntentRow, NewEvent, Storage } from '../storage.js';
@@ -123,7 +124,7 @@ export class CreateIntents {
             intent.id,
             u.external_id,
             u.kind,
-            adoptionEvent(intent, this.now()),
+            adoptionEvent(intent, adapter, u, this.now()),
           )
         ) {
           this.#mine.delete(intent.id);
@@ -209,9 +210,32 @@ export class CreateIntents {
   }
 }
 
-/** The event of a create settled by adoption: the create's own (its actor, request and fields). */
-function adoptionEvent(i: CreateIntentRow, at: string): NewEvent {
+/** The event of a create settled by adoption: the create's own (its actor, request and fields), with the connection as found. */
+function adoptionEvent(
+  i: CreateIntentRow,
+  adapter: ProviderAdapter,
+  u: UpstreamConnection,
+  at: string,
+): NewEvent {
+  const row = {
+    id: i.id,
+    organization_id: i.organization_id,
+    provider_id: i.provider_id,
+    external_org_id: i.external_org_id,
+    external_id: u.external_id,
+    kind: u.kind,
+    created_at: at,
+    deleted_at: null,
+  };
+  const stored = i.credential
+    ? {
+        connection_id: i.id,
+        credential_type: i.credential.credential_type,
+        updated_at: i.credential.updated_at,
+      }
+    : null;
   return {
+    connection: canonicalConnection(row, adapter, u, stored),
     id: newId('ev'),
     type: 'connection.created',
     organization_id: i.organization_id,

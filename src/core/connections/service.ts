@@ -211,12 +211,12 @@ export class ConnectionService {
       throw e;
     }
     const row: ConnectionRow = { ...draft, external_id: upstream.external_id, kind: upstream.kind };
+    const created = canonicalConnection(row, adapter, upstream, sealed);
     if (
-      !(await this.#intents.complete(
-        intent,
-        upstream,
-        this.#event(ctx, 'connection.created', row, changed, now),
-      ))
+      !(await this.#intents.complete(intent, upstream, {
+        ...this.#event(ctx, 'connection.created', row, changed, now),
+        connection: created,
+      }))
     ) {
       // A list adopted it meanwhile: under this intent's id when it matched, else under its own.
       const live = await this.#storage.findLiveConnection(
@@ -242,7 +242,7 @@ export class ConnectionService {
         ),
       );
     }
-    return versioned(canonicalConnection(row, adapter, upstream, sealed));
+    return versioned(created);
   }
 
   /**
@@ -288,9 +288,12 @@ export class ConnectionService {
     const { row, adapter } = await this.#index.locate(ctx, orgId, id);
     await this.#storage.locks.run(row.id, async () => {
       if (pre.ifMatch !== undefined) checkIfMatch(pre.ifMatch, await this.#fetch(fresh(ctx), row, adapter));
-      await this.#upstream(row, () => adapter.delete(ctx, refOf(row)));
+      await this.#upstream(ctx, row, () => adapter.delete(ctx, refOf(row)));
       const now = timestamp(this.#deps);
-      await this.#index.retire(row, now, this.#event(ctx, 'connection.deleted', row, [], now));
+      await this.#index.retire(row, now, {
+        ...this.#event(ctx, 'connection.deleted', row, [], now),
+        connection: null,
+      });
     });
   }
 
@@ -320,16 +323,17 @@ export class ConnectionService {
       if (empty && current) return versioned(current);
 
       const upstream = isPatchModel(adapter)
-        ? await this.#upstream(row, () => adapter.patch(writeCtx, refOf(row), change))
+        ? await this.#upstream(ctx, row, () => adapter.patch(writeCtx, refOf(row), change))
         : await this.#replace(writeCtx, row, adapter, change, current as Connection);
       const now = timestamp(this.#deps);
       const sealed = change.credentials ? this.#vault.seal(row, adapter, change.credentials, now) : null;
-      await this.#storage.recordConnectionUpdate(
-        sealed,
-        this.#event(ctx, 'connection.updated', row, Object.keys(change), now),
-      );
       const meta = sealed ?? (await this.#vault.meta([row.id])).get(row.id) ?? null;
-      return versioned(canonicalConnection(row, adapter, upstream, meta));
+      const changed = canonicalConnection(row, adapter, upstream, meta);
+      await this.#storage.recordConnectionUpdate(sealed, {
+        ...this.#event(ctx, 'connection.updated', row, Object.keys(change), now),
+        connection: changed,
+      });
+      return versioned(changed);
     });
   }
 
@@ -358,7 +362,7 @@ export class ConnectionService {
       settings: { ...current.settings, ...change.settings },
       credentials,
     };
-    return this.#upstream(row, () => adapter.replace(ctx, refOf(row), state));
+    return this.#upstream(ctx, row, () => adapter.replace(ctx, refOf(row), state));
   }
 
   /** The canonical connection as the provider has it now; `credential` when already read (a plain read), else read here (under the lock). */
@@ -368,7 +372,7 @@ export class ConnectionService {
     adapter: ProviderAdapter,
     credential?: CredentialMeta | null,
   ): Promise<Connection> {
-    const upstream = await this.#upstream(row, () => adapter.get(ctx, refOf(row)));
+    const upstream = await this.#upstream(ctx, row, () => adapter.get(ctx, refOf(row)));
     const meta =
       credential !== undefined ? credential : ((await this.#vault.meta([row.id])).get(row.id) ?? null);
     return canonicalConnection(row, adapter, upstream, meta);
@@ -391,7 +395,7 @@ export class ConnectionService {
       return await call();
     } catch (e) {
       if (!isGatewayError(e) || e.code !== 'not_found') throw e;
-      await this.#upstream(row, () => adapter.get(ctx, refOf(row)));
+      await this.#upstream(ctx, row, () => adapter.get(ctx, refOf(row)));
       throw new GatewayError(
         'upstream_error',
         `Provider ${adapter.id} answered 404 to the ${what} of connection ${row.id}, which still exists there; the connection keeps its id.`,
@@ -401,12 +405,12 @@ export class ConnectionService {
   }
 
   /** Runs an upstream call on the connection itself; a 404 there means it is gone, so its id is retired. */
-  async #upstream<T>(row: ConnectionRow, call: () => Promise<T>): Promise<T> {
+  async #upstream<T>(ctx: CallContext, row: ConnectionRow, call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (e) {
       if (isGatewayError(e) && e.code === 'not_found') {
-        await this.#index.retire(row, timestamp(this.#deps), null);
+        await this.#index.gone(row, timestamp(this.#deps), ctx.requestId);
         throw new GatewayError(
           'not_found',
           `Connection ${row.id} no longer exists at provider ${row.provider_id}.`,

@@ -4,7 +4,12 @@ import type { EventRow, NewEvent } from '../storage.js';
 import type { RequestContext, ServiceDeps } from './context.js';
 import type { OrganizationService } from './organizations.js';
 
-export type AuditEvent = Omit<EventRow, 'seq'>;
+export type AuditEvent = Omit<EventRow, 'seq' | 'data' | 'connection'> & Record<string, unknown>;
+
+/** An event as the API shows it: its fields and those of its type (`data`); its connection only goes out in webhooks. */
+export function auditView({ seq: _seq, data, connection: _connection, ...e }: EventRow): AuditEvent {
+  return { ...data, ...e };
+}
 
 /**
  * The event of a change made by `ctx`'s caller, to be stored in the change's own transaction.
@@ -32,6 +37,29 @@ export function auditEvent(
 }
 
 /**
+ * An event the gateway records itself, noticed rather than asked for (a connection found in a list,
+ * one gone at its provider, the monitor's): its actor is `gateway`.
+ */
+export function gatewayEvent(
+  type: string,
+  row: { organization_id: string; id: string },
+  changed: readonly string[],
+  at: string,
+  requestId: string | null,
+): NewEvent {
+  return {
+    id: newId('ev'),
+    type,
+    organization_id: row.organization_id,
+    connection_id: row.id,
+    actor: 'gateway',
+    changed: [...changed].sort(),
+    request_id: requestId,
+    at,
+  };
+}
+
+/**
  * Audit events (contract §8): oldest first, never a secret's value (only the names of changed
  * fields). Pages with the signed `cursor` like every list; `after=<event id>` is kept as an alias.
  */
@@ -52,7 +80,7 @@ export class EventService {
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
     return {
-      data: page.map(({ seq: _seq, ...e }) => e),
+      data: page.map(auditView),
       next_cursor:
         rows.length > q.limit && last ? this.deps.cursors.encode('events:*', { seq: last.seq }) : null,
     };
@@ -82,7 +110,7 @@ export class EventService {
           message: 'not an event of this organization',
         },
       ]);
-    const data = rows.slice(0, q.limit).map(({ seq: _seq, ...e }) => e);
+    const data = rows.slice(0, q.limit).map(auditView);
     const last = data.at(-1);
     return {
       data,

@@ -73,7 +73,7 @@ export const Event = z
     type: z
       .string()
       .describe(
-        'What happened: connection.created, connection.updated, connection.deleted, organization.created, organization.updated, organization.deleted, api_key.created, api_key.revoked; open-ended, more may come.',
+        'What happened: connection.created, connection.updated, connection.deleted, connection.discovered, connection.removed_upstream, connection.health_changed, connection.status_changed, connection.changed_upstream, organization.created, organization.updated, organization.deleted, api_key.created, api_key.revoked, webhook.test, webhook.disabled; open-ended, more may come.',
       ),
     organization_id: z.string().describe('`""` for an event of the gateway itself (API keys).'),
     connection_id: z.string().nullable().describe('null for an event of the organization itself.'),
@@ -82,7 +82,15 @@ export const Event = z
     changed: z.array(z.string()).describe('Names of the fields a change touched; never a value.'),
     request_id: z.string().nullable(),
     at: z.string(),
+    previous: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('`connection.health_changed` / `status_changed`: the value before.'),
+    current: z.record(z.string(), z.unknown()).optional().describe('… and after.'),
+    webhook_id: z.string().optional().describe('`webhook.*`: the endpoint it is about.'),
+    reason: z.string().optional().describe('`webhook.disabled`: `gone` or `failing`.'),
   })
+  .catchall(z.unknown())
   .meta({ id: 'Event' });
 
 export const EventList = z
