@@ -94,11 +94,13 @@ export class Dispatcher {
     if (free <= 0) return;
     const now = this.deps.now();
     const busy = [...this.#inFlight].filter(([, n]) => n >= settings.perEndpoint).map(([id]) => id);
-    // The lease outlasts the attempt (its timeout) with room to record it.
+    // The lease outlasts the attempt (its timeout) with as long again, at least a second, to record it.
     const claimed = await storage.claimDeliveries({
       owner: this.#owner,
       now: now.toISOString(),
-      lease_until: new Date(now.getTime() + settings.timeoutMs + 30_000).toISOString(),
+      lease_until: new Date(
+        now.getTime() + settings.timeoutMs + Math.max(1_000, settings.timeoutMs),
+      ).toISOString(),
       limit: free,
       skip_endpoints: busy,
     });

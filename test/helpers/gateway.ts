@@ -8,6 +8,7 @@ import type { ProviderDefinition } from '../../src/providers/definition.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js';
 import { answerClientError } from '../../src/http/client-errors.js';
 import { listen, SERVER_LIMIT_DEFAULTS, type ServerLimits } from '../../src/net.js';
+import type { WebhookConfig } from '../../src/events/settings.js';
 import { ContractChecker } from './contract.js';
 import { captureLogs } from './logs.js';
 
@@ -47,6 +48,10 @@ export async function startGateway(
     logLevel?: string;
     /** The server's limits (tests of timeouts use short ones). */
     server?: Partial<ServerLimits>;
+    /** Webhook settings (tests use a short schedule and allow loopback receivers). */
+    webhooks?: Partial<WebhookConfig>;
+    /** The connection monitor's interval (0, the default here: no periodic pass). */
+    monitor?: { intervalMs: number };
   } = {},
 ): Promise<TestGateway> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'plugboard-test-'));
@@ -61,6 +66,8 @@ export async function startGateway(
     },
     logLevel: opts.logLevel ?? 'debug',
     providers: configureProviders(opts.providers ?? [], opts.definitions ?? []),
+    ...(opts.webhooks ? { webhooks: opts.webhooks } : {}),
+    monitor: opts.monitor ?? { intervalMs: 0 },
   };
   const gateway = await createGateway(config, {
     definitions: opts.definitions ?? [],
