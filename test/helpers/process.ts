@@ -58,13 +58,15 @@ export async function stopGatewayProcess(gw: GatewayProcess): Promise<void> {
 
 /**
  * A config file for a gateway process in a fresh temp folder (SQLite there, a fixed encryption key)
- * with these provider entries and admin key, and `database` settings in place of SQLite when given.
+ * with these provider entries and admin key, `database` settings in place of SQLite when given, and
+ * any other sections (`webhooks`, `monitor`) of `extra`.
  */
 export function writeGatewayConfig(
   prefix: string,
   adminKey: string,
   providers: Array<Record<string, unknown>>,
   database?: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
 ): { dir: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const file = join(dir, 'config.json');
@@ -75,6 +77,7 @@ export function writeGatewayConfig(
       auth: { adminKey },
       encryption: { key: Buffer.alloc(32, 7).toString('base64') },
       providers,
+      ...extra,
     }),
   );
   return { dir, file };
