@@ -1,10 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Canary, RequestMatch, SimulatorSetup } from '../../src/providers/definition.js';
 import type { FaultRule } from '../../src/simulator/kit.js';
 import { json, startGateway, type TestGateway } from '../helpers/gateway.js';
 import type { SampledProvider } from '../helpers/providers.js';
+import { TestReceiver } from '../helpers/receiver.js';
 
 /**
  * Canary values through every credential-bearing route of every provider type given and through
@@ -12,7 +13,9 @@ import type { SampledProvider } from '../helpers/providers.js';
  * failing, timing out, a lost answer, a replayed answer), with the logs at `trace`. No canary may
  * appear in an answer, a log line, an event, a metric or a file of the database; the gateway's own
  * provider secrets (API keys, a client secret) are canaries too. What is sent comes from each
- * type's canary samples; faults are injected over HTTP (`POST <simulator>/__sim/faults`).
+ * type's canary samples; faults are injected over HTTP (`POST <simulator>/__sim/faults`). A
+ * webhook endpoint receives every event meanwhile: no canary in a delivery, its headers or the
+ * delivery log, and the endpoint's own signing secret nowhere but the answer that showed it.
  */
 
 const CANARY = 'CANARY-7c41f0e9-b2';
@@ -44,6 +47,8 @@ export function describeCanaryRun(providers: ReadonlyArray<SampledProvider>): vo
     const simOf = (type: string) => sims.get(type) as SimulatorSetup;
     const secretOf = (type: string) => `${CANARY}-${type}-provider-secret`;
     let gw: TestGateway;
+    let receiver: TestReceiver;
+    let hook: { id: string; secret: string };
     const answers: string[] = [];
 
     async function call(
@@ -82,8 +87,10 @@ export function describeCanaryRun(providers: ReadonlyArray<SampledProvider>): vo
     beforeAll(async () => {
       for (const { type, definition } of providers)
         sims.set(type, await definition.startSimulator({ secret: secretOf(type) }));
+      receiver = await TestReceiver.start();
       gw = await startGateway({
         logLevel: 'trace',
+        webhooks: { allowHttp: true, allowPrivateNetworks: true, pollMs: 20 },
         definitions: providers.map((p) => p.definition),
         providers: providers.map(({ type }) => ({
           id: type,
@@ -93,11 +100,17 @@ export function describeCanaryRun(providers: ReadonlyArray<SampledProvider>): vo
           retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 },
         })),
       });
+      hook = await json(
+        await gw.call('POST', '/v1/webhooks', {
+          body: { url: `${receiver.url}/canary`, organization_ids: ['*'] },
+        }),
+      );
       const links = Object.fromEntries(providers.map(({ type }) => [type, simOf(type).demoExternalOrgId]));
       expect((await call('POST', '/v1/organizations', { id: 'acme', name: 'Acme', links })).status).toBe(201);
     });
     afterAll(async () => {
       await gw?.close();
+      await receiver?.close();
       await Promise.all([...sims.values()].map((s) => s.close()));
     });
 
@@ -198,7 +211,21 @@ export function describeCanaryRun(providers: ReadonlyArray<SampledProvider>): vo
       }
       expect((await call('GET', `${BASE}?limit=200`)).status).toBe(200);
 
-      // Nowhere: answers, logs (trace), events, metrics, database files.
+      // Every event delivered (the receiver answers 204), and its delivery log read.
+      await vi.waitFor(
+        async () => {
+          const pending = await json<{ data: unknown[] }>(
+            await gw.call('GET', `/v1/webhooks/${hook.id}/deliveries?status=pending&limit=1`),
+          );
+          expect(pending.data).toEqual([]);
+        },
+        { timeout: 10_000 },
+      );
+      const deliveryLog = await call('GET', `/v1/webhooks/${hook.id}/deliveries?limit=200`);
+      expect(receiver.verified(hook.secret).length).toBeGreaterThan(10);
+      const delivered = receiver.received.map((r) => `${JSON.stringify(r.headers)} ${r.body}`).join('\n');
+
+      // Nowhere: answers, logs (trace), events, metrics, database files, deliveries.
       const events = await call('GET', '/v1/events?limit=200');
       const metrics = await (await fetch(`${gw.url}/metrics`)).text();
       const files = readdirSync(gw.dir)
@@ -212,8 +239,22 @@ export function describeCanaryRun(providers: ReadonlyArray<SampledProvider>): vo
         ['events', events.text],
         ['metrics', metrics],
         ['database', files.join('\n')],
+        ['webhook deliveries', delivered],
+        ['delivery log', deliveryLog.text],
       ] as const) {
         expect(text.includes(CANARY), `a canary in the ${where}`).toBe(false);
+      }
+      // The signing secret: in the answer that showed it, and nowhere else.
+      const secret = hook.secret.slice('whsec_'.length);
+      for (const [where, text] of [
+        ['logs', gw.logs.text()],
+        ['events', events.text],
+        ['metrics', metrics],
+        ['database', files.join('\n')],
+        ['webhook deliveries', delivered],
+        ['delivery log', deliveryLog.text],
+      ] as const) {
+        expect(text.includes(secret), `the webhook secret in the ${where}`).toBe(false);
       }
     });
   });
