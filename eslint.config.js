@@ -96,6 +96,12 @@ export default tseslint.config(
     ['**/upstream/*', '!**/upstream/index.js'],
     'import the upstream engine from upstream/index.js',
   ),
+  // Events out and the monitor run on the core (its services, ports and model); never on HTTP, a provider, the engine or a storage implementation.
+  layer(
+    ['src/events/**/*.ts', 'src/monitor/**/*.ts'],
+    ['**/providers/**', '**/http/**', '**/upstream/**', '**/storage/**'],
+    'events and the monitor depend on the core only',
+  ),
   // http/ knows HTTP and the core; nothing of providers (they arrive through the injected registry), storage or the upstream engine.
   layer(
     ['src/http/**/*.ts'],

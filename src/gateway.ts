@@ -21,6 +21,8 @@ import { deliveryMetrics } from './events/metrics.js';
 import { WebhookSender } from './events/sender.js';
 import { WEBHOOK_DEFAULTS, type WebhookConfig } from './events/settings.js';
 import { WebhookUrlGuard } from './events/url-guard.js';
+import { DEFAULT_MONITOR_INTERVAL_MS } from './monitor/settings.js';
+import { ConnectionMonitor } from './monitor/monitor.js';
 import { VERSION } from './version.js';
 import type { Storage } from './core/storage.js';
 import { createApp } from './http/app.js';
@@ -37,6 +39,8 @@ export interface Gateway {
   metrics: Registry;
   /** Sends webhook deliveries; `wake()` makes it look for due ones now. */
   dispatcher: Dispatcher;
+  /** The connection monitor; `runDue()` makes a pass now if one is due. */
+  monitor: ConnectionMonitor;
   close(): Promise<void>;
 }
 
@@ -48,7 +52,7 @@ export interface GatewayOptions {
   metrics?: Registry;
   /** The upstream policies' clock and waits (tests move a fake clock instead of waiting). */
   upstreamClock?: Pick<PolicyDeps, 'now' | 'sleep'>;
-  /** Whether this process sends webhook deliveries (default true; a tool such as the reference document does not). */
+  /** Whether this process sends webhook deliveries and runs the monitor (default true; a tool such as the reference document does not). */
   dispatch?: boolean;
 }
 
@@ -119,6 +123,15 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
     settings: webhookConfig,
   });
   if (opts.dispatch !== false) dispatcher.start();
+  const monitor = new ConnectionMonitor({
+    storage,
+    connections,
+    providers: adapters,
+    logger: opts.logger,
+    now: deps.now,
+    intervalMs: config.monitor?.intervalMs ?? DEFAULT_MONITOR_INTERVAL_MS,
+  });
+  if (opts.dispatch !== false) monitor.start();
   const adminDigest = digest(config.auth.adminKey.reveal());
   const app = createApp({
     organizations,
@@ -127,6 +140,7 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
     apiKeys,
     webhooks,
     idempotency: new IdempotencyKeys(storage, deps.now),
+    monitorState: async () => new Map((await storage.monitorState()).map((m) => [m.provider_id, m])),
     providers: [...adapters.values()].map((a) => {
       const policy = policies.get(a.id) as UpstreamPolicy;
       return {
@@ -163,10 +177,12 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
     connections,
     metrics,
     dispatcher,
+    monitor,
     close: async () => {
       clearTimeout(firstSettle);
       clearInterval(settling);
       // Deliveries in flight end (each within its timeout) and are recorded before storage closes.
+      await monitor.stop();
       await dispatcher.stop();
       await sender.close();
       await Promise.all([...policies.values()].map((p) => p.close()));

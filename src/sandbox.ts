@@ -7,6 +7,7 @@ import { ADMIN } from './core/caller.js';
 import { Secret } from './core/secret.js';
 import type { ProviderDefinition, SimulatorSetup } from './providers/definition.js';
 import type { Gateway } from './gateway.js';
+import { SANDBOX_MONITOR_INTERVAL_MS } from './monitor/settings.js';
 
 /** How long the sandbox keeps a provider's answer to a read. */
 export const SANDBOX_CACHE_TTL_MS = 2_000;
@@ -74,6 +75,10 @@ export async function startSandbox(opts: {
     encryption: { key: new Secret(key) },
     logLevel: opts.env['LOG_LEVEL'] ?? 'info',
     providers,
+    // Webhooks to a receiver on this machine (npm run webhook-receiver), and a monitor that notices
+    // a change made at a simulator within seconds.
+    webhooks: { allowHttp: true, allowPrivateNetworks: true },
+    monitor: { intervalMs: SANDBOX_MONITOR_INTERVAL_MS },
   };
   return {
     config,

@@ -716,6 +716,14 @@ export type components = {
                 id: string;
                 /** @description What an organization's link to this provider (its organization id there) must look like. */
                 link_format: string;
+                /** @description The connection monitor: its last pass over this provider entry (all replicas share it). */
+                monitor: {
+                    /** @description Why its last pass failed (then no connection was judged gone), or null. */
+                    last_error: string | null;
+                    last_pass_at: string | null;
+                    last_pass_ms: number | null;
+                    next_pass_at: string | null;
+                };
                 state: {
                     /** @enum {string} */
                     circuit: "closed" | "open" | "half_open";
@@ -2097,6 +2105,8 @@ export interface operations {
             query?: {
                 /** @description `next_cursor` of the previous page. */
                 cursor?: string;
+                /** @description Only connections whose health is this (e.g. `unhealthy`). */
+                health?: "healthy" | "degraded" | "unhealthy" | "unknown";
                 /** @description Items per page, 1–200. */
                 limit?: number;
                 /** @description Only this provider id. */

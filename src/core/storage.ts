@@ -346,6 +346,12 @@ export interface Storage {
     provider_id: string;
     external_org_id: string;
   }): Promise<CreateIntentRow[]>;
+  /** The live index rows of one upstream scope (an organization's connections at one provider entry and organization there). */
+  liveConnections(
+    organizationId: string,
+    providerId: string,
+    externalOrgId: string,
+  ): Promise<ConnectionRow[]>;
   /** The live index row of an upstream connection, if any. */
   findLiveConnection(
     organizationId: string,

@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import type { ProviderCapabilities } from '../core/adapter.js';
 import type { CircuitState } from '../core/adapter.js';
 import type { Caller } from '../core/caller.js';
+import type { MonitorStateRow } from '../core/storage.js';
 import type { RequestContext } from '../core/services/context.js';
 import type { z } from 'zod';
 import type { ChangeBody } from '../core/connections/change.js';
@@ -29,6 +30,8 @@ export interface AppDeps {
     linkFormat: string;
     circuit: () => CircuitState;
   }>;
+  /** The connection monitor's state of each provider entry (shared by the replicas). */
+  monitorState(): Promise<ReadonlyMap<string, MonitorStateRow>>;
   /** The create body of this gateway's configured providers. */
   createConnectionBody: CreateBodyRules;
   /** The PATCH/PUT body of a connection, documented for this gateway's providers. */

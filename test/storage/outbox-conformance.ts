@@ -383,6 +383,38 @@ export function outboxConformance(st: ConformanceStorages): void {
     expect(e2?.data).toBeUndefined();
   });
 
+  it('lists the live connections of one upstream scope', async () => {
+    const s = await st.withAcme();
+    const row = (id: string, ext: string, external_org_id = 'o1') => ({
+      id,
+      organization_id: 'acme',
+      provider_id: 'leen',
+      external_org_id,
+      external_id: ext,
+      kind: 'SNYK',
+      created_at: T0,
+      deleted_at: null,
+    });
+    await s.insertConnection(
+      row('cn_a', 'x1'),
+      null,
+      ev('ev_a', 'connection.created', { connection_id: 'cn_a' }),
+    );
+    await s.insertConnection(
+      row('cn_b', 'x2'),
+      null,
+      ev('ev_b', 'connection.created', { connection_id: 'cn_b' }),
+    );
+    await s.insertConnection(
+      row('cn_c', 'x3', 'o2'),
+      null,
+      ev('ev_c', 'connection.created', { connection_id: 'cn_c' }),
+    );
+    await s.markConnectionDeleted('cn_b', later(1), null);
+    expect((await s.liveConnections('acme', 'leen', 'o1')).map((r) => r.id)).toEqual(['cn_a']);
+    expect((await s.liveConnections('acme', 'leen', 'o2')).map((r) => r.id)).toEqual(['cn_c']);
+  });
+
   it('tryRun: runs when nobody holds the key, not at all while another holder (another replica) does', async () => {
     const [a, b] = await st.twoReplicas();
     let release!: () => void;

@@ -1,5 +1,5 @@
 import type { ProviderAdapter } from '../adapter.js';
-import type { Connection, ConnectionStatus } from '../connection.js';
+import type { Connection, ConnectionStatus, HealthStatus } from '../connection.js';
 import type { CursorCodec } from '../cursor.js';
 import { isGatewayError, validationError } from '../errors.js';
 import { timestamp, type RequestContext } from '../services/context.js';
@@ -11,6 +11,7 @@ import type { CredentialVault } from './credential-vault.js';
 export interface ListQuery {
   provider?: string | undefined;
   status?: ConnectionStatus | undefined;
+  health?: HealthStatus | undefined;
   limit: number;
   cursor?: string | undefined;
   strict?: boolean | undefined;
@@ -32,7 +33,8 @@ const MAX_ROUNDS = 4;
  */
 interface ListCursor {
   o: string;
-  f: [string | null, string | null];
+  /** The filters: provider, status, health (a cursor made before health filters has two). */
+  f: [string | null, string | null, (string | null)?];
   s: Array<[string, string | null]>;
 }
 
@@ -72,12 +74,18 @@ export class ConnectionLister {
     const linked = [...this.providers.keys()]
       .filter((id) => org.links[id] !== undefined && (q.provider === undefined || q.provider === id))
       .sort();
-    const filter: ListCursor['f'] = [q.provider ?? null, q.status ?? null];
+    const filter: ListCursor['f'] = [q.provider ?? null, q.status ?? null, q.health ?? null];
     // Each provider still to read → its upstream cursor (null: from the start).
     let positions = new Map<string, string | null>(linked.map((id) => [id, null]));
     if (q.cursor) {
       const c = this.cursors.decode<Partial<ListCursor>>('connections', q.cursor);
-      if (c.o !== orgId || c.f?.[0] !== filter[0] || c.f[1] !== filter[1] || !Array.isArray(c.s)) {
+      if (
+        c.o !== orgId ||
+        c.f?.[0] !== filter[0] ||
+        c.f[1] !== filter[1] ||
+        (c.f[2] ?? null) !== filter[2] ||
+        !Array.isArray(c.s)
+      ) {
         throw validationError(
           [{ pointer: '/cursor', message: 'cursor belongs to another list or filter' }],
           'The cursor is not valid.',
@@ -139,6 +147,39 @@ export class ConnectionLister {
       : { data, next_cursor: next };
   }
 
+  /**
+   * Every connection of one provider entry's organization, page by page, through the list path
+   * (adoption into the index, discovered connections recorded, the canonical mapping): what the
+   * monitor compares. A failing page is tried again while `retry(error)` says so (it may wait).
+   */
+  async walk(
+    ctx: RequestContext,
+    orgId: string,
+    externalOrgId: string,
+    providerId: string,
+    pageSize: number,
+    onPage: (items: Connection[]) => Promise<void>,
+    retry: (e: unknown) => Promise<boolean>,
+  ): Promise<void> {
+    let cursor: string | undefined;
+    for (;;) {
+      let page: { items: Connection[]; nextCursor: string | null };
+      for (;;) {
+        try {
+          page = await this.#page(ctx, orgId, externalOrgId, providerId, pageSize, cursor, {
+            limit: pageSize,
+          });
+          break;
+        } catch (e) {
+          if (!(await retry(e))) throw e;
+        }
+      }
+      await onPage(page.items);
+      if (page.nextCursor === null) return;
+      cursor = page.nextCursor;
+    }
+  }
+
   /** One provider's page, adopted into the index and mapped (status-filtered). */
   async #page(
     ctx: RequestContext,
@@ -165,7 +206,11 @@ export class ConnectionLister {
       return canonicalConnection(row, adapter, u, meta.get(row.id) ?? null);
     });
     return {
-      items: items.filter((c) => q.status === undefined || c.status === q.status),
+      items: items.filter(
+        (c) =>
+          (q.status === undefined || c.status === q.status) &&
+          (q.health === undefined || c.health.status === q.health),
+      ),
       nextCursor: page.nextCursor,
     };
   }

@@ -81,6 +81,19 @@ export class ConnectionService {
     return this.#lister.list(ctx, orgId, q);
   }
 
+  /** Every connection of an organization at one provider entry, walked page by page through the list path (the monitor's read). */
+  walkProvider(
+    ctx: RequestContext,
+    orgId: string,
+    externalOrgId: string,
+    providerId: string,
+    pageSize: number,
+    onPage: (items: Connection[]) => Promise<void>,
+    retry: (e: unknown) => Promise<boolean>,
+  ): Promise<void> {
+    return this.#lister.walk(ctx, orgId, externalOrgId, providerId, pageSize, onPage, retry);
+  }
+
   async get(ctx: RequestContext, orgId: string, id: string): Promise<Versioned> {
     const { row, adapter, credential } = await this.#index.locate(ctx, orgId, id);
     return versioned(await this.#fetch(ctx, row, adapter, credential));

@@ -141,6 +141,19 @@ export const ProviderList = z
             "What an organization's link to this provider (its organization id there) must look like.",
           ),
         state: z.object({ circuit: z.enum(['closed', 'open', 'half_open']) }),
+        monitor: z
+          .object({
+            last_pass_at: z.string().nullable(),
+            last_pass_ms: z.number().nullable(),
+            next_pass_at: z.string().nullable(),
+            last_error: z
+              .string()
+              .nullable()
+              .describe('Why its last pass failed (then no connection was judged gone), or null.'),
+          })
+          .describe(
+            'The connection monitor: its last pass over this provider entry (all replicas share it).',
+          ),
       }),
     ),
   })

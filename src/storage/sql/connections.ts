@@ -219,6 +219,23 @@ export async function markConnectionDeleted(
   });
 }
 
+export async function liveConnections(
+  { db }: Session,
+  organizationId: string,
+  providerId: string,
+  externalOrgId: string,
+): Promise<ConnectionRow[]> {
+  return db
+    .selectFrom('connections')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('provider_id', '=', providerId)
+    .where('external_org_id', '=', externalOrgId)
+    .where('deleted_at', 'is', null)
+    .orderBy('id')
+    .execute();
+}
+
 export async function findLiveConnection(
   { db }: Session,
   organizationId: string,

@@ -4,7 +4,8 @@ import type { EventRow, NewEvent } from '../../core/storage.js';
 import { newId } from '../../core/ids.js';
 import type { Tables } from './schema.js';
 import { inTransaction, type Db, type Session } from './session.js';
-import { snapshotOf, writeSnapshot } from './snapshots.js';
+import { writeSnapshot } from './snapshots.js';
+import { snapshotOf } from '../../core/snapshot.js';
 import { matchesEndpoint } from './webhook-endpoints.js';
 
 export async function listAllEvents({ db }: Session, afterSeq: number, limit: number): Promise<EventRow[]> {

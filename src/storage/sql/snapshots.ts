@@ -1,27 +1,7 @@
-import type { Connection } from '../../core/connection.js';
+import { stableJson } from '../../core/snapshot.js';
 import type { ConnectionSnapshot, MonitorStateRow, ObservedChange } from '../../core/storage.js';
 import { insertEvent } from './events.js';
 import { inTransaction, type Db, type Session } from './session.js';
-
-/** The parts of a canonical connection the monitor compares. */
-export function snapshotOf(c: Connection): ConnectionSnapshot {
-  return { kind: c.kind, name: c.name, status: c.status, health: c.health, settings: c.settings };
-}
-
-/** JSON with sorted keys: equal snapshots give equal text, whatever order a provider gave fields in. */
-export function snapshotText(s: ConnectionSnapshot): string {
-  const sorted = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(sorted)
-      : v !== null && typeof v === 'object'
-        ? Object.fromEntries(
-            Object.keys(v as Record<string, unknown>)
-              .sort()
-              .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
-          )
-        : v;
-  return JSON.stringify(sorted(s));
-}
 
 export async function writeSnapshot(
   db: Db,
@@ -31,8 +11,8 @@ export async function writeSnapshot(
 ): Promise<void> {
   await db
     .insertInto('connection_snapshots')
-    .values({ connection_id: connectionId, snapshot: snapshotText(s), updated_at: at })
-    .onConflict((oc) => oc.column('connection_id').doUpdateSet({ snapshot: snapshotText(s), updated_at: at }))
+    .values({ connection_id: connectionId, snapshot: stableJson(s), updated_at: at })
+    .onConflict((oc) => oc.column('connection_id').doUpdateSet({ snapshot: stableJson(s), updated_at: at }))
     .execute();
 }
 
@@ -61,7 +41,7 @@ export async function recordObserved(s: Session, changes: ObservedChange[]): Pro
         .where('connection_id', '=', c.connection_id)
         .executeTakeFirst();
       const current = row?.snapshot ?? null;
-      if (current !== (c.expected === null ? null : snapshotText(c.expected))) continue;
+      if (current !== (c.expected === null ? null : stableJson(c.expected))) continue;
       const at = c.events[0]?.at ?? new Date().toISOString();
       await writeSnapshot(db, c.connection_id, c.snapshot, at);
       for (const e of c.events) await insertEvent(db, e);

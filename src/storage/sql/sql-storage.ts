@@ -138,6 +138,13 @@ export class SqlStorage implements Storage {
   markConnectionDeleted(id: string, at: string, event: NewEvent | null): Promise<void> {
     return connections.markConnectionDeleted(this.#session, id, at, event);
   }
+  liveConnections(
+    organizationId: string,
+    providerId: string,
+    externalOrgId: string,
+  ): Promise<ConnectionRow[]> {
+    return connections.liveConnections(this.#session, organizationId, providerId, externalOrgId);
+  }
   findLiveConnection(
     organizationId: string,
     providerId: string,

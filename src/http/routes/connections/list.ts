@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { ConnectionStatus } from '../../../core/connection.js';
+import { ConnectionStatus, HealthStatus } from '../../../core/connection.js';
 import { ConnectionList } from '../../openapi/schemas.js';
 import { serviceContext } from '../../request.js';
 import {
@@ -27,6 +27,7 @@ const route = createRoute({
     query: PageQuery.extend({
       provider: z.string().min(1).optional().describe('Only this provider id.'),
       status: ConnectionStatus.optional().describe('Only connections in this status.'),
+      health: HealthStatus.optional().describe('Only connections whose health is this (e.g. `unhealthy`).'),
       strict: z
         .enum(['true', 'false'])
         .transform((v) => v === 'true')

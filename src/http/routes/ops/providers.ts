@@ -28,20 +28,31 @@ const route = createRoute({
   responses: { 200: json(ProviderList, 'The configured providers.'), ...problems(...AUTH_PROBLEMS) },
 });
 
-/** Capabilities, the format of a link to each provider, and the state of its circuit breaker. */
+/** Capabilities, the format of a link to each provider, the state of its circuit breaker and its monitor. */
 export default defineRoute((app) =>
-  app.openapi(route, (c) =>
-    c.json(
+  app.openapi(route, async (c) => {
+    const deps = c.get('deps');
+    const monitor = await deps.monitorState();
+    return c.json(
       {
-        data: c.get('deps').providers.map((p) => ({
-          id: p.id,
-          type: p.type,
-          capabilities: wireCapabilities(p.capabilities),
-          link_format: p.linkFormat,
-          state: { circuit: p.circuit() },
-        })),
+        data: deps.providers.map((p) => {
+          const m = monitor.get(p.id);
+          return {
+            id: p.id,
+            type: p.type,
+            capabilities: wireCapabilities(p.capabilities),
+            link_format: p.linkFormat,
+            state: { circuit: p.circuit() },
+            monitor: {
+              last_pass_at: m?.last_pass_at ?? null,
+              last_pass_ms: m?.last_pass_ms ?? null,
+              next_pass_at: m?.next_pass_at ?? null,
+              last_error: m?.last_error ?? null,
+            },
+          };
+        }),
       },
       200,
-    ),
-  ),
+    );
+  }),
 );
