@@ -3,11 +3,13 @@ import { pino } from 'pino';
 import { ConfigError, loadConfigFile } from './config.js';
 import { Sealer } from './core/crypto.js';
 import { rotateCredentials, type RotationReport } from './core/connections/key-rotation.js';
+import { rotateWebhookSecrets } from './core/services/webhooks.js';
 import { definitions } from './providers/registry.js';
 import { openStorage } from './storage/open.js';
 
 /**
- * `npm run rotate-key [-- --dry-run] [--batch-size N]`: re-seals every stored credential under
+ * `npm run rotate-key [-- --dry-run] [--batch-size N]`: re-seals every stored credential (and every
+ * webhook signing secret) under
  * `encryption.key`, opening each with the key it was sealed with (`encryption.previousKeys`). It reads
  * the gateway's own configuration (GATEWAY_CONFIG and the same environment) and prints counts and
  * ids, never a secret. Exit 0: every stored credential is under the current key (the previous keys
@@ -106,7 +108,13 @@ async function main(): Promise<void> {
   }
   try {
     const dryRun = args.values['dry-run'] === true;
-    const ok = print(await rotateCredentials(storage, sealer, { batchSize, dryRun }), dryRun);
+    const credentialsOk = print(await rotateCredentials(storage, sealer, { batchSize, dryRun }), dryRun);
+    const hooks = await rotateWebhookSecrets(storage, sealer, new Date(), dryRun);
+    process.stdout.write(
+      `webhook signing secrets ${dryRun ? 'that would be re-sealed' : 're-sealed'}: ${hooks.resealed}${dryRun ? '' : `, rewritten meanwhile: ${hooks.changedMeanwhile}`}, cannot be opened: ${hooks.unopenable.length}\n`,
+    );
+    for (const u of hooks.unopenable) process.stderr.write(`  - ${u}\n`);
+    const ok = credentialsOk && hooks.unopenable.length === 0 && hooks.changedMeanwhile === 0;
     await storage.close();
     process.exit(ok ? 0 : 1);
   } catch (e) {

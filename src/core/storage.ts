@@ -384,6 +384,13 @@ export interface Storage {
   listWebhookEndpoints(afterId: string | null, limit: number): Promise<WebhookEndpointRow[]>;
   /** Replaces the row; false when it no longer exists. */
   updateWebhookEndpoint(row: WebhookEndpointRow): Promise<boolean>;
+  /** Key rotation: replaces an endpoint's sealed secrets only while its current one is still the one with `nonce` (compare-and-swap); false otherwise. */
+  resealWebhookSecrets(
+    id: string,
+    nonce: Buffer,
+    secret: SealedSecret,
+    previous: SealedSecret | null,
+  ): Promise<boolean>;
   /** One transaction: the endpoint goes, its undelivered deliveries become `dropped`; false when there was none. */
   deleteWebhookEndpoint(id: string): Promise<boolean>;
 

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Connection } from '../../src/core/connection.js';
 import { keyIdOf } from '../../src/core/crypto.js';
 import { DEMO_ORGANISATION } from '../../src/providers/versori/fixtures.js';
@@ -14,6 +14,7 @@ import { storedSecretFingerprint } from '../../src/providers/versori/simulator/s
 import { fingerprint } from '../../src/simulator/fingerprint.js';
 import { ADMIN_KEY, json, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { buildDist } from '../helpers/process.js';
+import { TestReceiver } from '../helpers/receiver.js';
 import { REPO_ROOT } from '../helpers/repo.js';
 
 /**
@@ -49,6 +50,7 @@ const gatewayOn = (dir: string, key: Buffer, previousKeys: Buffer[] = []) =>
     dir,
     encryptionKey: key,
     previousKeys,
+    webhooks: { allowHttp: true, allowPrivateNetworks: true, pollMs: 20 },
   });
 const secretOf = (c: Connection) =>
   storedSecretFingerprint(sim.state, DEMO_ORGANISATION.id, c.external.connection_id);
@@ -162,6 +164,13 @@ describe('npm run rotate-key', () => {
       OLD_KEY: OLD.toString('base64'),
     };
     const before = await gatewayOn(dir, OLD);
+    // A webhook endpoint whose signing secret is sealed under the old key too.
+    const receiver = await TestReceiver.start();
+    const hook = await json<{ id: string; secret: string }>(
+      await before.call('POST', '/v1/webhooks', {
+        body: { url: `${receiver.url}/k`, organization_ids: ['*'], events: ['organization.updated'] },
+      }),
+    );
     const made = await createConnections(before);
     await before.close();
     expect(new Set(Object.values(sealedRows(dir)).map((r) => r.key_id))).toEqual(new Set([keyIdOf(OLD)]));
@@ -198,6 +207,9 @@ describe('npm run rotate-key', () => {
     expect(run.stdout).toContain('re-sealed: 3\nalready under the current key: 1\n');
     expect(run.stdout).toContain(`after: 4 sealed row(s) — by key id: ${keyIdOf(NEW)} (current): 4`);
     expect(run.stdout).toMatch(/^done: every stored credential is sealed under the current key/m);
+    expect(run.stdout).toContain(
+      'webhook signing secrets re-sealed: 1, rewritten meanwhile: 0, cannot be opened: 0\n',
+    );
     const rotated = sealedRows(dir);
     expect(new Set(Object.values(rotated).map((r) => r.key_id))).toEqual(new Set([keyIdOf(NEW)]));
     await during.close();
@@ -217,11 +229,21 @@ describe('npm run rotate-key', () => {
       );
     }
 
+    // The endpoint's secret opens under the new key alone: deliveries verify with the secret it was given.
+    expect(
+      (await after.call('PATCH', `/v1/organizations/${ORG}`, { body: { name: 'after rotation' } })).status,
+    ).toBe(200);
+    await vi.waitFor(() =>
+      expect(receiver.verified(hook.secret).map((d) => d.payload.type)).toContain('organization.updated'),
+    );
+    await receiver.close();
+
     // Re-running is a no-op: nothing re-sealed, not a byte of a row changed.
     const again = await rotateKey(env);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('re-sealed: 0\n');
     expect(again.stdout).toContain('already under the current key: 4\n');
+    expect(again.stdout).toContain('webhook signing secrets re-sealed: 0');
     expect(sealedRows(dir)).toEqual(rotated);
 
     // No secret (a credential, either key) in the command's output, the gateways' logs or the database files.

@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Connection } from '../../src/core/connection.js';
 import { leenProvider } from '../../src/providers/leen/definition.js';
-import { LEEN_SIM_DEFAULT_API_KEY, startLeenSimulator, type LeenSimulator } from '../../src/providers/leen/simulator/index.js';
+import {
+  LEEN_SIM_DEFAULT_API_KEY,
+  startLeenSimulator,
+  type LeenSimulator,
+} from '../../src/providers/leen/simulator/index.js';
 import { demoOrganizationId, setConnectionHealth } from '../../src/providers/leen/simulator/state.js';
 import { versoriProvider } from '../../src/providers/versori/definition.js';
 import { DEMO_ORGANISATION } from '../../src/providers/versori/fixtures.js';
@@ -53,7 +57,13 @@ beforeAll(async () => {
   gw = await startGateway({
     definitions: [leenProvider, versoriProvider],
     providers: [
-      { id: 'leen', type: 'leen', apiKey: LEEN_SIM_DEFAULT_API_KEY, baseUrl: leen.url, retry: { attempts: 1 } },
+      {
+        id: 'leen',
+        type: 'leen',
+        apiKey: LEEN_SIM_DEFAULT_API_KEY,
+        baseUrl: leen.url,
+        retry: { attempts: 1 },
+      },
       {
         id: 'versori',
         type: 'versori',

@@ -5,6 +5,7 @@ import type { Sealer } from '../crypto.js';
 import { GatewayError, validationError } from '../errors.js';
 import { newId } from '../ids.js';
 import type {
+  Storage,
   DeliveryRow,
   DeliveryStatus,
   NewEvent,
@@ -156,6 +157,69 @@ export function signingSecrets(sealer: Sealer, e: WebhookEndpointRow, now: Date)
     out.push(open(e.previous_secret));
   }
   return out;
+}
+
+export interface WebhookSecretRotation {
+  /** Endpoints whose secrets were re-sealed under the current key (with `dryRun`: would be). */
+  resealed: number;
+  /** Endpoints a write changed between this pass's read and its update (left as written). */
+  changedMeanwhile: number;
+  /** Endpoints whose secrets cannot be opened: ids and key ids, never a value. */
+  unopenable: string[];
+}
+
+/**
+ * Key rotation of webhook signing secrets, as `npm run rotate-key` does for credentials: every
+ * endpoint whose secret (or previous one, while it still signs) is sealed under another key is
+ * re-sealed under the current key, by compare-and-swap; an expired previous secret is dropped.
+ */
+export async function rotateWebhookSecrets(
+  storage: Storage,
+  sealer: Sealer,
+  now: Date,
+  dryRun: boolean,
+): Promise<WebhookSecretRotation> {
+  const out: WebhookSecretRotation = { resealed: 0, changedMeanwhile: 0, unopenable: [] };
+  const reseal = (e: WebhookEndpointRow, s: SealedSecret): SealedSecret => {
+    const value = sealer.open(
+      { keyId: s.key_id, nonce: s.nonce, ciphertext: s.ciphertext },
+      sealContext(e.id),
+    );
+    const next = sealer.seal(value, sealContext(e.id));
+    return { key_id: next.keyId, nonce: next.nonce, ciphertext: next.ciphertext };
+  };
+  for (let after: string | null = null; ; ) {
+    const page = await storage.listWebhookEndpoints(after, 100);
+    for (const e of page) {
+      const previousLives =
+        e.previous_secret !== null &&
+        e.previous_expires_at !== null &&
+        Date.parse(e.previous_expires_at) > now.getTime();
+      const stale = (s: SealedSecret | null) => s !== null && s.key_id !== sealer.currentKeyId;
+      if (!stale(e.secret) && !(previousLives && stale(e.previous_secret))) continue;
+      let secret: SealedSecret;
+      let previous: SealedSecret | null;
+      try {
+        secret = stale(e.secret) ? reseal(e, e.secret) : e.secret;
+        previous =
+          previousLives && e.previous_secret
+            ? stale(e.previous_secret)
+              ? reseal(e, e.previous_secret)
+              : e.previous_secret
+            : null;
+      } catch {
+        out.unopenable.push(
+          `webhook ${e.id} (key id ${stale(e.secret) ? e.secret.key_id : (e.previous_secret?.key_id ?? '')}): its signing secret cannot be opened; rotate it (POST /v1/webhooks/${e.id}/rotate-secret) or add that key to encryption.previousKeys.`,
+        );
+        continue;
+      }
+      if (dryRun) out.resealed += 1;
+      else if (await storage.resealWebhookSecrets(e.id, e.secret.nonce, secret, previous)) out.resealed += 1;
+      else out.changedMeanwhile += 1;
+    }
+    if (page.length < 100) return out;
+    after = page.at(-1)?.id ?? null;
+  }
 }
 
 /** Whether `caller` may see and manage an endpoint for these organizations. */

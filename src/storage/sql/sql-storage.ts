@@ -9,6 +9,7 @@ import type {
   MonitorStateRow,
   ObservedChange,
   WebhookEndpointRow,
+  SealedSecret,
   ApiKeyRow,
   Broadcast,
   ConnectionCandidate,
@@ -251,6 +252,14 @@ export class SqlStorage implements Storage {
   }
   updateWebhookEndpoint(row: WebhookEndpointRow): Promise<boolean> {
     return endpoints.updateWebhookEndpoint(this.#session, row);
+  }
+  resealWebhookSecrets(
+    id: string,
+    nonce: Buffer,
+    secret: SealedSecret,
+    previous: SealedSecret | null,
+  ): Promise<boolean> {
+    return endpoints.resealWebhookSecrets(this.#session, id, nonce, secret, previous);
   }
   deleteWebhookEndpoint(id: string): Promise<boolean> {
     return endpoints.deleteWebhookEndpoint(this.#session, id);

@@ -42,6 +42,30 @@ export async function updateWebhookEndpoint({ db }: Session, row: WebhookEndpoin
   return Number(r.numUpdatedRows) === 1;
 }
 
+export async function resealWebhookSecrets(
+  { db }: Session,
+  id: string,
+  nonce: Buffer,
+  secret: SealedSecret,
+  previous: SealedSecret | null,
+): Promise<boolean> {
+  const r = await db
+    .updateTable('webhook_endpoints')
+    .set({
+      key_id: secret.key_id,
+      nonce: secret.nonce,
+      ciphertext: secret.ciphertext,
+      previous_key_id: previous?.key_id ?? null,
+      previous_nonce: previous?.nonce ?? null,
+      previous_ciphertext: previous?.ciphertext ?? null,
+      ...(previous === null ? { previous_expires_at: null } : {}),
+    })
+    .where('id', '=', id)
+    .where('nonce', '=', nonce)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
 export async function deleteWebhookEndpoint(s: Session, id: string): Promise<boolean> {
   const done = await inTransaction(s, async (db) => {
     const r = await db.deleteFrom('webhook_endpoints').where('id', '=', id).executeTakeFirst();
