@@ -1,4 +1,4 @@
-// Bundles the entry points (the gateway, `simulate`, `rotate-key`) to dist/ with esbuild (~100 ms), so `npm start` runs plain JS:
+// Bundles the entry points (the gateway, `simulate`, `rotate-key`, `webhook-receiver`) to dist/ with esbuild (~100 ms), so `npm start` runs plain JS:
 // no on-the-fly TypeScript compile on the sidecar's start path. Dependencies stay external, but for kysely (BUNDLED).
 // Code split: what only the sandbox and `simulate` load (the simulators) sits in chunks that
 // `node dist/main.js` in configured mode never reads.
@@ -30,7 +30,7 @@ const BUNDLED = new Set(['kysely']);
 const { dependencies = {}, devDependencies = {} } = JSON.parse(readFileSync('package.json', 'utf8'));
 const external = Object.keys({ ...dependencies, ...devDependencies }).filter((name) => !BUNDLED.has(name));
 const result = await build({
-  entryPoints: ['src/main.ts', 'src/simulate.ts', 'src/rotate-key.ts'],
+  entryPoints: ['src/main.ts', 'src/simulate.ts', 'src/rotate-key.ts', 'src/webhook-receiver.ts'],
   outdir,
   bundle: true,
   splitting: true,

@@ -110,6 +110,11 @@ ${sims}
   Try:
     curl -s -H 'Authorization: Bearer ${sandbox.adminKey}' ${url}/v1/organizations/${sandbox.demoOrganization}/connections
 
+  Webhooks: an endpoint (its answer shows its whsec_ secret), then a receiver that verifies them:
+    curl -s -H 'Authorization: Bearer ${sandbox.adminKey}' -H 'content-type: application/json' \\
+      -d '{"url":"http://127.0.0.1:4020/","organization_ids":["${sandbox.demoOrganization}"]}' ${url}/v1/webhooks
+    npm run webhook-receiver -- --port 4020 --secret whsec_…
+
 `);
 }
 

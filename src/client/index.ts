@@ -23,6 +23,14 @@ export type Job = Schemas['Job'];
 export type TestResult = Schemas['TestResult'];
 export type ProviderList = Schemas['ProviderList'];
 export type Problem = Schemas['Problem'];
+export type Webhook = Schemas['Webhook'];
+export type CreatedWebhook = Schemas['CreatedWebhook'];
+export type WebhookList = Schemas['WebhookList'];
+export type WebhookDelivery = Schemas['Delivery'];
+export type WebhookDeliveryList = Schemas['DeliveryList'];
+export type CreateWebhook = operations['createWebhook']['requestBody']['content']['application/json'];
+export type PatchWebhook = operations['patchWebhook']['requestBody']['content']['application/json'];
+export type ListDeliveriesQuery = NonNullable<operations['listWebhookDeliveries']['parameters']['query']>;
 
 /** The create body of one provider type; `provider` is the id of a provider entry of that type. */
 type WidenProvider<T> = T extends { provider: string } ? Omit<T, 'provider'> & { provider: string } : never;
@@ -236,7 +244,34 @@ export function createPlugboardClient(opts: ClientOptions) {
     list: () => json<ProviderList>('v1/providers'),
   };
 
-  return { organizations, connections, events, providers };
+  const hook = (id: string) => `v1/webhooks/${seg(id)}`;
+  const webhooks = {
+    list: (q: PageQuery = {}) => json<WebhookList>('v1/webhooks', { searchParams: query(q) }),
+    all: (q: Omit<PageQuery, 'cursor'> = {}) =>
+      walk((cursor) => webhooks.list({ ...q, ...(cursor ? { cursor } : {}) })),
+    get: (id: string) => json<Webhook>(hook(id)),
+    /** The answer holds the endpoint's `whsec_…` signing secret, shown this once. */
+    create: (body: CreateWebhook) => json<CreatedWebhook>('v1/webhooks', { method: 'post', json: body }),
+    update: (id: string, patch: PatchWebhook) =>
+      json<Webhook>(hook(id), {
+        method: 'patch',
+        body: JSON.stringify(patch),
+        headers: { 'content-type': 'application/merge-patch+json' },
+      }),
+    delete: async (id: string): Promise<void> => {
+      await send(hook(id), { method: 'delete' });
+    },
+    rotateSecret: (id: string) =>
+      json<{ secret: string; previous_expires_at: string }>(`${hook(id)}/rotate-secret`, { method: 'post' }),
+    test: (id: string) => json<{ delivery_id: string }>(`${hook(id)}/test`, { method: 'post' }),
+    deliveries: (id: string, q: ListDeliveriesQuery = {}) =>
+      json<WebhookDeliveryList>(`${hook(id)}/deliveries`, { searchParams: query(q) }),
+    retryDelivery: async (id: string, deliveryId: string): Promise<void> => {
+      await send(`${hook(id)}/deliveries/${seg(deliveryId)}/retry`, { method: 'post' });
+    },
+  };
+
+  return { organizations, connections, events, providers, webhooks };
 }
 
 export type PlugboardClient = ReturnType<typeof createPlugboardClient>;

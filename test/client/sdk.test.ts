@@ -3,10 +3,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type * as Sdk from '../../src/client/index.js';
 import { definitions } from '../../src/providers/registry.js';
 import { withSamples } from '../helpers/providers.js';
+import { TestReceiver } from '../helpers/receiver.js';
 import { REPO_ROOT } from '../helpers/repo.js';
 
 /**
@@ -178,5 +179,45 @@ describe('plugboard/client against the sandbox', () => {
       expect.arrayContaining(['connection.created', 'connection.updated', 'connection.deleted']),
     );
     for (const ev of all) expect(JSON.stringify(ev)).not.toContain('"sk"');
+  });
+
+  it('manages a webhook endpoint: create (secret once), test ping verified with standardwebhooks, delivery log, rotate, delete', async () => {
+    const c = client();
+    const receiver = await TestReceiver.start();
+    try {
+      const made = await c.webhooks.create({
+        url: `${receiver.url}/sdk`,
+        organization_ids: ['demo'],
+        events: ['webhook.test'],
+      });
+      expect(made.secret).toMatch(/^whsec_/);
+      expect((await c.webhooks.get(made.id)).url).toBe(`${receiver.url}/sdk`);
+      const listed: string[] = [];
+      for await (const w of c.webhooks.all({ limit: 1 })) listed.push(w.id);
+      expect(listed).toContain(made.id);
+      expect(await c.webhooks.update(made.id, { description: 'from the sdk' })).toMatchObject({
+        description: 'from the sdk',
+      });
+      const { delivery_id } = await c.webhooks.test(made.id);
+      await vi.waitFor(
+        () => expect(receiver.verified(made.secret).map((d) => d.payload.type)).toEqual(['webhook.test']),
+        { timeout: 10_000 },
+      );
+      await vi.waitFor(async () =>
+        expect((await c.webhooks.deliveries(made.id)).data.find((d) => d.id === delivery_id)?.status).toBe(
+          'delivered',
+        ),
+      );
+      await c.webhooks.retryDelivery(made.id, delivery_id);
+      const rotated = await c.webhooks.rotateSecret(made.id);
+      expect(rotated.secret).not.toBe(made.secret);
+      await c.webhooks.delete(made.id);
+      expect(await c.webhooks.get(made.id).catch((e: unknown) => e)).toMatchObject({
+        status: 404,
+        code: 'not_found',
+      });
+    } finally {
+      await receiver.close();
+    }
   });
 });

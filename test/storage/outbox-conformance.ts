@@ -300,7 +300,11 @@ export function outboxConformance(st: ConformanceStorages): void {
     // Key rotation's compare-and-swap: only while the current secret is still the one read.
     expect(await s.resealWebhookSecrets('wh_a', secret(1).nonce, secret(3), null)).toBe(false);
     expect(await s.resealWebhookSecrets('wh_a', secret(2).nonce, secret(3), secret(4))).toBe(true);
-    expect(await s.getWebhookEndpoint('wh_a')).toMatchObject({ secret: secret(3), previous_secret: secret(4), previous_expires_at: later(1000) });
+    expect(await s.getWebhookEndpoint('wh_a')).toMatchObject({
+      secret: secret(3),
+      previous_secret: secret(4),
+      previous_expires_at: later(1000),
+    });
     await s.recordEvents([ev('ev_1')]);
     expect(await s.deleteWebhookEndpoint('wh_a')).toBe(true);
     expect(await s.deleteWebhookEndpoint('wh_a')).toBe(false);
