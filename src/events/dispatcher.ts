@@ -34,6 +34,9 @@ export interface DispatcherDeps {
   random?: () => number;
 }
 
+/** How many deliveries per in-flight slot of an endpoint one claim may take (they wait their turn here). */
+const QUEUED_PER_SLOT = 2;
+
 /**
  * Sends what the outbox holds. Every process runs one: it leases due deliveries (storage makes a
  * lease exclusive across replicas and gives expired ones out again, so a process killed mid-way
@@ -46,6 +49,9 @@ export class Dispatcher {
   readonly #owner = newId('dispatcher', 12);
   readonly #inFlight = new Map<string, number>();
   readonly #running = new Set<Promise<void>>();
+  /** Claimed deliveries waiting for a slot of their endpoint. */
+  readonly #queues = new Map<string, ClaimedDelivery[]>();
+  #queued = 0;
   #total = 0;
   #timer: NodeJS.Timeout | undefined;
   #ticking = false;
@@ -81,50 +87,77 @@ export class Dispatcher {
       });
   }
 
-  /** Stops claiming and waits for the deliveries in flight (each ends by its timeout). */
+  /** Stops claiming, hands back what is queued, and waits for the deliveries in flight (each ends by its timeout). */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#timer);
-    await Promise.allSettled([...this.#running]);
+    // Claimed but not started: handed back now rather than when their lease runs out.
+    const waiting = [...this.#queues.values()].flat().map((c) => c.delivery.id);
+    this.#queues.clear();
+    this.#queued = 0;
+    await Promise.allSettled([this.deps.storage.releaseDeliveries(waiting, this.#owner), ...this.#running]);
   }
 
+  /**
+   * Claims due deliveries for the free slots, at most `perEndpoint × QUEUED_PER_SLOT` at once, and
+   * queues them by endpoint: an endpoint gets `perEndpoint` in flight, the rest of its claim wait
+   * here (the lease covers their wait), so one claim feeds several deliveries.
+   */
   async #tick(): Promise<void> {
     const { settings, storage } = this.deps;
-    const free = settings.concurrency - this.#total;
-    if (free <= 0) return;
-    const now = this.deps.now();
-    const busy = [...this.#inFlight].filter(([, n]) => n >= settings.perEndpoint).map(([id]) => id);
-    // The lease outlasts the attempt (its timeout) with as long again, at least a second, to record it.
-    const claimed = await storage.claimDeliveries({
-      owner: this.#owner,
-      now: now.toISOString(),
-      lease_until: new Date(
-        now.getTime() + settings.timeoutMs + Math.max(1_000, settings.timeoutMs),
-      ).toISOString(),
-      limit: free,
-      skip_endpoints: busy,
-    });
-    const over: string[] = [];
-    for (const c of claimed) {
-      const n = this.#inFlight.get(c.endpoint.id) ?? 0;
-      if (n >= settings.perEndpoint) {
-        over.push(c.delivery.id);
-        continue;
+    for (;;) {
+      const free = settings.concurrency - this.#total - this.#queued;
+      if (free <= 0 || this.#stopped) return;
+      const limit = Math.min(free, settings.perEndpoint * QUEUED_PER_SLOT);
+      const now = this.deps.now();
+      // Endpoints with as much in flight and queued here as they may have in flight: not claimed for.
+      const full = [...this.#inFlight.keys(), ...this.#queues.keys()].filter(
+        (id) => (this.#inFlight.get(id) ?? 0) + (this.#queues.get(id)?.length ?? 0) >= settings.perEndpoint,
+      );
+      // The lease outlasts the wait of the last one queued (its turns of `timeoutMs`) and its own
+      // attempt, with as long again (at least a second) to record it.
+      const turns = Math.ceil(limit / settings.perEndpoint);
+      const claimed = await storage.claimDeliveries({
+        owner: this.#owner,
+        now: now.toISOString(),
+        lease_until: new Date(
+          now.getTime() + settings.timeoutMs * (turns + 1) + Math.max(1_000, settings.timeoutMs),
+        ).toISOString(),
+        limit,
+        skip_endpoints: [...new Set(full)],
+      });
+      for (const c of claimed) {
+        const q = this.#queues.get(c.endpoint.id) ?? [];
+        q.push(c);
+        this.#queues.set(c.endpoint.id, q);
+        this.#queued += 1;
       }
-      this.#inFlight.set(c.endpoint.id, n + 1);
+      for (const id of new Set(claimed.map((c) => c.endpoint.id))) this.#pump(id);
+      if (claimed.length < limit) return;
+    }
+  }
+
+  /** Starts queued deliveries of one endpoint while it has slots. */
+  #pump(endpointId: string): void {
+    const q = this.#queues.get(endpointId);
+    while (q && q.length > 0 && (this.#inFlight.get(endpointId) ?? 0) < this.deps.settings.perEndpoint) {
+      const c = q.shift() as ClaimedDelivery;
+      this.#queued -= 1;
+      this.#inFlight.set(endpointId, (this.#inFlight.get(endpointId) ?? 0) + 1);
       this.#total += 1;
       const run = this.#deliver(c).finally(() => {
         this.#running.delete(run);
         this.#total -= 1;
-        const left = (this.#inFlight.get(c.endpoint.id) ?? 1) - 1;
-        if (left === 0) this.#inFlight.delete(c.endpoint.id);
-        else this.#inFlight.set(c.endpoint.id, left);
-        this.wake();
+        const left = (this.#inFlight.get(endpointId) ?? 1) - 1;
+        if (left === 0) this.#inFlight.delete(endpointId);
+        else this.#inFlight.set(endpointId, left);
+        this.#pump(endpointId);
+        // Claim again once this endpoint's queue ran dry (the rest of its work is in storage), not after every delivery.
+        if (!this.#queues.has(endpointId)) this.wake();
       });
       this.#running.add(run);
     }
-    // One claim may hold more for an endpoint than it may take at once: the rest go back.
-    if (over.length > 0) await storage.releaseDeliveries(over, this.#owner);
+    if (q && q.length === 0) this.#queues.delete(endpointId);
   }
 
   async #deliver({ delivery, event, endpoint }: ClaimedDelivery): Promise<void> {

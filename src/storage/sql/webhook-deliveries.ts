@@ -111,10 +111,13 @@ export async function recordDeliveryAttempt(
     if (!d) return false;
     const ep = r.endpoint;
     if (ep.ok) {
+      // Only when it was failing: a healthy endpoint's row is not rewritten (nor row-locked on
+      // PostgreSQL, where replicas delivering to one endpoint would queue on it) per delivery.
       await db
         .updateTable('webhook_endpoints')
         .set({ failing_since: null })
         .where('id', '=', d.endpoint_id)
+        .where('failing_since', 'is not', null)
         .execute();
       return true;
     }
