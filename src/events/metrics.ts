@@ -12,7 +12,7 @@ export function deliveryMetrics(registry: Registry, pending: () => Promise<numbe
   return {
     attempts: new Counter({
       name: 'plugboard_webhook_attempts_total',
-      help: 'Webhook delivery attempts, by outcome (delivered, retry, failed, gone, refused).',
+      help: 'Webhook delivery attempts, by outcome (delivered, retry, failed, gone).',
       labelNames: ['outcome'],
       registers,
     }),

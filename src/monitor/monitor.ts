@@ -58,7 +58,9 @@ export function changesOf(
   const now = snapshotOf(c);
   const row = { organization_id: c.organization_id, id: c.id };
   const events: NewEvent[] = [];
-  if (!same(before.health, now.health)) {
+  // Only a change of `health.status` is an event (a provider may reword its description every sync);
+  // the description and owner come with it, and are kept current in the snapshot meanwhile.
+  if (before.health.status !== now.health.status) {
     events.push({
       ...gatewayEvent('connection.health_changed', row, ['health'], at, requestId),
       data: { previous: before.health, current: now.health },
@@ -203,7 +205,8 @@ export class ConnectionMonitor {
             changes.push({ connection_id: c.id, expected: null, snapshot: now, events: [] });
           else {
             const events = changesOf(before, c, at, ctx.requestId);
-            if (events.length > 0)
+            // Changed without an event (a health description alone): the snapshot follows, silently.
+            if (events.length > 0 || !same(before, now))
               changes.push({ connection_id: c.id, expected: before, snapshot: now, events });
           }
         }

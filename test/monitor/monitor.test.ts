@@ -151,6 +151,19 @@ describe('the connection monitor', () => {
         connection: { id: idOf(leenConn.id), health: { status: 'unhealthy' } },
       });
     });
+    // Another reason, still unhealthy: no event (only health.status is one), but the snapshot
+    // follows, so the next change's `previous` is that reason.
+    setConnectionHealth(leen.state, leenConn.id, 'RATE_LIMIT_EXCEEDED');
+    await pass();
+    expect(await newEvents()).toEqual([]);
+    setConnectionHealth(leen.state, leenConn.id, 'HEALTHY');
+    await pass();
+    const recovered = await newEvents();
+    expect(recovered.map((e) => e.type)).toEqual(['connection.health_changed']);
+    expect(recovered[0]).toMatchObject({
+      previous: { status: 'unhealthy', description: 'Rate limit exceeded' },
+      current: { status: 'healthy' },
+    });
   });
 
   it('a connection made at the provider is discovered; one deleted there is removed_upstream and its id retired', async () => {
