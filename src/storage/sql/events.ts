@@ -6,7 +6,7 @@ import type { Tables } from './schema.js';
 import { inTransaction, type Db, type Session } from './session.js';
 import { writeSnapshot } from './snapshots.js';
 import { snapshotOf } from '../../core/snapshot.js';
-import { matchesEndpoint } from './webhook-endpoints.js';
+import { matchesEndpoint } from '../../core/event-match.js';
 
 export async function listAllEvents({ db }: Session, afterSeq: number, limit: number): Promise<EventRow[]> {
   const rows = await db

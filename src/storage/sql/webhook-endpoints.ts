@@ -1,21 +1,7 @@
 import type { Selectable } from 'kysely';
-import type { NewEvent, SealedSecret, WebhookEndpointRow, WebhookStatus } from '../../core/storage.js';
+import type { SealedSecret, WebhookEndpointRow, WebhookStatus } from '../../core/storage.js';
 import type { Tables } from './schema.js';
 import { inTransaction, type Session } from './session.js';
-
-/** Whether an event goes to an endpoint with these event patterns and organizations. */
-export function matchesEndpoint(
-  patterns: readonly string[],
-  organizations: readonly string[],
-  e: Pick<NewEvent, 'type' | 'organization_id'>,
-): boolean {
-  const org =
-    organizations.includes('*') || (e.organization_id !== '' && organizations.includes(e.organization_id));
-  return (
-    org &&
-    patterns.some((p) => p === '*' || p === e.type || (p.endsWith('*') && e.type.startsWith(p.slice(0, -1))))
-  );
-}
 
 export async function insertWebhookEndpoint({ db }: Session, row: WebhookEndpointRow): Promise<void> {
   await db.insertInto('webhook_endpoints').values(toColumns(row)).execute();
