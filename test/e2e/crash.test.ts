@@ -3,6 +3,7 @@ import type { Connection } from '../../src/core/connection.js';
 import { DEMO_ORGANISATION } from '../../src/providers/versori/fixtures.js';
 import { startVersoriSimulator, type VersoriSimulator } from '../../src/providers/versori/simulator/index.js';
 import {
+  caller,
   buildDist,
   kill9,
   startGatewayProcess,
@@ -39,12 +40,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => sim.close());
 
-const call = (gw: Gateway, method: string, path: string, body?: unknown) =>
-  fetch(gw.url + path, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+const call = caller(ADMIN);
 const BASE = '/v1/organizations/acme/connections';
 const upstreamNames = () =>
   Object.values(sim.state.organisations[DEMO_ORGANISATION.id]?.connections ?? {})

@@ -7,6 +7,7 @@ import { startVersoriSimulator, type VersoriSimulator } from '../../src/provider
 import { addOrganisation, type SimConnection } from '../../src/providers/versori/simulator/state.js';
 import { startPostgres, type PgServer } from '../helpers/postgres.js';
 import {
+  caller,
   buildDist,
   kill9,
   startGatewayProcess,
@@ -95,18 +96,7 @@ afterAll(async () => {
 
 afterEach(() => sim.kit.clearFaults());
 
-const call = (
-  gw: GatewayProcess,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-) =>
-  fetch(gw.url + path, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json', ...headers },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+const call = caller(ADMIN);
 
 let orgs = 0;
 /** A gateway organization linked (through `provider`) to a fresh simulated Versori organisation. */

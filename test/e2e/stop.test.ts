@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEMO_ORGANISATION } from '../../src/providers/versori/fixtures.js';
 import { startVersoriSimulator, type VersoriSimulator } from '../../src/providers/versori/simulator/index.js';
-import { buildDist, startGatewayProcess, writeGatewayConfig } from '../helpers/process.js';
+import { buildDist, caller, startGatewayProcess, writeGatewayConfig } from '../helpers/process.js';
 import { REPO_ROOT } from '../helpers/repo.js';
 
 /**
@@ -14,6 +14,7 @@ import { REPO_ROOT } from '../helpers/repo.js';
  */
 
 const ADMIN = 'stop-test-admin-key-0123456789';
+const callAdmin = caller(ADMIN);
 let sim: VersoriSimulator;
 let config: string;
 
@@ -69,12 +70,7 @@ async function stopWhileServing(signal: NodeJS.Signals): Promise<void> {
       .map((l) => JSON.parse(l) as LogLine);
   try {
     const url = await listening;
-    const call = (method: string, path: string, body?: unknown) =>
-      fetch(url + path, {
-        method,
-        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
+    const call = (method: string, path: string, body?: unknown) => callAdmin(url, method, path, body);
     const org = `org-${signal.toLowerCase()}`;
     expect(
       (
@@ -149,12 +145,7 @@ describe('signals sent one by one to the gateway process', () => {
         .split('\n')
         .filter((l) => l.startsWith('{'))
         .map((l) => (JSON.parse(l) as LogLine).msg);
-    const call = (method: string, path: string, body?: unknown) =>
-      fetch(gw.url + path, {
-        method,
-        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
+    const call = (method: string, path: string, body?: unknown) => callAdmin(gw, method, path, body);
     try {
       expect(
         (

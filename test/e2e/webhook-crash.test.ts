@@ -1,6 +1,7 @@
 import { writeFileSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
+  caller,
   buildDist,
   kill9,
   startGatewayProcess,
@@ -35,12 +36,7 @@ function writeConfig(pollMs: number): void {
   writeFileSync(config, JSON.stringify({ ...cfg, webhooks: webhooks(pollMs) }));
 }
 
-const call = (gw: GatewayProcess, method: string, path: string, body?: unknown) =>
-  fetch(gw.url + path, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+const call = caller(ADMIN);
 
 beforeAll(async () => {
   await buildDist();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startPostgres, type PgServer } from '../helpers/postgres.js';
 import {
+  caller,
   buildDist,
   startGatewayProcess,
   stopGatewayProcess,
@@ -20,12 +21,7 @@ let receiver: TestReceiver;
 let a: GatewayProcess;
 let b: GatewayProcess;
 
-const call = (gw: GatewayProcess, method: string, path: string, body?: unknown) =>
-  fetch(gw.url + path, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+const call = caller(ADMIN);
 
 beforeAll(async () => {
   const [, pg, r] = await Promise.all([buildDist(), startPostgres(), TestReceiver.start()]);

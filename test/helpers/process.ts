@@ -82,3 +82,22 @@ export function writeGatewayConfig(
   );
   return { dir, file };
 }
+
+/**
+ * A JSON caller of a gateway with one key: `call(gw or its URL, method, path, body?, headers?)`,
+ * the body sent as JSON, the answer as fetch gives it.
+ */
+export function caller(key: string) {
+  return (
+    at: string | { url: string },
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Response> =>
+    fetch((typeof at === 'string' ? at : at.url) + path, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+}

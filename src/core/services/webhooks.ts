@@ -84,18 +84,11 @@ export const PatchWebhookBody = z
   .meta({ id: 'PatchWebhook' });
 export type PatchWebhookInput = z.output<typeof PatchWebhookBody>;
 
-export interface Webhook {
-  id: string;
-  url: string;
-  events: string[];
-  organization_ids: string[];
-  description: string | null;
-  status: WebhookStatus;
-  /** Why it is disabled: `gone` (410), `failing` (every attempt failed too long), `caller`; null when enabled. */
-  disabled_reason: string | null;
-  created_at: string;
-  updated_at: string;
-}
+/** An endpoint as the API shows it: its row without the secrets and the failing spell. */
+export type Webhook = Omit<
+  WebhookEndpointRow,
+  'secret' | 'previous_secret' | 'previous_expires_at' | 'failing_since'
+>;
 
 export interface Delivery {
   id: string;
