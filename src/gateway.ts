@@ -112,7 +112,12 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
   const webhookConfig: WebhookConfig = { ...WEBHOOK_DEFAULTS, ...config.webhooks };
   const urlGuard = new WebhookUrlGuard(webhookConfig);
   const webhooks = new WebhookService(deps, urlGuard, webhookConfig);
-  const sender = new WebhookSender(urlGuard, webhookConfig.timeoutMs, `plugboard/${VERSION}`);
+  const sender = new WebhookSender(
+    urlGuard,
+    webhookConfig.timeoutMs,
+    `plugboard/${VERSION}`,
+    webhookConfig.perEndpoint,
+  );
   const dispatcher = new Dispatcher({
     storage,
     sealer: deps.sealer,

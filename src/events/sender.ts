@@ -27,6 +27,8 @@ export class WebhookSender {
     private readonly guard: WebhookUrlGuard,
     private readonly timeoutMs: number,
     private readonly userAgent: string,
+    /** Sockets per receiver origin: as many as deliveries an endpoint may have in flight. */
+    private readonly perOrigin = 4,
   ) {}
 
   async post(url: string, headers: Record<string, string>, body: string): Promise<SendResult> {
@@ -40,7 +42,7 @@ export class WebhookSender {
     const undici = (this.#undici ??= await import('undici'));
     this.#agent ??= new undici.Agent({
       connect: { lookup: this.guard.connectLookup, timeout: this.timeoutMs },
-      connections: 4,
+      connections: this.perOrigin,
       keepAliveTimeout: 10_000,
     });
     try {
