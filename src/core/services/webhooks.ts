@@ -11,7 +11,6 @@ import type {
   NewEvent,
   SealedSecret,
   WebhookEndpointRow,
-  WebhookStatus,
 } from '../storage.js';
 import { StoredName } from '../validation.js';
 import { timestamp, type RequestContext, type ServiceDeps } from './context.js';
