@@ -114,6 +114,36 @@ export interface LinkFormat {
   problem(value: string): string | null;
 }
 
+/**
+ * One kind a provider can connect, for people: what the hosted connect page (src/connect/) offers.
+ * `connect` says how an end user connects it there: `credentials` (a form built from
+ * `schemas.credentials(kind)`), `oauth` (the same form, often empty, then a consent at the provider,
+ * see `ProviderOAuth`), or null (the page cannot connect it: the provider publishes no credential
+ * shape to build a form from, or it needs a provider-hosted flow).
+ */
+export interface CatalogueEntry {
+  kind: string;
+  /** The kind's name for people ("Tenable", "Acme CRM"). */
+  name: string;
+  connect: 'credentials' | 'oauth' | null;
+  /**
+   * When the kind's credential schema is a union discriminated by `type`: the `type` values this
+   * kind accepts, in the order to offer them (absent: every variant of the schema).
+   */
+  credentialTypes?: readonly string[];
+}
+
+/**
+ * An OAuth consent at the provider (Leen's OAuth2 vendors): the create input of a connection whose
+ * consent comes back to `returnTo`, and where to send the end user for it.
+ */
+export interface ProviderOAuth {
+  /** The create input (as the create schema parses it, minus `provider`) for `kind`, `credentials` being what the form collected. */
+  createInput(kind: string, returnTo: { success: string; error: string }): CreateInput;
+  /** Where the end user consents for this connection (read off it), or null when it has no consent to give. */
+  authorizeUrl(connection: { details: Record<string, unknown> }): string | null;
+}
+
 /** A provider entry's circuit breaker, as `GET /v1/providers` reports it. */
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
@@ -145,6 +175,14 @@ interface AdapterBase {
   jobs?(ctx: CallContext, ref: ConnectionRef, page: PageRequest): Promise<Page<Job>>;
   /** Credential type label of a connection of this kind with these credentials (never a secret). */
   credentialType?(kind: string, credentials: Credentials): string | null;
+  /**
+   * The kinds this provider can connect, with names for people, for organization `externalOrgId`
+   * there (a provider whose kinds depend on the organization reads them upstream). Absent: the
+   * hosted connect page offers nothing of this provider.
+   */
+  catalogue?(ctx: CallContext, externalOrgId: string): Promise<CatalogueEntry[]>;
+  /** Present when some kind's `connect` is `oauth`. */
+  readonly oauth?: ProviderOAuth;
 }
 
 export interface PatchModelAdapter extends AdapterBase {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Connection } from '../../src/core/connection.js';
-import type { ProviderCapabilities } from '../../src/core/adapter.js';
+import type { ProviderAdapter, ProviderCapabilities } from '../../src/core/adapter.js';
 import type { SimulatorSetup } from '../../src/providers/definition.js';
 import { json, startGateway, walkList, type TestGateway } from '../helpers/gateway.js';
 import type { ConformanceCase } from './cases.js';
@@ -410,6 +410,43 @@ export function describeConformance(cases: ReadonlyArray<ConformanceCase>): void
       expect(mine.map((e) => e.type)).toEqual(['connection.created', 'connection.updated']);
       expect(mine[1]?.changed).toEqual(Object.keys(change));
       expect(mine[0]?.actor).toBe('admin');
+    });
+
+    it('catalogue (when offered): named kinds; a credentials kind has a credential schema; an oauth kind a create input', async () => {
+      const adapter = gw.gateway.adapters.get(providerId) as ProviderAdapter;
+      if (!adapter.catalogue) {
+        // Nothing for the hosted connect page; then there is no consent to send anyone to either.
+        expect(adapter.oauth).toBeUndefined();
+        return;
+      }
+      const entries = await adapter.catalogue(
+        { requestId: 'req-conformance-catalogue' },
+        sim.demoExternalOrgId,
+      );
+      expect(new Set(entries.map((e) => e.kind)).size).toBe(entries.length);
+      const returnTo = { success: 'https://app.example/connected', error: 'https://app.example/failed' };
+      for (const e of entries) {
+        expect(e.kind.trim(), JSON.stringify(e)).not.toBe('');
+        expect(e.name.trim(), JSON.stringify(e)).not.toBe('');
+        expect([null, 'credentials', 'oauth']).toContain(e.connect);
+        const schema = adapter.schemas.credentials(e.kind);
+        if (e.connect === 'credentials') expect(schema, e.kind).not.toBeNull();
+        for (const type of e.credentialTypes ?? []) {
+          // A variant of the kind's schema: whatever else is missing, `type` itself is accepted.
+          const issues = schema?.safeParse({ type }).error?.issues ?? [];
+          expect(
+            issues.filter((i) => i.path.length === 1 && i.path[0] === 'type'),
+            `${e.kind} ${type}`,
+          ).toEqual([]);
+        }
+        if (e.connect === 'oauth') {
+          expect(adapter.oauth, e.kind).toBeDefined();
+          const input = adapter.oauth?.createInput(e.kind, returnTo);
+          expect(input?.kind).toBe(e.kind);
+          const parsed = adapter.schemas.create.safeParse(input);
+          expect(parsed.error?.issues ?? [], e.kind).toEqual([]);
+        }
+      }
     });
   });
 }

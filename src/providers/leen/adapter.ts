@@ -2,11 +2,13 @@ import { z } from 'zod';
 import type {
   AdapterSchemas,
   CallContext,
+  CatalogueEntry,
   ConnectionRef,
   Page,
   PageRequest,
   PatchModelAdapter,
   ProviderCapabilities,
+  ProviderOAuth,
   UpstreamExpectation,
 } from '../../core/adapter.js';
 import type { AdapterDeps } from '../../upstream/index.js';
@@ -17,7 +19,16 @@ import type { Secret } from '../../core/secret.js';
 import { providerClientOptions } from '../../upstream/index.js';
 import { fieldIssues } from '../../core/validation.js';
 import type { LeenPage } from './api-types.js';
-import { credentialRule, credentialTypeOf, LeenOptionsSchema, LeenVendorSchema } from './catalog.js';
+import {
+  credentialRule,
+  credentialTypeOf,
+  DOCUMENTED_CREDENTIALS,
+  isOAuth2Vendor,
+  LEEN_VENDORS,
+  LeenOptionsSchema,
+  LeenVendorSchema,
+  type LeenVendor,
+} from './catalog.js';
 import { createLeenClient, LEEN_MAX_PAGE } from './client.js';
 import { LEEN_LINK_FORMAT } from './link.js';
 import {
@@ -29,6 +40,7 @@ import {
   type LeenCreateInput,
   type WritableStatus,
 } from './mapping.js';
+import { LEEN_VENDOR_NAMES } from './vendor-names.js';
 
 /** The keys a `leen` provider entry adds to the common ones. */
 export interface LeenConfig extends Record<string, unknown> {
@@ -89,6 +101,46 @@ export const LEEN_SCHEMAS: AdapterSchemas = {
   credentials: (kind) => credentialRule(kind)?.schema ?? null,
 };
 
+/**
+ * How the hosted connect page can connect a vendor: `oauth` for the vendors Leen documents as
+ * authorized at `oauth2_authorize_url` (SNYK too: Leen documents an API-key mode besides, but not
+ * the key's JSON field, so only its OAuth mode can be offered); `credentials` where Leen publishes
+ * the credential shape (DOCUMENTED_CREDENTIALS); null for the others, whose credential JSON Leen
+ * does not publish (a form would have to guess its fields). The gateway's API still creates those.
+ */
+function connectOf(vendor: LeenVendor): CatalogueEntry['connect'] {
+  if (isOAuth2Vendor(vendor)) return 'oauth';
+  return DOCUMENTED_CREDENTIALS[vendor] ? 'credentials' : null;
+}
+
+/**
+ * Every vendor of Leen's enum, by name. The same for every organization: Leen documents no
+ * per-organization list of vendors (its OnRamp demo's `GET /connectors` is not a documented API),
+ * so nothing is read upstream.
+ */
+export const LEEN_CATALOGUE: readonly CatalogueEntry[] = LEEN_VENDORS.map(
+  (vendor): CatalogueEntry => ({ kind: vendor, name: LEEN_VENDOR_NAMES[vendor], connect: connectOf(vendor) }),
+).sort((a, b) => a.name.localeCompare(b.name, 'en') || a.kind.localeCompare(b.kind, 'en'));
+
+/**
+ * Leen's OAuth2 consent. The create input carries the page's return URLs as
+ * `options.oauth2_redirect_urls`, which "replaces the default redirect to Leen's splash page"
+ * (Create Connection guide); the guide shows it for MS_DEFENDER_VMS, MS_DEFENDER_ENDPOINT,
+ * MS_ENTRA and SNYK and does not say whether JIRA honours it (if not, the user lands on Leen's
+ * page). Which query parameters Leen adds to those URLs is not documented: the page must not
+ * depend on any, and reads the connection again instead. How long the authorize URL stays valid
+ * is not documented either.
+ */
+export const LEEN_OAUTH: ProviderOAuth = {
+  createInput(kind, returnTo) {
+    return { kind, options: { oauth2_redirect_urls: { success: returnTo.success, error: returnTo.error } } };
+  },
+  authorizeUrl(connection) {
+    const url = connection.details['oauth2_authorize_url'];
+    return typeof url === 'string' && url !== '' ? url : null;
+  },
+};
+
 const CURSOR = /^(0|[1-9][0-9]{0,14})$/;
 
 /** Cursors are the upstream offset of the next item, as a decimal string. */
@@ -145,7 +197,13 @@ export function createLeenAdapter(
     capabilities: LEEN_CAPABILITIES,
     schemas: LEEN_SCHEMAS,
     linkFormat: LEEN_LINK_FORMAT,
+    oauth: LEEN_OAUTH,
     get,
+
+    /** Leen's vendors (no upstream call): see LEEN_CATALOGUE. A fresh copy for each caller. */
+    catalogue() {
+      return Promise.resolve(LEEN_CATALOGUE.map((entry) => ({ ...entry })));
+    },
 
     /** The vendor, and the identifier (Leen leaves it null when none is sent). */
     expectedUpstream(input: LeenCreateInput): UpstreamExpectation {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type {
   CallContext,
+  CatalogueEntry,
   ConnectionRef,
   ConnectionState,
   Credentials,
@@ -16,9 +17,20 @@ import { validationError } from '../../core/errors.js';
 import { providerClientOptions } from '../../upstream/index.js';
 import type { Secret } from '../../core/secret.js';
 import type { ConnectionData } from './api-types.js';
-import { createVersoriClient, type ConnectionsPageRead, type VersoriClient } from './client.js';
+import {
+  createVersoriClient,
+  type ConnectedAppRead,
+  type ConnectionsPageRead,
+  type VersoriClient,
+} from './client.js';
 import { VERSORI_LINK_FORMAT } from './link.js';
-import { AUTH_TYPE_OF, toConnectionData, toUpstreamConnection, VersoriCredentials } from './mapping.js';
+import {
+  AUTH_TYPE_OF,
+  toConnectionData,
+  toUpstreamConnection,
+  VersoriCredentials,
+  type VersoriCredentialType,
+} from './mapping.js';
 
 /** The keys a `versori` provider entry adds to the common ones. */
 export interface VersoriEntryConfig extends Record<string, unknown> {
@@ -81,6 +93,52 @@ function resumeIndex(page: ConnectionsPageRead, pos: ListCursor): number {
     return after < 0 ? ids.length : after;
   }
   return Math.min(Math.max(0, pos.s - 1), page.items.length);
+}
+
+/** Page size asked of GetConnectedApps (the spec's default is 20 and it names no maximum). */
+const CONNECTED_APPS_PAGE = 100;
+/** Calls one catalogue may spend following `next`; beyond that it answers the Apps read so far. */
+const MAX_UPSTREAM_PAGES_PER_CATALOGUE = 50;
+
+/** The gateway credential types that POST /connections sends with each Switchboard `authType`. */
+const CREDENTIAL_TYPES_OF = new Map<string, VersoriCredentialType[]>();
+for (const [type, authType] of Object.entries(AUTH_TYPE_OF) as Array<[VersoriCredentialType, string]>)
+  CREDENTIAL_TYPES_OF.set(authType, [...(CREDENTIAL_TYPES_OF.get(authType) ?? []), type]);
+
+/**
+ * The gateway credential types an App can be connected with through POST /connections, in the
+ * order of its `supportedAuthConfigs`: each config that `isValid` (the spec: only then does `data`
+ * hold what an organisation needs to connect with that auth type) and whose auth type has a
+ * `ConnectionData*` variant (AUTH_TYPE_OF). `oauth2` counts only with `flowType`
+ * `client_credentials`: the authorization-code flow (and `oidc`) goes through connection-init and
+ * a browser redirect, and the spec does not say what an absent `flowType` means, so such a config
+ * is not offered (as the simulator's fixtures model it). Unknown auth types are skipped.
+ */
+export function creatableCredentialTypes(app: ConnectedAppRead['app']): VersoriCredentialType[] {
+  const out: VersoriCredentialType[] = [];
+  for (const config of app.supportedAuthConfigs ?? []) {
+    if (!config.isValid) continue;
+    if (config.type === 'oauth2') {
+      const data = config.data;
+      const flow =
+        data !== null && typeof data === 'object' ? (data as Record<string, unknown>)['flowType'] : undefined;
+      if (flow !== 'client_credentials') continue;
+    }
+    for (const type of CREDENTIAL_TYPES_OF.get(config.type) ?? []) if (!out.includes(type)) out.push(type);
+  }
+  return out;
+}
+
+/**
+ * An App as the connect page offers it: a form of the types it takes, or nothing to connect with.
+ * Its name is the App's (the spec sets no rule on it; a blank one shows the App id instead).
+ */
+export function catalogueEntryOf(app: ConnectedAppRead['app']): CatalogueEntry {
+  const credentialTypes = creatableCredentialTypes(app);
+  const name = app.name.trim() !== '' ? app.name : app.id;
+  return credentialTypes.length > 0
+    ? { kind: app.id, name, connect: 'credentials', credentialTypes }
+    : { kind: app.id, name, connect: null };
 }
 
 /**
@@ -189,6 +247,32 @@ export function createVersoriAdapter(config: VersoriConfig, deps: AdapterDeps): 
 
     async delete(ctx: CallContext, ref: ConnectionRef): Promise<void> {
       await client.deleteConnection(ctx, ref.externalOrgId, ref.externalId);
+    },
+
+    /**
+     * The Apps the organisation already has connections to (GetConnectedApps, every page), by name.
+     * Switchboard documents no list of the Apps an organisation could connect to besides these. An
+     * App that only takes interactive flows (OAuth2 authorization code, OIDC) or has no valid auth
+     * config is listed with `connect: null`.
+     */
+    async catalogue(ctx: CallContext, externalOrgId: string): Promise<CatalogueEntry[]> {
+      const apps = new Map<string, ConnectedAppRead['app']>();
+      const cursors = new Set<string>();
+      let after: string | undefined;
+      for (let calls = 0; calls < MAX_UPSTREAM_PAGES_PER_CATALOGUE; calls += 1) {
+        const page = await client.connectedApps(ctx, externalOrgId, { first: CONNECTED_APPS_PAGE, after });
+        for (const item of page.items) if (!apps.has(item.app.id)) apps.set(item.app.id, item.app);
+        const next = page.next ?? null;
+        // The end, or a cursor seen before (an upstream that ignores `after`).
+        if (next === null || next === '' || cursors.has(next)) break;
+        cursors.add(next);
+        after = next;
+      }
+      return [...apps.values()]
+        .map(catalogueEntryOf)
+        .sort(
+          (a, b) => a.name.localeCompare(b.name, 'en') || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0),
+        );
     },
   };
 }

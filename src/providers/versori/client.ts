@@ -17,7 +17,7 @@ import {
 } from './api-types.js';
 
 /**
- * The Switchboard connection endpoints the adapter uses. Answers are parsed leniently (unknown
+ * The Switchboard connection endpoints the adapter uses (and GetConnectedApps, for its catalogue). Answers are parsed leniently (unknown
  * fields kept, only the fields the mapper reads are checked), so an additive upstream change does
  * not break us while a broken answer becomes a clear `upstream_error` instead of a crash.
  */
@@ -45,6 +45,32 @@ export const ConnectionsPageRead = z.looseObject({
 });
 export type ConnectionsPageRead = z.infer<typeof ConnectionsPageRead>;
 
+/**
+ * `ConnectedAppsPage` (GetConnectedApps): `PageInfo` plus `items` of `ConnectedApp` = an `App` and
+ * the `ConnectionOverview`s (`name` required, `id` optional) of the organisation's connections to
+ * it. Of the App only what the catalogue reads is checked: `id`, `name`, and each supported auth
+ * config's `type` and `isValid` (both required by `AppAuthConfig`); `data` is read loosely (its
+ * OAuth2 `flowType`) because the spec's `AppAuthConfigData` is an open `oneOf`.
+ */
+const AppAuthConfigRead = z.looseObject({ type: z.string(), isValid: z.boolean(), data: z.unknown() });
+export const ConnectedAppRead = z.looseObject({
+  app: z.looseObject({
+    id: z.string().min(1),
+    name: z.string(),
+    supportedAuthConfigs: z.array(AppAuthConfigRead).nullish(),
+  }),
+  connections: z.array(z.looseObject({ id: z.string().optional(), name: z.string() })),
+});
+export type ConnectedAppRead = z.infer<typeof ConnectedAppRead>;
+
+export const ConnectedAppsPageRead = z.looseObject({
+  totalCount: z.number().int().optional(),
+  next: z.string().nullish(),
+  prev: z.string().nullish(),
+  items: z.array(ConnectedAppRead),
+});
+export type ConnectedAppsPageRead = z.infer<typeof ConnectedAppsPageRead>;
+
 const VersoriErrorRead = z.looseObject({ code: z.string(), message: z.string() });
 
 export interface VersoriClient {
@@ -66,6 +92,12 @@ export interface VersoriClient {
     body: UpdateConnectionRequestBody,
   ): Promise<ConnectionRead>;
   deleteConnection(ctx: CallContext, orgId: string, connectionId: string): Promise<void>;
+  /** One page of the Apps the organisation has connections to (GetConnectedApps). */
+  connectedApps(
+    ctx: CallContext,
+    orgId: string,
+    query: { first: number; after?: string | undefined },
+  ): Promise<ConnectedAppsPageRead>;
 }
 
 export interface VersoriClientOptions extends ProviderClientOptions {
@@ -120,6 +152,7 @@ export function createVersoriClient(opts: VersoriClientOptions): VersoriClient {
   });
   const connections = (orgId: string) => path`/organisations/${orgId}/connections`;
   const connection = (orgId: string, id: string) => path`/organisations/${orgId}/connections/${id}`;
+  const connectedApps = (orgId: string) => path`/organisations/${orgId}/connected-apps`;
 
   return {
     async createConnection(ctx, orgId, body) {
@@ -166,6 +199,15 @@ export function createVersoriClient(opts: VersoriClientOptions): VersoriClient {
         operation: 'connections.delete',
         path: connection(orgId, connectionId),
       });
+    },
+    async connectedApps(ctx, orgId, query) {
+      const res = await upstream.call(ctx, {
+        method: 'GET',
+        operation: 'connected_apps.list',
+        path: connectedApps(orgId),
+        query: { first: query.first, after: query.after },
+      });
+      return parseBody(ConnectedAppsPageRead, res.body, providerId, res.status);
     },
   };
 }

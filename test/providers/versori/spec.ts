@@ -9,7 +9,8 @@ import { repoPath } from '../../helpers/repo.js';
  * its origin and SHA-256 are recorded in `docs/providers/specs/README.md`.
  *
  * The API root is the path of the document's first (production) server URL, which is also where
- * the simulator serves the API. Only the five connection operations are expected.
+ * the simulator serves the API. Only the five connection operations and GetConnectedApps (tagged
+ * `connections` too; the adapter's catalogue reads it) are expected.
  *
  * Two defects of the published document are handled explicitly, nowhere else:
  * - `AppAuthConfigData` and the `data` of Create/UpdateConnectionRequestBody are `oneOf` unions
@@ -42,6 +43,7 @@ const CONNECTION_OPERATIONS = [
   'GetConnection',
   'UpdateConnection',
   'DeleteConnection',
+  'GetConnectedApps',
 ];
 
 const VARIANTS = {

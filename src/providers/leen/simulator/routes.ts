@@ -54,6 +54,37 @@ export interface LeenService {
   behaviour: LeenSimBehaviour;
 }
 
+/** Text for HTML (element content and quoted attribute values). */
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+function page(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><meta charset="utf-8"><title>${title}</title>
+<body>
+${body}
+</body></html>`;
+}
+
+/**
+ * What the consent page assumes where Leen's documents are silent, shown on the page itself so
+ * nobody mistakes it for Leen's behaviour.
+ */
+const CONSENT_ASSUMPTIONS = `<section aria-labelledby="sim-assumptions">
+<h2 id="sim-assumptions">Simulator assumptions</h2>
+<p>Leen does not document these; this simulator assumes:</p>
+<ul>
+<li>The authorize URL stays valid for as long as the connection is pending (no expiry).</li>
+<li>Approve makes the connection ACTIVE and HEALTHY. Deny changes nothing: the connection stays
+pending and this URL can be used again.</li>
+<li>Only a pending connection can be authorized: an approved (active), paused or deleted one cannot be
+authorized again; it has no authorize URL, and this page answers 404.</li>
+<li>The redirect (303) goes to <code>oauth2_redirect_urls.success</code> or <code>.error</code>
+exactly as given, with no query parameters added; without them this simulator shows a page of its own
+in place of Leen's splash page.</li>
+</ul>
+</section>`;
+
 /** A timestamp later than `previous`, so `updated_at` moves on every write. */
 function after(previous: string): string {
   const now = Date.now();
@@ -240,7 +271,13 @@ export function routes(app: SimApp, { state, apiKey, behaviour }: LeenService): 
     return c.json(paginate(state.jobs.filter((j) => j.connection_id === conn.id).reverse(), page), 200);
   });
 
-  /* the end user's OAuth2 consent page (not part of Leen's API; what the authorize URL opens) */
+  /*
+   * The end user's OAuth2 consent (not part of Leen's API: what the authorize URL opens, standing in
+   * for the vendor's consent screen and Leen's redirect after it). Documented: approving makes the
+   * connection usable, and the browser then goes to `options.oauth2_redirect_urls.success` (`error`
+   * on failure) when given, else to Leen's splash ("success") page. Leen is silent on the rest; what
+   * this page assumes is shown on it (CONSENT_ASSUMPTIONS) and listed in docs/providers/leen.md §9.
+   */
 
   function pendingOAuth(id: string | undefined): SimConnection {
     const conn = state.connections.find((x) => x.id === id);
@@ -251,10 +288,18 @@ export function routes(app: SimApp, { state, apiKey, behaviour }: LeenService): 
 
   app.get('/oauth2/authorize', (c) => {
     const conn = pendingOAuth(c.req.query('connection_id'));
-    return c.html(`<!doctype html><title>Authorize ${conn.vendor}</title>
-<h1>Leen simulator: authorize ${conn.vendor}</h1>
-<form method="post"><input type="hidden" name="connection_id" value="${conn.id}">
-<button name="decision" value="approve">Authorize</button> <button name="decision" value="deny">Deny</button></form>`);
+    const vendor = escapeHtml(conn.vendor);
+    return c.html(
+      page(
+        `Authorize ${vendor}`,
+        `<h1>Leen simulator: authorize ${vendor}</h1>
+<p>Let Leen read your ${vendor} data for connection <code>${escapeHtml(conn.id)}</code>?</p>
+<form method="post"><input type="hidden" name="connection_id" value="${escapeHtml(conn.id)}">
+<button type="submit" name="decision" value="approve">Approve</button>
+<button type="submit" name="decision" value="deny">Deny</button></form>
+${CONSENT_ASSUMPTIONS}`,
+      ),
+    );
   });
 
   app.post('/oauth2/authorize', async (c) => {
@@ -268,9 +313,26 @@ export function routes(app: SimApp, { state, apiKey, behaviour }: LeenService): 
       conn.health = healthOf('HEALTHY');
       conn.updated_at = after(conn.updated_at);
     }
+    // An empty override (Leen's own invite-token example sends `""`) counts as none.
     const target = approved ? conn.oauth2_redirect_urls?.success : conn.oauth2_redirect_urls?.error;
     if (target) return c.redirect(target, 303);
-    return c.json({ detail: approved ? 'Authorized' : 'Authorization denied' }, 200);
+    const vendor = escapeHtml(conn.vendor);
+    return c.html(
+      approved
+        ? page(
+            'Connected',
+            `<h1>Leen simulator: success</h1>
+<p>${vendor} is connected. You can close this tab.</p>
+<p>(Leen's default splash page: the connection was created without <code>oauth2_redirect_urls</code>.)</p>`,
+          )
+        : page(
+            'Authorization denied',
+            `<h1>Leen simulator: authorization denied</h1>
+<p>${vendor} was not connected. The connection stays pending; its authorize URL still works.</p>
+<p>(Leen's default page: the connection was created without <code>oauth2_redirect_urls</code>.)</p>`,
+          ),
+      200,
+    );
   });
 
   app.put('/__sim/behaviour', async (c) => {

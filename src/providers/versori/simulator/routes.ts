@@ -22,9 +22,11 @@ import { answerVersoriErrors, badRequest, notFound, unauthenticated } from './er
 import { recordExchanges, type SimExchange } from './exchanges.js';
 import {
   addOrganisation,
+  connectedApps,
   insertConnection,
   nextId,
   ULID,
+  type SimConnectedApp,
   type SimConnection,
   type SimOrganisation,
   type VersoriSimState,
@@ -91,6 +93,36 @@ function listPage(state: VersoriSimState, c: SimContext, ignorePaging: boolean):
   return out;
 }
 
+/**
+ * GetConnectedApps: a `ConnectedAppsPage` (`PageInfo` + `items` of `{ app, connections }`), paged
+ * like the connection list with `first` / `after` / `before` over App ids (cursors are App ids,
+ * encoded; `sort` is checked and otherwise ignored). The spec's warning that lists currently
+ * return every item is about GetConnections only, so this list always pages (`ignorePaging` does
+ * not apply). Apps without a connection in the organisation are not listed.
+ */
+function connectedAppsPage(
+  state: VersoriSimState,
+  c: SimContext,
+): { totalCount: number; next?: string; prev?: string; items: SimConnectedApp[] } {
+  const orgId = c.req.param('orgId') ?? '';
+  const all = connectedApps(state, orgId) ?? notFound(`organisation ${orgId} not found`);
+  const q = listQuery(c);
+  const appCursor = (raw: string, name: string): string => {
+    const id = decodeCursor(raw);
+    if (!state.apps.some((a) => a.id === id)) badRequest(`${name} is not a valid cursor`);
+    return id;
+  };
+  const after = q.after === undefined ? undefined : appCursor(q.after, 'after');
+  const before = after === undefined && q.before !== undefined ? appCursor(q.before, 'before') : undefined;
+  const page = cursorPage(all, (x) => x.app.id, { first: q.first ?? 20, after, before });
+  return {
+    totalCount: all.length,
+    ...(page.next !== undefined ? { next: encodeCursor(page.next) } : {}),
+    ...(page.prev !== undefined ? { prev: encodeCursor(page.prev) } : {}),
+    items: page.items,
+  };
+}
+
 /** The Switchboard connections API under its base path, the simulator's organisation controls, and Switchboard's error answers. */
 export function routes(app: SimApp, { state, apiKey, behaviour, exchanges }: VersoriService): void {
   const base = VERSORI_API_BASE_PATH;
@@ -129,6 +161,8 @@ export function routes(app: SimApp, { state, apiKey, behaviour, exchanges }: Ver
   app.get(`${base}/organisations/:orgId/connections`, (c) =>
     json(c, 200, listPage(state, c, behaviour.ignorePaging)),
   );
+
+  app.get(`${base}/organisations/:orgId/connected-apps`, (c) => json(c, 200, connectedAppsPage(state, c)));
 
   app.get(`${base}/organisations/:orgId/connections/:connectionId`, (c) =>
     json(c, 200, toApi(state, connectionOf(state, c.req.param('orgId'), c.req.param('connectionId')))),

@@ -135,6 +135,36 @@ export function insertConnection(
   return conn;
 }
 
+/** `ConnectionOverview`: minimal information on a connection (`name` required, `id` optional). */
+export interface SimConnectionOverview {
+  id: string;
+  name: string;
+}
+
+/** `ConnectedApp`: an App and every connection the organisation has to it. */
+export interface SimConnectedApp {
+  app: App;
+  connections: SimConnectionOverview[];
+}
+
+/**
+ * The Apps organisation `orgId` has at least one connection to (GetConnectedApps: "Apps which have
+ * connections for an organisation"), ordered by App id, each with its connections in list order
+ * (creation order). Undefined when there is no such organisation.
+ */
+export function connectedApps(state: VersoriSimState, orgId: string): SimConnectedApp[] | undefined {
+  const org = state.organisations[orgId];
+  if (!org) return undefined;
+  const byApp = new Map<string, SimConnectionOverview[]>();
+  const connections = Object.values(org.connections).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (const conn of connections)
+    byApp.set(conn.appId, [...(byApp.get(conn.appId) ?? []), { id: conn.id, name: conn.name }]);
+  return state.apps
+    .filter((a) => byApp.has(a.id))
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((a) => ({ app: structuredClone(a), connections: byApp.get(a.id) ?? [] }));
+}
+
 export function seedDemo(state: VersoriSimState): void {
   addOrganisation(state, DEMO_ORGANISATION.id, DEMO_ORGANISATION.name);
   for (const seed of DEMO_CONNECTIONS) insertConnection(state, DEMO_ORGANISATION.id, seed);
