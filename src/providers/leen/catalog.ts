@@ -87,31 +87,93 @@ export interface DocumentedCredentials {
   schema: z.ZodType<Record<string, unknown>>;
 }
 
+/**
+ * Form and document metadata (JSON Schema keywords through zod's `.meta()`; acceptance is unchanged):
+ * `title` labels a field, `description` explains it, `writeOnly: true` marks a secret (a password
+ * input on the connect page, never shown back).
+ */
+const SECRET = { writeOnly: true } as const;
+
 /** AWS connectors wrap credentials in `aws` with a `type`; only `direct_access` is shown whole. */
 const AWS_DIRECT_ACCESS = z.looseObject({
   aws_access_key_id: text(),
   aws_secret_access_key: text(),
   aws_region_name: z.string({ error: 'Expected a string' }).optional(),
 });
-const awsCredentials = z.looseObject({ aws: z.looseObject({ type: text() }) }).superRefine((value, ctx) => {
-  if (value.aws.type !== 'direct_access') return;
-  const r = AWS_DIRECT_ACCESS.safeParse(value.aws);
-  if (r.success) return;
-  for (const issue of r.error.issues)
-    ctx.addIssue({ code: 'custom', path: ['aws', ...issue.path], message: issue.message });
-});
+
+/**
+ * A `direct_access` key, declared (as the string Leen documents) so that forms and documents show
+ * it, but accepting any value here: the superRefine below checks the keys when `type` is
+ * `direct_access`, and every other type passes its keys through for Leen to judge.
+ */
+function directAccessKey(meta: { title: string; description: string; writeOnly?: true }) {
+  return z
+    .unknown()
+    .optional()
+    .meta({ type: 'string', ...meta });
+}
+
+const awsCredentials = z
+  .looseObject({
+    aws: z
+      .looseObject({
+        type: text().meta({
+          title: 'Credential type',
+          description: 'Use direct_access to connect with an access key ID and secret access key.',
+        }),
+        aws_access_key_id: directAccessKey({
+          title: 'Access key ID',
+          description: 'Required for direct_access.',
+        }),
+        aws_secret_access_key: directAccessKey({
+          title: 'Secret access key',
+          description: 'Required for direct_access.',
+          ...SECRET,
+        }),
+        aws_region_name: directAccessKey({ title: 'Region', description: 'For example us-east-1.' }),
+      })
+      .meta({ title: 'AWS' }),
+  })
+  .superRefine((value, ctx) => {
+    if (value.aws.type !== 'direct_access') return;
+    const r = AWS_DIRECT_ACCESS.safeParse(value.aws);
+    if (r.success) return;
+    for (const issue of r.error.issues)
+      ctx.addIssue({ code: 'custom', path: ['aws', ...issue.path], message: issue.message });
+  });
 
 const aws: DocumentedCredentials = { type: 'aws', schema: awsCredentials };
 
+const baseUrl = () => text().meta({ title: 'Base URL' });
+
 /** The credential shapes of Leen's hand-written examples (Create Connection guide, integration pages). */
 export const DOCUMENTED_CREDENTIALS: Partial<Record<LeenVendor, DocumentedCredentials>> = {
-  TENABLE: { type: 'api_key', schema: z.looseObject({ client_key: text(), secret_key: text() }) },
-  QUALYS: { type: 'basic', schema: z.looseObject({ username: text(), password: text() }) },
-  INSIGHTVM: { type: 'api_key', schema: z.looseObject({ base_url: text(), api_key: text() }) },
-  SENTINELONE_VMS: { type: 'api_token', schema: z.looseObject({ base_url: text(), api_token: text() }) },
+  // Tenable's API keys are a pair (access key + secret key): both are secrets.
+  TENABLE: {
+    type: 'api_key',
+    schema: z.looseObject({
+      client_key: text().meta({ title: 'Client key', ...SECRET }),
+      secret_key: text().meta({ title: 'Secret key', ...SECRET }),
+    }),
+  },
+  QUALYS: {
+    type: 'basic',
+    schema: z.looseObject({ username: text().meta({ title: 'Username' }), password: text().meta(SECRET) }),
+  },
+  INSIGHTVM: {
+    type: 'api_key',
+    schema: z.looseObject({ base_url: baseUrl(), api_key: text().meta({ title: 'API key', ...SECRET }) }),
+  },
+  SENTINELONE_VMS: {
+    type: 'api_token',
+    schema: z.looseObject({ base_url: baseUrl(), api_token: text().meta({ title: 'API token', ...SECRET }) }),
+  },
   CROWDSTRIKE_SPOTLIGHT: {
     type: 'client_credentials',
-    schema: z.looseObject({ client_id: text(), client_secret: text() }),
+    schema: z.looseObject({
+      client_id: text().meta({ title: 'Client ID' }),
+      client_secret: text().meta({ title: 'Client secret', ...SECRET }),
+    }),
   },
   AWS_INSPECTOR2: aws,
   AWS_ACCESS_ANALYSER: aws,

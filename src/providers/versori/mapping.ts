@@ -14,36 +14,66 @@ import type { ConnectionRead } from './client.js';
 /** Switchboard declares these as plain strings (no length limit): the gateway passes any string on. */
 const text = z.string();
 
-export const ApiKeyCredentials = z.strictObject({ type: z.literal('api_key'), api_key: text });
-export const BasicAuthCredentials = z.strictObject({
-  type: z.literal('basic_auth'),
-  user: text,
-  password: z.string(),
-});
+/**
+ * Form and document metadata only (JSON Schema keywords through zod's `.meta()`; acceptance is
+ * unchanged): each variant's `title` names it on the connect page, `writeOnly: true` marks a
+ * secret (a password input there, never shown back).
+ */
+const secret = (title?: string) => text.meta({ writeOnly: true, ...(title !== undefined ? { title } : {}) });
+
+export const ApiKeyCredentials = z
+  .strictObject({ type: z.literal('api_key'), api_key: secret('API key') })
+  .meta({ title: 'API key' });
+export const BasicAuthCredentials = z
+  .strictObject({
+    type: z.literal('basic_auth'),
+    user: text.meta({ title: 'Username' }),
+    password: secret(),
+  })
+  .meta({ title: 'Username and password' });
 /** One secret, for auth types that need just that (Switchboard's example: HTTP refresh). */
-export const SecretCredentials = z.strictObject({ type: z.literal('secret'), secret: text });
-export const OAuth2ClientCredentials = z.strictObject({
-  type: z.literal('oauth2_client_credentials'),
-  client_id: text,
-  client_secret: text,
-  username: z.string().optional(),
-  password: z.string().optional(),
-  /** URL-encoded query string passed to the token endpoint, e.g. `audience=https://example.com`. */
-  additional_parameters: z.string().optional(),
-  /** When true, Versori fails the create/update if it cannot issue a token. */
-  issue_token: z.boolean().optional(),
-  /** 0 auto-detect, 1 client credentials in the body, 2 in an HTTP Basic header. */
-  auth_style: z.number().int().optional(),
-});
-export const JwtBearerCredentials = z.strictObject({
-  type: z.literal('jwt_bearer'),
-  secret: text,
-  payload: z.record(z.string(), z.unknown()),
-  algorithm: z.enum(JWT_ALGORITHMS),
-  prefix: z.string().optional(),
-  /** A duration such as `1h`, as Switchboard takes it. */
-  expires_in: z.string().optional(),
-});
+export const SecretCredentials = z
+  .strictObject({ type: z.literal('secret'), secret: secret() })
+  .meta({ title: 'Secret' });
+export const OAuth2ClientCredentials = z
+  .strictObject({
+    type: z.literal('oauth2_client_credentials'),
+    client_id: text.meta({ title: 'Client ID' }),
+    client_secret: secret('Client secret'),
+    username: z.string().optional(),
+    password: z.string().meta({ writeOnly: true }).optional(),
+    /** URL-encoded query string passed to the token endpoint, e.g. `audience=https://example.com`. */
+    additional_parameters: z
+      .string()
+      .meta({
+        description:
+          'URL-encoded query string passed to the token endpoint, e.g. audience=https://example.com',
+      })
+      .optional(),
+    /** When true, Versori fails the create/update if it cannot issue a token. */
+    issue_token: z
+      .boolean()
+      .meta({ description: 'When true, Versori fails the create or update if it cannot issue a token.' })
+      .optional(),
+    /** 0 auto-detect, 1 client credentials in the body, 2 in an HTTP Basic header. */
+    auth_style: z
+      .number()
+      .int()
+      .meta({ description: '0 auto-detect, 1 client credentials in the body, 2 in an HTTP Basic header.' })
+      .optional(),
+  })
+  .meta({ title: 'OAuth2 client credentials' });
+export const JwtBearerCredentials = z
+  .strictObject({
+    type: z.literal('jwt_bearer'),
+    secret: secret(),
+    payload: z.record(z.string(), z.unknown()).meta({ description: 'The JWT payload, as a JSON object.' }),
+    algorithm: z.enum(JWT_ALGORITHMS),
+    prefix: z.string().optional(),
+    /** A duration such as `1h`, as Switchboard takes it. */
+    expires_in: z.string().meta({ description: 'A duration such as 1h.' }).optional(),
+  })
+  .meta({ title: 'JWT bearer' });
 
 /**
  * Canonical Versori credentials. `ConnectionDataCustomFunction` is left out on purpose: the spec
