@@ -98,9 +98,9 @@ export default tseslint.config(
   ),
   // Events out and the monitor run on the core (its services, ports and model); never on HTTP, a provider, the engine or a storage implementation.
   layer(
-    ['src/events/**/*.ts', 'src/monitor/**/*.ts'],
+    ['src/events/**/*.ts', 'src/monitor/**/*.ts', 'src/connect/**/*.ts'],
     ['**/providers/**', '**/http/**', '**/upstream/**', '**/storage/**'],
-    'events and the monitor depend on the core only',
+    'events, the monitor and the connect page depend on the core only',
   ),
   // http/ knows HTTP and the core; nothing of providers (they arrive through the injected registry), storage or the upstream engine.
   layer(

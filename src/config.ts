@@ -16,8 +16,11 @@ import type { ProviderDefinition } from './providers/definition.js';
 export type ProviderConfig = CommonProviderConfig & Record<string, unknown>;
 
 export interface GatewayConfig {
-  /** Where to listen, and what the server takes from its clients (net.ts). */
-  server: { host: string; port: number; limits: ServerLimits };
+  /**
+   * Where to listen, and what the server takes from its clients (net.ts). `publicUrl`: the address
+   * people reach the gateway at (connect session links); absent, the address a request came to.
+   */
+  server: { host: string; port: number; limits: ServerLimits; publicUrl?: string };
   /**
    * `url`: `sqlite:<path>` or `postgres://…` (a Secret: it may hold a password). `postgres`: the
    * pool, timeouts and lock lease of the PostgreSQL backend (defaults when absent).
@@ -36,7 +39,33 @@ export interface GatewayConfig {
   webhooks?: Partial<WebhookConfig>;
   /** The connection monitor: `intervalMs` between passes, 0 for none (default 300000). */
   monitor?: { intervalMs?: number };
+  /** The hosted connect page (contract §10); the defaults where absent. */
+  connect?: Partial<ConnectConfig>;
 }
+
+/** Where a connect session's `return_url` may point, and who may frame the page. */
+export interface ConnectConfig {
+  /** Origins (`https://app.example.com`) a `return_url` may be on. */
+  returnOrigins: string[];
+  /** Any loopback origin too (the sandbox's default). */
+  allowLoopback: boolean;
+  /** CSP `frame-ancestors` sources of the page (default `'none'`: it is never framed). */
+  frameAncestors: string[];
+}
+
+export const CONNECT_DEFAULTS: ConnectConfig = {
+  returnOrigins: [],
+  allowLoopback: false,
+  frameAncestors: ["'none'"],
+};
+
+/** An origin as `new URL(x).origin` writes it: scheme, host, port; nothing else. */
+const Origin = z
+  .string()
+  .refine(
+    (v) => URL.canParse(v) && new URL(v).origin === v,
+    'must be an origin such as https://app.example.com',
+  );
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -105,6 +134,13 @@ const FileSchema = z.strictObject({
       requestTimeoutMs: limitMs.optional(),
       keepAliveTimeoutMs: limitMs.optional(),
       maxConnections: z.number().int().min(1).max(1_000_000).optional(),
+      publicUrl: z
+        .string()
+        .refine(
+          (v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol) && !v.endsWith('/'),
+          'must be an http(s) URL without a trailing slash',
+        )
+        .optional(),
     })
     .optional(),
   database: z
@@ -147,6 +183,17 @@ const FileSchema = z.strictObject({
     })
     .optional(),
   monitor: z.strictObject({ intervalMs: z.number().int().min(0).optional() }).optional(),
+  connect: z
+    .strictObject({
+      returnOrigins: z.array(Origin).max(100).optional(),
+      allowLoopback: z.boolean().optional(),
+      frameAncestors: z
+        .array(z.string().regex(/^[^\s;,]+$/, 'one CSP source, e.g. https://app.example.com'))
+        .min(1)
+        .max(20)
+        .optional(),
+    })
+    .optional(),
   providers: z.array(z.record(z.string(), z.unknown())).default([]),
 });
 
@@ -297,7 +344,12 @@ export function parseConfig({ text, env, definitions }: LoadOptions): GatewayCon
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
-    server: { host: env['HOST'] || file.server?.host || DEFAULTS.host, port, limits },
+    server: {
+      host: env['HOST'] || file.server?.host || DEFAULTS.host,
+      port,
+      limits,
+      ...(file.server?.publicUrl !== undefined ? { publicUrl: file.server.publicUrl } : {}),
+    },
     database: {
       url: new Secret(databaseUrl),
       postgres: {
@@ -314,6 +366,7 @@ export function parseConfig({ text, env, definitions }: LoadOptions): GatewayCon
     providers,
     ...(file.webhooks ? { webhooks: stripUndefined(file.webhooks) as Partial<WebhookConfig> } : {}),
     ...(file.monitor?.intervalMs !== undefined ? { monitor: { intervalMs: file.monitor.intervalMs } } : {}),
+    ...(file.connect ? { connect: stripUndefined(file.connect) as Partial<ConnectConfig> } : {}),
   };
 }
 

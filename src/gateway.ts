@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { ConfigError, type GatewayConfig } from './config.js';
+import { CONNECT_DEFAULTS, ConfigError, type GatewayConfig } from './config.js';
 import type { ProviderAdapter } from './core/adapter.js';
 import { ADMIN, type Caller } from './core/caller.js';
 import { Sealer } from './core/crypto.js';
@@ -12,10 +12,12 @@ import { createBodyRules } from './core/connections/create-body.js';
 import { upstreamSettings, UpstreamPolicy, type PolicyDeps } from './upstream/policy.js';
 import { ConnectionService } from './core/connections/service.js';
 import { ApiKeyService } from './core/services/api-keys.js';
+import { ConnectSessionService } from './core/services/connect-sessions.js';
 import { IdempotencyKeys } from './core/services/idempotency.js';
 import { EventService } from './core/services/events.js';
 import { OrganizationService } from './core/services/organizations.js';
 import { WebhookService } from './core/services/webhooks.js';
+import { connectPage } from './connect/page.js';
 import { Dispatcher } from './events/dispatcher.js';
 import { deliveryMetrics } from './events/metrics.js';
 import { WebhookSender } from './events/sender.js';
@@ -109,6 +111,12 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
   const organizations = new OrganizationService(deps);
   const apiKeys = new ApiKeyService(deps);
   const connections = new ConnectionService(deps, organizations);
+  const connectConfig = { ...CONNECT_DEFAULTS, ...config.connect };
+  const connectSessions = new ConnectSessionService(deps, organizations, {
+    returnOrigins: connectConfig.returnOrigins,
+    allowLoopback: connectConfig.allowLoopback,
+    publicUrl: () => config.server.publicUrl ?? null,
+  });
   const webhookConfig: WebhookConfig = { ...WEBHOOK_DEFAULTS, ...config.webhooks };
   const urlGuard = new WebhookUrlGuard(webhookConfig);
   const webhooks = new WebhookService(deps, urlGuard, webhookConfig);
@@ -144,6 +152,7 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
     events: new EventService(deps, organizations),
     apiKeys,
     webhooks,
+    connectSessions,
     idempotency: new IdempotencyKeys(storage, deps.now),
     monitorState: async () => new Map((await storage.monitorState()).map((m) => [m.provider_id, m])),
     providers: [...adapters.values()].map((a) => {
@@ -165,6 +174,19 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
     logger: opts.logger,
     metrics,
   });
+  // The hosted connect page (contract §10), beside the API.
+  app.route(
+    '/',
+    connectPage({
+      sessions: connectSessions,
+      connections,
+      locks: storage.locks,
+      providers: adapters,
+      frameAncestors: connectConfig.frameAncestors,
+      publicUrl: config.server.publicUrl ?? null,
+      logger: opts.logger,
+    }),
+  );
   // Creates left unsettled by a crash, a timeout or a caller who left: settled now and every few minutes.
   const settle = () =>
     connections

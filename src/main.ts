@@ -115,6 +115,10 @@ ${sims}
       -d '{"url":"http://127.0.0.1:4020/","organization_ids":["${sandbox.demoOrganization}"]}' ${url}/v1/webhooks
     npm run webhook-receiver -- --port 4020 --secret whsec_…
 
+  Connect an account as an end user would: a session, then open its "url" in a browser:
+    curl -s -H 'Authorization: Bearer ${sandbox.adminKey}' -H 'content-type: application/json' \
+      -d '{"end_user":{"id":"u-1"},"return_url":"${url}/healthz"}' ${url}/v1/organizations/${sandbox.demoOrganization}/connect-sessions
+
 `);
 }
 

@@ -79,6 +79,8 @@ export async function startSandbox(opts: {
     // a change made at a simulator within seconds.
     webhooks: { allowHttp: true, allowPrivateNetworks: true },
     monitor: { intervalMs: SANDBOX_MONITOR_INTERVAL_MS },
+    // Connect sessions may send the end user back to an app on this machine.
+    connect: { allowLoopback: true },
   };
   return {
     config,

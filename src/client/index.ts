@@ -28,8 +28,20 @@ export type CreatedWebhook = Schemas['CreatedWebhook'];
 export type WebhookList = Schemas['WebhookList'];
 export type WebhookDelivery = Schemas['Delivery'];
 export type WebhookDeliveryList = Schemas['DeliveryList'];
-export type CreateWebhook = operations['createWebhook']['requestBody']['content']['application/json'];
+/** The document marks fields with a default as required (what the server fills in); a caller may leave them out. */
+type Defaulted<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
+export type CreateWebhook = Defaulted<
+  operations['createWebhook']['requestBody']['content']['application/json'],
+  'events'
+>;
 export type PatchWebhook = operations['patchWebhook']['requestBody']['content']['application/json'];
+export type ConnectSession = Schemas['ConnectSession'];
+export type CreatedConnectSession = Schemas['CreatedConnectSession'];
+export type ConnectSessionList = Schemas['ConnectSessionList'];
+export type CreateConnectSession = Defaulted<
+  operations['createConnectSession']['requestBody']['content']['application/json'],
+  'expires_in' | 'flow'
+>;
 export type ListDeliveriesQuery = NonNullable<operations['listWebhookDeliveries']['parameters']['query']>;
 
 /** The create body of one provider type; `provider` is the id of a provider entry of that type. */
@@ -271,7 +283,23 @@ export function createPlugboardClient(opts: ClientOptions) {
     },
   };
 
-  return { organizations, connections, events, providers, webhooks };
+  const sessions = (org: string) => `v1/organizations/${seg(org)}/connect-sessions`;
+  const connectSessions = {
+    /** The answer holds the session's `pbcs_…` token and the page `url` to hand the end user, shown this once. */
+    create: (org: string, body: CreateConnectSession) =>
+      json<CreatedConnectSession>(sessions(org), { method: 'post', json: body }),
+    list: (org: string, q: PageQuery = {}) =>
+      json<ConnectSessionList>(sessions(org), { searchParams: query(q) }),
+    all: (org: string, q: Omit<PageQuery, 'cursor'> = {}) =>
+      walk((cursor) => connectSessions.list(org, { ...q, ...(cursor ? { cursor } : {}) })),
+    get: (org: string, id: string) => json<ConnectSession>(`${sessions(org)}/${seg(id)}`),
+    /** Revokes it: its page stops working at once. */
+    revoke: async (org: string, id: string): Promise<void> => {
+      await send(`${sessions(org)}/${seg(id)}`, { method: 'delete' });
+    },
+  };
+
+  return { organizations, connections, events, providers, webhooks, connectSessions };
 }
 
 export type PlugboardClient = ReturnType<typeof createPlugboardClient>;

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
 /**
- * The API key format, after GitHub's tokens: a recognisable prefix (secret scanners can spot a
+ * The API key format (and the connect session token's), after GitHub's tokens: a recognisable prefix (secret scanners can spot a
  * leaked key), 30 random base62 characters (~178 bits), and a 6-character base62 CRC32 of them, so
  * a mistyped or truncated key is refused without a storage lookup. Only a SHA-256 of the whole key
  * is stored; the key itself is shown once.
@@ -29,24 +29,44 @@ function checksum(random: string): string {
 
 /** A new key: prefix, random part, checksum. */
 export function newApiKey(): string {
+  return newToken(API_KEY_PREFIX);
+}
+
+/** Whether `key` has the shape and checksum of a key this gateway makes (no lookup). */
+export function isWellFormedApiKey(key: string): boolean {
+  return isWellFormedToken(API_KEY_PREFIX, key);
+}
+
+/** What is stored of a key. */
+export function apiKeyHash(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** A connect session's token (contract §10): the same format with its own prefix; only its SHA-256 (apiKeyHash) is stored. */
+export const CONNECT_TOKEN_PREFIX = 'pbcs_';
+
+export function newConnectToken(): string {
+  return newToken(CONNECT_TOKEN_PREFIX);
+}
+
+export function isWellFormedConnectToken(token: string): boolean {
+  return isWellFormedToken(CONNECT_TOKEN_PREFIX, token);
+}
+
+/** `prefix`, the random part and its checksum. */
+function newToken(prefix: string): string {
   let random = '';
   // Rejection sampling: bytes ≥ 248 would bias the alphabet (248 = 4 × 62).
   while (random.length < RANDOM_CHARS) {
     for (const b of randomBytes(RANDOM_CHARS))
       if (b < 248 && random.length < RANDOM_CHARS) random += BASE62[b % 62];
   }
-  return `${API_KEY_PREFIX}${random}${checksum(random)}`;
+  return `${prefix}${random}${checksum(random)}`;
 }
 
-/** Whether `key` has the shape and checksum of a key this gateway makes (no lookup). */
-export function isWellFormedApiKey(key: string): boolean {
-  if (key.length !== API_KEY_LENGTH || !key.startsWith(API_KEY_PREFIX)) return false;
-  const random = key.slice(API_KEY_PREFIX.length, API_KEY_PREFIX.length + RANDOM_CHARS);
+function isWellFormedToken(prefix: string, key: string): boolean {
+  if (key.length !== prefix.length + RANDOM_CHARS + CHECK_CHARS || !key.startsWith(prefix)) return false;
+  const random = key.slice(prefix.length, prefix.length + RANDOM_CHARS);
   if (!/^[0-9A-Za-z]+$/.test(random)) return false;
   return key.slice(-CHECK_CHARS) === checksum(random);
-}
-
-/** What is stored of a key. */
-export function apiKeyHash(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
 }

@@ -25,6 +25,18 @@ export const CredentialsInfo = z.object({
 });
 export type CredentialsInfo = z.infer<typeof CredentialsInfo>;
 
+/** Who a connection was made for: the end user of the connect session it came from (contract §10). */
+export const EndUser = z.object({
+  id: z.string(),
+  email: z.string().nullable(),
+  display_name: z.string().nullable(),
+});
+export type EndUser = z.infer<typeof EndUser>;
+
+/** A caller's own values carried by a connect session and the connection made through it (at most 4 KiB of JSON). */
+export const Metadata = z.record(z.string(), z.unknown());
+export type Metadata = z.infer<typeof Metadata>;
+
 export const Connection = z.object({
   id: z.string(),
   organization_id: z.string(),
@@ -38,6 +50,9 @@ export const Connection = z.object({
   settings: z.record(z.string(), z.unknown()),
   details: z.record(z.string(), z.unknown()),
   external: z.object({ connection_id: z.string(), organization_id: z.string() }),
+  /** From the connect session the connection was made (or last reconnected) through; null otherwise. */
+  end_user: EndUser.nullable(),
+  metadata: Metadata.nullable(),
   created_at: z.string().nullable(),
   updated_at: z.string().nullable(),
 });

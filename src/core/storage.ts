@@ -1,4 +1,4 @@
-import type { Connection, Health } from './connection.js';
+import type { Connection, EndUser, Health, Metadata } from './connection.js';
 
 /**
  * The storage port: what the services need of a database. Rows, not requests. Implemented once over
@@ -24,6 +24,15 @@ export interface ConnectionRow {
   kind: string;
   created_at: string;
   deleted_at: string | null;
+  /** Who it was made for (its connect session's end user and metadata); absent or null otherwise. */
+  end_user?: EndUser | null;
+  metadata?: Metadata | null;
+}
+
+/** Who a connection is made for: its connect session's end user and metadata. */
+export interface Attribution {
+  end_user: EndUser;
+  metadata: Metadata | null;
 }
 
 export interface SealedCredentialRow {
@@ -185,6 +194,44 @@ export interface DeliveryQuery {
   before?: { created_at: string; id: string } | undefined;
 }
 
+export type ConnectSessionStatus = 'pending' | 'completed' | 'revoked';
+
+/** What a connect session lets its end user connect: a provider entry and, optionally, some of its kinds. */
+export interface AllowedConnection {
+  provider: string;
+  /** null: every kind the provider offers. */
+  kinds: string[] | null;
+}
+
+/** A connect session (contract §10): never its token, only the token's SHA-256. */
+export interface ConnectSessionRow {
+  id: string;
+  organization_id: string;
+  token_hash: string;
+  end_user: EndUser;
+  metadata: Metadata | null;
+  allowed: AllowedConnection[];
+  /** A reconnect's connection; null for a new one. */
+  connection_id: string | null;
+  return_url: string;
+  /** `page`: the hosted page collects the credentials. */
+  flow: string;
+  /** `pending` also when past `expires_at` (the API shows `expired`). */
+  status: ConnectSessionStatus;
+  /** The connection the session made or reconnected. */
+  result_connection_id: string | null;
+  /** A connection made by the page and waiting for the end user's consent at the provider (OAuth). */
+  attempt_connection_id: string | null;
+  /** Why the last attempt failed (never a secret). */
+  error: { code: string; message: string } | null;
+  /** Who made the session (`admin`, `key:<id>`): the actor of what the page does. */
+  actor: string;
+  created_at: string;
+  expires_at: string;
+  completed_at: string | null;
+  revoked_at: string | null;
+}
+
 /** The monitor's state of one provider entry, shared by the replicas. */
 export interface MonitorStateRow {
   provider_id: string;
@@ -324,6 +371,31 @@ export interface Storage {
 
   /** One transaction: the key and its event. */
   insertApiKey(row: ApiKeyRow, event: NewEvent | null): Promise<void>;
+  /** Replaces the end user and metadata of a live connection (a reconnect through a session). */
+  setConnectionAttribution(id: string, attribution: Attribution): Promise<void>;
+
+  /** False (nothing written) when the organization does not exist. */
+  insertConnectSession(row: ConnectSessionRow): Promise<boolean>;
+  getConnectSession(id: string): Promise<ConnectSessionRow | null>;
+  getConnectSessionByTokenHash(tokenHash: string): Promise<ConnectSessionRow | null>;
+  /** An organization's sessions by id, after `afterId`. */
+  listConnectSessions(
+    organizationId: string,
+    afterId: string | null,
+    limit: number,
+  ): Promise<ConnectSessionRow[]>;
+  /** A pending session becomes revoked; false when it is not pending. */
+  revokeConnectSession(id: string, at: string): Promise<boolean>;
+  /** One transaction: a pending session becomes completed with its connection, and its event is recorded; false when it is not pending. */
+  completeConnectSession(id: string, connectionId: string, at: string, event: NewEvent): Promise<boolean>;
+  /** Records the page's attempt: the connection waiting for a consent, and the last error (each null to clear). */
+  setConnectSessionAttempt(
+    id: string,
+    attempt: { connection_id: string | null; error: { code: string; message: string } | null },
+  ): Promise<void>;
+  /** Counts one submission of the session's page in the window that started at `windowStart` or later (a new window starts at `now`); the count so far. */
+  countConnectSubmission(id: string, now: string, windowStart: string): Promise<number>;
+
   /** The key with this hash, revoked or not. */
   getApiKeyByHash(keyHash: string): Promise<ApiKeyRow | null>;
   /** Keys not revoked, by id. */
@@ -436,6 +508,8 @@ export interface CreateIntentRow {
   request_id: string | null;
   /** `owner` + key of the Idempotency-Key the create came with, if any. */
   idempotency: string | null;
+  /** Whom the connection is made for (a connect session's), if anyone. */
+  attribution?: Attribution | null;
   created_at: string;
 }
 

@@ -4,6 +4,7 @@ import { authenticate } from './middleware/auth.js';
 import { limitBody } from './middleware/body-limit.js';
 import { requestMetrics } from './middleware/metrics.js';
 import { requestScope } from './middleware/request-scope.js';
+import { registerConnectPageDocument } from './openapi/connect-page.js';
 import { openApiDocument, registerDocument } from './openapi/document.js';
 import { methodNotAllowed, onError } from './problem.js';
 import { publicRoutes, v1Routes } from './routes/index.js';
@@ -27,6 +28,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   for (const r of v1Routes) r.register(app, deps);
 
   registerDocument(app);
+  registerConnectPageDocument(app);
   // Generated on first use, not at start: start-up and idle memory stay small.
   let document: ReturnType<typeof openApiDocument> | undefined;
   const describe = () => (document ??= openApiDocument(app));

@@ -10,6 +10,7 @@ import type { ChangeBody } from '../core/connections/change.js';
 import type { CreateBodyRules } from '../core/connections/create-body.js';
 import type { ConnectionService } from '../core/connections/service.js';
 import type { ApiKeyService } from '../core/services/api-keys.js';
+import type { ConnectSessionService } from '../core/services/connect-sessions.js';
 import type { IdempotencyKeys } from '../core/services/idempotency.js';
 import type { EventService } from '../core/services/events.js';
 import type { OrganizationService } from '../core/services/organizations.js';
@@ -22,6 +23,7 @@ export interface AppDeps {
   events: EventService;
   apiKeys: ApiKeyService;
   webhooks: WebhookService;
+  connectSessions: ConnectSessionService;
   idempotency: IdempotencyKeys;
   providers: ReadonlyArray<{
     id: string;

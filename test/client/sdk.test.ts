@@ -220,4 +220,31 @@ describe('plugboard/client against the sandbox', () => {
       await receiver.close();
     }
   });
+
+  it('opens a connect session (token and link once), reads, lists and revokes it; the built gateway serves its page and assets', async () => {
+    const c = client();
+    const made = await c.connectSessions.create('demo', {
+      end_user: { id: 'sdk-user' },
+      return_url: 'http://127.0.0.1:9/back',
+    });
+    expect(made.token).toMatch(/^pbcs_/);
+    expect(made.url).toBe(`${url}/connect/${made.token}`);
+    expect(await c.connectSessions.get('demo', made.id)).toMatchObject({
+      status: 'pending',
+      end_user: { id: 'sdk-user' },
+    });
+    const ids: string[] = [];
+    for await (const s of c.connectSessions.all('demo', { limit: 1 })) ids.push(s.id);
+    expect(ids).toContain(made.id);
+    const opened = await fetch(made.url, { redirect: 'manual' });
+    expect(opened.status).toBe(303);
+    const cookie = (opened.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    expect((await fetch(`${url}/connect`, { headers: { cookie } })).status).toBe(200);
+    const css = await fetch(`${url}/connect/assets/connect.css`);
+    expect(css.status).toBe(200);
+    expect(css.headers.get('content-type')).toContain('text/css');
+    await c.connectSessions.revoke('demo', made.id);
+    expect(await c.connectSessions.get('demo', made.id)).toMatchObject({ status: 'revoked' });
+    expect((await fetch(`${url}/connect`, { headers: { cookie } })).status).toBe(410);
+  });
 });

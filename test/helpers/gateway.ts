@@ -52,6 +52,10 @@ export async function startGateway(
     webhooks?: Partial<WebhookConfig>;
     /** The connection monitor's interval (0, the default here: no periodic pass). */
     monitor?: { intervalMs: number };
+    /** The gateway's clock (tests move it to expire a session). */
+    now?: () => Date;
+    /** The connect page's settings (default here: loopback return URLs allowed). */
+    connect?: GatewayConfig['connect'];
   } = {},
 ): Promise<TestGateway> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'plugboard-test-'));
@@ -68,11 +72,13 @@ export async function startGateway(
     providers: configureProviders(opts.providers ?? [], opts.definitions ?? []),
     ...(opts.webhooks ? { webhooks: opts.webhooks } : {}),
     monitor: opts.monitor ?? { intervalMs: 0 },
+    connect: opts.connect ?? { allowLoopback: true },
   };
   const gateway = await createGateway(config, {
     definitions: opts.definitions ?? [],
     logger: logs.logger,
     ...(opts.upstreamClock ? { upstreamClock: opts.upstreamClock } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
   });
   const server = await listen(gateway.app.fetch, {
     clientError: answerClientError,

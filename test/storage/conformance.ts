@@ -1,5 +1,5 @@
 import { afterAll, expect, it } from 'vitest';
-import type { ConnectionRow, NewEvent, Storage } from '../../src/core/storage.js';
+import type { ConnectionRow, ConnectSessionRow, NewEvent, Storage } from '../../src/core/storage.js';
 import type { OpenOptions } from '../../src/storage/open.js';
 import { MIGRATIONS } from '../../src/storage/sql/migrations.js';
 import { outboxConformance } from './outbox-conformance.js';
@@ -31,6 +31,8 @@ const row = (id: string, ext = 'ext-1'): ConnectionRow => ({
   kind: 'SNYK',
   created_at: '2026-01-01T00:00:00Z',
   deleted_at: null,
+  end_user: null,
+  metadata: null,
 });
 const event = (id: string, connection_id = 'cn_1'): NewEvent => ({
   id,
@@ -586,6 +588,106 @@ export function storageConformance(backend: StorageBackend): void {
     expect(await s.getConnectionWithOrganization('\u0000', 'cn_1')).toBeNull();
     expect(await s.listEvents('acme', 'ev_\u0000', 10)).toBeNull();
     expect(await s.revokeApiKey('key_\u0000', 't', null)).toBe(false);
+  });
+
+  it('connect sessions: found by their token hash only, completed once with their event, revoked only while pending, counted per minute, gone with their organization', async () => {
+    const s = await withAcme();
+    const session: ConnectSessionRow = {
+      id: 'cs_1',
+      organization_id: 'acme',
+      token_hash: 'h1',
+      end_user: { id: 'u', email: null, display_name: null },
+      metadata: { plan: 'pro' },
+      allowed: [{ provider: 'leen', kinds: null }],
+      connection_id: null,
+      return_url: 'https://app.example/done',
+      flow: 'page',
+      status: 'pending',
+      result_connection_id: null,
+      attempt_connection_id: null,
+      error: null,
+      actor: 'admin',
+      created_at: '2026-01-01T00:00:00Z',
+      expires_at: '2026-01-01T00:30:00Z',
+      completed_at: null,
+      revoked_at: null,
+    };
+    expect(await s.insertConnectSession(session)).toBe(true);
+    expect(
+      await s.insertConnectSession({ ...session, id: 'cs_9', token_hash: 'h9', organization_id: 'gone' }),
+    ).toBe(false);
+    expect(await s.insertConnectSession({ ...session, id: 'cs_2', token_hash: 'h2' })).toBe(true);
+    expect(await s.getConnectSessionByTokenHash('h1')).toEqual(session);
+    expect(await s.getConnectSessionByTokenHash('nope')).toBeNull();
+    expect((await s.listConnectSessions('acme', null, 10)).map((r) => r.id)).toEqual(['cs_1', 'cs_2']);
+    expect((await s.listConnectSessions('acme', 'cs_1', 10)).map((r) => r.id)).toEqual(['cs_2']);
+
+    await s.setConnectSessionAttempt('cs_1', { connection_id: 'cn_9', error: { code: 'x', message: 'y' } });
+    expect(await s.getConnectSession('cs_1')).toMatchObject({
+      attempt_connection_id: 'cn_9',
+      error: { code: 'x' },
+    });
+    // Ten in the window, the eleventh counts 11; a later window starts again at 1.
+    const counts: number[] = [];
+    for (let i = 0; i < 11; i++)
+      counts.push(await s.countConnectSubmission('cs_1', '2026-01-01T00:00:10Z', '2025-12-31T23:59:10Z'));
+    expect(counts).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(await s.countConnectSubmission('cs_1', '2026-01-01T00:01:11Z', '2026-01-01T00:00:11Z')).toBe(1);
+
+    const done = { ...event('ev_cs', 'cn_1'), type: 'connect_session.completed' };
+    expect(await s.completeConnectSession('cs_1', 'cn_1', '2026-01-01T00:02:00Z', done)).toBe(true);
+    expect(
+      await s.completeConnectSession('cs_1', 'cn_2', '2026-01-01T00:03:00Z', { ...done, id: 'ev_cs2' }),
+    ).toBe(false);
+    expect(await s.getConnectSession('cs_1')).toMatchObject({
+      status: 'completed',
+      result_connection_id: 'cn_1',
+      attempt_connection_id: null,
+      error: null,
+    });
+    expect((await s.listEvents('acme', null, 100))?.map((e) => e.id)).toContain('ev_cs');
+    expect((await s.listEvents('acme', null, 100))?.map((e) => e.id)).not.toContain('ev_cs2');
+    expect(await s.revokeConnectSession('cs_1', 't')).toBe(false);
+    expect(await s.revokeConnectSession('cs_2', 't')).toBe(true);
+    expect(await s.getConnectSession('cs_2')).toMatchObject({ status: 'revoked', revoked_at: 't' });
+
+    expect(
+      await s.deleteOrganization('acme', 't', {
+        ...event('ev_del', 'cn_1'),
+        connection_id: null,
+        type: 'organization.deleted',
+      }),
+    ).toBe(true);
+    expect(await s.getConnectSession('cs_2')).toBeNull();
+  });
+
+  it('a connection keeps who it was made for: the end user and metadata of its create intent, replaced by a reconnect', async () => {
+    const s = await withAcme();
+    const attribution = {
+      end_user: { id: 'u', email: 'u@example.com', display_name: null },
+      metadata: { a: 1 },
+    };
+    await s.insertCreateIntent({
+      id: 'cn_a',
+      organization_id: 'acme',
+      provider_id: 'leen',
+      external_org_id: 'o1',
+      expected: {},
+      changed: ['kind'],
+      credential: null,
+      actor: 'admin',
+      request_id: null,
+      idempotency: null,
+      attribution,
+      created_at: '2026-01-01T00:00:00Z',
+    });
+    expect((await s.pendingCreateIntents())[0]?.attribution).toEqual(attribution);
+    expect(await s.completeCreateIntent('cn_a', 'ext-a', 'SNYK', event('ev_a', 'cn_a'))).toBe(true);
+    expect(await s.getConnection('cn_a')).toMatchObject(attribution);
+    const next = { end_user: { id: 'v', email: null, display_name: 'V' }, metadata: null };
+    await s.setConnectionAttribution('cn_a', next);
+    expect(await s.getConnection('cn_a')).toMatchObject(next);
+    expect((await s.liveConnections('acme', 'leen', 'o1'))[0]).toMatchObject(next);
   });
 
   outboxConformance({ withAcme, twoReplicas, replicas: backend.replicas });

@@ -47,6 +47,8 @@ const connection = (id: string, name: string): Connection => ({
   settings: {},
   details: {},
   external: { connection_id: 'x', organization_id: 'o1' },
+  end_user: null,
+  metadata: null,
   created_at: null,
   updated_at: null,
 });

@@ -37,6 +37,8 @@ export function canonicalConnection(
     settings: u.settings,
     details: u.details,
     external: { connection_id: u.external_id, organization_id: row.external_org_id },
+    end_user: row.end_user ?? null,
+    metadata: row.end_user ? (row.metadata ?? null) : null,
     created_at: u.created_at,
     updated_at: u.updated_at,
   };

@@ -16,7 +16,14 @@ import { Secret } from '../secret.js';
 import { timestamp, type RequestContext, type ServiceDeps } from '../services/context.js';
 import { auditEvent } from '../services/events.js';
 import type { OrganizationService } from '../services/organizations.js';
-import type { ConnectionRow, CreateIntentRow, CredentialMeta, NewEvent, Storage } from '../storage.js';
+import type {
+  Attribution,
+  ConnectionRow,
+  CreateIntentRow,
+  CredentialMeta,
+  NewEvent,
+  Storage,
+} from '../storage.js';
 import { canonicalConnection, versioned, type Versioned } from './canonical.js';
 import {
   refuseUnsupported,
@@ -149,7 +156,12 @@ export class ConnectionService {
    * in one transaction after it (create-intents.ts), so no crash leaves an upstream connection the
    * gateway does not know.
    */
-  async create(ctx: RequestContext, orgId: string, input: CreateConnectionInput): Promise<Versioned> {
+  async create(
+    ctx: RequestContext,
+    orgId: string,
+    input: CreateConnectionInput,
+    attribution: Attribution | null = null,
+  ): Promise<Versioned> {
     const org = await this.#organizations.require(ctx, orgId);
     const { provider: providerId, credentials: rawCredentials, ...plain } = input;
     const adapter = this.#deps.providers.get(providerId);
@@ -190,6 +202,8 @@ export class ConnectionService {
       kind: typeof plain.kind === 'string' ? plain.kind : '',
       created_at: now,
       deleted_at: null,
+      end_user: attribution?.end_user ?? null,
+      metadata: attribution?.metadata ?? null,
     };
     const sealed = credentials ? this.#vault.seal(draft, adapter, credentials, now) : null;
     const changed = Object.keys(input).filter((k) => k !== 'provider');
@@ -203,6 +217,7 @@ export class ConnectionService {
       actor: ctx.caller.actor,
       request_id: ctx.requestId,
       idempotency: ctx.idempotency ?? null,
+      attribution,
       credential: sealed
         ? {
             key_id: sealed.key_id,
@@ -297,6 +312,20 @@ export class ConnectionService {
     return this.#change(ctx, orgId, id, body, pre, 'put');
   }
 
+  /**
+   * A reconnect through a connect session: the change (new credentials; none for a new consent)
+   * applied as a PATCH is, and the connection then carries the session's end user and metadata.
+   */
+  reconnect(
+    ctx: RequestContext,
+    orgId: string,
+    id: string,
+    body: ChangeBody,
+    attribution: Attribution,
+  ): Promise<Versioned> {
+    return this.#change(ctx, orgId, id, body, {}, 'patch', attribution);
+  }
+
   async delete(ctx: RequestContext, orgId: string, id: string, pre: Preconditions): Promise<void> {
     const { row, adapter } = await this.#index.locate(ctx, orgId, id);
     await this.#storage.locks.run(row.id, async () => {
@@ -319,8 +348,11 @@ export class ConnectionService {
     body: ChangeBody,
     pre: Preconditions,
     mode: ChangeMode,
+    attribution?: Attribution,
   ): Promise<Versioned> {
-    const { row, adapter } = await this.#index.locate(ctx, orgId, id);
+    const located = await this.#index.locate(ctx, orgId, id);
+    const adapter = located.adapter;
+    const row: ConnectionRow = attribution ? { ...located.row, ...attribution } : located.row;
     const change = validateChange(adapter, row.kind, body, mode);
     this.#vault.requireSealer(change.credentials);
     // Every write holds the connection's lock: for replace-model upstreams it keeps the
@@ -333,18 +365,22 @@ export class ConnectionService {
         pre.ifMatch !== undefined || adapter.capabilities.updateModel === 'replace' || empty;
       const current = needsCurrent ? await this.#fetch(writeCtx, row, adapter) : null;
       if (current && pre.ifMatch !== undefined) checkIfMatch(pre.ifMatch, current);
-      if (empty && current) return versioned(current);
+      if (empty && current && !attribution) return versioned(current);
 
-      const upstream = isPatchModel(adapter)
-        ? await this.#upstream(ctx, row, () => adapter.patch(writeCtx, refOf(row), change))
-        : await this.#replace(writeCtx, row, adapter, change, current as Connection);
+      const upstream = empty
+        ? await this.#upstream(ctx, row, () => adapter.get(writeCtx, refOf(row)))
+        : isPatchModel(adapter)
+          ? await this.#upstream(ctx, row, () => adapter.patch(writeCtx, refOf(row), change))
+          : await this.#replace(writeCtx, row, adapter, change, current as Connection);
       const now = timestamp(this.#deps);
       const sealed = change.credentials ? this.#vault.seal(row, adapter, change.credentials, now) : null;
       const meta = sealed ?? (await this.#vault.meta([row.id])).get(row.id) ?? null;
       const changed = canonicalConnection(row, adapter, upstream, meta);
-      await this.#storage.recordConnectionUpdate(sealed, {
-        ...this.#event(ctx, 'connection.updated', row, Object.keys(change), now),
-        connection: changed,
+      const fields = [...Object.keys(change), ...(attribution ? ['end_user', 'metadata'] : [])];
+      const event = { ...this.#event(ctx, 'connection.updated', row, fields, now), connection: changed };
+      await this.#storage.transaction(async (tx) => {
+        if (attribution) await tx.setConnectionAttribution(row.id, attribution);
+        await tx.recordConnectionUpdate(sealed, event);
       });
       return versioned(changed);
     });

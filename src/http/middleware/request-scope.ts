@@ -7,6 +7,8 @@ import type { AppEnv } from '../env.js';
 import { problemResponse } from '../problem.js';
 
 const WELL_FORMED = /^[A-Za-z0-9._:-]{1,128}$/;
+/** A connect session token in a path (`/connect/pbcs_…`, the page's link): never logged. */
+const CONNECT_TOKEN = /pbcs_[0-9A-Za-z]+/g;
 
 /**
  * X-Request-Id: taken from the caller when well-formed, else made; echoed on the response; every
@@ -40,7 +42,7 @@ export function requestScope(): MiddlewareHandler<AppEnv> {
       {
         method: c.req.method,
         route: routePath(c, -1),
-        path: c.req.path,
+        path: c.req.path.replace(CONNECT_TOKEN, 'pbcs_[redacted]'),
         status: c.res.status,
         duration_ms: Math.round((performance.now() - started) * 100) / 100,
       },

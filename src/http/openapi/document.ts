@@ -47,6 +47,14 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>) {
       { name: 'connections', description: 'Connections at the providers, in one canonical model.' },
       { name: 'organizations', description: "Tenants and their links to the providers' organizations." },
       { name: 'operations', description: 'Health, readiness, configured providers, this document.' },
+      {
+        name: 'connect sessions',
+        description: 'Short-lived links to the hosted page where an end user connects an account.',
+      },
+      {
+        name: 'connect page',
+        description: 'The hosted page itself: HTML for a browser, opened by a session link.',
+      },
     ],
   });
 }

@@ -1,6 +1,10 @@
 import createApiKey from './api-keys/create.js';
 import revokeApiKey from './api-keys/delete.js';
 import listApiKeys from './api-keys/list.js';
+import createConnectSession from './connect-sessions/create.js';
+import revokeConnectSession from './connect-sessions/delete.js';
+import getConnectSession from './connect-sessions/get.js';
+import listConnectSessions from './connect-sessions/list.js';
 import createConnection from './connections/create.js';
 import deleteConnection from './connections/delete.js';
 import getConnection from './connections/get.js';
@@ -52,6 +56,10 @@ export const v1Routes: RouteModule[] = [
   deleteConnection,
   testConnection,
   listJobs,
+  createConnectSession,
+  listConnectSessions,
+  getConnectSession,
+  revokeConnectSession,
   createApiKey,
   listApiKeys,
   revokeApiKey,

@@ -1,4 +1,6 @@
+import type { Selectable } from 'kysely';
 import type {
+  Attribution,
   ConnectionCandidate,
   ConnectionLookup,
   ConnectionRow,
@@ -10,12 +12,48 @@ import { putCredential } from './credentials.js';
 import { insertEvent } from './events.js';
 import { holdOrganization, toOrg } from './organizations.js';
 import { ARG, Prepared } from './prepared.js';
+import type { Tables } from './schema.js';
 import { inTransaction, type Db, type Session } from './session.js';
 
 /** The columns of `connections` that make an upstream identity (the live unique index). */
 export const LIVE_UPSTREAM = ['organization_id', 'provider_id', 'external_org_id', 'external_id'] as const;
 
 type UpstreamIdentity = Pick<ConnectionRow, (typeof LIVE_UPSTREAM)[number]>;
+
+/** A stored row as the port gives it: the end user and metadata parsed (JSON text in the table). */
+export function toConnectionRow(r: Selectable<Tables['connections']>): ConnectionRow {
+  return {
+    ...r,
+    end_user: r.end_user === null ? null : (JSON.parse(r.end_user) as NonNullable<ConnectionRow['end_user']>),
+    metadata: r.metadata === null ? null : (JSON.parse(r.metadata) as NonNullable<ConnectionRow['metadata']>),
+  };
+}
+
+/** The columns of a row to insert: the end user and metadata as JSON text (null when absent). */
+export function connectionValues(row: ConnectionRow): Selectable<Tables['connections']> {
+  return {
+    id: row.id,
+    organization_id: row.organization_id,
+    provider_id: row.provider_id,
+    external_org_id: row.external_org_id,
+    external_id: row.external_id,
+    kind: row.kind,
+    created_at: row.created_at,
+    deleted_at: row.deleted_at,
+    ...attributionValues(row.end_user && { end_user: row.end_user, metadata: row.metadata ?? null }),
+  };
+}
+
+/** An attribution's columns (both null for none). */
+export function attributionValues(a: Attribution | null | undefined): {
+  end_user: string | null;
+  metadata: string | null;
+} {
+  return {
+    end_user: a ? JSON.stringify(a.end_user) : null,
+    metadata: a?.metadata ? JSON.stringify(a.metadata) : null,
+  };
+}
 
 const GET_CONNECTION = new Prepared((db) =>
   db.selectFrom('connections').selectAll().where('id', '=', ARG[0]),
@@ -39,6 +77,8 @@ const CONNECTION_WITH_ORGANIZATION = new Prepared((db) =>
       'c.kind',
       'c.created_at',
       'c.deleted_at',
+      'c.end_user',
+      'c.metadata',
       'cr.connection_id as cr_id',
       'cr.credential_type as cr_type',
       'cr.updated_at as cr_updated_at',
@@ -47,7 +87,8 @@ const CONNECTION_WITH_ORGANIZATION = new Prepared((db) =>
 );
 
 export async function getConnection(s: Session, id: string): Promise<ConnectionRow | null> {
-  return (await GET_CONNECTION.run(s, [id]))[0] ?? null;
+  const [r] = await GET_CONNECTION.run(s, [id]);
+  return r ? toConnectionRow(r) : null;
 }
 
 export async function getConnectionWithOrganization(
@@ -67,7 +108,7 @@ export async function getConnectionWithOrganization(
   const connection: ConnectionRow | null =
     r.id === null
       ? null
-      : {
+      : toConnectionRow({
           id: r.id,
           organization_id: r.organization_id as string,
           provider_id: r.provider_id as string,
@@ -76,7 +117,9 @@ export async function getConnectionWithOrganization(
           kind: r.kind as string,
           created_at: r.created_at as string,
           deleted_at: r.deleted_at ?? null,
-        };
+          end_user: r.end_user ?? null,
+          metadata: r.metadata ?? null,
+        });
   const credential: CredentialMeta | null =
     r.cr_id === null
       ? null
@@ -122,7 +165,7 @@ async function liveRowsOf(db: Db, candidates: ConnectionCandidate[]): Promise<Ma
       )
       .where('deleted_at', 'is', null)
       .execute();
-    for (const r of rows) out.set(upstreamKey(r), r);
+    for (const r of rows) out.set(upstreamKey(r), toConnectionRow(r));
   }
   return out;
 }
@@ -162,7 +205,7 @@ async function adopt(
       // Two replicas listing at once: the unique live index lets one insert win, the other reads it.
       const inserted = await db
         .insertInto('connections')
-        .values(made)
+        .values(connectionValues(made))
         .onConflict((oc) => oc.columns(LIVE_UPSTREAM).where('deleted_at', 'is', null).doNothing())
         .executeTakeFirst();
       if (discovered && Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1)
@@ -182,7 +225,7 @@ export async function insertConnection(
 ): Promise<boolean> {
   return inTransaction(s, async (db) => {
     if (!(await holdOrganization(db, s.dialect, row.organization_id))) return false;
-    await db.insertInto('connections').values(row).execute();
+    await db.insertInto('connections').values(connectionValues(row)).execute();
     if (credential) await putCredential(db, credential);
     await insertEvent(db, event);
     return true;
@@ -225,7 +268,7 @@ export async function liveConnections(
   providerId: string,
   externalOrgId: string,
 ): Promise<ConnectionRow[]> {
-  return db
+  const rows = await db
     .selectFrom('connections')
     .selectAll()
     .where('organization_id', '=', organizationId)
@@ -233,6 +276,20 @@ export async function liveConnections(
     .where('external_org_id', '=', externalOrgId)
     .where('deleted_at', 'is', null)
     .orderBy('id')
+    .execute();
+  return rows.map(toConnectionRow);
+}
+
+export async function setConnectionAttribution(
+  { db }: Session,
+  id: string,
+  attribution: Attribution,
+): Promise<void> {
+  await db
+    .updateTable('connections')
+    .set(attributionValues(attribution))
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
     .execute();
 }
 
@@ -257,8 +314,8 @@ function upstreamKey(c: UpstreamIdentity): string {
   return JSON.stringify([c.organization_id, c.provider_id, c.external_org_id, c.external_id]);
 }
 
-function findLive(db: Db, c: UpstreamIdentity): Promise<ConnectionRow | undefined> {
-  return db
+async function findLive(db: Db, c: UpstreamIdentity): Promise<ConnectionRow | undefined> {
+  const r = await db
     .selectFrom('connections')
     .selectAll()
     .where('organization_id', '=', c.organization_id)
@@ -267,4 +324,5 @@ function findLive(db: Db, c: UpstreamIdentity): Promise<ConnectionRow | undefine
     .where('external_id', '=', c.external_id)
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
+  return r && toConnectionRow(r);
 }

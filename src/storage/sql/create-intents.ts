@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { CreateIntentRow, NewEvent } from '../../core/storage.js';
-import { LIVE_UPSTREAM } from './connections.js';
+import { attributionValues, LIVE_UPSTREAM } from './connections.js';
 import { putCredential } from './credentials.js';
 import { insertEvent } from './events.js';
 import { holdOrganization } from './organizations.js';
@@ -24,6 +24,7 @@ export async function insertCreateIntent({ db }: Session, i: CreateIntentRow): P
       actor: i.actor,
       request_id: i.request_id,
       idempotency: i.idempotency,
+      ...attributionValues(i.attribution),
       created_at: i.created_at,
     })
     .execute();
@@ -56,6 +57,8 @@ export async function completeCreateIntent(
         kind,
         created_at: event.at,
         deleted_at: null,
+        end_user: i.end_user,
+        metadata: i.metadata,
       })
       .onConflict((oc) => oc.columns(LIVE_UPSTREAM).where('deleted_at', 'is', null).doNothing())
       .executeTakeFirst();
@@ -96,9 +99,16 @@ export async function pendingCreateIntents(
 }
 
 function toIntent(r: Selectable<Tables['create_intents']>): CreateIntentRow {
-  const { key_id, nonce, ciphertext, credential_type, expected, changed, ...rest } = r;
+  const { key_id, nonce, ciphertext, credential_type, expected, changed, end_user, metadata, ...rest } = r;
   return {
     ...rest,
+    attribution:
+      end_user === null
+        ? null
+        : {
+            end_user: JSON.parse(end_user) as NonNullable<CreateIntentRow['attribution']>['end_user'],
+            metadata: metadata === null ? null : (JSON.parse(metadata) as Record<string, unknown>),
+          },
     expected: JSON.parse(expected) as CreateIntentRow['expected'],
     changed: JSON.parse(changed) as string[],
     credential:

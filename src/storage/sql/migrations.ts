@@ -211,4 +211,41 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'connect sessions, and who a connection was made for',
+    // A connection made through a connect session carries its end user and metadata (JSON text,
+    // null otherwise), and so does the create intent it is made from. A session keeps only a
+    // SHA-256 of its token; the submission window counts the page's submits (10 a minute).
+    sql: () => `
+      ALTER TABLE connections ADD COLUMN end_user TEXT;
+      ALTER TABLE connections ADD COLUMN metadata TEXT;
+      ALTER TABLE create_intents ADD COLUMN end_user TEXT;
+      ALTER TABLE create_intents ADD COLUMN metadata TEXT;
+
+      CREATE TABLE connect_sessions (
+        id TEXT PRIMARY KEY,
+        organization_id TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        end_user TEXT NOT NULL,
+        metadata TEXT,
+        allowed TEXT NOT NULL,
+        connection_id TEXT,
+        return_url TEXT NOT NULL,
+        flow TEXT NOT NULL,
+        status TEXT NOT NULL,
+        result_connection_id TEXT,
+        attempt_connection_id TEXT,
+        error TEXT,
+        window_started_at TEXT,
+        window_count INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        completed_at TEXT,
+        revoked_at TEXT
+      );
+      CREATE INDEX connect_sessions_by_org ON connect_sessions (organization_id, id);
+    `,
+  },
 ];

@@ -76,6 +76,7 @@ export async function deleteOrganization(
       ) !== 1
     )
       return false;
+    await db.deleteFrom('connect_sessions').where('organization_id', '=', id).execute();
     await db
       .deleteFrom('credentials')
       .where((eb) =>

@@ -16,6 +16,8 @@ export interface Tables {
     kind: string;
     created_at: string;
     deleted_at: string | null;
+    end_user: string | null;
+    metadata: string | null;
   };
   credentials: {
     connection_id: string;
@@ -63,7 +65,31 @@ export interface Tables {
     actor: string;
     request_id: string | null;
     idempotency: string | null;
+    end_user: string | null;
+    metadata: string | null;
     created_at: string;
+  };
+  connect_sessions: {
+    id: string;
+    organization_id: string;
+    token_hash: string;
+    end_user: string;
+    metadata: string | null;
+    allowed: string;
+    connection_id: string | null;
+    return_url: string;
+    flow: string;
+    status: string;
+    result_connection_id: string | null;
+    attempt_connection_id: string | null;
+    error: string | null;
+    window_started_at: string | null;
+    window_count: number;
+    actor: string;
+    created_at: string;
+    expires_at: string;
+    completed_at: string | null;
+    revoked_at: string | null;
   };
   idempotency_keys: {
     owner: string;

@@ -11,7 +11,9 @@ import type {
   WebhookEndpointRow,
   SealedSecret,
   ApiKeyRow,
+  Attribution,
   Broadcast,
+  ConnectSessionRow,
   ConnectionCandidate,
   ConnectionLocks,
   ConnectionLookup,
@@ -29,6 +31,7 @@ import type {
   Storage,
 } from '../../core/storage.js';
 import * as apiKeys from './api-keys.js';
+import * as connectSessions from './connect-sessions.js';
 import * as connections from './connections.js';
 import * as createIntents from './create-intents.js';
 import * as credentials from './credentials.js';
@@ -186,6 +189,42 @@ export class SqlStorage implements Storage {
   }
   listEvents(organizationId: string, afterId: string | null, limit: number): Promise<EventRow[] | null> {
     return events.listEvents(this.#session, organizationId, afterId, limit);
+  }
+
+  setConnectionAttribution(id: string, attribution: Attribution): Promise<void> {
+    return connections.setConnectionAttribution(this.#session, id, attribution);
+  }
+
+  insertConnectSession(row: ConnectSessionRow): Promise<boolean> {
+    return connectSessions.insertConnectSession(this.#session, row);
+  }
+  getConnectSession(id: string): Promise<ConnectSessionRow | null> {
+    return connectSessions.getConnectSession(this.#session, id);
+  }
+  getConnectSessionByTokenHash(tokenHash: string): Promise<ConnectSessionRow | null> {
+    return connectSessions.getConnectSessionByTokenHash(this.#session, tokenHash);
+  }
+  listConnectSessions(
+    organizationId: string,
+    afterId: string | null,
+    limit: number,
+  ): Promise<ConnectSessionRow[]> {
+    return connectSessions.listConnectSessions(this.#session, organizationId, afterId, limit);
+  }
+  revokeConnectSession(id: string, at: string): Promise<boolean> {
+    return connectSessions.revokeConnectSession(this.#session, id, at);
+  }
+  completeConnectSession(id: string, connectionId: string, at: string, event: NewEvent): Promise<boolean> {
+    return connectSessions.completeConnectSession(this.#session, id, connectionId, at, event);
+  }
+  setConnectSessionAttempt(
+    id: string,
+    attempt: { connection_id: string | null; error: { code: string; message: string } | null },
+  ): Promise<void> {
+    return connectSessions.setConnectSessionAttempt(this.#session, id, attempt);
+  }
+  countConnectSubmission(id: string, now: string, windowStart: string): Promise<number> {
+    return connectSessions.countConnectSubmission(this.#session, id, now, windowStart);
   }
 
   insertApiKey(row: ApiKeyRow, event: NewEvent | null): Promise<void> {
