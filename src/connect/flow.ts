@@ -105,8 +105,7 @@ export class ConnectFlow {
   /** A kind's form (with `variant` chosen for a union of credential types), or the variant chooser. */
   async form(providerId: string, kind: string, variant: string | null): Promise<Outcome> {
     const found = await this.#offer(providerId, kind);
-    if (!found)
-      return this.#notice(404, 'Not available', 'This link does not let you connect that.', 'error');
+    if (!found) return this.#notOffered('This link does not let you connect that.');
     const { offer, entry } = found;
     const model = this.#model(offer.adapter, entry);
     if (model.discriminator !== null && variant === null) {
@@ -130,33 +129,20 @@ export class ConnectFlow {
       };
     }
     const nodes = modelOf(model, variant);
-    if (!nodes)
-      return this.#notice(
-        404,
-        'Not available',
-        'That way of signing in is not offered for this kind.',
-        'error',
-      );
+    if (!nodes) return this.#notOffered('That way of signing in is not offered for this kind.');
     return this.#formOutcome(200, offer.adapter, entry, nodes, variant, new Map(), {}, null);
   }
 
   /** A submit of a kind's form: checked with the schema, then made once at the provider (under the session's lock). */
   async submit(providerId: string, kind: string, body: Record<string, unknown>): Promise<Outcome> {
     const found = await this.#offer(providerId, kind);
-    if (!found)
-      return this.#notice(404, 'Not available', 'This link does not let you connect that.', 'error');
+    if (!found) return this.#notOffered('This link does not let you connect that.');
     const { offer, entry } = found;
     const adapter = offer.adapter;
     const variant = typeof body['variant'] === 'string' ? body['variant'] : null;
     const model = this.#model(adapter, entry);
     const nodes = modelOf(model, variant);
-    if (!nodes)
-      return this.#notice(
-        404,
-        'Not available',
-        'That way of signing in is not offered for this kind.',
-        'error',
-      );
+    if (!nodes) return this.#notOffered('That way of signing in is not offered for this kind.');
     if (!(await this.deps.sessions.allowSubmission(this.session, SUBMISSIONS_PER_MINUTE)))
       return this.#formOutcome(
         429,
@@ -524,6 +510,10 @@ export class ConnectFlow {
         backHref: this.session.connection_id === null ? '/connect' : null,
       },
     };
+  }
+
+  #notOffered(message: string): Outcome {
+    return this.#notice(404, 'Not available', message, 'error');
   }
 
   #notice(

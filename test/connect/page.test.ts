@@ -99,6 +99,19 @@ async function openPage(url: string): Promise<Page> {
   return page;
 }
 
+/** The page cookie a session's link sets (as a browser would keep it). */
+async function cookieOf(s: Created): Promise<string> {
+  return ((await fetch(s.url, { redirect: 'manual' })).headers.get('set-cookie') ?? '').split(
+    ';',
+  )[0] as string;
+}
+
+/** The CSRF token of the form at `path`, read off the page as a browser would. */
+async function csrfOf(cookie: string, path: string): Promise<string> {
+  const form = await (await fetch(`${gw.url}${path}`, { headers: { cookie } })).text();
+  return /name="csrf" value="([^"]+)"/.exec(form)?.[1] as string;
+}
+
 function returned(page: Page): URLSearchParams {
   return new URL(page.url()).searchParams;
 }
@@ -210,9 +223,7 @@ describe('connect page: security', () => {
 
   it('refuses a submit without the CSRF token of the session (403) and makes nothing', async () => {
     const s = await session({ allowed: [{ provider: 'leen', kinds: ['TENABLE'] }] });
-    const cookie = ((await fetch(s.url, { redirect: 'manual' })).headers.get('set-cookie') ?? '').split(
-      ';',
-    )[0] as string;
+    const cookie = await cookieOf(s);
     const before = (await leenConnections()).length;
     const r = await fetch(`${gw.url}/connect/kinds/leen/TENABLE`, {
       method: 'POST',
@@ -226,11 +237,8 @@ describe('connect page: security', () => {
 
   it('takes at most 10 submissions a minute per session', async () => {
     const s = await session({ allowed: [{ provider: 'leen', kinds: ['TENABLE'] }] });
-    const cookie = ((await fetch(s.url, { redirect: 'manual' })).headers.get('set-cookie') ?? '').split(
-      ';',
-    )[0] as string;
-    const form = await (await fetch(`${gw.url}/connect/kinds/leen/TENABLE`, { headers: { cookie } })).text();
-    const csrf = /name="csrf" value="([^"]+)"/.exec(form)?.[1] as string;
+    const cookie = await cookieOf(s);
+    const csrf = await csrfOf(cookie, '/connect/kinds/leen/TENABLE');
     const statuses: number[] = [];
     for (let i = 0; i < 11; i++) {
       const r = await fetch(`${gw.url}/connect/kinds/leen/TENABLE`, {
@@ -247,11 +255,8 @@ describe('connect page: security', () => {
 
   it('a double submit makes one connection', async () => {
     const s = await session({ allowed: [{ provider: 'leen', kinds: ['TENABLE'] }] });
-    const cookie = ((await fetch(s.url, { redirect: 'manual' })).headers.get('set-cookie') ?? '').split(
-      ';',
-    )[0] as string;
-    const form = await (await fetch(`${gw.url}/connect/kinds/leen/TENABLE`, { headers: { cookie } })).text();
-    const csrf = /name="csrf" value="([^"]+)"/.exec(form)?.[1] as string;
+    const cookie = await cookieOf(s);
+    const csrf = await csrfOf(cookie, '/connect/kinds/leen/TENABLE');
     const before = (await leenConnections()).length;
     const post = () =>
       fetch(`${gw.url}/connect/kinds/leen/TENABLE`, {
@@ -310,6 +315,20 @@ describe('connect page in a browser', () => {
         credentials: { stored: true },
       });
       expect(sims.get('leen')?.received(`secret-${CANARY}`)).toBe(true);
+      // In lists too, and in the connection its events carry (their webhook payload).
+      const listed = await json<{ data: Array<{ id: string; end_user: unknown }> }>(
+        await gw.call('GET', '/v1/organizations/acme/connections?limit=200'),
+      );
+      expect(listed.data.find((c) => c.id === id)?.end_user).toMatchObject({ id: 'u-42' });
+      const stored = (await gw.gateway.storage.listAllEvents(0, 1000)).filter((e) => e.connection_id === id);
+      expect(stored.find((e) => e.type === 'connection.created')?.connection).toMatchObject({
+        end_user: { id: 'u-42' },
+        metadata: { plan: 'pro' },
+      });
+      expect(stored.find((e) => e.type === 'connect_session.completed')?.data).toMatchObject({
+        connect_session_id: s.id,
+        end_user: { id: 'u-42' },
+      });
       const read = await json<{ status: string; connection_id: string }>(
         await gw.call('GET', `/v1/organizations/acme/connect-sessions/${s.id}`),
       );
@@ -353,6 +372,26 @@ describe('connect page in a browser', () => {
       expect(await page.getByLabel(/Username/).inputValue()).toBe('qualys-admin');
     } finally {
       await context.close();
+    }
+  });
+
+  it('works with the keyboard only: Tab to each field, Enter submits', async () => {
+    const s = await session({ allowed: [{ provider: 'leen', kinds: ['QUALYS'] }] });
+    const page = await openPage(s.url);
+    try {
+      const focused = () =>
+        page.evaluate('document.activeElement && document.activeElement.getAttribute("name")');
+      for (let i = 0; i < 10 && (await focused()) !== 'username'; i++) await page.keyboard.press('Tab');
+      expect(await focused()).toBe('username');
+      await page.keyboard.type('kb-user');
+      await page.keyboard.press('Tab');
+      expect(await focused()).toBe('password');
+      await page.keyboard.type('kb-password');
+      await page.keyboard.press('Enter');
+      await page.waitForURL((u) => u.toString().startsWith(`${appUrl}/done`));
+      expect(returned(page).get('status')).toBe('success');
+    } finally {
+      await page.close();
     }
   });
 
