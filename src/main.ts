@@ -116,7 +116,7 @@ ${sims}
     npm run webhook-receiver -- --port 4020 --secret whsec_…
 
   Connect an account as an end user would: a session, then open its "url" in a browser:
-    curl -s -H 'Authorization: Bearer ${sandbox.adminKey}' -H 'content-type: application/json' \
+    curl -s -H 'Authorization: Bearer ${sandbox.adminKey}' -H 'content-type: application/json' \\
       -d '{"end_user":{"id":"u-1"},"return_url":"${url}/healthz"}' ${url}/v1/organizations/${sandbox.demoOrganization}/connect-sessions
 
 `);

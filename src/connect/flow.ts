@@ -415,9 +415,19 @@ export class ConnectFlow {
         };
       }
       if (!result.ok) {
-        if (made)
-          await this.deps.connections.delete(this.ctx, this.session.organization_id, connection.id, {});
-        const message = `${adapter.id} did not accept these credentials: ${result.detail ?? 'no reason given'}.`;
+        let message = `${adapter.id} did not accept these credentials: ${result.detail ?? 'no reason given'}.`;
+        if (made) {
+          try {
+            await this.deps.connections.delete(this.ctx, this.session.organization_id, connection.id, {});
+          } catch (e) {
+            // The provider refused the delete: the connection stays listed (never hidden), and the end user is told.
+            this.deps.logger.warn(
+              { err: e, connect_session: this.session.id, connection_id: connection.id },
+              'connect page: a connection whose credential test failed could not be removed',
+            );
+            message += ' The connection could not be removed at the provider and is still listed.';
+          }
+        }
         await this.deps.sessions.recordAttempt(this.session, {
           connection_id: null,
           error: { code: 'credentials_rejected', message },
