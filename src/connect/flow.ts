@@ -67,10 +67,7 @@ export class ConnectFlow {
 
   /** The return URL with the session's outcome in its query. */
   returnUrl(q: Record<string, string>): string {
-    const url = new URL(this.session.return_url);
-    url.searchParams.set('connect_session', this.session.id);
-    for (const [k, v] of Object.entries(q)) url.searchParams.set(k, v);
-    return url.toString();
+    return withQuery(this.session.return_url, this.session.id, q);
   }
 
   /** `/connect`: a reconnect or a single choice goes straight to its form; else the chooser, one group per provider entry. */
@@ -543,6 +540,14 @@ export class ConnectFlow {
 
 /** A failed credential test: the form is shown again with the provider's message. */
 export class TestFailed extends Error {}
+
+/** `return_url` with `connect_session` and the outcome in its query (what else it has kept). */
+export function withQuery(returnUrl: string, sessionId: string, q: Record<string, string>): string {
+  const url = new URL(returnUrl);
+  url.searchParams.set('connect_session', sessionId);
+  for (const [k, v] of Object.entries(q)) url.searchParams.set(k, v);
+  return url.toString();
+}
 
 export function kindPath(adapter: ProviderAdapter, kind: string): string {
   return `/connect/kinds/${encodeURIComponent(adapter.id)}/${encodeURIComponent(kind)}`;

@@ -3,7 +3,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { ConnectFlow, type ConnectPageDeps, type NoticeStatus, type Outcome } from './flow.js';
+import { ConnectFlow, withQuery, type ConnectPageDeps, type NoticeStatus, type Outcome } from './flow.js';
+import type { Closed } from '../core/services/connect-sessions.js';
+import type { ConnectSessionRow } from '../core/storage.js';
 import { pageHeaders, sessionToken } from './security.js';
 import { chooserPage, formPage, noticePage } from './views.js';
 import assets from './routes/assets.js';
@@ -97,19 +99,14 @@ export async function flowOf(
   const token = sessionToken(c);
   if (!token) return { outcome: ConnectFlow.closedPage(undefined, 'unknown', () => null) };
   const opened = await deps.sessions.open(token);
-  if ('closed' in opened) {
-    const s = opened.session;
-    const returnUrl = s ? (q: Record<string, string>) => withQuery(s.return_url, s.id, q) : () => null;
-    return { outcome: ConnectFlow.closedPage(s, opened.closed, returnUrl) };
-  }
+  if ('closed' in opened) return { outcome: closedOutcome(opened) };
   return { flow: new ConnectFlow(deps, opened.session, token, c.get('requestId'), baseOf(c, deps)), token };
 }
 
-export function withQuery(returnUrl: string, sessionId: string, q: Record<string, string>): string {
-  const url = new URL(returnUrl);
-  url.searchParams.set('connect_session', sessionId);
-  for (const [k, v] of Object.entries(q)) url.searchParams.set(k, v);
-  return url.toString();
+/** The page of a session that opens nothing: why (expired, revoked, completed: its done page, unknown). */
+export function closedOutcome(opened: { closed: Closed; session?: ConnectSessionRow }): Outcome {
+  const s = opened.session;
+  return ConnectFlow.closedPage(s, opened.closed, (q) => (s ? withQuery(s.return_url, s.id, q) : null));
 }
 
 /** Where the page's stylesheet and script are: `src/connect/assets` of the installed package (also when run from dist/). */

@@ -1,5 +1,4 @@
-import { ConnectFlow } from '../flow.js';
-import { render, withQuery, type PageRoute } from '../page.js';
+import { closedOutcome, render, type PageRoute } from '../page.js';
 import { setSessionCookie } from '../security.js';
 
 /**
@@ -12,13 +11,7 @@ const route: PageRoute = {
     page.get('/connect/:token{pbcs_[0-9A-Za-z]+}', async (c) => {
       const token = c.req.param('token');
       const opened = await deps.sessions.open(token);
-      if ('closed' in opened) {
-        const s = opened.session;
-        return render(
-          c,
-          ConnectFlow.closedPage(s, opened.closed, (q) => (s ? withQuery(s.return_url, s.id, q) : null)),
-        );
-      }
+      if ('closed' in opened) return render(c, closedOutcome(opened));
       setSessionCookie(c, token, opened.session.expires_at, deps.publicUrl);
       return c.redirect('/connect', 303);
     });
