@@ -144,6 +144,65 @@ export interface ProviderOAuth {
   authorizeUrl(connection: { details: Record<string, unknown> }): string | null;
 }
 
+/**
+ * A provider-hosted connect flow (contract §11): the provider's own page or component, where the
+ * end user (or their IT admin) makes the connection without the gateway seeing its secret. The
+ * gateway starts it for a connect session with `flow: "provider"`, then recognises the resulting
+ * connection on a list or monitor pass and completes the session with it.
+ */
+export interface ProviderFlowRequest {
+  /** The connect session's id: the attribution the provider allows (Leen `identifier`, Auth0 `connection_config.name`). */
+  sessionId: string;
+  /** The one kind the session allows, or null: any the provider's flow offers. */
+  kind: string | null;
+  /** A reconnect: the connection the flow updates (where the provider allows it), else null. */
+  reconnect: ConnectionRef | null;
+  /** When the session expires: a token or ticket must not outlive it. */
+  expiresAt: string;
+  /** Seconds from now until `expiresAt`. */
+  ttlSeconds: number;
+  /** The hosted page's status URL, where a provider that takes a return URL may send the end user back. */
+  returnUrl: string;
+  /** What the session asked of this provider's flow (Auth0: `assign_membership_on_login`, `show_as_button`); checked by `optionsSchema`. */
+  options: Record<string, unknown>;
+}
+
+export interface ProviderFlowStarted {
+  /** The contract's `provider_flow`, `{ "type", … }`, given to the caller. */
+  provider_flow: { type: string } & Record<string, unknown>;
+  /** Where the hosted page's "Continue with …" sends the end user (null: the caller embeds the provider's component). */
+  url: string | null;
+  /** What `revoke` and `recognises` need later (Auth0's ticket id, the connection name put on it), or null. */
+  handle: string | null;
+}
+
+/** What the gateway knows of a started flow when it looks for its result. */
+export interface StartedFlow {
+  sessionId: string;
+  kind: string | null;
+  handle: string | null;
+  /** A reconnect's connection (its external id), or null. */
+  reconnectExternalId: string | null;
+  startedAt: string;
+}
+
+export interface ProviderFlow {
+  /** For people, on the button: "Leen OnRamp", "Auth0 Self-Service SSO", "Versori". */
+  name: string;
+  /** The session's `provider_options` for this flow (strict; null: it takes none). */
+  optionsSchema: z.ZodType<Record<string, unknown>> | null;
+  start(ctx: CallContext, externalOrgId: string, req: ProviderFlowRequest): Promise<ProviderFlowStarted>;
+  /**
+   * Whether `connection` (as the provider lists it now) is the result of `started`: the attribution
+   * the flow put on it (the session id as Leen's identifier, the name on Auth0's ticket), or for a
+   * provider that allows none, the kind and a creation after `startedAt`. The gateway asks only about
+   * connections it had not indexed before (and, for a reconnect, about that connection).
+   */
+  recognises(connection: UpstreamConnection, started: StartedFlow): boolean;
+  /** Revokes what the provider lets revoke (Auth0: the ticket); absent where nothing can be. */
+  revoke?(ctx: CallContext, externalOrgId: string, handle: string): Promise<void>;
+}
+
 /** A provider entry's circuit breaker, as `GET /v1/providers` reports it. */
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
@@ -183,6 +242,8 @@ interface AdapterBase {
   catalogue?(ctx: CallContext, externalOrgId: string): Promise<CatalogueEntry[]>;
   /** Present when some kind's `connect` is `oauth`. */
   readonly oauth?: ProviderOAuth;
+  /** Present when the provider hosts a connect flow of its own (contract §11). */
+  readonly providerFlow?: ProviderFlow;
 }
 
 export interface PatchModelAdapter extends AdapterBase {

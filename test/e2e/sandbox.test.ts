@@ -286,11 +286,18 @@ describe('README: configured mode against `npm run simulate`', () => {
       expect(example.providers.map((p) => p['type'])).toEqual(types);
       for (const [i, sim] of sims.entries()) {
         const entry = example.providers[i] as Record<string, unknown>;
-        // As printed, apart from the port the README picks (4010-4012).
-        expect({ ...entry, baseUrl: '' }).toEqual({ ...sim.config, baseUrl: '' });
-        const port = new URL(String(entry['baseUrl'])).port;
-        expect(readme).toContain(`npm run simulate -- ${String(entry['type'])} --port ${port}`);
-        entry['baseUrl'] = sim.config['baseUrl'];
+        // As printed, apart from the port the README picks (4010-4012), in every URL of the entry.
+        const printed = new URL(String(sim.config['baseUrl'])).origin;
+        const picked = new URL(String(entry['baseUrl'])).origin;
+        const withOrigin = (o: Record<string, unknown>, from: string, to: string) =>
+          Object.fromEntries(
+            Object.entries(o).map(([k, v]) => [k, typeof v === 'string' ? v.replace(from, to) : v]),
+          );
+        expect(entry).toEqual(withOrigin(sim.config, printed, picked));
+        expect(readme).toContain(
+          `npm run simulate -- ${String(entry['type'])} --port ${new URL(picked).port}`,
+        );
+        Object.assign(entry, withOrigin(entry, picked, printed));
       }
       const dir = mkdtempSync(join(tmpdir(), 'pb-simulated-'));
       const file = join(dir, 'simulated.json');

@@ -8,6 +8,7 @@ import type {
   PageRequest,
   PatchModelAdapter,
   ProviderCapabilities,
+  ProviderFlow,
   UpstreamExpectation,
 } from '../../core/adapter.js';
 import type { AdapterDeps } from '../../upstream/index.js';
@@ -19,6 +20,7 @@ import type { Secret } from '../../core/secret.js';
 import type { Auth0ConnectionsApi, Auth0FamilyBodies, Auth0OrganizationConnection } from './api-types.js';
 import { Auth0Client, MAX_PER_PAGE } from './client.js';
 import { AUTH0_LINK_FORMAT } from './link.js';
+import { createAuth0ProviderFlow } from './self-service-flow.js';
 import {
   EA_ONLY_SETTING_KEYS,
   EA_SETTING_KEYS,
@@ -48,6 +50,9 @@ import {
  * - `connections` (default; Early Access): name, status (`is_enabled`) and four settings;
  * - `enabled_connections` (GA, for tenants without Early Access): three settings only; the fields
  *   it lacks are not writable, which the capabilities say, so the core answers 422 for them.
+ * With a `selfServiceProfileId`, the adapter also has a provider-hosted flow (contract §11): a
+ * Self-Service SSO ticket whose new connection the customer's IT admin sets up in Auth0
+ * (self-service-flow.ts, docs/providers/auth0.md §10).
  */
 
 export type Auth0Config = {
@@ -58,6 +63,8 @@ export type Auth0Config = {
   audience?: string | undefined;
   /** Organization-connection family; defaults to `connections`. */
   connectionsApi?: Auth0ConnectionsApi | undefined;
+  /** The self-service profile of Self-Service SSO tickets; without it, no provider-hosted flow. */
+  selfServiceProfileId?: string | undefined;
 };
 
 const COMMON_CAPABILITIES = {
@@ -196,13 +203,24 @@ function build<F extends Auth0ConnectionsApi, I extends Auth0CreateShape>(
     clientSecret: config.clientSecret,
     family: family.api,
   });
-  return new Auth0Adapter(config.id, config.type, family, client);
+  const flow =
+    config.selfServiceProfileId === undefined
+      ? undefined
+      : createAuth0ProviderFlow({
+          providerId: config.id,
+          profileId: config.selfServiceProfileId,
+          client,
+          now: deps.now ?? Date.now,
+        });
+  return new Auth0Adapter(config.id, config.type, family, client, flow);
 }
 
 class Auth0Adapter<F extends Auth0ConnectionsApi, I extends Auth0CreateShape> implements PatchModelAdapter {
   readonly capabilities: ProviderCapabilities & { updateModel: 'patch' };
   readonly schemas: AdapterSchemas;
   readonly linkFormat = AUTH0_LINK_FORMAT;
+  /** Only with a `selfServiceProfileId` (declared, so an adapter without one has no such property). */
+  declare readonly providerFlow?: ProviderFlow;
   readonly #family: Auth0Family<F, I>;
   readonly #client: Auth0Client<F>;
 
@@ -211,11 +229,13 @@ class Auth0Adapter<F extends Auth0ConnectionsApi, I extends Auth0CreateShape> im
     readonly type: string,
     family: Auth0Family<F, I>,
     client: Auth0Client<F>,
+    flow: ProviderFlow | undefined,
   ) {
     this.capabilities = family.capabilities;
     this.schemas = family.schemas;
     this.#family = family;
     this.#client = client;
+    if (flow) this.providerFlow = flow;
   }
 
   /** Attaching names the tenant connection: its id is the organization connection's. */

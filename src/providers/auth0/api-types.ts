@@ -112,6 +112,10 @@ export interface Auth0TenantConnection {
   realms: string[];
   enabled_clients: string[];
   metadata?: Record<string, string>;
+  /** Set on the connections the Self-Service SSO assistant creates (`connection_config.show_as_button`). */
+  show_as_button?: boolean;
+  /** Strategy options; the simulator keeps only what its assistant page collects (never a secret). */
+  options?: Record<string, unknown>;
 }
 
 /** An organization (`/api/v2/organizations`). */
@@ -147,3 +151,52 @@ export const Auth0OAuthError = z.looseObject({
   error_description: z.string().optional(),
 });
 export type Auth0OAuthError = z.infer<typeof Auth0OAuthError>;
+
+// ------------------------------------------------------------------------------------------------
+// Self-Service SSO (docs/providers/auth0.md §10): self-service profiles and SSO access tickets.
+
+/** `SelfServiceProfileAllowedStrategyEnum`: the IdPs a self-service profile may offer. */
+export const SELF_SERVICE_STRATEGIES = [
+  'oidc',
+  'samlp',
+  'waad',
+  'google-apps',
+  'adfs',
+  'okta',
+  'auth0-samlp',
+  'okta-samlp',
+  'keycloak-samlp',
+  'pingfederate',
+] as const;
+export type Auth0SelfServiceStrategy = (typeof SELF_SERVICE_STRATEGIES)[number];
+
+/** Longest `ttl_sec` of an SSO access ticket; 0 or absent also means this (5 days). */
+export const MAX_TICKET_TTL_SEC = 432_000;
+
+/**
+ * `connection_config.name` of a ticket: 1–128 characters, alphanumerics and single hyphens, no
+ * leading or trailing hyphen (the same pattern as a tenant connection's name).
+ */
+export const CONNECTION_NAME_PATTERN = /^[a-zA-Z0-9](-[a-zA-Z0-9]|[a-zA-Z0-9])*$/;
+export const CONNECTION_NAME_MAX = 128;
+
+/** `SelfServiceProfileSsoTicketEnabledOrganization`. */
+export interface Auth0TicketEnabledOrganization {
+  organization_id: string;
+  assign_membership_on_login?: boolean;
+  show_as_button?: boolean;
+}
+
+/**
+ * The part of `CreateSelfServiceProfileSsoTicketRequestContent` (additionalProperties: false) the
+ * gateway sends: a new-connection ticket enabled for one organization.
+ */
+export interface Auth0CreateSsoTicketBody {
+  connection_config: { name: string };
+  enabled_organizations: Auth0TicketEnabledOrganization[];
+  ttl_sec: number;
+}
+
+/** `CreateSelfServiceProfileSsoTicketResponseContent`: `{ticket}`, the ticket's URL (nothing else is returned). */
+export const Auth0SsoTicketResponse = z.looseObject({ ticket: z.string().min(1) });
+export type Auth0SsoTicketResponse = z.infer<typeof Auth0SsoTicketResponse>;

@@ -13,7 +13,9 @@ import {
   Auth0ErrorBody,
   Auth0OrganizationConnection,
   Auth0OrganizationConnectionsPage,
+  Auth0SsoTicketResponse,
   type Auth0ConnectionsApi,
+  type Auth0CreateSsoTicketBody,
   type Auth0FamilyBodies,
 } from './api-types.js';
 import { ClientCredentialsTokenProvider, tokenEndpointError } from './token.js';
@@ -22,8 +24,9 @@ import { ClientCredentialsTokenProvider, tokenEndpointError } from './token.js';
  * The few Management API calls the gateway makes: list, create, get, update and delete an
  * organization connection, in the family `F` the entry is configured for (`connections`, EA, or
  * `enabled_connections`, GA; docs/providers/auth0.md §3). The family is the path segment, the list
- * envelope key and the body types; everything else is the same. Calls go through the shared upstream
- * client: token on every call, one refresh-and-retry on a 401.
+ * envelope key and the body types; everything else is the same. Plus, for the provider-hosted flow,
+ * create and revoke a Self-Service SSO ticket (§10). Calls go through the shared upstream client:
+ * token on every call, one refresh-and-retry on a 401.
  */
 
 /** Auth0 answers at most this many items per page (`per_page` 1–100). */
@@ -165,6 +168,37 @@ export class Auth0Client<F extends Auth0ConnectionsApi> {
       method: 'DELETE',
       operation: 'connections.delete',
       path: this.#path(orgId, connectionId),
+    });
+  }
+
+  /**
+   * `POST /self-service-profiles/{id}/sso-ticket` (scope `create:sso_access_tickets`): 201 with
+   * `{ticket}`, the ticket's URL, and nothing else (docs/providers/auth0.md §10). Never retried (a POST):
+   * a retry could mint a second ticket.
+   */
+  async createSsoTicket(
+    ctx: CallContext,
+    profileId: string,
+    body: Auth0CreateSsoTicketBody,
+  ): Promise<Auth0SsoTicketResponse> {
+    const res = await this.#api.call<unknown>(ctx, {
+      method: 'POST',
+      operation: 'sso_ticket.create',
+      path: path`/self-service-profiles/${profileId}/sso-ticket`,
+      json: body,
+    });
+    return this.#parse(Auth0SsoTicketResponse, res.body);
+  }
+
+  /**
+   * `POST /self-service-profiles/{profileId}/sso-ticket/{id}/revoke` (scope
+   * `delete:sso_access_tickets`), no body: 202, also for a ticket Auth0 does not know.
+   */
+  async revokeSsoTicket(ctx: CallContext, profileId: string, ticketId: string): Promise<void> {
+    await this.#api.call<unknown>(ctx, {
+      method: 'POST',
+      operation: 'sso_ticket.revoke',
+      path: path`/self-service-profiles/${profileId}/sso-ticket/${ticketId}/revoke`,
     });
   }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Secret } from '../../core/secret.js';
+import { segmentIssue } from '../../core/segment.js';
 import { simulatorSetup, type ProviderDefinition } from '../definition.js';
 import { createAuth0Adapter, type Auth0Config } from './adapter.js';
 import { CONNECTIONS_APIS } from './api-types.js';
@@ -17,6 +18,9 @@ function required(what: string) {
  * official SDK requires: no scheme, path, query or fragment. `audience` overrides the Management API
  * audience derived from it (`https://{domain}/api/v2/`), for a `domain` that is a custom domain.
  * `connectionsApi` picks the organization-connection family (docs/providers/auth0.md §3, §9).
+ * `selfServiceProfileId` names the self-service profile of the provider-hosted flow (Self-Service
+ * SSO tickets, §10); Auth0 publishes no format for profile ids (its example is `ssp_…`), so only what
+ * cannot be a path segment is refused.
  */
 export const auth0ConfigSchema = z.strictObject({
   domain: required('a host name').regex(/^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d{1,5})?$/i, {
@@ -30,6 +34,7 @@ export const auth0ConfigSchema = z.strictObject({
   connectionsApi: z
     .enum(CONNECTIONS_APIS, { error: `must be one of ${CONNECTIONS_APIS.map((a) => `"${a}"`).join(', ')}` })
     .optional(),
+  selfServiceProfileId: required('a string').superRefine(segmentIssue).optional(),
 });
 
 export const auth0Provider: ProviderDefinition<Auth0Config> = {
@@ -40,8 +45,10 @@ export const auth0Provider: ProviderDefinition<Auth0Config> = {
     return createAuth0Adapter(config, deps);
   },
   async startSimulator(opts) {
-    const [{ startAuth0Simulator }, { DEFAULT_DOMAIN, DEMO_ORGANIZATION, SANDBOX_CLIENT }] =
-      await Promise.all([import('./simulator/index.js'), import('./fixtures.js')]);
+    const [
+      { startAuth0Simulator },
+      { DEFAULT_DOMAIN, DEMO_ORGANIZATION, SANDBOX_CLIENT, SANDBOX_SELF_SERVICE_PROFILE },
+    ] = await Promise.all([import('./simulator/index.js'), import('./fixtures.js')]);
     const sim = await startAuth0Simulator({
       port: opts.port,
       host: opts.host,
@@ -59,6 +66,8 @@ export const auth0Provider: ProviderDefinition<Auth0Config> = {
         clientId: SANDBOX_CLIENT.clientId,
         clientSecret: opts.secret ?? SANDBOX_CLIENT.clientSecret,
         baseUrl: sim.url,
+        // The seeded profile: connect sessions with flow "provider" get working tickets.
+        selfServiceProfileId: SANDBOX_SELF_SERVICE_PROFILE.id,
       },
       DEMO_ORGANIZATION.id,
     );

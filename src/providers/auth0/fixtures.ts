@@ -3,6 +3,7 @@ import type {
   Auth0TenantConnection,
   Auth0CreateOrganizationConnectionBody,
 } from './api-types.js';
+import type { SelfServiceProfile } from './simulator/state.js';
 
 /**
  * Seed data of the simulated tenant: tenant connections of the usual strategies (database, social,
@@ -143,3 +144,21 @@ export const DEMO_ORGANIZATION_CONNECTIONS: readonly Auth0CreateOrganizationConn
     is_enabled: true,
   },
 ];
+
+/**
+ * The sandbox tenant's self-service profile (docs/providers/auth0.md §10): the sandbox's provider
+ * entry names it as `selfServiceProfileId`, so connect sessions with `flow: "provider"` get a
+ * working Self-Service SSO ticket. The id has the shape of Auth0's example (`ssp_` + 22).
+ */
+export const SANDBOX_SELF_SERVICE_PROFILE: SelfServiceProfile = {
+  id: 'ssp_sandbox7Qm2Xw9Lk4Vt8Rz',
+  name: 'Plugboard sandbox SSO',
+  description: 'Enterprise SSO for the organizations of the sandbox tenant',
+  user_attributes: [
+    { name: 'email', description: "The user's email address", is_optional: false },
+    { name: 'name', description: "The user's full name", is_optional: true },
+  ],
+  created_at: '2026-01-01T00:00:00.000Z',
+  updated_at: '2026-01-01T00:00:00.000Z',
+  allowed_strategies: ['samlp', 'oidc', 'okta', 'waad', 'google-apps'],
+};

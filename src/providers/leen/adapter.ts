@@ -8,17 +8,18 @@ import type {
   PageRequest,
   PatchModelAdapter,
   ProviderCapabilities,
+  ProviderFlow,
   ProviderOAuth,
   UpstreamExpectation,
 } from '../../core/adapter.js';
 import type { AdapterDeps } from '../../upstream/index.js';
 import type { CommonProviderConfig } from '../../config.js';
-import type { ConnectionStatus } from '../../core/connection.js';
+import type { ConnectionStatus, UpstreamConnection } from '../../core/connection.js';
 import { GatewayError } from '../../core/errors.js';
 import type { Secret } from '../../core/secret.js';
 import { providerClientOptions } from '../../upstream/index.js';
 import { fieldIssues } from '../../core/validation.js';
-import type { LeenPage } from './api-types.js';
+import type { LeenInviteTokenBody, LeenPage } from './api-types.js';
 import {
   credentialRule,
   credentialTypeOf,
@@ -29,7 +30,7 @@ import {
   LeenVendorSchema,
   type LeenVendor,
 } from './catalog.js';
-import { createLeenClient, LEEN_MAX_PAGE } from './client.js';
+import { createLeenClient, LEEN_MAX_PAGE, type LeenClient } from './client.js';
 import { LEEN_LINK_FORMAT } from './link.js';
 import {
   changeToLeen,
@@ -45,6 +46,12 @@ import { LEEN_VENDOR_NAMES } from './vendor-names.js';
 /** The keys a `leen` provider entry adds to the common ones. */
 export interface LeenConfig extends Record<string, unknown> {
   apiKey: Secret<string>;
+  /**
+   * A page of the caller's own that embeds Leen's OnRamp component (`@leendev/onramp`) and takes the
+   * invite token as `?token=`: where the hosted connect page's "Continue with Leen OnRamp" goes.
+   * Absent: the flow has no URL (the caller embeds OnRamp itself with the session's `provider_flow`).
+   */
+  onrampUrl?: string | undefined;
 }
 
 export const LEEN_CAPABILITIES = {
@@ -141,6 +148,95 @@ export const LEEN_OAUTH: ProviderOAuth = {
   },
 };
 
+/** `url` with `?token=` (added to any query it has). */
+function withToken(url: string, token: string): string {
+  const out = new URL(url);
+  out.searchParams.set('token', token);
+  return out.toString();
+}
+
+/** Whether `at` (an ISO date-time, or null) is later than `than`. */
+function isAfter(at: string | null, than: string): boolean {
+  if (at === null) return false;
+  const a = Date.parse(at);
+  const b = Date.parse(than);
+  return !Number.isNaN(a) && !Number.isNaN(b) && a > b;
+}
+
+/**
+ * The provider-hosted flow (contract §11): a one-time OnRamp connection invite token
+ * (`POST …/connection-invite-tokens`, docs/providers/leen.md §10) for the end user's browser, where
+ * Leen's OnRamp component takes their credentials and calls Leen itself with
+ * `X-CONNECTION-INVITE-TOKEN`: the secret never reaches the gateway. The token carries the session
+ * id as `identifier`, which Leen applies to the connection "created or updated with this token";
+ * that is how the gateway recognises it in a list (Leen documents no webhook or callback).
+ *
+ * - A new connection: `vendor` is the session's kind, or null when the session allows any (what a
+ *   token without a vendor allows is not documented; the simulator takes it as "any vendor").
+ * - A reconnect: `connection_id` "instead of a vendor" (Leen's update-token guide), so no vendor is
+ *   sent. Leen documents that the token's identifier is applied on an update too: the connection's
+ *   `name` becomes the session id (the contract asks for that identifier either way).
+ * - `expiry_secs` is the session's remaining lifetime, in whole seconds (at least 1), so the token
+ *   never outlives the session. Leen documents the default (1800) but no minimum or maximum: none
+ *   is applied.
+ * - OAuth2 vendors: `options.oauth2_redirect_urls` send the end user back to the hosted page's
+ *   status URL after the consent (the options "will directly be applied to the connection"). For a
+ *   session open to any vendor none are sent: Leen's invite-token reference limits URL overrides to
+ *   some vendors, and an option a vendor does not take could fail the mint; the end user then
+ *   lands on Leen's page and the gateway still finds the connection on its next list.
+ * - No `revoke`: Leen documents no way to revoke a token; it expires (one-time use, `expiry_secs`).
+ * - `url`: OnRamp is a React component, not a page Leen hosts, so there is none, unless the entry
+ *   names a page of the caller's that embeds it (`onrampUrl`): then that page with `?token=`.
+ */
+export function leenProviderFlow(client: LeenClient, onrampUrl: string | undefined): ProviderFlow {
+  return {
+    name: 'Leen OnRamp',
+    optionsSchema: null,
+
+    async start(ctx, externalOrgId, req) {
+      const expirySecs = Math.max(1, Math.floor(req.ttlSeconds));
+      const body: LeenInviteTokenBody = { identifier: req.sessionId, expiry_secs: expirySecs };
+      if (req.reconnect !== null) body.connection_id = req.reconnect.externalId;
+      else body.vendor = req.kind;
+      if (req.reconnect === null && req.kind !== null && isOAuth2Vendor(req.kind))
+        body.options = { oauth2_redirect_urls: { success: req.returnUrl, error: req.returnUrl } };
+      const minted = Date.now();
+      const { token } = await client.createInviteToken(ctx, externalOrgId, body);
+      // Leen does not return the expiry: the session's, unless the token's (as sent) comes first.
+      const tokenExpiry = minted + expirySecs * 1000;
+      const sessionExpiry = Date.parse(req.expiresAt);
+      const expiresAt =
+        Number.isNaN(sessionExpiry) || tokenExpiry < sessionExpiry
+          ? new Date(tokenExpiry).toISOString()
+          : req.expiresAt;
+      return {
+        provider_flow: { type: 'leen_invite_token', token, expires_at: expiresAt },
+        url: onrampUrl === undefined ? null : withToken(onrampUrl, token),
+        handle: null,
+      };
+    },
+
+    /**
+     * A new connection: its `name` (Leen's `identifier`) is the session id, and its kind the
+     * session's when it named one. A reconnect: that connection, once the token's update shows on it:
+     * its identifier became the session id, or its `updated_at` is after the flow started (Leen's
+     * clock against the gateway's: the identifier is the sure sign, the time a fallback).
+     */
+    recognises(connection: UpstreamConnection, started) {
+      if (started.reconnectExternalId !== null)
+        return (
+          connection.external_id === started.reconnectExternalId &&
+          (connection.name === started.sessionId ||
+            isAfter(connection.updated_at, started.startedAt) ||
+            isAfter(connection.credentials.updated_at, started.startedAt))
+        );
+      return (
+        connection.name === started.sessionId && (started.kind === null || connection.kind === started.kind)
+      );
+    },
+  };
+}
+
 const CURSOR = /^(0|[1-9][0-9]{0,14})$/;
 
 /** Cursors are the upstream offset of the next item, as a decimal string. */
@@ -198,6 +294,7 @@ export function createLeenAdapter(
     schemas: LEEN_SCHEMAS,
     linkFormat: LEEN_LINK_FORMAT,
     oauth: LEEN_OAUTH,
+    providerFlow: leenProviderFlow(client, config.onrampUrl),
     get,
 
     /** Leen's vendors (no upstream call): see LEEN_CATALOGUE. A fresh copy for each caller. */

@@ -145,6 +145,10 @@ export function leenPageIn<T extends z.ZodType>(item: T): z.ZodType<LeenPage<z.i
 
 export const LeenTestResultIn = z.object({ is_valid: z.boolean(), message: z.unknown() });
 
+/** Create Connection Invite Token's answer: `{token}` (required). */
+export const LeenInviteTokenIn = z.object({ token: z.string().min(1) });
+export type LeenInviteTokenIn = z.infer<typeof LeenInviteTokenIn>;
+
 /** A 422 (`detail` items with `loc` and `msg`) or `{detail: string}`; anything else is left to the status code. */
 export const LeenErrorIn = z.object({
   detail: z.union([
@@ -173,6 +177,19 @@ export const LeenUpdateConnectionBody = z.strictObject({
   state: LeenStateSchema.nullish(),
 });
 export type LeenUpdateConnectionBody = z.infer<typeof LeenUpdateConnectionBody>;
+
+/**
+ * Create Connection Invite Token body, as the client sends it (every field optional and nullable in
+ * Leen's reference; the simulator's check is `InviteTokenBody` in simulator/bodies.ts). `vendor`
+ * makes a create token, `connection_id` an update token; `expiry_secs` defaults to 1800 at Leen.
+ */
+export interface LeenInviteTokenBody {
+  vendor?: string | null;
+  connection_id?: string | null;
+  identifier?: string | null;
+  options?: Record<string, unknown> | null;
+  expiry_secs?: number | null;
+}
 
 /** Create Organization body (the page is not public; `name` as the quick start implies). */
 export const LeenCreateOrganizationBody = z.object({

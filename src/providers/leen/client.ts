@@ -14,10 +14,12 @@ import {
 import {
   LeenConnectionIn,
   LeenErrorIn,
+  LeenInviteTokenIn,
   LeenJobIn,
   LeenTestResultIn,
   leenPageIn,
   type LeenCreateConnectionBody,
+  type LeenInviteTokenBody,
   type LeenPage,
   type LeenUpdateConnectionBody,
 } from './api-types.js';
@@ -106,6 +108,8 @@ export interface LeenClient {
     limit: number,
     offset: number,
   ): Promise<LeenPage<LeenJobIn>>;
+  /** Create Connection Invite Token (OnRamp): `{token}`, for the end user's browser, never for a log. */
+  createInviteToken(ctx: CallContext, orgId: string, body: LeenInviteTokenBody): Promise<LeenInviteTokenIn>;
 }
 
 const ConnectionList = leenPageIn(LeenConnectionIn);
@@ -203,6 +207,17 @@ export function createLeenClient(opts: LeenClientOptions): LeenClient {
         query: { limit, offset },
       });
       return expect(JobList, res.body, 'job list');
+    },
+    // A POST, so never retried once it may have reached Leen: a lost answer leaves an unused token
+    // behind, which expires on its own.
+    async createInviteToken(ctx, orgId, body) {
+      const res = await http.call(ctx, {
+        method: 'POST',
+        operation: 'invite_tokens.create',
+        path: path`/provisioning/organizations/${orgId}/connection-invite-tokens`,
+        json: body,
+      });
+      return expect(LeenInviteTokenIn, res.body, 'invite token');
     },
   };
 }

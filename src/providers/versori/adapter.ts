@@ -18,12 +18,14 @@ import { providerClientOptions } from '../../upstream/index.js';
 import type { Secret } from '../../core/secret.js';
 import type { ConnectionData } from './api-types.js';
 import {
+  connectedAppPages,
   createVersoriClient,
   type ConnectedAppRead,
   type ConnectionsPageRead,
   type VersoriClient,
 } from './client.js';
 import { VERSORI_LINK_FORMAT } from './link.js';
+import { createVersoriProviderFlow } from './provider-flow.js';
 import {
   AUTH_TYPE_OF,
   toConnectionData,
@@ -94,11 +96,6 @@ function resumeIndex(page: ConnectionsPageRead, pos: ListCursor): number {
   }
   return Math.min(Math.max(0, pos.s - 1), page.items.length);
 }
-
-/** Page size asked of GetConnectedApps (the spec's default is 20 and it names no maximum). */
-const CONNECTED_APPS_PAGE = 100;
-/** Calls one catalogue may spend following `next`; beyond that it answers the Apps read so far. */
-const MAX_UPSTREAM_PAGES_PER_CATALOGUE = 50;
 
 /** The gateway credential types that POST /connections sends with each Switchboard `authType`. */
 const CREDENTIAL_TYPES_OF = new Map<string, VersoriCredentialType[]>();
@@ -179,6 +176,9 @@ export function createVersoriAdapter(config: VersoriConfig, deps: AdapterDeps): 
     },
     linkFormat: VERSORI_LINK_FORMAT,
 
+    /** OAuth2 authorization code through connection-init and Switchboard's callback (provider-flow.ts). */
+    providerFlow: createVersoriProviderFlow(config.id, client),
+
     credentialType(_kind: string, credentials: Credentials): string | null {
       return typeof credentials['type'] === 'string' ? credentials['type'] : null;
     },
@@ -257,17 +257,8 @@ export function createVersoriAdapter(config: VersoriConfig, deps: AdapterDeps): 
      */
     async catalogue(ctx: CallContext, externalOrgId: string): Promise<CatalogueEntry[]> {
       const apps = new Map<string, ConnectedAppRead['app']>();
-      const cursors = new Set<string>();
-      let after: string | undefined;
-      for (let calls = 0; calls < MAX_UPSTREAM_PAGES_PER_CATALOGUE; calls += 1) {
-        const page = await client.connectedApps(ctx, externalOrgId, { first: CONNECTED_APPS_PAGE, after });
+      for await (const page of connectedAppPages(client, ctx, externalOrgId))
         for (const item of page.items) if (!apps.has(item.app.id)) apps.set(item.app.id, item.app);
-        const next = page.next ?? null;
-        // The end, or a cursor seen before (an upstream that ignores `after`).
-        if (next === null || next === '' || cursors.has(next)) break;
-        cursors.add(next);
-        after = next;
-      }
       return [...apps.values()]
         .map(catalogueEntryOf)
         .sort(

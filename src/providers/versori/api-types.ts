@@ -236,3 +236,53 @@ export interface VersoriError {
   message: string;
   extensions?: Record<string, unknown>;
 }
+
+/** `InitConnectionRequestBody` (InitialiseConnection): both fields required, both plain strings. */
+export interface InitConnectionRequestBody {
+  appId: string;
+  authType: string;
+}
+
+/** `InitConnectionActionRedirect`: send the user agent to `url` (for OAuth2, an authorization-code grant). */
+export interface InitConnectionActionRedirect {
+  url: string;
+}
+
+/**
+ * `InitConnectionActionForm`: render a form for e.g. an API key or basic-auth credentials. The
+ * spec: "some kind of schema used to generate a HTML form. The exact details of this schema are not
+ * known at the time of writing." (an object, nothing more).
+ */
+export interface InitConnectionActionForm {
+  schema?: Record<string, unknown>;
+}
+
+/**
+ * `InitConnectionAction`: an object with the optional properties `redirect` and `form` (the spec
+ * marks neither required and has no discriminator; one of them is what the answer means).
+ */
+export interface InitConnectionAction {
+  redirect?: InitConnectionActionRedirect;
+  form?: InitConnectionActionForm;
+}
+
+export interface InitConnectionResponseBody {
+  action: InitConnectionAction;
+}
+
+export const CREDENTIAL_TYPES = ['Default', 'OAuth2Refresh', 'Raw', 'BasicAuth'] as const;
+export type CredentialType = (typeof CREDENTIAL_TYPES)[number];
+
+/**
+ * `Credential` (FinaliseConnectionCallback's 201 answer): `data` maps names to base64-encoded
+ * values; `redactFields` applies to `Default` credentials only.
+ */
+export interface Credential {
+  id: string;
+  organisationID: string;
+  name: string;
+  data: Record<string, string>;
+  type: CredentialType;
+  redactFields?: string[];
+  expiresAt?: string;
+}

@@ -13,11 +13,13 @@ import { isSafeSegment } from '../../core/segment.js';
 import {
   VERSORI_DEFAULT_BASE_URL,
   type CreateConnectionRequestBody,
+  type InitConnectionRequestBody,
   type UpdateConnectionRequestBody,
 } from './api-types.js';
 
 /**
- * The Switchboard connection endpoints the adapter uses (and GetConnectedApps, for its catalogue). Answers are parsed leniently (unknown
+ * The Switchboard connection endpoints the adapter uses (GetConnectedApps for its catalogue,
+ * InitialiseConnection for its provider-hosted flow). Answers are parsed leniently (unknown
  * fields kept, only the fields the mapper reads are checked), so an additive upstream change does
  * not break us while a broken answer becomes a clear `upstream_error` instead of a crash.
  */
@@ -71,6 +73,18 @@ export const ConnectedAppsPageRead = z.looseObject({
 });
 export type ConnectedAppsPageRead = z.infer<typeof ConnectedAppsPageRead>;
 
+/**
+ * `InitConnectionResponseBody`: `action` (required) with `redirect { url }` or `form { schema }`.
+ * The spec requires neither property of `action`; which one came is for the caller to judge.
+ */
+export const InitConnectionRead = z.looseObject({
+  action: z.looseObject({
+    redirect: z.looseObject({ url: z.string() }).nullish(),
+    form: z.looseObject({ schema: z.record(z.string(), z.unknown()).nullish() }).nullish(),
+  }),
+});
+export type InitConnectionRead = z.infer<typeof InitConnectionRead>;
+
 const VersoriErrorRead = z.looseObject({ code: z.string(), message: z.string() });
 
 export interface VersoriClient {
@@ -98,6 +112,38 @@ export interface VersoriClient {
     orgId: string,
     query: { first: number; after?: string | undefined },
   ): Promise<ConnectedAppsPageRead>;
+  /** InitialiseConnection: how to connect `appId` with `authType` (a redirect or a form). */
+  connectionInit(
+    ctx: CallContext,
+    orgId: string,
+    body: InitConnectionRequestBody,
+  ): Promise<InitConnectionRead>;
+}
+
+/** Page size asked of GetConnectedApps (the spec's default is 20 and it names no maximum). */
+const CONNECTED_APPS_PAGE = 100;
+/** Calls one walk of GetConnectedApps may spend following `next`; beyond that it stops. */
+const MAX_CONNECTED_APPS_PAGES = 50;
+
+/**
+ * The pages of GetConnectedApps, first to last, until the end, a cursor seen before (an upstream
+ * that ignores `after`) or MAX_CONNECTED_APPS_PAGES calls; a caller may stop early.
+ */
+export async function* connectedAppPages(
+  client: Pick<VersoriClient, 'connectedApps'>,
+  ctx: CallContext,
+  orgId: string,
+): AsyncGenerator<ConnectedAppsPageRead> {
+  const cursors = new Set<string>();
+  let after: string | undefined;
+  for (let calls = 0; calls < MAX_CONNECTED_APPS_PAGES; calls += 1) {
+    const page = await client.connectedApps(ctx, orgId, { first: CONNECTED_APPS_PAGE, after });
+    yield page;
+    const next = page.next ?? null;
+    if (next === null || next === '' || cursors.has(next)) return;
+    cursors.add(next);
+    after = next;
+  }
 }
 
 export interface VersoriClientOptions extends ProviderClientOptions {
@@ -153,6 +199,7 @@ export function createVersoriClient(opts: VersoriClientOptions): VersoriClient {
   const connections = (orgId: string) => path`/organisations/${orgId}/connections`;
   const connection = (orgId: string, id: string) => path`/organisations/${orgId}/connections/${id}`;
   const connectedApps = (orgId: string) => path`/organisations/${orgId}/connected-apps`;
+  const connectionInit = (orgId: string) => path`/organisations/${orgId}/connection-init`;
 
   return {
     async createConnection(ctx, orgId, body) {
@@ -208,6 +255,16 @@ export function createVersoriClient(opts: VersoriClientOptions): VersoriClient {
         query: { first: query.first, after: query.after },
       });
       return parseBody(ConnectedAppsPageRead, res.body, providerId, res.status);
+    },
+    async connectionInit(ctx, orgId, body) {
+      // A POST: never retried once it may have left (each call starts a new grant upstream).
+      const res = await upstream.call(ctx, {
+        method: 'POST',
+        operation: 'connections.init',
+        path: connectionInit(orgId),
+        json: body,
+      });
+      return parseBody(InitConnectionRead, res.body, providerId, res.status);
     },
   };
 }

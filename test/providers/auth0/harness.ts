@@ -22,6 +22,8 @@ export interface AdapterOptions {
   clientSecret?: string;
   /** Organization-connection family (`connectionsApi`); the default is the EA `connections`. */
   connectionsApi?: Auth0ConnectionsApi;
+  /** The self-service profile of the provider-hosted flow (`selfServiceProfileId`); without it, no flow. */
+  selfServiceProfileId?: string;
   logger?: Logger;
   retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
   now?: () => number;
@@ -39,6 +41,7 @@ export function adapterFor(sim: Auth0Simulator, o: AdapterOptions = {}): PatchMo
     clientSecret: o.clientSecret ?? client.clientSecret,
     baseUrl: sim.url,
     ...(o.connectionsApi ? { connectionsApi: o.connectionsApi } : {}),
+    ...(o.selfServiceProfileId !== undefined ? { selfServiceProfileId: o.selfServiceProfileId } : {}),
     ...(o.retry ? { retry: o.retry } : {}),
   };
   const deps: Partial<AdapterDeps> = {

@@ -7,11 +7,18 @@ import { simFetch } from './harness.js';
 /**
  * Proof of fidelity: the official `auth0` SDK (7.1.0), pointed at the simulator only through its own
  * `fetch` option (no global mock), runs every organization-connection call the gateway makes, and
- * the tenant/organization calls around them. When the SDK and the simulator disagree, the simulator
+ * the tenant/organization calls around them, and the Self-Service SSO calls of the provider-hosted
+ * flow (profiles, custom text, tickets). When the SDK and the simulator disagree, the simulator
  * is wrong. Each SDK method used is recorded in `exercised` and the total is asserted at the end.
  */
 
 const CLIENT = { clientId: 'sdkFidelityClient', clientSecret: 'sdk-fidelity-secret' };
+/** A client the Management API grants only the profile reads: no ticket scopes. */
+const PROFILES_ONLY = {
+  clientId: 'sdkProfilesOnlyClient',
+  clientSecret: 'sdk-profiles-only-secret',
+  scopes: ['read:self_service_profiles'],
+};
 const exercised = new Set<string>();
 const use = (name: string): void => {
   exercised.add(name);
@@ -20,10 +27,12 @@ const use = (name: string): void => {
 let sim: Auth0Simulator;
 let mgmt: ManagementClient;
 
-function sdk(options: { maxRetries?: number; clientSecret?: string } = {}): ManagementClient {
+function sdk(
+  options: { maxRetries?: number; clientSecret?: string; clientId?: string } = {},
+): ManagementClient {
   return new ManagementClient({
     domain: sim.domain,
-    clientId: CLIENT.clientId,
+    clientId: options.clientId ?? CLIENT.clientId,
     clientSecret: options.clientSecret ?? CLIENT.clientSecret,
     fetch: simFetch(sim),
     ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
@@ -40,7 +49,7 @@ async function expectRejects<E>(p: Promise<unknown>, type: abstract new (...a: n
 }
 
 beforeAll(async () => {
-  sim = await startAuth0Simulator({ domain: 'fidelity.auth0.local', clients: [CLIENT] });
+  sim = await startAuth0Simulator({ domain: 'fidelity.auth0.local', clients: [CLIENT, PROFILES_ONLY] });
   mgmt = sdk();
 });
 afterAll(async () => {
@@ -561,8 +570,183 @@ describe('official auth0 SDK 7.1.0: the GA enabled_connections family', () => {
   });
 });
 
+describe('official auth0 SDK 7.1.0: Self-Service SSO (selfServiceProfiles)', () => {
+  let sso: ManagementClient;
+  let profileId: string;
+  beforeAll(() => {
+    sso = sdk({ maxRetries: 0 });
+  });
+
+  it('creates (201), reads, lists, updates and deletes (204) self-service profiles', async () => {
+    const created = await sso.selfServiceProfiles
+      .create({
+        name: 'Fidelity SSO',
+        description: 'SSO for fidelity customers',
+        allowed_strategies: ['samlp', 'oidc', 'okta'],
+        user_attributes: [{ name: 'email', description: 'Email address', is_optional: false }],
+        branding: { logo_url: 'https://fidelity.example/logo.png', colors: { primary: '#0a0' } },
+      })
+      .withRawResponse();
+    use('selfServiceProfiles.create');
+    expect(created.rawResponse.status).toBe(201);
+    const profile = created.data;
+    profileId = profile.id!;
+    expect(profileId).toMatch(/^ssp_[A-Za-z0-9]{22}$/);
+    expect(profile).toMatchObject({
+      name: 'Fidelity SSO',
+      description: 'SSO for fidelity customers',
+      allowed_strategies: ['samlp', 'oidc', 'okta'],
+      user_attributes: [{ name: 'email', description: 'Email address', is_optional: false }],
+      branding: { logo_url: 'https://fidelity.example/logo.png', colors: { primary: '#0a0' } },
+    });
+    expect(Date.parse(profile.created_at!)).not.toBeNaN();
+
+    expect(await sso.selfServiceProfiles.get(profileId)).toEqual(profile);
+    use('selfServiceProfiles.get');
+
+    const other = await sso.selfServiceProfiles.create({ name: 'Short-lived SSO' });
+    sim.kit.resetRequests();
+    const listed: string[] = [];
+    for await (const p of await sso.selfServiceProfiles.list({ per_page: 1 })) listed.push(p.id!);
+    use('selfServiceProfiles.list');
+    expect(listed).toEqual([profileId, other.id]);
+    const pages = sim.kit.requests.map((r) => new URLSearchParams(r.query));
+    expect(pages.map((q) => q.get('page'))).toEqual(['0', '1', '2']);
+    for (const q of pages) expect(q.get('include_totals')).toBe('true');
+    const all: string[] = [];
+    for await (const p of await sso.selfServiceProfiles.list()) all.push(p.id!);
+    expect(all).toEqual([profileId, other.id]);
+
+    const updated = await sso.selfServiceProfiles.update(profileId, {
+      description: null,
+      allowed_strategies: ['samlp', 'oidc'],
+    });
+    use('selfServiceProfiles.update');
+    expect(updated.description).toBeUndefined();
+    expect(updated.allowed_strategies).toEqual(['samlp', 'oidc']);
+
+    const deleted = await sso.selfServiceProfiles.delete(other.id!).withRawResponse();
+    use('selfServiceProfiles.delete');
+    expect(deleted.rawResponse.status).toBe(204);
+    expect(deleted.data).toBeUndefined();
+    const gone = await expectRejects(sso.selfServiceProfiles.get(other.id!), Management.NotFoundError);
+    expect(gone.body).toMatchObject({
+      statusCode: 404,
+      error: 'Not Found',
+      message: 'Self-service profile not found',
+    });
+
+    const bad = await expectRejects(sso.selfServiceProfiles.create({ name: '' }), Management.BadRequestError);
+    expect(bad.body).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      errorCode: 'invalid_body',
+      message: "Payload validation error: 'String is too short (0 chars), minimum 1' on property name.",
+    });
+  });
+
+  it('sets and reads the custom text of the assistant', async () => {
+    const set = await sso.selfServiceProfiles.customText.set(profileId, 'en', 'get-started', {
+      introduction: 'Welcome, Fidelity admins.',
+    });
+    use('selfServiceProfiles.customText.set');
+    expect(set).toEqual({ introduction: 'Welcome, Fidelity admins.' });
+    expect(await sso.selfServiceProfiles.customText.list(profileId, 'en', 'get-started')).toEqual(set);
+    use('selfServiceProfiles.customText.list');
+  });
+
+  it('creates an SSO ticket (201 {ticket}) and revokes it (202, no body)', async () => {
+    const org = sim.addOrganization({ name: 'sso-fidelity' }).id;
+    const body: Management.CreateSelfServiceProfileSsoTicketRequestContent = {
+      connection_config: { name: 'fidelity-sso-1' },
+      enabled_organizations: [
+        { organization_id: org, assign_membership_on_login: true, show_as_button: false },
+      ],
+      ttl_sec: 3600,
+    };
+    const created = await sso.selfServiceProfiles.ssoTicket.create(profileId, body).withRawResponse();
+    use('selfServiceProfiles.ssoTicket.create');
+    expect(created.rawResponse.status).toBe(201);
+    expect(Object.keys(created.data)).toEqual(['ticket']);
+    const url = new URL(created.data.ticket!);
+    expect(url.pathname).toBe('/self-service/connections-flow');
+    const ticketId = url.searchParams.get('ticket')!;
+    const post = sim.kit.requests.filter((r) => r.path.endsWith('/sso-ticket')).at(-1)!;
+    expect(post.path).toBe(`/api/v2/self-service-profiles/${profileId}/sso-ticket`);
+    expect(post.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(post.body)).toEqual(body);
+
+    const page = await fetch(created.data.ticket!);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Welcome, Fidelity admins.');
+
+    const revoked = await sso.selfServiceProfiles.ssoTicket.revoke(profileId, ticketId).withRawResponse();
+    use('selfServiceProfiles.ssoTicket.revoke');
+    expect(revoked.rawResponse.status).toBe(202);
+    expect(revoked.data).toBeUndefined();
+    const revoke = sim.kit.requests.at(-1)!;
+    expect(revoke).toMatchObject({
+      method: 'POST',
+      path: `/api/v2/self-service-profiles/${profileId}/sso-ticket/${ticketId}/revoke`,
+      body: '',
+    });
+    expect((await fetch(created.data.ticket!)).status).toBe(410);
+    // A ticket Auth0 does not know: 202 all the same.
+    await sso.selfServiceProfiles.ssoTicket.revoke(profileId, 'no-such-ticket');
+  });
+
+  it("maps the ticket endpoints' errors to the SDK's classes", async () => {
+    const unknown = await expectRejects(
+      sso.selfServiceProfiles.ssoTicket.create(profileId, {
+        connection_config: { name: 'x' },
+        connection_name: 'x',
+      } as unknown as Management.CreateSelfServiceProfileSsoTicketRequestContent),
+      Management.BadRequestError,
+    );
+    expect((unknown.body as { message: string }).message).toBe(
+      "Payload validation error: 'Additional properties not allowed: connection_name'.",
+    );
+    const name = await expectRejects(
+      sso.selfServiceProfiles.ssoTicket.create(profileId, { connection_config: { name: 'no_underscores' } }),
+      Management.BadRequestError,
+    );
+    expect((name.body as { message: string }).message).toContain('on property connection_config.name');
+    const ttl = await expectRejects(
+      sso.selfServiceProfiles.ssoTicket.create(profileId, {
+        connection_config: { name: 'ttl' },
+        ttl_sec: 432_001,
+      }),
+      Management.BadRequestError,
+    );
+    expect((ttl.body as { message: string }).message).toBe(
+      "Payload validation error: 'Value 432001 is greater than maximum 432000' on property ttl_sec.",
+    );
+
+    const limited = sdk({
+      maxRetries: 0,
+      clientId: PROFILES_ONLY.clientId,
+      clientSecret: PROFILES_ONLY.clientSecret,
+    });
+    expect((await limited.selfServiceProfiles.get(profileId)).id).toBe(profileId);
+    const noCreate = await expectRejects(
+      limited.selfServiceProfiles.ssoTicket.create(profileId, { connection_config: { name: 'denied' } }),
+      Management.ForbiddenError,
+    );
+    expect(noCreate.body).toMatchObject({
+      statusCode: 403,
+      error: 'Forbidden',
+      message: 'Insufficient scope; expected any of: create:sso_access_tickets.',
+    });
+    await expectRejects(
+      limited.selfServiceProfiles.ssoTicket.revoke(profileId, 'x'),
+      Management.ForbiddenError,
+    );
+    await expectRejects(limited.selfServiceProfiles.create({ name: 'denied' }), Management.ForbiddenError);
+  });
+});
+
 afterAll(() => {
-  // 10 organization-connection methods (both families) + 8 around them.
+  // 10 organization-connection methods (both families) + 8 around them + 9 of Self-Service SSO.
   expect([...exercised].sort()).toEqual([
     'connections.create',
     'connections.get',
@@ -582,5 +766,14 @@ afterAll(() => {
     'organizations.get',
     'organizations.list',
     'organizations.update',
+    'selfServiceProfiles.create',
+    'selfServiceProfiles.customText.list',
+    'selfServiceProfiles.customText.set',
+    'selfServiceProfiles.delete',
+    'selfServiceProfiles.get',
+    'selfServiceProfiles.list',
+    'selfServiceProfiles.ssoTicket.create',
+    'selfServiceProfiles.ssoTicket.revoke',
+    'selfServiceProfiles.update',
   ]);
 });

@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../../src/simulator/fingerprint.js';
 import { auth0Provider } from '../../../src/providers/auth0/definition.js';
-import { DEMO_ORGANIZATION, TENANT_CONNECTIONS } from '../../../src/providers/auth0/fixtures.js';
+import {
+  DEMO_ORGANIZATION,
+  SANDBOX_SELF_SERVICE_PROFILE,
+  TENANT_CONNECTIONS,
+} from '../../../src/providers/auth0/fixtures.js';
 import { startAuth0Simulator, type Auth0Simulator } from '../../../src/providers/auth0/simulator/index.js';
 import { ctx } from './harness.js';
 import { configured } from '../../helpers/providers.js';
@@ -423,6 +427,7 @@ describe('definition.startSimulator (sandbox)', () => {
         clientId: expect.any(String),
         clientSecret: expect.any(String),
         baseUrl: setup.url,
+        selfServiceProfileId: SANDBOX_SELF_SERVICE_PROFILE.id,
       });
       const config = {
         id: 'auth0',
@@ -432,6 +437,7 @@ describe('definition.startSimulator (sandbox)', () => {
           clientId: string;
           clientSecret: string;
           baseUrl: string;
+          selfServiceProfileId: string;
         }),
       };
       const adapter = auth0Provider.createAdapter(configured(auth0Provider, config), {

@@ -15,7 +15,10 @@ export interface LeenHarness {
   close(): Promise<void>;
 }
 
-export async function startHarness(extra: { retry?: { attempts: number } } = {}): Promise<LeenHarness> {
+/** `onramp`: the entry's `onrampUrl` is the simulator's OnRamp page (as the simulator's providerConfig sets it). */
+export async function startHarness(
+  extra: { retry?: { attempts: number }; onramp?: boolean } = {},
+): Promise<LeenHarness> {
   const sim = await startLeenSimulator({ apiKey: API_KEY });
   const { adapter, logs } = buildAdapter(leenProvider, {
     id: 'leen',
@@ -23,19 +26,21 @@ export async function startHarness(extra: { retry?: { attempts: number } } = {})
     apiKey: API_KEY,
     baseUrl: sim.url,
     retry: extra.retry ?? { attempts: 1 },
+    ...(extra.onramp ? { onrampUrl: `${sim.url}/onramp` } : {}),
   });
   return { sim, adapter: asPatch(adapter), lines: logs.lines, close: () => sim.close() };
 }
 
-/** Plain-fetch call to the simulator with the right key. */
+/** Plain-fetch call to the simulator with the right key (`apiKey` null: none), and any `extraHeaders`. */
 export async function leenFetch(
   sim: { url: string },
   method: string,
   path: string,
   body?: unknown,
   apiKey: string | null = API_KEY,
+  extraHeaders: Record<string, string> = {},
 ): Promise<{ status: number; body: unknown }> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...extraHeaders };
   if (apiKey !== null) headers['x-api-key'] = apiKey;
   const res = await fetch(`${sim.url}${path}`, {
     method,

@@ -465,7 +465,11 @@ describe('Leen simulator state and demo seed', () => {
   it('definition.startSimulator gives the provider config and the demo organization', async () => {
     const setup = await leenProvider.startSimulator({ port: 0 });
     try {
-      expect(setup.providerConfig).toEqual({ apiKey: 'leen-sim-key', baseUrl: setup.url });
+      expect(setup.providerConfig).toEqual({
+        apiKey: 'leen-sim-key',
+        baseUrl: setup.url,
+        onrampUrl: `${setup.url}/onramp`,
+      });
       expect(setup.url).toBe(`http://127.0.0.1:${setup.port}`);
       const res = await leenFetch(
         setup,

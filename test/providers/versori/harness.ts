@@ -4,6 +4,7 @@ import {
   startVersoriSimulator,
   type VersoriSimulator,
 } from '../../../src/providers/versori/simulator/index.js';
+import { VERSORI_SIM_PAGE_PATHS } from '../../../src/providers/versori/simulator/oauth.js';
 import { addOrganisation } from '../../../src/providers/versori/simulator/state.js';
 import { asReplace, buildAdapter } from '../../helpers/adapters.js';
 import type { CapturedLogs } from '../../helpers/logs.js';
@@ -29,10 +30,15 @@ export const TEST_ORG = 'org-test-101';
 
 export async function startHarness(
   spec: SwitchboardSpec,
-  opts: { apiKey?: string; ignorePaging?: boolean } = {},
+  opts: { apiKey?: string; ignorePaging?: boolean; now?: () => number } = {},
 ): Promise<Harness> {
   const apiKey = opts.apiKey ?? 'versori-test-key';
-  const sim = await startVersoriSimulator({ apiKey, recordExchanges: true, ignorePaging: opts.ignorePaging });
+  const sim = await startVersoriSimulator({
+    apiKey,
+    recordExchanges: true,
+    ignorePaging: opts.ignorePaging,
+    now: opts.now,
+  });
   addOrganisation(sim.state, TEST_ORG, 'Test organisation');
   const { adapter, logs } = buildAdapter(versoriProvider, {
     id: 'versori',
@@ -58,6 +64,8 @@ export async function startHarness(
 /**
  * Checks every request the simulator received and every answer it gave since the last call
  * against the published spec; returns the problems. Needs a simulator started with `recordExchanges`.
+ * The simulator's own pages for browsers (the simulated OAuth2 provider's authorize page, the
+ * result page) are not Switchboard's API and are not checked.
  */
 export function specChecker(spec: SwitchboardSpec, sim: VersoriSimulator): () => string[] {
   let requestsSeen = 0;
@@ -75,6 +83,7 @@ export function specChecker(spec: SwitchboardSpec, sim: VersoriSimulator): () =>
     }
     const problems: string[] = [];
     for (const req of sim.kit.requests.slice(requestsSeen)) {
+      if (VERSORI_SIM_PAGE_PATHS.includes(req.path)) continue;
       const id = /\/connections\/([^/]+)$/.exec(req.path)?.[1];
       problems.push(
         ...spec.checkRequest(req, id === undefined ? undefined : authTypes.get(decodeURIComponent(id))),

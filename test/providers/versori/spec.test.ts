@@ -340,3 +340,61 @@ describe('the published Switchboard document', () => {
     ).toContain('no such operation');
   });
 });
+
+describe('InitialiseConnection and FinaliseConnectionCallback', () => {
+  const init = '/organisations/o/connection-init';
+  const callback = '/connections/oauth2/callback';
+
+  it('accepts a conforming connection-init request and both actions; refuses a body without authType and an action without url', () => {
+    expect(spec.checkRequest(request('POST', init, { appId: 'a', authType: 'oauth2' }))).toEqual([]);
+    for (const action of [{ redirect: { url: 'https://x.example/authorize' } }, { form: { schema: {} } }]) {
+      expect(
+        spec.checkResponse({ method: 'POST', path: `${base}${init}`, status: 200, responseBody: { action } }),
+      ).toEqual([]);
+    }
+    expect(spec.checkRequest(request('POST', init, { appId: 'a' })).join()).toContain('authType');
+    expect(
+      spec
+        .checkResponse({
+          method: 'POST',
+          path: `${base}${init}`,
+          status: 200,
+          responseBody: { action: { redirect: {} } },
+        })
+        .join(),
+    ).toContain('url');
+    expect(
+      spec.checkResponse({ method: 'POST', path: `${base}${init}`, status: 200, responseBody: {} }).join(),
+    ).toContain('action');
+  });
+
+  it('connection-init needs the Authorization header; the public callback does not', () => {
+    expect(spec.checkRequest(request('POST', init, { appId: 'a', authType: 'oauth2' }, {})).join()).toContain(
+      'Authorization',
+    );
+    expect(spec.checkRequest(request('GET', callback, undefined, {}, '?code=c&state=s'))).toEqual([]);
+  });
+
+  it('the callback: a 201 Credential, a 303 without a body (a browser), an Error; not a 200 or a Credential without type', () => {
+    const credential = { id: 'c', organisationID: 'o', name: 'n', data: {}, type: 'OAuth2Refresh' };
+    const path = `${base}${callback}`;
+    expect(spec.checkResponse({ method: 'GET', path, status: 201, responseBody: credential })).toEqual([]);
+    expect(spec.checkResponse({ method: 'GET', path, status: 303, responseBody: undefined })).toEqual([]);
+    expect(
+      spec.checkResponse({ method: 'GET', path, status: 400, responseBody: { code: 'x', message: 'y' } }),
+    ).toEqual([]);
+    expect(
+      spec.checkResponse({ method: 'GET', path, status: 200, responseBody: credential }).join(),
+    ).toContain('not declared');
+    const { type: _t, ...untyped } = credential;
+    expect(spec.checkResponse({ method: 'GET', path, status: 201, responseBody: untyped }).join()).toContain(
+      'type',
+    );
+    // The redirect exception is for the public callback only.
+    expect(
+      spec
+        .checkResponse({ method: 'POST', path: `${base}${init}`, status: 303, responseBody: undefined })
+        .join(),
+    ).toContain('not declared');
+  });
+});

@@ -9,8 +9,16 @@ import { repoPath } from '../../helpers/repo.js';
  * its origin and SHA-256 are recorded in `docs/providers/specs/README.md`.
  *
  * The API root is the path of the document's first (production) server URL, which is also where
- * the simulator serves the API. Only the five connection operations and GetConnectedApps (tagged
- * `connections` too; the adapter's catalogue reads it) are expected.
+ * the simulator serves the API. Only the five connection operations, GetConnectedApps (tagged
+ * `connections` too; the adapter's catalogue reads it), InitialiseConnection (the adapter's provider
+ * flow) and FinaliseConnectionCallback (the OAuth2 provider's redirect, which a browser brings to
+ * the simulator) are expected.
+ *
+ * FinaliseConnectionCallback is tagged `public` and is reached by a browser redirect, which cannot
+ * carry an API key, yet the document does not lift its global security for it; and for "a browser
+ * context" its 204 says "the user should be redirected back to a suitable location", which no
+ * declared status does. So, for operations tagged `public` only: no `Authorization` is required of a
+ * request, and a 303 (the redirect, with no body) is accepted as an answer.
  *
  * Two defects of the published document are handled explicitly, nowhere else:
  * - `AppAuthConfigData` and the `data` of Create/UpdateConnectionRequestBody are `oneOf` unions
@@ -44,7 +52,14 @@ const CONNECTION_OPERATIONS = [
   'UpdateConnection',
   'DeleteConnection',
   'GetConnectedApps',
+  'InitialiseConnection',
+  'FinaliseConnectionCallback',
 ];
+
+/** An operation anyone may call (a browser redirected to it): the spec tags it `public`. */
+function isPublic(op: Operation): boolean {
+  return op.tags?.includes('public') ?? false;
+}
 
 const VARIANTS = {
   appAuthConfig: {
@@ -197,7 +212,7 @@ export class SwitchboardSpec {
     const scheme = Object.values(this.api.definition.components?.securitySchemes ?? {})[0] as
       | { in?: string; name?: string }
       | undefined;
-    if (scheme?.in === 'header' && scheme.name) {
+    if (scheme?.in === 'header' && scheme.name && !isPublic(op)) {
       const value = req.headers[scheme.name.toLowerCase()];
       if (value === undefined || value.trim() === '')
         problems.push(`${where}: no ${scheme.name} header (security scheme)`);
@@ -238,6 +253,9 @@ export class SwitchboardSpec {
     this.checkedResponses += 1;
     const where = `${ex.method} ${ex.path} → ${ex.status}`;
     const declared = Object.keys(op.responses ?? {});
+    if (isPublic(op) && ex.status === 303) {
+      return ex.responseBody === undefined ? [] : [`${where}: a redirect with a body`];
+    }
     if (ex.status < 400 && !declared.includes(String(ex.status))) {
       return [`${where}: status not declared for ${op.operationId} (declared: ${declared.join(', ')})`];
     }

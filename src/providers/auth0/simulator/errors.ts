@@ -42,6 +42,11 @@ export function noOrganization(): never {
   return apiError(404, 'No organization found by that id or name', 'inexistent_organization');
 }
 
+/** A self-service profile id that names none (the 404 description of `GET /self-service-profiles/{id}`). */
+export function noSelfServiceProfile(): never {
+  return apiError(404, 'Self-service profile not found', 'inexistent_self_service_profile');
+}
+
 export function noConnection(): never {
   return apiError(404, 'No connection found by that id', 'inexistent_connection');
 }
@@ -98,7 +103,8 @@ function problemText({ issue, value }: IssueAt): string {
   const length = typeof value === 'string' || Array.isArray(value) ? value.length : 0;
   switch (issue.code) {
     case 'invalid_type':
-      return `Expected type ${issue.expected} but found type ${jsonType(value)}`;
+      // zod calls JSON Schema's `integer` `int`.
+      return `Expected type ${issue.expected === 'int' ? 'integer' : issue.expected} but found type ${jsonType(value)}`;
     case 'invalid_value':
       return `No enum match for: ${JSON.stringify(value)}`;
     case 'invalid_format':
@@ -111,6 +117,7 @@ function problemText({ issue, value }: IssueAt): string {
     case 'too_small':
       if (issue.origin === 'string')
         return `String is too short (${length} chars), minimum ${String(issue.minimum)}`;
+      if (issue.origin === 'array') return `Array is too short (${length}), minimum ${String(issue.minimum)}`;
       return `Value ${Number(value)} is less than minimum ${String(issue.minimum)}`;
     case 'too_big':
       if (issue.origin === 'string')

@@ -5,11 +5,13 @@ import { DEFAULT_RATE_LIMIT, RateLimiter, type Auth0RateLimit } from './rate-lim
 import { routes } from './routes.js';
 import {
   addOrganization,
+  addSelfServiceProfile,
   addTenantConnection,
   expireTokens,
   freshState,
   restoreState,
   type Auth0SimState,
+  type SelfServiceProfile,
 } from './state.js';
 import type { Auth0SimClient } from './token.js';
 
@@ -17,8 +19,9 @@ import type { Auth0SimClient } from './token.js';
  * An in-memory Auth0 tenant, faithful enough that the official `auth0` SDK (7.1.0) runs against it
  * (test/providers/auth0/sdk-fidelity.test.ts): the client-credentials token endpoint, the
  * Management API's tenant connections, organizations and organization connections (both the EA
- * `connections` and the GA `enabled_connections` family, over the same records),
- * Auth0's error bodies, list envelopes, status codes and `x-ratelimit-*` headers. docs/providers/auth0.md §2–§8.
+ * `connections` and the GA `enabled_connections` family, over the same records), Self-Service SSO
+ * profiles and tickets with a stand-in for Auth0's setup assistant at the ticket URL (§10),
+ * Auth0's error bodies, list envelopes, status codes and `x-ratelimit-*` headers. docs/providers/auth0.md §2–§10.
  */
 
 export interface Auth0SimulatorOptions {
@@ -30,7 +33,11 @@ export interface Auth0SimulatorOptions {
   /** Lifetime of issued tokens; Auth0's default is 86,400 s. */
   tokenTtlSec?: number | undefined;
   rateLimit?: Auth0RateLimit | undefined;
-  /** Also create the demo organization with two attached connections, and spare tenant connections (fresh state only). */
+  /**
+   * Also create the demo organization with two attached connections, spare tenant connections and
+   * the sandbox's self-service profile (fresh state only; the profile also in a state file from
+   * before the Self-Service SSO endpoints).
+   */
   seedDemo?: boolean | undefined;
   /** Clock (ms since the epoch) for token expiry and rate-limit windows; tests inject one. */
   now?: (() => number) | undefined;
@@ -48,6 +55,7 @@ export interface Auth0Simulator extends RunningSimulator<Auth0SimState> {
   /** Test helpers that write the state directly, as the Auth0 dashboard would. */
   addTenantConnection(c: { name: string; strategy: string; id?: string }): Auth0TenantConnection;
   addOrganization(o: { name: string; id?: string; display_name?: string }): Auth0Organization;
+  addSelfServiceProfile(p: Partial<SelfServiceProfile> & { name: string }): SelfServiceProfile;
 }
 
 const DEFAULT_TOKEN_TTL_SEC = 86_400;
@@ -60,7 +68,7 @@ export async function startAuth0Simulator(opts: Auth0SimulatorOptions = {}): Pro
   const running = await startSimulator<Auth0SimState>(
     {
       fresh: () => freshState(opts.domain ?? DEFAULT_DOMAIN, opts.seedDemo ?? false),
-      restore: (saved) => restoreState(saved, opts.domain),
+      restore: (saved) => restoreState(saved, opts.domain, opts.seedDemo ?? false),
       routes: (app, state) => routes(app, { state, clients, tokenTtlSec, now, rateLimit }),
     },
     { port: opts.port, host: opts.host, stateFile: opts.stateFile },
@@ -75,5 +83,6 @@ export async function startAuth0Simulator(opts: Auth0SimulatorOptions = {}): Pro
     setRateLimit: (rl) => rateLimit.set(rl),
     addTenantConnection: (c) => addTenantConnection(state, c),
     addOrganization: (o) => addOrganization(state, o),
+    addSelfServiceProfile: (p) => addSelfServiceProfile(state, p, now()),
   };
 }

@@ -29,7 +29,9 @@ import {
   findTenantConnection,
   type StoredOrganizationConnection,
 } from './state.js';
-import { tokenGuard, tokenRoutes, type Handler, type TokenIssuer } from './token.js';
+import { selfServiceRoutes } from './self-service.js';
+import { selfServicePage } from './self-service-page.js';
+import { tokenGuard, tokenRoutes, type Guarded, type TokenIssuer } from './token.js';
 
 /** What the simulated tenant's routes serve from. */
 export interface Auth0Tenant extends TokenIssuer {
@@ -44,8 +46,9 @@ const RateLimitBody = z.object({
 
 /**
  * The tenant's routes: the token endpoint, the Management API (rate limit on every route, then the
- * bearer token) with its tenant connections, organizations and both families of organization
- * connections, and the simulator's own controls.
+ * bearer token) with its tenant connections, organizations, both families of organization
+ * connections and the Self-Service SSO profiles and tickets, the page a ticket URL opens, and the
+ * simulator's own controls.
  */
 export function routes(app: SimApp, tenant: Auth0Tenant): void {
   const { state } = tenant;
@@ -55,7 +58,9 @@ export function routes(app: SimApp, tenant: Auth0Tenant): void {
   tenantConnectionRoutes(app, tenant, guarded);
   organizationRoutes(app, tenant, guarded);
   for (const family of FAMILIES) organizationConnectionRoutes(app, state, guarded, family);
+  selfServiceRoutes(app, tenant, guarded);
   app.all('/api/v2/*', () => apiError(404, 'Not Found'));
+  selfServicePage(app, tenant);
 
   app.post('/__sim/expire-tokens', (c) => {
     expireTokens(state, tenant.now());
@@ -68,8 +73,6 @@ export function routes(app: SimApp, tenant: Auth0Tenant): void {
     return c.body(null, 204);
   });
 }
-
-type Guarded = (scope: string, handler: Handler) => Handler;
 
 function tenantConnectionRoutes(app: SimApp, { state }: Auth0Tenant, guarded: Guarded): void {
   app.get(

@@ -26,6 +26,14 @@ export const ALL_SCOPES = [
   'create:organization_connections',
   'update:organization_connections',
   'delete:organization_connections',
+  'read:self_service_profiles',
+  'create:self_service_profiles',
+  'update:self_service_profiles',
+  'delete:self_service_profiles',
+  'read:self_service_profile_custom_texts',
+  'update:self_service_profile_custom_texts',
+  'create:sso_access_tickets',
+  'delete:sso_access_tickets',
 ] as const;
 
 export interface TokenIssuer {
@@ -112,19 +120,26 @@ export function tokenRoutes(app: SimApp, issuer: TokenIssuer): void {
 
 export type Handler = (c: SimContext) => Response | Promise<Response>;
 
+/** The 403 message of a missing scope; endpoints word it differently (docs/providers/auth0.md §6, §10). */
+export type ScopeMessage = (scope: string) => string;
+
+/** The organization endpoints' wording. */
+const ANY_OF: ScopeMessage = (scope) => `Insufficient scope, expected any of: ${scope}`;
+
+/** A Management API handler behind the bearer-token check and one scope. */
+export type Guarded = (scope: string, handler: Handler, message?: ScopeMessage) => Handler;
+
 /** Wraps Management API handlers with the bearer-token and scope checks. */
-export function tokenGuard(
-  issuer: Pick<TokenIssuer, 'state' | 'now'>,
-): (scope: string, handler: Handler) => Handler {
-  return (scope, handler) => (c) => {
-    const m = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
-    if (!m?.[1]) apiError(401, 'Missing authentication');
-    const token = issuer.state.tokens[fingerprint(m[1])];
-    if (!token) tokenRejected('Invalid token');
-    if (token.expires_at <= issuer.now())
-      tokenRejected('Expired token received for JSON Web Token validation');
-    if (!token.scope.split(' ').includes(scope))
-      apiError(403, `Insufficient scope, expected any of: ${scope}`, 'insufficient_scope');
-    return handler(c);
-  };
+export function tokenGuard(issuer: Pick<TokenIssuer, 'state' | 'now'>): Guarded {
+  return (scope, handler, message = ANY_OF) =>
+    (c) => {
+      const m = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
+      if (!m?.[1]) apiError(401, 'Missing authentication');
+      const token = issuer.state.tokens[fingerprint(m[1])];
+      if (!token) tokenRejected('Invalid token');
+      if (token.expires_at <= issuer.now())
+        tokenRejected('Expired token received for JSON Web Token validation');
+      if (!token.scope.split(' ').includes(scope)) apiError(403, message(scope), 'insufficient_scope');
+      return handler(c);
+    };
 }

@@ -2,7 +2,13 @@ import { z } from 'zod';
 import type { SimContext } from '../../../simulator/server.js';
 import { check, integerText, queryOf } from '../../../simulator/validation.js';
 import type { LeenValidationIssue } from '../api-types.js';
-import { DOCUMENTED_CREDENTIALS, isOAuth2Vendor, LeenOptionsSchema, type LeenVendor } from '../catalog.js';
+import {
+  DOCUMENTED_CREDENTIALS,
+  isOAuth2Vendor,
+  LeenOptionsSchema,
+  LeenVendorSchema,
+  type LeenVendor,
+} from '../catalog.js';
 import { credentialIssues, fastApiIssues } from './errors.js';
 
 /**
@@ -66,9 +72,47 @@ export async function bodyOf<S extends z.ZodType>(c: SimContext, schema: S): Pro
       ],
     };
   }
+  return parsedBody(schema, raw);
+}
+
+/** A body already parsed (JSON, or built from a form) checked against `schema`, or FastAPI's problems with it. */
+export function parsedBody<S extends z.ZodType>(schema: S, raw: unknown): Parsed<z.output<S>> {
   const checked = check(schema, raw);
   return checked.ok ? { data: checked.value } : { issues: fastApiIssues(['body'], raw, checked.issues) };
 }
+
+/** A UUID in the form Python's `str(UUID(…))` gives it: lower case, hyphenated (`uuid` already checked it). */
+export function canonicalUuid(value: string): string {
+  const hex = value.replace(/-/g, '').toLowerCase();
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * `expiry_secs`: an integer as pydantic reads one in lax mode (a JSON number without a fraction, or
+ * a string of digits), or null. Leen documents no minimum or maximum: none is checked (zero or less
+ * makes a token that has already expired); values past what a date can hold are clamped.
+ */
+const expirySecs = z.preprocess((value) => {
+  const v = typeof value === 'string' && /^\s*[-+]?\d+\s*$/.test(value) ? Number(value.trim()) : value;
+  return typeof v === 'number' && Number.isInteger(v)
+    ? Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, v))
+    : v;
+}, z.int().nullish());
+
+/**
+ * Create Connection Invite Token body, as Leen's reference lists it: every field optional and
+ * nullable. Unknown keys are ignored (FastAPI's default; Leen does not say otherwise), and so is the
+ * `use_pool` query one revision shows. Neither `vendor` nor `connection_id`, or both, is not refused
+ * either: Leen does not say what those mean (what the simulator makes of them: tokens.ts).
+ */
+export const InviteTokenBody = z.object({
+  vendor: LeenVendorSchema.nullish(),
+  connection_id: uuid.nullish(),
+  identifier: z.string().nullish(),
+  options: z.record(z.string(), z.unknown()).nullish(),
+  expiry_secs: expirySecs,
+});
+export type InviteTokenBody = z.output<typeof InviteTokenBody>;
 
 /** Problems with a vendor's `credentials` (`body` is what a missing one is reported in). */
 export function credentialsIssues(

@@ -5,7 +5,7 @@ import type { LeenValidationIssue } from '../api-types.js';
 /** Leen's error answers: FastAPI's `{detail}` bodies, and its 422 items in pydantic v2's words. */
 
 /** Ends the request with FastAPI's `{detail: "…"}`. */
-export function detailError(status: 400 | 401 | 404, detail: string): never {
+export function detailError(status: 400 | 401 | 403 | 404, detail: string): never {
   return fail(status, { detail });
 }
 
@@ -58,6 +58,17 @@ export function fastApiIssues(
     if (issue.code === 'unrecognized_keys')
       return { type: 'extra_forbidden', loc, msg: 'Extra inputs are not permitted', input: value };
     if (issue.code === 'invalid_type' && value === undefined) return missing(prefix, input, path);
+    if (issue.code === 'invalid_type' && (issue.expected === 'int' || issue.expected === 'number')) {
+      // Every number in Leen's bodies is an integer (`expiry_secs`).
+      return typeof value === 'number'
+        ? {
+            type: 'int_from_float',
+            loc,
+            msg: 'Input should be a valid integer, got a number with a fractional part',
+            input: value,
+          }
+        : { type: 'int_type', loc, msg: 'Input should be a valid integer', input: value };
+    }
     if (issue.code === 'invalid_type') {
       const byType: Record<string, [string, string]> = {
         string: ['string_type', 'Input should be a valid string'],

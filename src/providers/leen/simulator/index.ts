@@ -3,8 +3,8 @@ import { DEFAULT_BEHAVIOUR, routes, type LeenSimBehaviour } from './routes.js';
 import { freshState, restoreState, type LeenSimState } from './state.js';
 
 /**
- * A Leen provisioning API on loopback: organizations, connections, connection tests and jobs, with
- * Leen's status codes and FastAPI error bodies (docs/providers/leen.md).
+ * A Leen provisioning API on loopback: organizations, connections, connection tests and jobs, OnRamp
+ * invite tokens, with Leen's status codes and FastAPI error bodies (docs/providers/leen.md).
  *
  * What it takes from Leen's docs: the vendor enum; the credential shapes Leen publishes (checked,
  * other keys ignored as FastAPI models do by default); `credentials` required except for OAuth2
@@ -23,6 +23,10 @@ import { freshState, restoreState, type LeenSimState } from './state.js';
  * - Credentials are never stored: only a fingerprint (to compare) and whether the credential test
  *   should fail (any value containing `invalid`), so state files hold no secret.
  * - Delete is soft (state DELETED, then 404 and absent from lists).
+ * - OnRamp invite tokens (`POST …/connection-invite-tokens`) are honoured on Create and Update
+ *   Connection in place of the API key; the state keeps a fingerprint of each, never the token.
+ *   `GET /onramp?token=…` stands in for Leen's OnRamp component. What tokens and that page assume
+ *   where Leen is silent: tokens.ts, onramp.ts (and on the page itself).
  */
 
 export interface LeenSimulatorOptions {

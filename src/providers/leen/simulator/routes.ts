@@ -15,21 +15,27 @@ import {
   bodyOf,
   ConnectionPath,
   credentialsIssues,
+  InviteTokenBody,
   optionsIssues,
   OrganizationPath,
   pageOf,
+  parsedBody,
   pathIssues,
   type Page,
 } from './bodies.js';
 import { detailError, notFound, unprocessable } from './errors.js';
+import { assumptions, escapeHtml, page } from './html.js';
+import { onrampRoutes } from './onramp.js';
 import {
   authModeOf,
   credentialFacts,
   healthOf,
   type LeenSimState,
   type SimConnection,
+  type SimInviteToken,
   type SimOrganization,
 } from './state.js';
+import { mintToken, tokenRefused, usableToken, useToken } from './tokens.js';
 
 /** Behaviour Leen does not document, switchable at run time (also `PUT /__sim/behaviour`). */
 export interface LeenSimBehaviour {
@@ -54,36 +60,27 @@ export interface LeenService {
   behaviour: LeenSimBehaviour;
 }
 
-/** Text for HTML (element content and quoted attribute values). */
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-}
-
-function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><meta charset="utf-8"><title>${title}</title>
-<body>
-${body}
-</body></html>`;
-}
-
 /**
  * What the consent page assumes where Leen's documents are silent, shown on the page itself so
  * nobody mistakes it for Leen's behaviour.
  */
-const CONSENT_ASSUMPTIONS = `<section aria-labelledby="sim-assumptions">
-<h2 id="sim-assumptions">Simulator assumptions</h2>
-<p>Leen does not document these; this simulator assumes:</p>
-<ul>
-<li>The authorize URL stays valid for as long as the connection is pending (no expiry).</li>
-<li>Approve makes the connection ACTIVE and HEALTHY. Deny changes nothing: the connection stays
-pending and this URL can be used again.</li>
-<li>Only a pending connection can be authorized: an approved (active), paused or deleted one cannot be
-authorized again; it has no authorize URL, and this page answers 404.</li>
-<li>The redirect (303) goes to <code>oauth2_redirect_urls.success</code> or <code>.error</code>
+const CONSENT_ASSUMPTIONS = assumptions([
+  'The authorize URL stays valid for as long as the connection is pending (no expiry).',
+  `Approve makes the connection ACTIVE and HEALTHY. Deny changes nothing: the connection stays
+pending and this URL can be used again.`,
+  `Only a pending connection can be authorized: an approved (active), paused or deleted one cannot be
+authorized again; it has no authorize URL, and this page answers 404.`,
+  `The redirect (303) goes to <code>oauth2_redirect_urls.success</code> or <code>.error</code>
 exactly as given, with no query parameters added; without them this simulator shows a page of its own
-in place of Leen's splash page.</li>
-</ul>
-</section>`;
+in place of Leen's splash page.`,
+]);
+
+/** The calls that take `X-CONNECTION-INVITE-TOKEN` (docs/providers/leen.md §10): Create Connection and Update Connection. */
+function takesInviteToken(method: string, path: string): boolean {
+  if (method === 'POST') return /^\/provisioning\/organizations\/[^/]+\/connections\/?$/.test(path);
+  if (method === 'PATCH') return /^\/provisioning\/organizations\/[^/]+\/connections\/[^/]+\/?$/.test(path);
+  return false;
+}
 
 /** A timestamp later than `previous`, so `updated_at` moves on every write. */
 function after(previous: string): string {
@@ -92,7 +89,7 @@ function after(previous: string): string {
   return new Date(Number.isNaN(prev) || now > prev ? now : prev + 1).toISOString();
 }
 
-/** The provisioning API (organizations, connections, their tests and jobs), the consent page, and the behaviour switch. */
+/** The provisioning API (organizations, invite tokens, connections, their tests and jobs), the consent and OnRamp pages, and the behaviour switch. */
 export function routes(app: SimApp, { state, apiKey, behaviour }: LeenService): void {
   const liveOrg = (id: string) => state.organizations.find((o) => o.id === id);
   const liveConnection = (orgId: string, id: string) =>
@@ -141,10 +138,96 @@ export function routes(app: SimApp, { state, apiKey, behaviour }: LeenService): 
 
   app.notFound((c) => c.json({ detail: 'Not Found' }, 404));
 
+  // The API key, or on the two calls that take one (and with no key sent), an invite token.
   app.use('/provisioning/*', async (c, next) => {
-    if (c.req.header('x-api-key') !== apiKey) detailError(401, 'Invalid API key');
+    const key = c.req.header('x-api-key');
+    const token = c.req.header('x-connection-invite-token');
+    if (
+      key === undefined &&
+      token !== undefined &&
+      token !== '' &&
+      takesInviteToken(c.req.method, c.req.path)
+    )
+      return next();
+    if (key !== apiKey) detailError(401, 'Invalid API key');
     return next();
   });
+
+  /** The call's usable invite token (X-CONNECTION-INVITE-TOKEN), null without one; 401 for one that is not. */
+  function grantOf(c: SimContext): SimInviteToken | null {
+    const token = c.req.header('x-connection-invite-token');
+    if (token === undefined || token === '') return null;
+    return usableToken(state, token, c.req.param('org') ?? '');
+  }
+
+  /** `oauth2_redirect_urls` of `options` when it is an object (an empty value counts as none later). */
+  function redirectsOf(
+    options: Record<string, unknown> | null | undefined,
+  ): SimConnection['oauth2_redirect_urls'] {
+    const redirects = options?.['oauth2_redirect_urls'];
+    return redirects !== null && typeof redirects === 'object'
+      ? (redirects as SimConnection['oauth2_redirect_urls'])
+      : null;
+  }
+
+  /**
+   * Create Connection once its body passed the schema: the vendor's credentials and the options are
+   * checked (in one 422 with the `earlier` problems), the organization found; with an invite token,
+   * the call is what the token allows (tokens.ts): an update token updates its connection instead.
+   * The token is used up only when the call succeeds.
+   */
+  function createConnection(
+    orgId: string,
+    body: LeenCreateConnectionBody,
+    grant: SimInviteToken | null,
+    earlier: LeenValidationIssue[] = [],
+  ): { conn: SimConnection; created: boolean } {
+    const { vendor, credentials } = body;
+    const issues = [
+      ...earlier,
+      ...credentialsIssues(vendor, body, credentials),
+      ...optionsIssues(body.options),
+    ];
+    if (issues.length > 0) unprocessable(issues);
+    if (!liveOrg(orgId)) notFound('Organization');
+    if (grant !== null && grant.connection_id !== null) {
+      const conn = liveConnection(orgId, grant.connection_id) ?? notFound('Connection');
+      if (conn.vendor !== vendor)
+        tokenRefused(`This connection invite token updates a ${conn.vendor} connection, not ${vendor}`);
+      if (credentials !== undefined && credentials !== null)
+        Object.assign(conn, credentialFacts(credentials));
+      if (grant.identifier !== null) conn.identifier = grant.identifier;
+      else if (body.identifier !== undefined) conn.identifier = body.identifier;
+      conn.oauth2_redirect_urls = redirectsOf(grant.options) ?? conn.oauth2_redirect_urls;
+      conn.updated_at = after(conn.updated_at);
+      useToken(grant, conn.id);
+      return { conn, created: false };
+    }
+    if (grant !== null && grant.vendor !== null && grant.vendor !== vendor)
+      tokenRefused(`This connection invite token is for ${grant.vendor}, not ${vendor}`);
+    // The token's options are set server-side and hidden from the end user: its keys win.
+    const options = grant?.options ? { ...body.options, ...grant.options } : body.options;
+    const now = new Date().toISOString();
+    const auth = authModeOf(vendor, credentials);
+    const conn: SimConnection = {
+      id: randomUUID(),
+      vendor,
+      organization_id: orgId,
+      state: auth === 'oauth2' ? 'PENDING' : 'ACTIVE',
+      refresh_interval_secs: DEFAULT_REFRESH_INTERVAL_SECS,
+      timeout_secs: DEFAULT_TIMEOUT_SECS,
+      created_at: now,
+      updated_at: now,
+      health: healthOf(auth === 'oauth2' ? 'UNAUTHORIZED' : 'HEALTHY'),
+      identifier: grant?.identifier ?? body.identifier ?? null,
+      ...credentialFacts(credentials),
+      auth,
+      oauth2_redirect_urls: redirectsOf(options),
+    };
+    state.connections.push(conn);
+    if (grant !== null) useToken(grant, conn.id);
+    return { conn, created: true };
+  }
 
   /* organizations */
 
@@ -173,43 +256,29 @@ export function routes(app: SimApp, { state, apiKey, behaviour }: LeenService): 
     return c.json(liveOrg(c.req.param('org')) ?? notFound('Organization'), 200);
   });
 
+  /* OnRamp invite tokens */
+
+  app.post('/provisioning/organizations/:org/connection-invite-tokens', async (c) => {
+    const body = await bodyOf(c, InviteTokenBody);
+    const issues = pathIssues(c, OrganizationPath);
+    if ('issues' in body) unprocessable([...issues, ...body.issues]);
+    issues.push(...optionsIssues(body.data.options));
+    if (issues.length > 0) unprocessable(issues);
+    const org = liveOrg(c.req.param('org')) ?? notFound('Organization');
+    return c.json({ token: mintToken(state, org.id, body.data) }, 200);
+  });
+
   /* connections */
 
   const CONNECTIONS = '/provisioning/organizations/:org/connections';
   const CONNECTION = `${CONNECTIONS}/:id`;
 
   app.post(CONNECTIONS, async (c) => {
-    const orgId = c.req.param('org');
+    const grant = grantOf(c);
     const body = await bodyOf(c, LeenCreateConnectionBody);
     const issues = pathIssues(c, OrganizationPath);
     if ('issues' in body) unprocessable([...issues, ...body.issues]);
-    const { vendor, credentials, identifier, options } = body.data;
-    issues.push(...credentialsIssues(vendor, body.data, credentials), ...optionsIssues(options));
-    if (issues.length > 0) unprocessable(issues);
-    if (!liveOrg(orgId)) notFound('Organization');
-    const now = new Date().toISOString();
-    const auth = authModeOf(vendor, credentials);
-    const redirects = options?.['oauth2_redirect_urls'];
-    const conn: SimConnection = {
-      id: randomUUID(),
-      vendor,
-      organization_id: orgId,
-      state: auth === 'oauth2' ? 'PENDING' : 'ACTIVE',
-      refresh_interval_secs: DEFAULT_REFRESH_INTERVAL_SECS,
-      timeout_secs: DEFAULT_TIMEOUT_SECS,
-      created_at: now,
-      updated_at: now,
-      health: healthOf(auth === 'oauth2' ? 'UNAUTHORIZED' : 'HEALTHY'),
-      identifier: identifier ?? null,
-      ...credentialFacts(credentials),
-      auth,
-      oauth2_redirect_urls:
-        redirects !== null && typeof redirects === 'object'
-          ? (redirects as SimConnection['oauth2_redirect_urls'])
-          : null,
-    };
-    state.connections.push(conn);
-    return c.json(render(c, conn), 200);
+    return c.json(render(c, createConnection(c.req.param('org'), body.data, grant, issues).conn), 200);
   });
 
   app.get(CONNECTIONS, (c) => {
@@ -228,18 +297,28 @@ export function routes(app: SimApp, { state, apiKey, behaviour }: LeenService): 
   app.get(CONNECTION, (c) => c.json(render(c, lookup(c), true), 200));
 
   app.patch(CONNECTION, async (c) => {
+    const grant = grantOf(c);
     const body = await bodyOf(c, LeenUpdateConnectionBody);
     const conn = lookup(c, 'issues' in body ? body.issues : []);
     if ('issues' in body) unprocessable(body.issues);
+    if (grant !== null && grant.connection_id === null)
+      tokenRefused('This connection invite token creates a connection; it cannot update one');
+    if (grant !== null && grant.connection_id !== conn.id)
+      tokenRefused('This connection invite token is for another connection');
     const { credentials, identifier, state: newState } = body.data;
     if (credentials !== undefined && credentials !== null) {
       const issues = credentialsIssues(conn.vendor, body.data, credentials);
       if (issues.length > 0) unprocessable(issues);
       Object.assign(conn, credentialFacts(credentials));
     }
-    if (identifier !== undefined) conn.identifier = identifier;
+    if (grant !== null && grant.identifier !== null) conn.identifier = grant.identifier;
+    else if (identifier !== undefined) conn.identifier = identifier;
     if (newState !== undefined && newState !== null) conn.state = newState;
     else if (behaviour.omittedPatchState === 'ACTIVE') conn.state = 'ACTIVE';
+    if (grant !== null) {
+      conn.oauth2_redirect_urls = redirectsOf(grant.options) ?? conn.oauth2_redirect_urls;
+      useToken(grant, conn.id);
+    }
     conn.updated_at = after(conn.updated_at);
     return c.json(render(c, conn), 200);
   });
@@ -333,6 +412,16 @@ ${CONSENT_ASSUMPTIONS}`,
           ),
       200,
     );
+  });
+
+  onrampRoutes(app, {
+    state,
+    connect(grant, raw) {
+      const body = parsedBody(LeenCreateConnectionBody, raw);
+      if ('issues' in body) unprocessable(body.issues);
+      return createConnection(grant.organization_id, body.data, grant);
+    },
+    authorizeUrl,
   });
 
   app.put('/__sim/behaviour', async (c) => {

@@ -31,20 +31,49 @@ export interface SimConnection {
   oauth2_redirect_urls: { success?: string | undefined; error?: string | undefined } | null;
 }
 
+/**
+ * An OnRamp connection invite token (`POST …/connection-invite-tokens`), as the simulator keeps it:
+ * never the token itself (it lets whoever holds it create or update a connection), only its
+ * fingerprint, so a state file holds no usable token. Fingerprints are keyed per process, so after a
+ * restart a restored token matches nothing and is refused like an expired one.
+ */
+export interface SimInviteToken {
+  /** `fingerprint()` of the token string. */
+  token_fingerprint: string;
+  organization_id: string;
+  /** A create token's vendor; null: any vendor (a token minted with neither vendor nor connection). */
+  vendor: LeenVendor | null;
+  /** An update token's connection (canonical lower-case UUID); null for a create token. */
+  connection_id: string | null;
+  /** Applied to the connection the token creates or updates (when not null). */
+  identifier: string | null;
+  /** Applied to the connection the token creates (hidden from the end user). */
+  options: Record<string, unknown> | null;
+  created_at: string;
+  expires_at: string;
+  /** When it was used ("one-time use"), or null. */
+  used_at: string | null;
+  /** The connection it created or updated, once used. */
+  used_for: string | null;
+}
+
 /** The simulator's whole state: plain JSON, persisted by the kit when a state file is given; it holds no secret. */
 export interface LeenSimState {
   organizations: SimOrganization[];
   connections: SimConnection[];
   jobs: LeenJob[];
+  invite_tokens: SimInviteToken[];
 }
 
-/** A state file of an older simulator: connections kept their credentials in the clear, and may lack `auth`. */
+/** A state file of an older simulator: connections kept their credentials in the clear, and may lack `auth` (and invite tokens). */
 interface SavedState {
   organizations?: SimOrganization[];
   connections?: Array<
     Omit<SimConnection, 'auth'> & { auth?: SimConnection['auth']; credentials?: Record<string, unknown> }
   >;
   jobs?: LeenJob[];
+  /** Absent before the simulator minted invite tokens. */
+  invite_tokens?: SimInviteToken[];
 }
 
 export function healthOf(name: LeenHealthName, details: LeenHealthDetail[] | null = null): LeenHealth {
@@ -180,7 +209,7 @@ function withDemo(state: LeenSimState, seed: boolean): LeenSimState {
 }
 
 export function freshState(seed: boolean): LeenSimState {
-  return withDemo({ organizations: [], connections: [], jobs: [] }, seed);
+  return withDemo({ organizations: [], connections: [], jobs: [], invite_tokens: [] }, seed);
 }
 
 /**
@@ -202,6 +231,7 @@ export function restoreState(saved: unknown, seed: boolean): LeenSimState {
       organizations: restored.organizations ?? [],
       connections: connections as SimConnection[],
       jobs: restored.jobs ?? [],
+      invite_tokens: restored.invite_tokens ?? [],
     },
     seed,
   );

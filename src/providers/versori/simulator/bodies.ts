@@ -49,6 +49,21 @@ export const UpdateBody = z.object({
     .refine((v) => v !== undefined && v !== null, 'required: an update replaces name and data together'),
 });
 
+/** `InitConnectionRequestBody`: `appId` and `authType`, both required strings (other keys ignored, as on create). */
+export const InitBody = z.object({ appId: z.string(), authType: z.string() });
+
+/**
+ * The `schema` of a connection-init `form` answer for `authType`. The spec says only that it is
+ * "some kind of schema used to generate a HTML form" whose details are "not known at the time of
+ * writing"; the simulator answers the JSON Schema (draft 2020-12) of the `ConnectionData*` variant
+ * that POST /connections takes as `data` for that auth type, or an empty object schema for an auth
+ * type without one.
+ */
+export function formSchema(authType: VersoriAuthType): Record<string, unknown> {
+  const schema = DATA_SCHEMAS[authType];
+  return schema ? z.toJSONSchema(schema, { io: 'input' }) : { type: 'object', properties: {} };
+}
+
 /** `POST /__sim/organisations`. */
 export const OrganisationBody = z.strictObject({ id: z.string().min(1), name: z.string().optional() });
 

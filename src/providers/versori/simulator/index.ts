@@ -1,7 +1,9 @@
 import { startSimulator, type RunningSimulator } from '../../../simulator/server.js';
+import { writeStateFile } from '../../../simulator/state-file.js';
 import { VERSORI_API_BASE_PATH } from '../api-types.js';
 import type { SimulatorStartOptions } from '../../definition.js';
 import type { SimExchange } from './exchanges.js';
+import { newOAuthFlows } from './oauth.js';
 import { routes } from './routes.js';
 import { freshState, restoreState, type VersoriSimState } from './state.js';
 
@@ -19,6 +21,9 @@ import { freshState, restoreState, type VersoriSimState } from './state.js';
  *   `data`, or with `data: null`, is 400 and changes nothing.
  * - Lists page with `first` (default 20) / `after` / `before` cursors, or, with `ignorePaging`,
  *   answer every item the way the spec says Switchboard currently does.
+ * - connection-init answers a redirect for an OAuth2 authorization-code App (to a simulated
+ *   third-party authorize page, then Switchboard's public callback, which creates the connection)
+ *   and a form for any other (oauth.ts).
  *
  * Its answers where Versori's documents are silent are listed in `docs/providers/versori.md`.
  */
@@ -34,6 +39,8 @@ export interface VersoriSimulatorOptions extends SimulatorStartOptions {
   ignorePaging?: boolean | undefined;
   /** Keep each API request with its answer in `exchanges` (tests validate them against the spec). */
   recordExchanges?: boolean | undefined;
+  /** The clock (ms since the epoch) the OAuth2 flow's `state` and code expire by (default `Date.now`). */
+  now?: (() => number) | undefined;
 }
 
 export interface VersoriSimulator extends RunningSimulator<VersoriSimState> {
@@ -50,12 +57,23 @@ export async function startVersoriSimulator(opts: VersoriSimulatorOptions = {}):
   const apiKey = opts.apiKey ?? VERSORI_SIM_DEFAULT_API_KEY;
   const behaviour = { ignorePaging: opts.ignorePaging ?? false };
   const exchanges: SimExchange[] = [];
+  const stateFile = opts.stateFile;
   const sim = await startSimulator<VersoriSimState>(
     {
       fresh: () => freshState(opts.seedDemo ?? false),
       restore: restoreState,
       routes: (app, state) =>
-        routes(app, { state, apiKey, behaviour, exchanges: opts.recordExchanges ? exchanges : null }),
+        routes(app, {
+          state,
+          apiKey,
+          behaviour,
+          exchanges: opts.recordExchanges ? exchanges : null,
+          flows: newOAuthFlows(),
+          now: opts.now ?? Date.now,
+          persist: () => {
+            if (stateFile) writeStateFile(stateFile, state);
+          },
+        }),
     },
     { port: opts.port, host: opts.host, stateFile: opts.stateFile },
   );

@@ -13,6 +13,7 @@ import {
   checkData,
   checked,
   CreateBody,
+  InitBody,
   jsonBody,
   listQuery,
   OrganisationBody,
@@ -20,6 +21,7 @@ import {
 } from './bodies.js';
 import { answerVersoriErrors, badRequest, notFound, unauthenticated } from './errors.js';
 import { recordExchanges, type SimExchange } from './exchanges.js';
+import { initConnection, OAUTH2_CALLBACK_PATH, oauthRoutes, type OAuthFlows } from './oauth.js';
 import {
   addOrganisation,
   connectedApps,
@@ -41,6 +43,12 @@ export interface VersoriService {
   behaviour: { ignorePaging: boolean };
   /** Where to keep each API request with its answer; null to keep none. */
   exchanges: SimExchange[] | null;
+  /** connection-init's grants and the simulated provider's codes in flight. */
+  flows: OAuthFlows;
+  /** The clock of their expiry (ms since the epoch). */
+  now(): number;
+  /** Writes the state file, if any (for changes made by a GET: the OAuth2 callback). */
+  persist(): void;
 }
 
 function organisation(state: VersoriSimState, orgId: string): SimOrganisation {
@@ -123,14 +131,33 @@ function connectedAppsPage(
   };
 }
 
-/** The Switchboard connections API under its base path, the simulator's organisation controls, and Switchboard's error answers. */
-export function routes(app: SimApp, { state, apiKey, behaviour, exchanges }: VersoriService): void {
+/** The auth type named, if it is one of the spec's, with the App's config of it; else a 400. */
+function appAuthType(
+  target: { id: string; supportedAuthConfigs?: Array<{ type: string }> },
+  authType: string,
+) {
+  if (!(VERSORI_AUTH_TYPES as readonly string[]).includes(authType))
+    badRequest(`authType ${authType} is not a known auth type`);
+  if (!target.supportedAuthConfigs?.some((a) => a.type === authType))
+    badRequest(`app ${target.id} does not support authType ${authType}`);
+  return authType as VersoriAuthType;
+}
+
+/**
+ * The Switchboard connections API under its base path (connection-init and the OAuth2 callback
+ * included, with the simulated provider's authorize page and the result page: oauth.ts), the
+ * simulator's organisation controls, and Switchboard's error answers.
+ */
+export function routes(app: SimApp, service: VersoriService): void {
+  const { state, apiKey, behaviour, exchanges } = service;
   const base = VERSORI_API_BASE_PATH;
   const json = (c: SimContext, status: 200 | 201, body: unknown) => c.json(body as object, status);
 
   if (exchanges) app.use(`${base}/*`, recordExchanges(exchanges));
 
   app.use(`${base}/*`, async (c, next) => {
+    // FinaliseConnectionCallback is tagged `public`: the OAuth2 provider's redirect brings no API key.
+    if (c.req.method === 'GET' && c.req.path === OAUTH2_CALLBACK_PATH) return next();
     const header = c.req.header('authorization');
     if (header === undefined || header.trim() === '') unauthenticated('the Authorization header is missing');
     if (header !== apiKey && header !== `Bearer ${apiKey}`) unauthenticated('the API key is not valid');
@@ -142,9 +169,7 @@ export function routes(app: SimApp, { state, apiKey, behaviour, exchanges }: Ver
     const body = checked(CreateBody, await jsonBody(c));
     const target =
       state.apps.find((a) => a.id === body.appId) ?? badRequest(`app ${body.appId} does not exist`);
-    if (!(VERSORI_AUTH_TYPES as readonly string[]).includes(body.authType))
-      badRequest(`authType ${body.authType} is not a known auth type`);
-    const authType = body.authType as VersoriAuthType;
+    const authType = appAuthType(target, body.authType);
     const config =
       target.supportedAuthConfigs?.find((a) => a.type === authType) ??
       badRequest(`app ${target.id} does not support authType ${authType}`);
@@ -161,6 +186,21 @@ export function routes(app: SimApp, { state, apiKey, behaviour, exchanges }: Ver
   app.get(`${base}/organisations/:orgId/connections`, (c) =>
     json(c, 200, listPage(state, c, behaviour.ignorePaging)),
   );
+
+  /*
+   * InitialiseConnection: `{ appId, authType }` (both required), checked like a create's; a redirect
+   * for the App's OAuth2 authorization-code config, a form for any other (oauth.ts).
+   */
+  app.post(`${base}/organisations/:orgId/connection-init`, async (c) => {
+    const org = organisation(state, c.req.param('orgId'));
+    const body = checked(InitBody, await jsonBody(c));
+    const target =
+      state.apps.find((a) => a.id === body.appId) ?? badRequest(`app ${body.appId} does not exist`);
+    const authType = appAuthType(target, body.authType);
+    return json(c, 200, initConnection(service, c, org.id, target, authType));
+  });
+
+  oauthRoutes(app, service);
 
   app.get(`${base}/organisations/:orgId/connected-apps`, (c) => json(c, 200, connectedAppsPage(state, c)));
 
