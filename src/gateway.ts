@@ -117,6 +117,15 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
     allowLoopback: connectConfig.allowLoopback,
     publicUrl: () => config.server.publicUrl ?? null,
   });
+  // A provider flow's result is recognised wherever a list page is adopted (a list, the monitor, the page).
+  connections.onAdopted(async (requestId, orgId, adapter, items, rows, fresh) => {
+    try {
+      return await connectSessions.recognise(requestId, orgId, adapter, items, rows, fresh);
+    } catch (e) {
+      opts.logger.warn({ err: e, provider: adapter.id }, 'recognising provider connect flows failed');
+      return new Map();
+    }
+  });
   const webhookConfig: WebhookConfig = { ...WEBHOOK_DEFAULTS, ...config.webhooks };
   const urlGuard = new WebhookUrlGuard(webhookConfig);
   const webhooks = new WebhookService(deps, urlGuard, webhookConfig);

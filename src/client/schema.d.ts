@@ -732,13 +732,17 @@ export type components = {
              */
             expires_in: number;
             /**
-             * @description `page`: the hosted page collects the credentials (provider-hosted flows come later).
+             * @description `page`: the hosted page collects the credentials; `provider`: the provider's own flow (exactly one `allowed` entry), its start in `provider_flow`.
              * @default page
              * @enum {string}
              */
-            flow: "page";
+            flow: "page" | "provider";
             /** @description Your own values, carried by the connection the session makes. */
             metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description A provider flow's options (Auth0: `assign_membership_on_login`, `show_as_button`). */
+            provider_options?: {
                 [key: string]: unknown;
             };
             /** @description Where the page sends the end user at the end; its origin must be in `connect.returnOrigins`. */
@@ -781,6 +785,12 @@ export type components = {
                 [key: string]: unknown;
             } | null;
             organization_id: string;
+            /** @description With `flow: "provider"`: what hands the end user to the provider (`leen_invite_token` with `token` and `expires_at`, `auth0_sso_ticket` with `ticket_url`, `versori_redirect` with `url`). Shown this once. */
+            provider_flow?: {
+                type: string;
+            } & {
+                [key: string]: unknown;
+            };
             return_url: string;
             /** @enum {string} */
             status: "pending" | "completed" | "expired" | "revoked";

@@ -72,6 +72,7 @@ export class ConnectFlow {
 
   /** `/connect`: a reconnect or a single choice goes straight to its form; else the chooser, one group per provider entry. */
   async home(): Promise<Outcome> {
+    if (this.session.provider_flow) return this.providerStep();
     const offers = await this.deps.sessions.offers(this.ctx, this.session);
     const all = offers.flatMap((o) => o.entries.map((e) => ({ o, e })));
     const only = all[0];
@@ -96,6 +97,61 @@ export class ConnectFlow {
           detail: e.connect === 'oauth' ? 'Sign in at the provider' : null,
         })),
       })),
+    };
+  }
+
+  /**
+   * A provider flow's page: "Continue with …" (in a new tab) to the provider's own flow, and a look
+   * at the provider's connections on every view (the page reloads itself), which recognises the
+   * result and completes the session; then on to `return_url`.
+   */
+  async providerStep(): Promise<Outcome> {
+    const target = await this.deps.sessions.flowTarget(this.ctx, this.session);
+    const started = this.deps.sessions.startedFlow(this.session);
+    if (!target || !started)
+      return this.#notice(
+        422,
+        'Not available',
+        'This provider flow can no longer be continued here.',
+        'error',
+      );
+    const name = target.adapter.providerFlow?.name ?? target.adapter.id;
+    try {
+      await this.deps.connections.walkProvider(
+        this.ctx,
+        this.session.organization_id,
+        target.externalOrgId,
+        target.adapter.id,
+        100,
+        async () => {},
+        async () => false,
+      );
+    } catch (e) {
+      this.deps.logger.warn(
+        { err: e, connect_session: this.session.id },
+        'connect page: the provider could not be read',
+      );
+    }
+    const now = await this.deps.sessions.reload(this.session);
+    if (now?.status === 'completed' && now.result_connection_id)
+      return {
+        type: 'redirect',
+        location: this.returnUrl({ status: 'success', connection_id: now.result_connection_id }),
+      };
+    return {
+      type: 'notice',
+      status: 200,
+      chrome: this.chrome,
+      view: {
+        heading: `Continue with ${name}`,
+        message: started.url
+          ? `Finish connecting in ${name} (it opens in a new tab). This page checks every few seconds and moves on when it is done.`
+          : `Finish connecting in ${name} where the app shows it. This page checks every few seconds and moves on when it is done.`,
+        tone: 'success',
+        retry: null,
+        link: started.url ? { href: started.url, label: `Continue with ${name}`, newTab: true } : null,
+        refreshSeconds: 5,
+      },
     };
   }
 
@@ -460,6 +516,8 @@ export class ConnectFlow {
   }
 
   async #offer(providerId: string, kind: string): Promise<{ offer: Offer; entry: CatalogueEntry } | null> {
+    // A provider flow's session has no forms: its page is the provider step.
+    if (this.session.provider_flow) return null;
     const offers = await this.deps.sessions.offers(this.ctx, this.session);
     const offer = offers.find((o) => o.adapter.id === providerId);
     const entry = offer?.entries.find((e) => e.kind === kind);

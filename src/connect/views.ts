@@ -18,13 +18,19 @@ export interface Chrome {
   cancelUrl: string | null;
 }
 
-function layout(title: string, chrome: Chrome | null, body: Html): Html {
+function layout(
+  title: string,
+  chrome: Chrome | null,
+  body: Html,
+  refreshSeconds: number | null = null,
+): Html {
   return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
+${refreshSeconds !== null ? html`<meta http-equiv="refresh" content="${String(refreshSeconds)}">` : ''}
 <title>${title} · Plugboard</title>
 <link rel="stylesheet" href="/connect/assets/connect.css">
 <script src="/connect/assets/connect.js" defer></script>
@@ -168,10 +174,12 @@ export interface NoticeView {
   heading: string;
   message: string;
   tone: 'success' | 'error' | 'expired';
-  /** A primary link (back to the app). */
-  link: { href: string; label: string } | null;
+  /** A primary link (back to the app; to the provider's flow, in a new tab, with `newTab`). */
+  link: { href: string; label: string; newTab?: boolean } | null;
   /** A form button (try again), with its CSRF token. */
   retry: { action: string; csrf: string; label: string } | null;
+  /** The page reloads itself after this many seconds (a provider flow being waited for). */
+  refreshSeconds?: number;
 }
 
 export function noticePage(chrome: Chrome | null, v: NoticeView): Html {
@@ -185,6 +193,11 @@ ${
     ? html`<form method="post" action="${v.retry.action}" class="actions"><input type="hidden" name="csrf" value="${v.retry.csrf}"><button type="submit">${v.retry.label}</button></form>`
     : ''
 }
-${v.link ? html`<p class="actions"><a href="${v.link.href}">${v.link.label}</a></p>` : ''}`,
+${
+  v.link
+    ? html`<p class="actions"><a href="${v.link.href}"${v.link.newTab ? html` target="_blank" rel="noopener noreferrer"` : ''}>${v.link.label}</a></p>`
+    : ''
+}`,
+    v.refreshSeconds ?? null,
   );
 }

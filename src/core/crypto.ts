@@ -19,12 +19,13 @@ export interface Sealed {
 /**
  * What a sealed value belongs to, bound as its associated data: a connection's credentials (its
  * organization and id), or a webhook endpoint's signing secret (`purpose: 'webhook_secret'`, the
- * endpoint's id as `connectionId`, no organization).
+ * endpoint's id as `connectionId`, no organization), or what a connect session's provider flow hands
+ * the end user (`purpose: 'connect_flow'`: an invite token, a ticket URL; the session's id).
  */
 export interface SealContext {
   organizationId: string;
   connectionId: string;
-  purpose?: 'credentials' | 'webhook_secret';
+  purpose?: 'credentials' | 'webhook_secret' | 'connect_flow';
 }
 
 /** How an error names what could not be opened (never its value). */
@@ -37,6 +38,16 @@ const WHAT = {
     subject: `The signing secret of webhook endpoint ${id} is`,
     failed: `The signing secret of webhook endpoint ${id} failed its integrity check and was not used.`,
   }),
+  connect_flow: (id: string) => ({
+    subject: `The provider flow of connect session ${id} is`,
+    failed: `The provider flow of connect session ${id} failed its integrity check and was not used.`,
+  }),
+} as const;
+
+const AAD_TAGS = {
+  credentials: 'plugboard.credentials.v1',
+  webhook_secret: 'plugboard.webhook-secret.v1',
+  connect_flow: 'plugboard.connect-flow.v1',
 } as const;
 
 const NONCE_BYTES = 12;
@@ -48,7 +59,7 @@ export function keyIdOf(key: Buffer): string {
 }
 
 function aad(ctx: SealContext): Buffer {
-  const tag = ctx.purpose === 'webhook_secret' ? 'plugboard.webhook-secret.v1' : 'plugboard.credentials.v1';
+  const tag = AAD_TAGS[ctx.purpose ?? 'credentials'];
   return Buffer.from(JSON.stringify([tag, ctx.organizationId, ctx.connectionId]));
 }
 

@@ -230,6 +230,17 @@ export interface ConnectSessionRow {
   expires_at: string;
   completed_at: string | null;
   revoked_at: string | null;
+  /** A provider-hosted flow's state (`flow: "provider"`), else null. */
+  provider_flow: ProviderFlowState | null;
+}
+
+/** What the gateway keeps of a session's provider flow (contract §11). */
+export interface ProviderFlowState {
+  /** The provider entry whose flow it is. */
+  provider_id: string;
+  /** The flow as started (`ProviderFlowStarted`: what it hands the end user, and the handle revoking and recognising need), sealed: an invite token, a ticket URL or id is a capability. */
+  sealed: SealedSecret;
+  started_at: string;
 }
 
 /** The monitor's state of one provider entry, shared by the replicas. */
@@ -393,6 +404,19 @@ export interface Storage {
     id: string,
     attempt: { connection_id: string | null; error: { code: string; message: string } | null },
   ): Promise<void>;
+  /** Pending sessions of provider flows at one provider entry for an organization, oldest first. */
+  pendingProviderFlows(organizationId: string, providerId: string): Promise<ConnectSessionRow[]>;
+  /**
+   * One transaction: a pending session becomes completed with its connection, the connection takes
+   * the session's end user and metadata, and the event is recorded; false when it was no longer pending.
+   */
+  completeProviderFlow(
+    id: string,
+    connectionId: string,
+    attribution: Attribution,
+    at: string,
+    event: NewEvent,
+  ): Promise<boolean>;
   /** Counts one submission of the session's page in the window that started at `windowStart` or later (a new window starts at `now`); the count so far. */
   countConnectSubmission(id: string, now: string, windowStart: string): Promise<number>;
 

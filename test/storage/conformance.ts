@@ -611,6 +611,7 @@ export function storageConformance(backend: StorageBackend): void {
       expires_at: '2026-01-01T00:30:00Z',
       completed_at: null,
       revoked_at: null,
+      provider_flow: null,
     };
     expect(await s.insertConnectSession(session)).toBe(true);
     expect(

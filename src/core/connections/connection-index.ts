@@ -9,7 +9,21 @@ import type { RequestContext } from '../services/context.js';
 import { gatewayEvent } from '../services/events.js';
 import { unsafeSegment } from '../segment.js';
 import type { OrganizationService } from '../services/organizations.js';
-import type { ConnectionRow, CredentialMeta, NewEvent, Storage } from '../storage.js';
+import type { Attribution, ConnectionRow, CredentialMeta, NewEvent, Storage } from '../storage.js';
+
+/**
+ * Told of every list page adopted into the index (connect sessions recognise a provider flow's
+ * result there): the page's upstream connections, their rows and which rows are new. It answers
+ * the attributions it gave (by index), which the page's rows then carry.
+ */
+export type AdoptionListener = (
+  requestId: string | null,
+  orgId: string,
+  adapter: ProviderAdapter,
+  items: readonly UpstreamConnection[],
+  rows: readonly ConnectionRow[],
+  fresh: ReadonlySet<number>,
+) => Promise<ReadonlyMap<number, Attribution>>;
 
 /**
  * The connection index: the gateway's `cn_…` ids ↔ provider + upstream ids. Finds a caller's
@@ -25,6 +39,12 @@ export interface Located {
 
 export class ConnectionIndex {
   readonly #seen = new WeakMap<RequestContext, Map<string, Located>>();
+  #listener: AdoptionListener | null = null;
+
+  /** The one listener of adopted list pages (set once at start-up). */
+  onAdopted(listener: AdoptionListener): void {
+    this.#listener = listener;
+  }
 
   constructor(
     private readonly storage: Storage,
@@ -77,7 +97,8 @@ export class ConnectionIndex {
   ): Promise<ConnectionRow[]> {
     for (const u of items) requireSafeExternalId(adapter, u);
     await this.intents.adoptListed(orgId, adapter, externalOrgId, items);
-    return this.storage.ensureConnections(
+    const fresh = new Set<number>();
+    const rows = await this.storage.ensureConnections(
       items.map((u) => ({
         organization_id: orgId,
         provider_id: adapter.id,
@@ -87,11 +108,17 @@ export class ConnectionIndex {
         new_id: newId('cn'),
       })),
       now,
-      (row, i) => ({
-        ...gatewayEvent('connection.discovered', row, [], now, requestId),
-        connection: canonicalConnection(row, adapter, items[i] as UpstreamConnection, null),
-      }),
+      (row, i) => {
+        fresh.add(i);
+        return {
+          ...gatewayEvent('connection.discovered', row, [], now, requestId),
+          connection: canonicalConnection(row, adapter, items[i] as UpstreamConnection, null),
+        };
+      },
     );
+    if (!this.#listener) return rows;
+    const given = await this.#listener(requestId, orgId, adapter, items, rows, fresh);
+    return given.size === 0 ? rows : rows.map((r, i) => ({ ...r, ...given.get(i) }));
   }
 
   /** Retires an id: the upstream connection was deleted by the caller (its event given). */

@@ -32,7 +32,7 @@ import {
   type ChangeBody,
   type ChangeMode,
 } from './change.js';
-import { ConnectionIndex, refOf, requireSafeExternalId } from './connection-index.js';
+import { ConnectionIndex, refOf, requireSafeExternalId, type AdoptionListener } from './connection-index.js';
 import { ConnectionLister, type ConnectionList, type ListQuery } from './connection-list.js';
 import type { CreateConnectionInput } from './create-body.js';
 import { CreateIntents } from './create-intents.js';
@@ -75,6 +75,11 @@ export class ConnectionService {
       this.#vault,
       deps.now,
     );
+  }
+
+  /** Who hears of adopted list pages (connect sessions' provider flows). */
+  onAdopted(listener: AdoptionListener): void {
+    this.#index.onAdopted(listener);
   }
 
   // ---------- reads ----------

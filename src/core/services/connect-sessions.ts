@@ -1,13 +1,20 @@
 import { z } from 'zod';
-import type { CatalogueEntry, ProviderAdapter } from '../adapter.js';
+import type { CatalogueEntry, ConnectionRef, ProviderAdapter, ProviderFlowStarted } from '../adapter.js';
+import type { UpstreamConnection } from '../connection.js';
 import { apiKeyHash, isWellFormedConnectToken, newConnectToken } from '../api-key-token.js';
 import type { Caller } from '../caller.js';
 import { EndUser, Metadata } from '../connection.js';
 import { GatewayError, validationError, type FieldProblem } from '../errors.js';
 import { newId } from '../ids.js';
-import type { AllowedConnection, Attribution, ConnectSessionRow } from '../storage.js';
+import type {
+  AllowedConnection,
+  Attribution,
+  ConnectionRow,
+  ConnectSessionRow,
+  ProviderFlowState,
+} from '../storage.js';
 import { timestamp, type RequestContext, type ServiceDeps } from './context.js';
-import { auditEvent } from './events.js';
+import { auditEvent, gatewayEvent } from './events.js';
 import type { OrganizationService } from './organizations.js';
 
 /**
@@ -67,9 +74,15 @@ export const CreateConnectSessionBody = z
       })
       .describe('Your own values, carried by the connection the session makes.'),
     flow: z
-      .enum(['page'])
+      .enum(['page', 'provider'])
       .default('page')
-      .describe('`page`: the hosted page collects the credentials (provider-hosted flows come later).'),
+      .describe(
+        "`page`: the hosted page collects the credentials; `provider`: the provider's own flow (exactly one `allowed` entry), its start in `provider_flow`.",
+      ),
+    provider_options: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe("A provider flow's options (Auth0: `assign_membership_on_login`, `show_as_button`)."),
   })
   .meta({ id: 'CreateConnectSession' });
 export type CreateConnectSessionInput = z.output<typeof CreateConnectSessionBody>;
@@ -106,6 +119,12 @@ export type ConnectSession = z.infer<typeof ConnectSession>;
 
 export const CreatedConnectSession = ConnectSession.extend({
   token: z.string().describe('`pbcs_…`: opens the page. Shown this once.'),
+  provider_flow: z
+    .looseObject({ type: z.string() })
+    .optional()
+    .describe(
+      'With `flow: "provider"`: what hands the end user to the provider (`leen_invite_token` with `token` and `expires_at`, `auth0_sso_ticket` with `ticket_url`, `versori_redirect` with `url`). Shown this once.',
+    ),
   url: z.string().describe('`{server.publicUrl}/connect/{token}`: hand it to the end user. Shown this once.'),
 }).meta({ id: 'CreatedConnectSession' });
 export type CreatedConnectSession = z.infer<typeof CreatedConnectSession>;
@@ -147,25 +166,10 @@ export class ConnectSessionService {
   ): Promise<CreatedConnectSession> {
     const org = await this.organizations.require(ctx, orgId);
     this.#checkReturnUrl(input.return_url);
-    let allowed: AllowedConnection[];
-    if (input.connection_id !== undefined) {
-      allowed = await this.#reconnectTarget(orgId, input.connection_id, input.allowed);
-    } else if (input.allowed) {
-      allowed = await this.#checkAllowed(ctx, org.links, input.allowed);
-    } else {
-      allowed = [];
-      for (const [id, link] of Object.entries(org.links)) {
-        const adapter = this.deps.providers.get(id);
-        if (!adapter?.catalogue) continue;
-        const entries = await adapter.catalogue(ctx, link);
-        if (entries.some((e) => e.connect !== null)) allowed.push({ provider: id, kinds: null });
-      }
-      if (allowed.length === 0)
-        throw new GatewayError(
-          'unsupported_operation',
-          `No provider linked to organization ${orgId} can be connected on the hosted page.`,
-        );
-    }
+    const allowed =
+      input.flow === 'provider'
+        ? await this.#providerFlowAllowed(orgId, org.links, input)
+        : await this.#pageAllowed(ctx, orgId, org.links, input);
     const token = newConnectToken();
     const now = this.deps.now();
     const row: ConnectSessionRow = {
@@ -191,11 +195,29 @@ export class ConnectSessionService {
       expires_at: new Date(now.getTime() + input.expires_in * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
       completed_at: null,
       revoked_at: null,
+      provider_flow: null,
     };
-    if (!(await this.deps.storage.insertConnectSession(row)))
-      throw new GatewayError('not_found', `No organization ${JSON.stringify(orgId)}.`);
     const base = this.settings.publicUrl() ?? requestOrigin;
-    return { ...this.view(row), token, url: `${base}/connect/${token}` };
+    let started: ProviderFlowStarted | null = null;
+    if (input.flow === 'provider') {
+      ({ state: row.provider_flow, started } = await this.#startProviderFlow(
+        ctx,
+        org.links,
+        row,
+        input,
+        base,
+      ));
+    }
+    if (!(await this.deps.storage.insertConnectSession(row))) {
+      if (started) await this.#revokeUpstream(ctx, row).catch(() => undefined);
+      throw new GatewayError('not_found', `No organization ${JSON.stringify(orgId)}.`);
+    }
+    return {
+      ...this.view(row),
+      token,
+      url: `${base}/connect/${token}`,
+      ...(started ? { provider_flow: started.provider_flow } : {}),
+    };
   }
 
   async list(
@@ -225,8 +247,10 @@ export class ConnectSessionService {
 
   /** Revokes a pending session: its page stops working at once. Revoking one that is over changes nothing. */
   async revoke(ctx: RequestContext, orgId: string, id: string): Promise<void> {
-    await this.#require(ctx, orgId, id);
-    await this.deps.storage.revokeConnectSession(id, timestamp(this.deps));
+    const row = await this.#require(ctx, orgId, id);
+    const revoked = await this.deps.storage.revokeConnectSession(id, timestamp(this.deps));
+    // What the provider lets revoke goes too (an Auth0 ticket); a DELETE again retries it after a failure.
+    if (revoked || row.status === 'revoked') await this.#revokeUpstream(ctx, row);
   }
 
   /** The API's view: `expired` once past its time while still pending. */
@@ -334,7 +358,236 @@ export class ConnectSessionService {
     return this.deps.storage.getConnectSession(session.id);
   }
 
+  /** What a provider flow hands the end user (its `provider_flow` and the page's "Continue with" link), or null. */
+  startedFlow(session: ConnectSessionRow): ProviderFlowStarted | null {
+    const f = session.provider_flow;
+    if (!f || !this.deps.sealer) return null;
+    return this.deps.sealer.open(
+      { keyId: f.sealed.key_id, nonce: f.sealed.nonce, ciphertext: f.sealed.ciphertext },
+      { organizationId: session.organization_id, connectionId: session.id, purpose: 'connect_flow' },
+    ) as ProviderFlowStarted;
+  }
+
+  /** The adapter and the organization's link of a provider flow's session (null when either is gone). */
+  async flowTarget(
+    ctx: RequestContext,
+    session: ConnectSessionRow,
+  ): Promise<{ adapter: ProviderAdapter; externalOrgId: string } | null> {
+    const f = session.provider_flow;
+    const adapter = f ? this.deps.providers.get(f.provider_id) : undefined;
+    if (!f || !adapter?.providerFlow) return null;
+    const org = await this.organizations.require(ctx, session.organization_id);
+    const externalOrgId = org.links[f.provider_id];
+    return externalOrgId === undefined ? null : { adapter, externalOrgId };
+  }
+
+  /**
+   * A list page was adopted into the index (a caller's list, the monitor's pass, the page's own
+   * look): every pending provider flow of that organization and provider entry whose result is
+   * among the connections first seen here (or, for a reconnect, its connection) is completed with
+   * it, and the connection takes the session's end user and metadata. One connection completes one
+   * session (the oldest that recognises it).
+   */
+  async recognise(
+    requestId: string | null,
+    orgId: string,
+    adapter: ProviderAdapter,
+    items: readonly UpstreamConnection[],
+    rows: readonly ConnectionRow[],
+    fresh: ReadonlySet<number>,
+  ): Promise<ReadonlyMap<number, Attribution>> {
+    const given = new Map<number, Attribution>();
+    const flow = adapter.providerFlow;
+    if (!flow || items.length === 0) return given;
+    const pending = await this.deps.storage.pendingProviderFlows(orgId, adapter.id);
+    const taken = new Set<number>();
+    for (const session of pending) {
+      const f = session.provider_flow as ProviderFlowState;
+      const handle = this.startedFlow(session)?.handle ?? null;
+      const reconnectRow =
+        session.connection_id === null ? undefined : rows.find((r) => r.id === session.connection_id);
+      const started = {
+        sessionId: session.id,
+        kind: session.allowed[0]?.kinds?.[0] ?? null,
+        handle,
+        reconnectExternalId: reconnectRow?.external_id ?? null,
+        startedAt: f.started_at,
+      };
+      const i = items.findIndex(
+        (u, j) =>
+          !taken.has(j) &&
+          (session.connection_id === null ? fresh.has(j) : rows[j]?.id === session.connection_id) &&
+          flow.recognises(u, started),
+      );
+      const row = rows[i];
+      if (i < 0 || !row) continue;
+      taken.add(i);
+      const at = timestamp(this.deps);
+      const attribution = this.attributionOf(session);
+      const done = await this.deps.storage.completeProviderFlow(session.id, row.id, attribution, at, {
+        ...gatewayEvent('connect_session.completed', row, [], at, requestId),
+        data: {
+          connect_session_id: session.id,
+          end_user: session.end_user,
+          metadata: session.metadata,
+          reconnect: session.connection_id !== null,
+          flow: 'provider',
+        },
+      });
+      if (done) given.set(i, attribution);
+    }
+    return given;
+  }
+
   // ---------- internals ----------
+
+  /** What a page session may connect: the reconnect's, the asked ones checked, or every linked provider the page can connect. */
+  async #pageAllowed(
+    ctx: RequestContext,
+    orgId: string,
+    links: Record<string, string>,
+    input: CreateConnectSessionInput,
+  ): Promise<AllowedConnection[]> {
+    if (input.provider_options !== undefined)
+      throw validationError([{ pointer: '/provider_options', message: 'only with flow "provider"' }]);
+    if (input.connection_id !== undefined)
+      return this.#reconnectTarget(
+        orgId,
+        input.connection_id,
+        input.allowed,
+        (a) => a.catalogue !== undefined,
+      );
+    if (input.allowed) return this.#checkAllowed(ctx, links, input.allowed);
+    const allowed: AllowedConnection[] = [];
+    for (const [id, link] of Object.entries(links)) {
+      const adapter = this.deps.providers.get(id);
+      if (!adapter?.catalogue) continue;
+      const entries = await adapter.catalogue(ctx, link);
+      if (entries.some((e) => e.connect !== null)) allowed.push({ provider: id, kinds: null });
+    }
+    if (allowed.length === 0)
+      throw new GatewayError(
+        'unsupported_operation',
+        `No provider linked to organization ${orgId} can be connected on the hosted page.`,
+      );
+    return allowed;
+  }
+
+  /** A provider flow's one provider (and at most one kind), which must host a flow. */
+  async #providerFlowAllowed(
+    orgId: string,
+    links: Record<string, string>,
+    input: CreateConnectSessionInput,
+  ): Promise<AllowedConnection[]> {
+    if (input.connection_id !== undefined)
+      return this.#reconnectTarget(
+        orgId,
+        input.connection_id,
+        input.allowed,
+        (a) => a.providerFlow !== undefined,
+      );
+    const [only, ...more] = input.allowed ?? [];
+    if (!only || more.length > 0)
+      throw validationError([{ pointer: '/allowed', message: 'exactly one entry with flow "provider"' }]);
+    const adapter = this.deps.providers.get(only.provider);
+    if (!adapter)
+      throw validationError([
+        { pointer: '/allowed/0/provider', message: 'must be a configured provider id' },
+      ]);
+    if (links[only.provider] === undefined)
+      throw validationError([
+        { pointer: '/allowed/0/provider', message: 'the organization is not linked to this provider' },
+      ]);
+    if (!adapter.providerFlow)
+      throw new GatewayError(
+        'unsupported_operation',
+        `Provider ${only.provider} hosts no connect flow of its own (use flow "page").`,
+        {
+          provider: only.provider,
+          errors: [{ pointer: '/allowed/0/provider', message: 'no provider flow' }],
+        },
+      );
+    if ((only.kinds?.length ?? 0) > 1)
+      throw validationError([
+        { pointer: '/allowed/0/kinds', message: 'at most one kind with flow "provider"' },
+      ]);
+    return [{ provider: only.provider, kinds: only.kinds ?? null }];
+  }
+
+  /** Starts the provider's flow for a new session; its hand-over sealed into the row. */
+  async #startProviderFlow(
+    ctx: RequestContext,
+    links: Record<string, string>,
+    row: ConnectSessionRow,
+    input: CreateConnectSessionInput,
+    base: string,
+  ): Promise<{ state: ProviderFlowState; started: ProviderFlowStarted }> {
+    const a = row.allowed[0] as AllowedConnection;
+    const adapter = this.deps.providers.get(a.provider) as ProviderAdapter;
+    const flow = adapter.providerFlow as NonNullable<ProviderAdapter['providerFlow']>;
+    const sealer = this.deps.sealer;
+    if (!sealer)
+      throw new GatewayError(
+        'unsupported_operation',
+        'A provider flow hands the end user a token or ticket, which the gateway keeps sealed: configure encryption.key.',
+      );
+    let options: Record<string, unknown> = {};
+    if (input.provider_options !== undefined) {
+      if (!flow.optionsSchema)
+        throw validationError([{ pointer: '/provider_options', message: `${flow.name} takes no options` }]);
+      const parsed = flow.optionsSchema.safeParse(input.provider_options);
+      if (!parsed.success)
+        throw validationError(
+          parsed.error.issues.map((i) => ({
+            pointer: `/provider_options${i.path.map((p) => `/${String(p)}`).join('')}`,
+            message: i.message,
+          })),
+        );
+      options = parsed.data;
+    }
+    const externalOrgId = links[a.provider] as string;
+    let reconnect: ConnectionRef | null = null;
+    if (row.connection_id !== null) {
+      const target = await this.deps.storage.getConnection(row.connection_id);
+      if (target)
+        reconnect = {
+          connectionId: target.id,
+          externalOrgId: target.external_org_id,
+          externalId: target.external_id,
+          kind: target.kind,
+        };
+    }
+    const started = await flow.start(ctx, externalOrgId, {
+      sessionId: row.id,
+      kind: a.kinds?.[0] ?? null,
+      reconnect,
+      expiresAt: row.expires_at,
+      ttlSeconds: input.expires_in,
+      returnUrl: `${base}/connect`,
+      options,
+    });
+    const sealed = sealer.seal(started, {
+      organizationId: row.organization_id,
+      connectionId: row.id,
+      purpose: 'connect_flow',
+    });
+    return {
+      started,
+      state: {
+        provider_id: a.provider,
+        sealed: { key_id: sealed.keyId, nonce: sealed.nonce, ciphertext: sealed.ciphertext },
+        started_at: row.created_at,
+      },
+    };
+  }
+
+  async #revokeUpstream(ctx: RequestContext, row: ConnectSessionRow): Promise<void> {
+    const handle = this.startedFlow(row)?.handle;
+    if (!handle) return;
+    const target = await this.flowTarget(ctx, row);
+    const revoke = target?.adapter.providerFlow?.revoke;
+    if (target && revoke) await revoke.call(target.adapter.providerFlow, ctx, target.externalOrgId, handle);
+  }
 
   async #require(ctx: RequestContext, orgId: string, id: string): Promise<ConnectSessionRow> {
     await this.organizations.require(ctx, orgId);
@@ -369,6 +622,7 @@ export class ConnectSessionService {
     orgId: string,
     connectionId: string,
     asked: CreateConnectSessionInput['allowed'],
+    can: (adapter: ProviderAdapter) => boolean,
   ): Promise<AllowedConnection[]> {
     const found = await this.deps.storage.getConnectionWithOrganization(orgId, connectionId);
     const row = found?.connection;
@@ -377,10 +631,10 @@ export class ConnectSessionService {
         { pointer: '/connection_id', message: 'not a connection of this organization' },
       ]);
     const adapter = this.deps.providers.get(row.provider_id);
-    if (!adapter?.catalogue)
+    if (!adapter || !can(adapter))
       throw new GatewayError(
         'unsupported_operation',
-        `Provider ${row.provider_id} has no hosted connect flow, so connection ${connectionId} cannot be reconnected on the page.`,
+        `Provider ${row.provider_id} has no connect flow of this kind, so connection ${connectionId} cannot be reconnected this way.`,
         { provider: row.provider_id },
       );
     if (

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
-import type { ConnectSessionRow, ConnectSessionStatus, NewEvent } from '../../core/storage.js';
+import type { Attribution, ConnectSessionRow, ConnectSessionStatus, NewEvent } from '../../core/storage.js';
+import { attributionValues } from './connections.js';
 import { insertEvent } from './events.js';
 import { holdOrganization } from './organizations.js';
 import type { Tables } from './schema.js';
@@ -13,7 +14,8 @@ export async function insertConnectSession(s: Session, row: ConnectSessionRow): 
     await db
       .insertInto('connect_sessions')
       .values({
-        ...row,
+        ...withoutFlow(row),
+        ...flowValues(row),
         end_user: JSON.stringify(row.end_user),
         metadata: row.metadata === null ? null : JSON.stringify(row.metadata),
         allowed: JSON.stringify(row.allowed),
@@ -138,10 +140,81 @@ export async function countConnectSubmission(
   return r ? Number(r.window_count) : 0;
 }
 
+export async function pendingProviderFlows(
+  { db }: Session,
+  organizationId: string,
+  providerId: string,
+): Promise<ConnectSessionRow[]> {
+  const rows = await db
+    .selectFrom('connect_sessions')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('provider_id', '=', providerId)
+    .where('status', '=', 'pending')
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map(toSession);
+}
+
+export async function completeProviderFlow(
+  s: Session,
+  id: string,
+  connectionId: string,
+  attribution: Attribution,
+  at: string,
+  event: NewEvent,
+): Promise<boolean> {
+  return inTransaction(s, async (db) => {
+    if (!(await completeConnectSession({ db, dialect: s.dialect }, id, connectionId, at, event)))
+      throw new Rollback();
+    await db
+      .updateTable('connections')
+      .set(attributionValues(attribution))
+      .where('id', '=', connectionId)
+      .where('deleted_at', 'is', null)
+      .execute();
+    return true;
+  });
+}
+
+function withoutFlow(row: ConnectSessionRow): Omit<ConnectSessionRow, 'provider_flow'> {
+  const { provider_flow: _f, ...rest } = row;
+  return rest;
+}
+
+function flowValues(row: ConnectSessionRow) {
+  const f = row.provider_flow;
+  return {
+    provider_id: f?.provider_id ?? null,
+    flow_key_id: f?.sealed.key_id ?? null,
+    flow_nonce: f?.sealed.nonce ?? null,
+    flow_ciphertext: f?.sealed.ciphertext ?? null,
+    flow_started_at: f?.started_at ?? null,
+  };
+}
+
 function toSession(r: Selectable<Tables['connect_sessions']>): ConnectSessionRow {
-  const { window_started_at: _w, window_count: _c, ...rest } = r;
+  const {
+    window_started_at: _w,
+    window_count: _c,
+    provider_id,
+    flow_key_id,
+    flow_nonce,
+    flow_ciphertext,
+    flow_started_at,
+    ...rest
+  } = r;
   return {
     ...rest,
+    provider_flow:
+      provider_id !== null && flow_key_id !== null && flow_nonce !== null && flow_ciphertext !== null
+        ? {
+            provider_id,
+            sealed: { key_id: flow_key_id, nonce: flow_nonce, ciphertext: flow_ciphertext },
+            started_at: flow_started_at ?? r.created_at,
+          }
+        : null,
     end_user: JSON.parse(r.end_user) as ConnectSessionRow['end_user'],
     metadata: r.metadata === null ? null : (JSON.parse(r.metadata) as ConnectSessionRow['metadata']),
     allowed: JSON.parse(r.allowed) as ConnectSessionRow['allowed'],

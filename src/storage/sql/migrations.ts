@@ -248,4 +248,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX connect_sessions_by_org ON connect_sessions (organization_id, id);
     `,
   },
+  {
+    version: 7,
+    name: 'provider-hosted connect flows',
+    // A session with flow "provider": what its provider flow hands the end user (an invite token,
+    // a ticket URL) and what revoking and recognising need (a ticket id), sealed like credentials;
+    // and when it started. Pending provider flows are looked up per organization on every list pass.
+    sql: (t) => `
+      ALTER TABLE connect_sessions ADD COLUMN provider_id TEXT;
+      ALTER TABLE connect_sessions ADD COLUMN flow_key_id TEXT;
+      ALTER TABLE connect_sessions ADD COLUMN flow_nonce ${t.bytes};
+      ALTER TABLE connect_sessions ADD COLUMN flow_ciphertext ${t.bytes};
+      ALTER TABLE connect_sessions ADD COLUMN flow_started_at TEXT;
+      CREATE INDEX connect_sessions_pending_flows ON connect_sessions (organization_id, provider_id, status);
+    `,
+  },
 ];

@@ -90,6 +90,11 @@ export interface Tables {
     expires_at: string;
     completed_at: string | null;
     revoked_at: string | null;
+    provider_id: string | null;
+    flow_key_id: string | null;
+    flow_nonce: Buffer | null;
+    flow_ciphertext: Buffer | null;
+    flow_started_at: string | null;
   };
   idempotency_keys: {
     owner: string;

@@ -223,6 +223,18 @@ export class SqlStorage implements Storage {
   ): Promise<void> {
     return connectSessions.setConnectSessionAttempt(this.#session, id, attempt);
   }
+  pendingProviderFlows(organizationId: string, providerId: string): Promise<ConnectSessionRow[]> {
+    return connectSessions.pendingProviderFlows(this.#session, organizationId, providerId);
+  }
+  completeProviderFlow(
+    id: string,
+    connectionId: string,
+    attribution: Attribution,
+    at: string,
+    event: NewEvent,
+  ): Promise<boolean> {
+    return connectSessions.completeProviderFlow(this.#session, id, connectionId, attribution, at, event);
+  }
   countConnectSubmission(id: string, now: string, windowStart: string): Promise<number> {
     return connectSessions.countConnectSubmission(this.#session, id, now, windowStart);
   }
