@@ -128,3 +128,11 @@ export function validationError(
 ): GatewayError {
   return new GatewayError('validation_failed', detail, { errors: problems });
 }
+
+/** A provider flow that cannot update an existing connection (contract §11): 422 naming `/connection_id`. */
+export function reconnectUnsupported(provider: string, message: string): GatewayError {
+  return new GatewayError('unsupported_operation', message, {
+    provider,
+    errors: [{ pointer: '/connection_id', message: 'no reconnect with flow "provider"' }],
+  });
+}

@@ -404,8 +404,12 @@ export interface Storage {
     id: string,
     attempt: { connection_id: string | null; error: { code: string; message: string } | null },
   ): Promise<void>;
-  /** Pending sessions of provider flows at one provider entry for an organization, oldest first. */
-  pendingProviderFlows(organizationId: string, providerId: string): Promise<ConnectSessionRow[]>;
+  /** Pending sessions of provider flows at one provider entry for an organization that expire after `expiresAfter`, oldest first. */
+  pendingProviderFlows(
+    organizationId: string,
+    providerId: string,
+    expiresAfter: string,
+  ): Promise<ConnectSessionRow[]>;
   /**
    * One transaction: a pending session becomes completed with its connection, the connection takes
    * the session's end user and metadata, and the event is recorded; false when it was no longer pending.

@@ -84,6 +84,23 @@ async function providerSession(allowed: Array<Record<string, unknown>>, extra: R
   return json<Created>(r);
 }
 
+/** What OnRamp does with a session's token: Create Connection at Leen, the token instead of the API key. */
+async function useInviteToken(s: Created, body: Record<string, unknown>): Promise<number> {
+  const leen = sims.get('leen') as SimulatorSetup;
+  const r = await fetch(
+    `${leen.providerConfig['baseUrl'] as string}/provisioning/organizations/${leen.demoExternalOrgId}/connections`,
+    {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'X-CONNECTION-INVITE-TOKEN': String(s.provider_flow?.['token']),
+      },
+      body: JSON.stringify(body),
+    },
+  );
+  return r.status;
+}
+
 /** Opens the session's page, clicks "Continue with …" and gives the provider's page (a new tab). */
 async function continueWith(
   context: BrowserContext,
@@ -179,20 +196,9 @@ describe('Leen OnRamp invite tokens', () => {
 
   it("through the API only: the caller's own list recognises the connection made with the token", async () => {
     const s = await providerSession([{ provider: 'leen', kinds: ['QUALYS'] }]);
-    const leen = sims.get('leen') as SimulatorSetup;
-    // What OnRamp does with the token: Create Connection at Leen, the token instead of the API key.
-    const made = await fetch(
-      `${leen.providerConfig['baseUrl'] as string}/provisioning/organizations/${leen.demoExternalOrgId}/connections`,
-      {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'X-CONNECTION-INVITE-TOKEN': String(s.provider_flow?.['token']),
-        },
-        body: JSON.stringify({ vendor: 'QUALYS', credentials: { username: 'q', password: 'p' } }),
-      },
+    expect(await useInviteToken(s, { vendor: 'QUALYS', credentials: { username: 'q', password: 'p' } })).toBe(
+      200,
     );
-    expect(made.status).toBe(200);
     const list = await json<{ data: Array<{ id: string; kind: string; end_user: { id: string } | null }> }>(
       await gw.call('GET', '/v1/organizations/acme/connections?provider=leen&limit=200'),
     );
@@ -205,22 +211,12 @@ describe('Leen OnRamp invite tokens', () => {
 describe('recognised on a monitor pass too', () => {
   it('a Leen token used with nobody looking: the next monitor pass completes the session', async () => {
     const s = await providerSession([{ provider: 'leen', kinds: ['INSIGHTVM'] }]);
-    const leen = sims.get('leen') as SimulatorSetup;
-    const made = await fetch(
-      `${leen.providerConfig['baseUrl'] as string}/provisioning/organizations/${leen.demoExternalOrgId}/connections`,
-      {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'X-CONNECTION-INVITE-TOKEN': String(s.provider_flow?.['token']),
-        },
-        body: JSON.stringify({
-          vendor: 'INSIGHTVM',
-          credentials: { base_url: 'https://ivm.example', api_key: 'k' },
-        }),
-      },
-    );
-    expect(made.status).toBe(200);
+    expect(
+      await useInviteToken(s, {
+        vendor: 'INSIGHTVM',
+        credentials: { base_url: 'https://ivm.example', api_key: 'k' },
+      }),
+    ).toBe(200);
     expect(
       (
         await json<{ status: string }>(
@@ -239,28 +235,18 @@ describe('recognised on a monitor pass too', () => {
 
 describe('a reconnect through OnRamp', () => {
   it('the token updates that connection at Leen; the session completes with the same id', async () => {
-    const leen = sims.get('leen') as SimulatorSetup;
     const made = await json<{ id: string }>(
       await gw.call('POST', '/v1/organizations/acme/connections', {
         body: { provider: 'leen', kind: 'TENABLE', credentials: { client_key: 'a', secret_key: 'b' } },
       }),
     );
     const s = await providerSession([], { allowed: undefined, connection_id: made.id });
-    const updated = await fetch(
-      `${leen.providerConfig['baseUrl'] as string}/provisioning/organizations/${leen.demoExternalOrgId}/connections`,
-      {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'X-CONNECTION-INVITE-TOKEN': String(s.provider_flow?.['token']),
-        },
-        body: JSON.stringify({
-          vendor: 'TENABLE',
-          credentials: { client_key: 'new', secret_key: `new-${CANARY}` },
-        }),
-      },
-    );
-    expect(updated.status).toBe(200);
+    expect(
+      await useInviteToken(s, {
+        vendor: 'TENABLE',
+        credentials: { client_key: 'new', secret_key: `new-${CANARY}` },
+      }),
+    ).toBe(200);
     await gw.call('GET', '/v1/organizations/acme/connections?provider=leen&limit=200');
     const read = await json<{ status: string; connection_id: string }>(
       await gw.call('GET', `/v1/organizations/acme/connect-sessions/${s.id}`),

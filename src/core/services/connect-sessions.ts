@@ -13,7 +13,7 @@ import type {
   ConnectSessionRow,
   ProviderFlowState,
 } from '../storage.js';
-import { timestamp, type RequestContext, type ServiceDeps } from './context.js';
+import { rfc3339, timestamp, type RequestContext, type ServiceDeps } from './context.js';
 import { auditEvent, gatewayEvent } from './events.js';
 import type { OrganizationService } from './organizations.js';
 
@@ -149,6 +149,9 @@ export interface Offer {
 /** Why a token does not open the page (each shown as its own clear page). */
 export type Closed = 'unknown' | 'expired' | 'revoked' | 'completed';
 
+/** How long after its session's expiry a provider flow's result still completes it. */
+const FLOW_GRACE_MS = 24 * 3600_000;
+
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 export class ConnectSessionService {
@@ -192,7 +195,7 @@ export class ConnectSessionService {
       error: null,
       actor: ctx.caller.actor,
       created_at: timestamp(this.deps),
-      expires_at: new Date(now.getTime() + input.expires_in * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      expires_at: rfc3339(new Date(now.getTime() + input.expires_in * 1000)),
       completed_at: null,
       revoked_at: null,
       provider_flow: null,
@@ -399,7 +402,10 @@ export class ConnectSessionService {
     const given = new Map<number, Attribution>();
     const flow = adapter.providerFlow;
     if (!flow || items.length === 0) return given;
-    const pending = await this.deps.storage.pendingProviderFlows(orgId, adapter.id);
+    // A provider's own session may outlive ours (an Auth0 admin has 5 h once the ticket is opened):
+    // a flow finished within a day of its session's expiry still completes it.
+    const since = rfc3339(new Date(this.deps.now().getTime() - FLOW_GRACE_MS));
+    const pending = await this.deps.storage.pendingProviderFlows(orgId, adapter.id, since);
     const taken = new Set<number>();
     for (const session of pending) {
       const f = session.provider_flow as ProviderFlowState;

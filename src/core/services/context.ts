@@ -24,8 +24,10 @@ export interface RequestContext extends CallContext {
 }
 
 export function timestamp(deps: Pick<ServiceDeps, 'now'>): string {
-  return deps
-    .now()
-    .toISOString()
-    .replace(/\.\d{3}Z$/, 'Z');
+  return rfc3339(deps.now());
+}
+
+/** RFC 3339 UTC to the second, as every time the API shows. */
+export function rfc3339(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

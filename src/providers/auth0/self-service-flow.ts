@@ -8,7 +8,7 @@ import type {
   StartedFlow,
 } from '../../core/adapter.js';
 import type { UpstreamConnection } from '../../core/connection.js';
-import { GatewayError, validationError } from '../../core/errors.js';
+import { GatewayError, reconnectUnsupported, validationError } from '../../core/errors.js';
 import { isSafeSegment } from '../../core/segment.js';
 import {
   CONNECTION_NAME_MAX,
@@ -66,14 +66,16 @@ export function isAuth0ConnectionName(name: string): boolean {
 }
 
 /**
- * The ticket's `ttl_sec`: whole seconds until the session expires, so the ticket (before its first
- * opening) never outlives it, within Auth0's 1…432000 (0 would mean 432000, 5 days, so at least 1).
+ * The ticket's `ttl_sec`: the seconds until the session expires (rounded up: the ticket outlives it
+ * by less than a second, and a call taking a few milliseconds does not cost a second), so the ticket
+ * (before its first opening) does not outlive it, within Auth0's 1…432000 (0 would mean 432000, 5
+ * days, so at least 1).
  */
 export function ticketTtlSec(
   req: Pick<ProviderFlowRequest, 'expiresAt' | 'ttlSeconds'>,
   nowMs: number,
 ): number {
-  const untilExpiry = Math.floor((Date.parse(req.expiresAt) - nowMs) / 1000);
+  const untilExpiry = Math.ceil((Date.parse(req.expiresAt) - nowMs) / 1000);
   const ttl = Math.min(Math.floor(req.ttlSeconds), Number.isNaN(untilExpiry) ? Infinity : untilExpiry);
   return Math.max(1, Math.min(MAX_TICKET_TTL_SEC, ttl));
 }
@@ -155,13 +157,9 @@ export function createAuth0ProviderFlow({
       if (req.reconnect !== null) {
         // An edit ticket (`connection_id`) would let the admin change the connection, but Auth0
         // documents no sign that the admin did: the gateway could never complete the session.
-        throw new GatewayError(
-          'unsupported_operation',
+        throw reconnectUnsupported(
+          providerId,
           'Auth0 Self-Service SSO cannot reconnect a connection: Auth0 documents no signal that an edit ticket was used.',
-          {
-            provider: providerId,
-            errors: [{ pointer: '/connection_id', message: 'no reconnect with flow "provider"' }],
-          },
         );
       }
       // The core parsed the options with `optionsSchema` already; parsed again, they are typed.

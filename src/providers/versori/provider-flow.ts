@@ -6,7 +6,7 @@ import type {
   StartedFlow,
 } from '../../core/adapter.js';
 import type { UpstreamConnection } from '../../core/connection.js';
-import { GatewayError, validationError } from '../../core/errors.js';
+import { GatewayError, reconnectUnsupported, validationError } from '../../core/errors.js';
 import { connectedAppPages, type ConnectedAppRead, type VersoriClient } from './client.js';
 
 /**
@@ -82,13 +82,9 @@ export function createVersoriProviderFlow(
       if (req.reconnect !== null) {
         // InitConnectionRequestBody is `{ appId, authType }`: no connection id, so the grant always
         // makes a new connection; nothing in the documents updates an existing one this way.
-        throw new GatewayError(
-          'unsupported_operation',
+        throw reconnectUnsupported(
+          providerId,
           "Versori's connection-init cannot reconnect a connection: it names no connection, and every grant makes a new one.",
-          {
-            provider: providerId,
-            errors: [{ pointer: '/connection_id', message: 'no reconnect with flow "provider"' }],
-          },
         );
       }
       if (req.kind === null) {

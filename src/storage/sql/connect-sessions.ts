@@ -144,6 +144,7 @@ export async function pendingProviderFlows(
   { db }: Session,
   organizationId: string,
   providerId: string,
+  expiresAfter: string,
 ): Promise<ConnectSessionRow[]> {
   const rows = await db
     .selectFrom('connect_sessions')
@@ -151,6 +152,7 @@ export async function pendingProviderFlows(
     .where('organization_id', '=', organizationId)
     .where('provider_id', '=', providerId)
     .where('status', '=', 'pending')
+    .where('expires_at', '>', expiresAfter)
     .orderBy('created_at')
     .orderBy('id')
     .execute();

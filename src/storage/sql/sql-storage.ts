@@ -223,8 +223,12 @@ export class SqlStorage implements Storage {
   ): Promise<void> {
     return connectSessions.setConnectSessionAttempt(this.#session, id, attempt);
   }
-  pendingProviderFlows(organizationId: string, providerId: string): Promise<ConnectSessionRow[]> {
-    return connectSessions.pendingProviderFlows(this.#session, organizationId, providerId);
+  pendingProviderFlows(
+    organizationId: string,
+    providerId: string,
+    expiresAfter: string,
+  ): Promise<ConnectSessionRow[]> {
+    return connectSessions.pendingProviderFlows(this.#session, organizationId, providerId, expiresAfter);
   }
   completeProviderFlow(
     id: string,

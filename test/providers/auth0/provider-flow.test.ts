@@ -146,11 +146,13 @@ describe('the adapter and its config', () => {
     expect(auth0ConnectionName('cs-abc')).toMatch(/^plugboardx-[0-9a-f]{40}$/);
   });
 
-  it('ttl_sec: whole seconds until the session expires, 1…432000', () => {
+  it('ttl_sec: the seconds until the session expires (rounded up), 1…432000', () => {
     const now = Date.parse('2026-03-01T00:00:00.000Z');
     const at = (s: number) => new Date(now + s * 1000).toISOString();
     expect(ticketTtlSec({ ttlSeconds: 3600, expiresAt: at(3600) }, now)).toBe(3600);
-    expect(ticketTtlSec({ ttlSeconds: 3600, expiresAt: at(3599.5) }, now)).toBe(3599);
+    // Rounded up: a call that took part of a second does not cost the ticket a second.
+    expect(ticketTtlSec({ ttlSeconds: 3600, expiresAt: at(3599.5) }, now)).toBe(3600);
+    expect(ticketTtlSec({ ttlSeconds: 3600, expiresAt: at(3000.5) }, now)).toBe(3001);
     expect(
       ticketTtlSec({ ttlSeconds: 10 * MAX_TICKET_TTL_SEC, expiresAt: at(10 * MAX_TICKET_TTL_SEC) }, now),
     ).toBe(MAX_TICKET_TTL_SEC);

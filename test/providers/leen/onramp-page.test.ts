@@ -177,7 +177,6 @@ describe('Leen simulator OnRamp page in a browser', () => {
       { kind: 'TENABLE', name: 'tenable-prod' },
       secret({ client_key: 'ck-old', secret_key: 'sk-old' }),
     );
-    await new Promise((r) => setTimeout(r, 5));
     const { url, started } = await start({ reconnect: refOf(orgId, existing) });
     expect((await listed()).filter((c) => flow.recognises(c, started))).toEqual([]);
     const key = canary();

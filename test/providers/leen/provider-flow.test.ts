@@ -214,7 +214,6 @@ describe('Leen provider flow (OnRamp invite tokens)', () => {
       { kind: 'TENABLE', name: 'tenable-dev' },
       secret({ client_key: 'ck-dev', secret_key: 'sk-dev' }),
     );
-    await new Promise((r) => setTimeout(r, 5));
     const req = request({ reconnect: refOf(orgId, existing) });
     const startedAt = new Date().toISOString();
     const started = await flow.start(ctx, orgId, req);

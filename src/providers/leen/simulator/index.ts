@@ -38,6 +38,8 @@ export interface LeenSimulatorOptions {
   /** Seed the demo organization when the state has none (never over restored data). */
   seedDemo?: boolean | undefined;
   behaviour?: Partial<LeenSimBehaviour> | undefined;
+  /** The clock invite tokens expire on (default the real one; tests move theirs). */
+  now?: (() => number) | undefined;
 }
 
 export interface LeenSimulator extends RunningSimulator<LeenSimState> {
@@ -54,7 +56,7 @@ export async function startLeenSimulator(opts: LeenSimulatorOptions = {}): Promi
     {
       fresh: () => freshState(seed),
       restore: (saved) => restoreState(saved, seed),
-      routes: (app, state) => routes(app, { state, apiKey, behaviour }),
+      routes: (app, state) => routes(app, { state, apiKey, behaviour, now: opts.now ?? Date.now }),
     },
     { port: opts.port, host: opts.host, stateFile: opts.stateFile },
   );

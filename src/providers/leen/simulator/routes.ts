@@ -58,6 +58,8 @@ export interface LeenService {
   /** The only `X-API-KEY` accepted. */
   apiKey: string;
   behaviour: LeenSimBehaviour;
+  /** The clock invite tokens expire on (milliseconds; tests move it instead of waiting). */
+  now: () => number;
 }
 
 /**
@@ -90,7 +92,7 @@ function after(previous: string): string {
 }
 
 /** The provisioning API (organizations, invite tokens, connections, their tests and jobs), the consent and OnRamp pages, and the behaviour switch. */
-export function routes(app: SimApp, { state, apiKey, behaviour }: LeenService): void {
+export function routes(app: SimApp, { state, apiKey, behaviour, now: clock }: LeenService): void {
   const liveOrg = (id: string) => state.organizations.find((o) => o.id === id);
   const liveConnection = (orgId: string, id: string) =>
     state.connections.find((c) => c.id === id && c.organization_id === orgId && c.state !== 'DELETED');
@@ -157,7 +159,7 @@ export function routes(app: SimApp, { state, apiKey, behaviour }: LeenService): 
   function grantOf(c: SimContext): SimInviteToken | null {
     const token = c.req.header('x-connection-invite-token');
     if (token === undefined || token === '') return null;
-    return usableToken(state, token, c.req.param('org') ?? '');
+    return usableToken(state, token, c.req.param('org') ?? '', clock());
   }
 
   /** `oauth2_redirect_urls` of `options` when it is an object (an empty value counts as none later). */
@@ -200,7 +202,7 @@ export function routes(app: SimApp, { state, apiKey, behaviour }: LeenService): 
       else if (body.identifier !== undefined) conn.identifier = body.identifier;
       conn.oauth2_redirect_urls = redirectsOf(grant.options) ?? conn.oauth2_redirect_urls;
       conn.updated_at = after(conn.updated_at);
-      useToken(grant, conn.id);
+      useToken(grant, conn.id, clock());
       return { conn, created: false };
     }
     if (grant !== null && grant.vendor !== null && grant.vendor !== vendor)
@@ -225,7 +227,7 @@ export function routes(app: SimApp, { state, apiKey, behaviour }: LeenService): 
       oauth2_redirect_urls: redirectsOf(options),
     };
     state.connections.push(conn);
-    if (grant !== null) useToken(grant, conn.id);
+    if (grant !== null) useToken(grant, conn.id, clock());
     return { conn, created: true };
   }
 
@@ -265,7 +267,7 @@ export function routes(app: SimApp, { state, apiKey, behaviour }: LeenService): 
     issues.push(...optionsIssues(body.data.options));
     if (issues.length > 0) unprocessable(issues);
     const org = liveOrg(c.req.param('org')) ?? notFound('Organization');
-    return c.json({ token: mintToken(state, org.id, body.data) }, 200);
+    return c.json({ token: mintToken(state, org.id, body.data, clock()) }, 200);
   });
 
   /* connections */
@@ -317,7 +319,7 @@ export function routes(app: SimApp, { state, apiKey, behaviour }: LeenService): 
     else if (behaviour.omittedPatchState === 'ACTIVE') conn.state = 'ACTIVE';
     if (grant !== null) {
       conn.oauth2_redirect_urls = redirectsOf(grant.options) ?? conn.oauth2_redirect_urls;
-      useToken(grant, conn.id);
+      useToken(grant, conn.id, clock());
     }
     conn.updated_at = after(conn.updated_at);
     return c.json(render(c, conn), 200);
