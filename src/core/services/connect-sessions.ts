@@ -409,9 +409,11 @@ export class ConnectSessionService {
     const taken = new Set<number>();
     for (const session of pending) {
       const f = session.provider_flow as ProviderFlowState;
-      const handle = this.startedFlow(session)?.handle ?? null;
       const reconnectRow =
         session.connection_id === null ? undefined : rows.find((r) => r.id === session.connection_id);
+      // Nothing on this page could be its result: no new connection, or not its reconnect's.
+      if (session.connection_id === null ? fresh.size === 0 : !reconnectRow) continue;
+      const handle = this.startedFlow(session)?.handle ?? null;
       const started = {
         sessionId: session.id,
         kind: session.allowed[0]?.kinds?.[0] ?? null,
