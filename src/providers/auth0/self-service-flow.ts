@@ -209,8 +209,11 @@ export function createAuth0ProviderFlow({
         provider_flow: {
           type: AUTH0_PROVIDER_FLOW_TYPE,
           ticket_url: ticketUrl,
-          // Auth0 returns no expiry: the ticket was asked for `ttl` seconds from now.
-          expires_at: new Date(created + ttl * 1000).toISOString(),
+          // Auth0 returns no expiry: the ticket was asked for `ttl` seconds from now (said as no
+          // later than the session's, which the rounded-up ttl may pass by under a second).
+          expires_at: new Date(
+            Math.min(created + ttl * 1000, Date.parse(req.expiresAt) || Infinity),
+          ).toISOString(),
         },
         url: ticketUrl,
         handle: encodeFlowHandle({ profile: profileId, ticket, name }),

@@ -1,5 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
-import { CreateConnectSessionBody, CreatedConnectSession } from '../../../core/services/connect-sessions.js';
+import {
+  CreateConnectSessionBody,
+  CreatedConnectSession,
+} from '../../../core/services/connect-session-schemas.js';
 import { serviceContext } from '../../request.js';
 import { AUTH_PROBLEMS, BODY_PROBLEMS, defineRoute, json, OrgParams, problems } from '../route.js';
 import { connectSessionRoute } from './shared.js';

@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { ConnectSession } from '../../../core/services/connect-sessions.js';
+import { ConnectSession } from '../../../core/services/connect-session-schemas.js';
 import { serviceContext } from '../../request.js';
 import { AUTH_PROBLEMS, defineRoute, json, problems } from '../route.js';
 import { ConnectSessionParams, connectSessionRoute } from './shared.js';

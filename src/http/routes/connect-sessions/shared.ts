@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import { ConnectSession } from '../../../core/services/connect-sessions.js';
+import { ConnectSession } from '../../../core/services/connect-session-schemas.js';
 import type { AppEnv } from '../../env.js';
 import { authorized, OrgParams, requireOrganization } from '../route.js';
 
