@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { SealedSecret, WebhookEndpointRow, WebhookStatus } from '../../core/storage.js';
 import type { Tables } from './schema.js';
-import { inTransaction, type Session } from './session.js';
+import { inTransaction, Rollback, type Session } from './session.js';
 
 export async function insertWebhookEndpoint({ db }: Session, row: WebhookEndpointRow): Promise<void> {
   await db.insertInto('webhook_endpoints').values(toColumns(row)).execute();
@@ -54,14 +54,16 @@ export async function resealWebhookSecrets(
 
 export async function deleteWebhookEndpoint(s: Session, id: string): Promise<boolean> {
   const done = await inTransaction(s, async (db) => {
-    const r = await db.deleteFrom('webhook_endpoints').where('id', '=', id).executeTakeFirst();
-    if (Number(r.numDeletedRows) !== 1) return false;
+    // Deliveries first, then the endpoint: the order an attempt's record takes its row locks in
+    // (recordDeliveryAttempt), so a delete racing an attempt on PostgreSQL waits instead of deadlocking.
     await db
       .updateTable('webhook_deliveries')
       .set({ status: 'dropped', next_attempt_at: null, lease_owner: null, lease_until: null })
       .where('endpoint_id', '=', id)
       .where('status', '=', 'pending')
       .execute();
+    const r = await db.deleteFrom('webhook_endpoints').where('id', '=', id).executeTakeFirst();
+    if (Number(r.numDeletedRows) !== 1) throw new Rollback();
     return true;
   });
   return done === true;
