@@ -207,11 +207,49 @@ const started = performance.now();
 const result = await load(gw.url, paths);
 const measuredUs = (performance.now() - started) * 1000;
 await gw.stop();
-await upstream.stop();
-const file = readdirSync(profiles).find((f) => f.endsWith('.cpuprofile'));
-if (!file) throw new Error('no CPU profile was written');
+/** The one profile a process wrote into `folder`. */
+const profileIn = (folder) => {
+  const file = readdirSync(folder).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error(`no CPU profile in ${folder}`);
+  return JSON.parse(readFileSync(join(folder, file), 'utf8'));
+};
 // The window ends with the profile (the stop after the load takes a few ms of it).
-const { us, unattributed } = attribute(JSON.parse(readFileSync(join(profiles, file), 'utf8')), measuredUs);
+const { us, unattributed } = attribute(profileIn(profiles), measuredUs);
+
+// The same load on the raw node:http proxy (bench/baseline.mjs), under the same profiler: its CPU
+// per request is the floor the stages above are compared with.
+const baselineProfiles = join(dir, 'baseline-profiles');
+mkdirSync(baselineProfiles);
+const baselinePort = await freePort();
+const table = Object.fromEntries(
+  paths.map((p) => {
+    const id = p.split('/').at(-1);
+    return [id, { org: orgId('bench-up'), id: connId('bench-up', Number(id.slice('cn_prof'.length))) }];
+  }),
+);
+const baseline = await startProcess({
+  args: [
+    '--cpu-prof',
+    `--cpu-prof-dir=${baselineProfiles}`,
+    'bench/baseline.mjs',
+    String(baselinePort),
+    `http://127.0.0.1:${upstreamPort}`,
+    JSON.stringify(table),
+  ],
+  url: `http://127.0.0.1:${baselinePort}`,
+  readyPath: paths[0],
+});
+await load(baseline.url, paths, 2);
+const baselineStarted = performance.now();
+const baselineResult = await load(baseline.url, paths);
+const baselineUs = (performance.now() - baselineStarted) * 1000;
+await baseline.stop();
+await upstream.stop();
+const floor = attribute(profileIn(baselineProfiles), baselineUs).us;
+const floorBusy = Object.entries(floor)
+  .filter(([s]) => s !== 'idle')
+  .reduce((a, [, v]) => a + v, 0);
+const floorPerRequest = Math.round((floorBusy / baselineResult.requests.total) * 10) / 10;
 const requests = result.requests.total;
 const busy = Object.entries(us)
   .filter(([s]) => s !== 'idle')
@@ -230,6 +268,7 @@ const report = {
   requests,
   rps: Math.round(result.requests.average),
   cpu_us_per_request: Math.round((busy / requests) * 10) / 10,
+  baseline: { rps: Math.round(baselineResult.requests.average), cpu_us_per_request: floorPerRequest },
   by_stage_us_per_request: perRequest,
   /** The largest contributors to `other` (leaf function and file), µs per request: what the stages do not name yet. */
   other_top: Object.fromEntries(
@@ -248,6 +287,8 @@ const md = [
   '| --- | --- |',
   ...Object.entries(perRequest).map(([s, v]) => `| ${s} | ${v} |`),
   `| **all (busy)** | **${report.cpu_us_per_request}** |`,
+  `| raw node:http proxy (bench/baseline.mjs), same load and profiler | ${floorPerRequest} (${report.baseline.rps} rps) |`,
+  `| ratio gateway / raw | ${Math.round((report.cpu_us_per_request / floorPerRequest) * 100) / 100}× |`,
   '',
   "Stages: the innermost frame of a sample that is not Node's own decides (node = only Node's own frames: its HTTP server, streams, timers, microtasks; auth, lookup = storage and the index, upstream = the engine and undici, mapping = the provider folder, validation = zod, response = Hono and the routes, log = pino and the access line, metrics = prom-client, services = the rest of the core; gc and program are V8's).",
   '',
