@@ -190,6 +190,14 @@ describe('connect sessions: the API', () => {
     }
   });
 
+  it('serves its own stylesheet and script, and nothing else under assets (not even an object key)', async () => {
+    const css = await fetch(`${gw.url}/connect/assets/connect.css`);
+    expect(css.status).toBe(200);
+    expect(css.headers.get('content-type')).toContain('text/css');
+    for (const name of ['toString', 'constructor', '__proto__', 'nope.js'])
+      expect((await fetch(`${gw.url}/connect/assets/${name}`)).status).toBe(404);
+  });
+
   it('a mistyped link says so (404), without a storage lookup', async () => {
     const page = await fetch(`${gw.url}/connect/pbcs_${'a'.repeat(36)}`, { redirect: 'manual' });
     expect(page.status).toBe(404);

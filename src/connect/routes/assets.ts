@@ -15,7 +15,7 @@ const route: PageRoute = {
   register(page) {
     page.get('/connect/assets/:file', async (c) => {
       const name = c.req.param('file');
-      if (!(name in TYPES)) return render(c, nothingHere());
+      if (!Object.hasOwn(TYPES, name)) return render(c, nothingHere());
       const asset = name as Asset;
       let file = cache.get(asset);
       if (!file) cache.set(asset, (file = readFile(join(assetsDir(), asset))));
