@@ -15,6 +15,7 @@ import {
   type SelfServiceProfile,
   type StoredSsoTicket,
 } from './state.js';
+import { escapeHtml } from '../../../simulator/html.js';
 
 /**
  * The simulator's stand-in for Auth0's self-service setup assistant (docs/providers/auth0.md §10):
@@ -76,11 +77,6 @@ const OIDC_FIELDS: readonly Field[] = [
 ];
 
 const DEFAULT_INTRODUCTION = 'You are a few simple steps away from setting up SSO.';
-
-/** Text for HTML (element content and quoted attribute values). */
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-}
 
 /**
  * What this page assumes where Auth0's documents are silent, shown on every page of it so nobody

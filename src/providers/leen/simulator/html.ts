@@ -1,9 +1,6 @@
 /** The simulator's pages (the OAuth2 consent stand-in, the OnRamp stand-in): server-rendered, no external assets. */
 
-/** Text for HTML (element content and quoted attribute values). */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-}
+export { escapeHtml } from '../../../simulator/html.js';
 
 /** A whole page; `title` and `body` are HTML already (escape what goes into them). */
 export function page(title: string, body: string): string {

@@ -13,6 +13,7 @@ import {
 } from '../api-types.js';
 import { formSchema } from './bodies.js';
 import { insertConnection, type VersoriSimState } from './state.js';
+import { escapeHtml } from '../../../simulator/html.js';
 
 /**
  * Switchboard's interactive connect flow, simulated end to end:
@@ -99,11 +100,6 @@ const ASSUMPTIONS: readonly string[] = [
   'No way back: connection-init takes only <code>appId</code> and <code>authType</code>, no return URL, so the last page cannot link back to where the flow started. Close the window.',
   'The callback needs no API key (the spec tags it <code>public</code>; a browser redirect cannot carry one), although the document does not lift its global security for it.',
 ];
-
-/** Text for HTML (element content and quoted attribute values). */
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-}
 
 const PAGE_HEADERS = {
   'cache-control': 'no-store',
