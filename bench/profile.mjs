@@ -119,6 +119,8 @@ function attribute(profile, windowUs) {
   };
   const us = {};
   const unattributed = {};
+  /** Self time by function (name, file:line), every stage: where to look next. */
+  const bySelf = {};
   const { samples, timeDeltas } = profile;
   const at = [];
   for (let i = 0, t = 0; i < samples.length; i++) at.push((t += timeDeltas[i] ?? 0));
@@ -127,13 +129,17 @@ function attribute(profile, windowUs) {
     if ((at[i] ?? 0) < from) continue;
     const s = stageFor(samples[i]);
     us[s] = (us[s] ?? 0) + (timeDeltas[i] ?? 0);
+    const cf = byId.get(samples[i]).callFrame;
+    const where = pathOf(byId.get(samples[i])) ?? cf.url ?? '';
+    const fn = `${cf.functionName || '(anonymous)'} ${where}:${cf.lineNumber + 1} [${s}]`;
+    bySelf[fn] = (bySelf[fn] ?? 0) + (timeDeltas[i] ?? 0);
     if (s === 'other') {
       const f = byId.get(samples[i]).callFrame;
       const key = `${f.functionName || '(anonymous)'} ${f.url ? relative(root, f.url.replace(/^file:\/\//, '')) : ''}`;
       unattributed[key] = (unattributed[key] ?? 0) + (timeDeltas[i] ?? 0);
     }
   }
-  return { us, unattributed };
+  return { us, unattributed, bySelf };
 }
 
 function load(url, paths, duration = SECONDS) {
@@ -214,7 +220,7 @@ const profileIn = (folder) => {
   return JSON.parse(readFileSync(join(folder, file), 'utf8'));
 };
 // The window ends with the profile (the stop after the load takes a few ms of it).
-const { us, unattributed } = attribute(profileIn(profiles), measuredUs);
+const { us, unattributed, bySelf } = attribute(profileIn(profiles), measuredUs);
 
 // The same load on the raw node:http proxy (bench/baseline.mjs), under the same profiler: its CPU
 // per request is the floor the stages above are compared with.
@@ -270,6 +276,13 @@ const report = {
   cpu_us_per_request: Math.round((busy / requests) * 10) / 10,
   baseline: { rps: Math.round(baselineResult.requests.average), cpu_us_per_request: floorPerRequest },
   by_stage_us_per_request: perRequest,
+  /** The functions with the most self time (any stage), µs per request. */
+  top_self: Object.fromEntries(
+    Object.entries(bySelf)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 40)
+      .map(([k, v]) => [k, Math.round((v / requests) * 10) / 10]),
+  ),
   /** The largest contributors to `other` (leaf function and file), µs per request: what the stages do not name yet. */
   other_top: Object.fromEntries(
     Object.entries(unattributed)

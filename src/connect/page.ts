@@ -29,7 +29,7 @@ export interface PageRoute {
   register(page: PageApp, deps: ConnectPageDeps): void;
 }
 
-/** Order matters: the fixed paths before `/connect/:token`. */
+/** Order matters: the fixed paths before `/connect/{token}`, which takes the rest. */
 const ROUTES: PageRoute[] = [assets, callback, retry, form, submit, home, open];
 
 /** A form's body at most (a credential form is small). */
@@ -46,9 +46,8 @@ export function connectPage(deps: ConnectPageDeps): PageApp {
       onError: (c) => render(c, notice(413, 'Too much data', 'The form sent more than this page accepts.')),
     }),
   );
+  // The last one (open.ts) answers any other page path with a page saying so (never the API's problem JSON).
   for (const r of ROUTES) r.register(page, deps);
-  // Any other page path: a page saying so (never the API's problem JSON).
-  page.get('/connect/*', (c) => render(c, nothingHere()));
   page.onError((e, c) => {
     deps.logger.error({ err: e, request_id: c.get('requestId') }, 'connect page failed');
     return render(c, notice(500, 'Something went wrong', 'Nothing was saved. Please try again in a moment.'));
