@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -61,7 +61,7 @@ export interface GatewayOptions {
 /** How often creates left unsettled are looked for (also once at start). */
 const RECONCILE_EVERY_MS = 5 * 60_000;
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
+const digest = (s: string) => hash('sha256', s, 'buffer');
 
 /** Wires config → storage → adapters → services → Hono app. Everything is built here, nothing is global. */
 export async function createGateway(config: GatewayConfig, opts: GatewayOptions): Promise<Gateway> {
@@ -89,10 +89,16 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
 
   const storage = await openStorage(config.database, opts.logger);
   // Replicas on one database drop each other's written paths from their read caches.
-  storage.broadcast.subscribe((message) => {
-    const w = parseWriteMessage(message);
-    if (w) policies.get(w.provider)?.wrote(w.prefix, true);
-  });
+  storage.broadcast.subscribe(
+    (message) => {
+      const w = parseWriteMessage(message);
+      if (w) policies.get(w.provider)?.wrote(w.prefix, true);
+    },
+    // Messages may have been missed: every cached read may be stale.
+    () => {
+      for (const policy of policies.values()) policy.wrote('', true);
+    },
+  );
   for (const [id, policy] of policies)
     policy.onWrite(
       (prefix) => void storage.broadcast.publish(JSON.stringify({ wrote: prefix, provider: id })),

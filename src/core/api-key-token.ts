@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
 /**
@@ -39,7 +39,7 @@ export function isWellFormedApiKey(key: string): boolean {
 
 /** What is stored of a key. */
 export function apiKeyHash(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 /** A connect session's token (contract §10): the same format with its own prefix; only its SHA-256 (apiKeyHash) is stored. */

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** Strong validator of a canonical representation. */
 export function etagOf(representation: unknown): string {
-  return `"${createHash('sha256').update(JSON.stringify(representation)).digest('base64url').slice(0, 27)}"`;
+  return `"${hash('sha256', JSON.stringify(representation), 'base64url').slice(0, 27)}"`;
 }
 
 /** RFC 9110 strong comparison against an If-Match / If-None-Match header value. */

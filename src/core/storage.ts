@@ -294,8 +294,12 @@ export interface ConnectionLocks {
 export interface Broadcast {
   /** Sends to every other process (best effort: a lost message costs freshness, never correctness). */
   publish(message: string): Promise<void>;
-  /** Hears what the other processes send (not this one's own messages). */
-  subscribe(listener: (message: string) => void): void;
+  /**
+   * Hears what the other processes send (not this one's own messages). `gap` is called when some
+   * may have been missed (the connection that hears them was lost and is back): drop what they
+   * would have dropped.
+   */
+  subscribe(listener: (message: string) => void, gap?: () => void): void;
 }
 
 export interface Storage {

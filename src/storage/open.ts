@@ -6,6 +6,10 @@ import { POSTGRES_DEFAULTS, type PostgresSettings } from './postgres-settings.js
 export interface OpenOptions {
   /** Refuse a database that does not exist yet instead of creating it (tools such as `rotate-key`). */
   mustExist?: boolean;
+  /** How long a looked-up API key or connection is kept in memory (storage/lookups.ts; default 1 s, 0: never). */
+  lookupTtlMs?: number;
+  /** The lookups' clock in ms (default `performance.now`; tests move their own). */
+  lookupClock?: () => number;
 }
 
 /** Opens the storage a `database.url` names; each backend's driver is loaded only when used. */

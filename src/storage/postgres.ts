@@ -6,6 +6,13 @@ import type { Logger } from 'pino';
 import { GatewayError } from '../core/errors.js';
 import type { Broadcast } from '../core/storage.js';
 import { LeaseLocks } from './lease-locks.js';
+import {
+  DEFAULT_LOOKUP_TTL_MS,
+  LOOKUPS_CHANGED,
+  LookupCache,
+  StatementWatch,
+  statementKind,
+} from './lookups.js';
 import type { OpenOptions } from './open.js';
 import { MIGRATIONS, TYPES } from './sql/migrations.js';
 import type { Tables } from './sql/schema.js';
@@ -46,7 +53,12 @@ export class PostgresStorage extends SqlStorage {
     });
     // An idle connection the server dropped (a restart): the pool discards it; without a listener it would end the process.
     pool.on('error', (e) => logger.warn({ err_code: errorCode(e) }, 'database connection lost'));
-    const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: unavailableAs503(pool) }) });
+    const lookups = new LookupCache(opts.lookupTtlMs ?? DEFAULT_LOOKUP_TTL_MS, opts.lookupClock);
+    // Set once the broadcast exists (it is made after the migrations, which change no lookup).
+    let tell = (): void => {};
+    const db = new Kysely<Tables>({
+      dialect: new PostgresDialect({ pool: unavailableAs503(pool, lookups, () => tell()) }),
+    });
     try {
       await migrate(pool, opts);
     } catch (e) {
@@ -54,17 +66,25 @@ export class PostgresStorage extends SqlStorage {
       throw e;
     }
     const broadcast = new Notifications(url, pool, logger);
+    tell = () => void broadcast.publish(LOOKUPS_CHANGED);
     const locks = new LeaseLocks(
       db,
       settings,
       `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
       logger,
     );
-    return new PostgresStorage(db, locks, broadcast, 'postgres', async () => {
-      locks.close();
-      await broadcast.close();
-      await db.destroy();
-    });
+    return new PostgresStorage(
+      db,
+      locks,
+      broadcast,
+      'postgres',
+      async () => {
+        locks.close();
+        await broadcast.close();
+        await db.destroy();
+      },
+      { lookups },
+    );
   }
 }
 
@@ -143,8 +163,12 @@ function unavailable(e: unknown): unknown {
   });
 }
 
-/** The pool as kysely sees it, its connection and statement failures turned into `storage_unavailable`. */
-function unavailableAs503(pool: pg.Pool): PostgresPool {
+/**
+ * The pool as kysely sees it, its connection and statement failures turned into `storage_unavailable`,
+ * and the statements that change what the lookups read shown to a watch per checkout (a transaction
+ * is one checkout), which tells the other replicas (`committed`) once such a write is committed.
+ */
+function unavailableAs503(pool: pg.Pool, lookups: LookupCache, committed: () => void): PostgresPool {
   return {
     connect: async () => {
       let client: pg.PoolClient;
@@ -156,15 +180,29 @@ function unavailableAs503(pool: pg.Pool): PostgresPool {
       // A wrapper, not the pooled client changed: pg-pool's own pool.query() uses the same clients with callbacks.
       const query = client.query.bind(client) as (...args: unknown[]) => unknown;
       let broken = false;
+      const watch = new StatementWatch(lookups, committed);
+      let inTransaction = false;
       return {
         query: (...args: unknown[]) => {
           if (Array.isArray(args[1])) args[1] = args[1].map(withoutNul);
+          const text = typeof args[0] === 'string' ? args[0] : '';
+          if (/^\s*begin\b/i.test(text)) inTransaction = true;
+          const kind = statementKind(text);
+          if (kind === 'end') inTransaction = false;
+          watch.before(kind);
           const r = query(...args);
           return r instanceof Promise
-            ? r.catch((e: unknown) => {
-                broken ||= isUnreachable(e);
-                throw unavailable(e);
-              })
+            ? r.then(
+                (v: unknown) => {
+                  watch.after(kind, inTransaction);
+                  return v;
+                },
+                (e: unknown) => {
+                  watch.after(kind, inTransaction);
+                  broken ||= isUnreachable(e);
+                  throw unavailable(e);
+                },
+              )
             : r;
         },
         // A connection that failed as unreachable is closed, not pooled again.
@@ -183,6 +221,11 @@ function unavailableAs503(pool: pg.Pool): PostgresPool {
 class Notifications implements Broadcast {
   readonly #origin = randomBytes(6).toString('hex');
   readonly #listeners: Array<(message: string) => void> = [];
+  readonly #gaps: Array<() => void> = [];
+  /** Whether LISTEN ever succeeded: a later success follows a time nothing was heard. */
+  #heard = false;
+  #publishing: Promise<void> | null = null;
+  #again = new Set<string>();
   #client: pg.Client | null = null;
   #closed = false;
   #retry: NodeJS.Timeout | null = null;
@@ -193,7 +236,24 @@ class Notifications implements Broadcast {
     private readonly logger: Logger,
   ) {}
 
+  /** Sends `message`; the same message asked for again while one is on its way is sent once more after it, not once per ask. */
   async publish(message: string): Promise<void> {
+    if (this.#publishing) {
+      this.#again.add(message);
+      return this.#publishing;
+    }
+    this.#publishing = this.#send(message);
+    try {
+      await this.#publishing;
+    } finally {
+      this.#publishing = null;
+    }
+    const queued = [...this.#again];
+    this.#again.clear();
+    await Promise.all(queued.map((m) => this.publish(m)));
+  }
+
+  async #send(message: string): Promise<void> {
     try {
       await this.pool.query('SELECT pg_notify($1, $2)', [CHANNEL, `${this.#origin} ${message}`]);
     } catch (e) {
@@ -202,8 +262,9 @@ class Notifications implements Broadcast {
     }
   }
 
-  subscribe(listener: (message: string) => void): void {
+  subscribe(listener: (message: string) => void, gap?: () => void): void {
     this.#listeners.push(listener);
+    if (gap) this.#gaps.push(gap);
     if (this.#listeners.length === 1) void this.#listen(0);
   }
 
@@ -231,6 +292,8 @@ class Notifications implements Broadcast {
       await client.connect();
       await client.query(`LISTEN ${CHANNEL}`);
       attempt = 0;
+      if (this.#heard) for (const g of this.#gaps) g();
+      this.#heard = true;
     } catch {
       again();
     }

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Broadcast } from '../core/storage.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { DEFAULT_LOOKUP_TTL_MS, LookupCache, StatementWatch, statementKind } from './lookups.js';
 import type { OpenOptions } from './open.js';
 import { MIGRATIONS, TYPES } from './sql/migrations.js';
 import type { Tables } from './sql/schema.js';
@@ -29,8 +30,16 @@ export class SqliteStorage extends SqlStorage {
     raw.pragma('busy_timeout = 5000');
     raw.pragma('foreign_keys = ON');
     migrate(raw);
-    const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: preparedOnce(raw) }) });
-    super(db, new KeyedMutex(), NOBODY, 'sqlite', () => db.destroy());
+    const lookups = new LookupCache(opts.lookupTtlMs ?? DEFAULT_LOOKUP_TTL_MS, opts.lookupClock);
+    // One process on the file: nobody to tell once a write is committed (another process on it, such
+    // as rotate-key, is bounded by the entries' lifetime).
+    const watch = new StatementWatch(lookups, () => {});
+    const statements = preparedOnce(raw, watch);
+    const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: statements.database }) });
+    super(db, new KeyedMutex(), NOBODY, 'sqlite', () => db.destroy(), {
+      lookups,
+      readNow: (sql, params) => (raw.inTransaction ? null : (statements.get(sql).all(params) as unknown[])),
+    });
   }
 
   /** `sqlite:./data/x.db` or `sqlite::memory:` */
@@ -59,24 +68,53 @@ function migrate(db: Database.Database): void {
 
 /**
  * The database as kysely's SQLite driver sees it, with each statement prepared once and reused
- * (preparing is a large share of a read's cost, and kysely's driver prepares on every query), and
- * transactions begun IMMEDIATE.
+ * (preparing is a large share of a read's cost, and kysely's driver prepares on every query),
+ * transactions begun IMMEDIATE, and the statements that change what the lookups read shown to
+ * `watch` as they run. `get` is the prepared statement itself (a read run at once).
  */
-function preparedOnce(db: Database.Database): SqliteDatabase {
+function preparedOnce(
+  db: Database.Database,
+  watch: StatementWatch,
+): { database: SqliteDatabase; get(sql: string): SqliteStatement } {
   const statements = new Map<string, SqliteStatement>();
+  const get = (sql: string): SqliteStatement => {
+    let st = statements.get(sql);
+    if (!st) {
+      // A transaction takes the write lock at its start: another process on the file (rotate-key)
+      // then waits its turn (busy_timeout) instead of failing a read-then-write half-way.
+      const prepared = db.prepare(sql === 'begin' ? 'BEGIN IMMEDIATE' : sql) as unknown as SqliteStatement;
+      st = watched(prepared, sql);
+      statements.set(sql, st);
+    }
+    return st;
+  };
+  const watched = (st: SqliteStatement, sql: string): SqliteStatement => {
+    const kind = statementKind(sql);
+    if (kind === null) return st;
+    const around =
+      <R>(run: (p: ReadonlyArray<unknown>) => R) =>
+      (p: ReadonlyArray<unknown>): R => {
+        watch.before(kind);
+        try {
+          return run(p);
+        } finally {
+          watch.after(kind, db.inTransaction);
+        }
+      };
+    return {
+      reader: st.reader,
+      all: around((p) => st.all(p)),
+      run: around((p) => st.run(p)),
+      iterate: around((p) => st.iterate(p)),
+    };
+  };
   return {
-    close: () => {
-      if (db.open) db.close();
+    database: {
+      close: () => {
+        if (db.open) db.close();
+      },
+      prepare: get,
     },
-    prepare: (sql) => {
-      let st = statements.get(sql);
-      if (!st) {
-        // A transaction takes the write lock at its start: another process on the file (rotate-key)
-        // then waits its turn (busy_timeout) instead of failing a read-then-write half-way.
-        st = db.prepare(sql === 'begin' ? 'BEGIN IMMEDIATE' : sql) as unknown as SqliteStatement;
-        statements.set(sql, st);
-      }
-      return st;
-    },
+    get,
   };
 }

@@ -356,6 +356,47 @@ describe('two replicas on one PostgreSQL database', () => {
     expect((await asKey(a)).status).toBe(401);
   });
 
+  it("with the replicas' notification connections cut, a key revoked on A is still refused by B within 1 s", async () => {
+    const { org } = await newOrganization();
+    const made = await call(a, 'POST', '/v1/api-keys', {
+      name: 'unheard',
+      organization_ids: [org],
+      scopes: ['organizations:read'],
+    });
+    const { id, key } = (await made.json()) as { id: string; key: string };
+    const asKey = (gw: GatewayProcess) =>
+      call(gw, 'GET', `/v1/organizations/${org}`, undefined, { authorization: `Bearer ${key}` });
+    expect((await asKey(b)).status).toBe(200);
+    // Every replica's LISTEN connection is ended by the server: the revocation's NOTIFY reaches nobody.
+    const admin = new pg.Client({ connectionString: dbUrl });
+    await admin.connect();
+    let cut: number;
+    try {
+      const r = await admin.query<{ n: string }>(
+        "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) AS n FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN %'",
+      );
+      cut = Number(r.rows[0]?.n);
+    } finally {
+      await admin.end();
+    }
+    expect(cut).toBeGreaterThanOrEqual(2);
+    expect((await call(a, 'DELETE', `/v1/api-keys/${id}`)).status).toBe(204);
+    const revokedAt = performance.now();
+    let askedAfter = Number.NaN;
+    await vi.waitFor(
+      async () => {
+        const asked = performance.now();
+        expect((await asKey(b)).status).toBe(401);
+        askedAfter = asked - revokedAt;
+      },
+      { timeout: 2_000, interval: 10 },
+    );
+    report(
+      `API key revocation with ${cut} notification connections cut: refused by replica B ${askedAfter.toFixed(1)} ms after the revocation on A`,
+    );
+    expect(askedAfter).toBeLessThan(1_000);
+  });
+
   it("a write on A drops the connection from B's read cache (TTL 60 s): B shows the change at once", async () => {
     const { upstream, base } = await newOrganization('versori-cached');
     const created = await createConnection(a, base, 'versori-cached', 'cached-0', 'secret-cached');

@@ -1,4 +1,4 @@
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, expect, it, vi } from 'vitest';
 import type { ConnectionRow, ConnectSessionRow, NewEvent, Storage } from '../../src/core/storage.js';
 import type { OpenOptions } from '../../src/storage/open.js';
 import { MIGRATIONS } from '../../src/storage/sql/migrations.js';
@@ -444,6 +444,33 @@ export function storageConformance(backend: StorageBackend): void {
     expect((await s.listEvents('acme', null, 10))?.map((e) => e.id)).toEqual(['ev_acme', 'ev_1', 'ev_u']);
   });
 
+  it('a key revoked on one replica is refused by another within 1 s, though the other had it in memory', async () => {
+    const [a, b] = await twoReplicas();
+    const key = {
+      id: 'ak_r',
+      name: 'r',
+      organization_ids: ['acme'],
+      scopes: ['connections:read'],
+      key_hash: 'hr',
+      created_at: 't',
+      revoked_at: null,
+    };
+    await a.insertApiKey(key, null);
+    expect(await b.getApiKeyByHash('hr')).toEqual(key);
+    await a.revokeApiKey('ak_r', 'r', null);
+    const revokedAt = performance.now();
+    let askedAfter = Number.NaN;
+    await vi.waitFor(
+      async () => {
+        const asked = performance.now();
+        expect(await b.getApiKeyByHash('hr')).toMatchObject({ revoked_at: 'r' });
+        askedAfter = asked - revokedAt;
+      },
+      { timeout: 2_000, interval: 5 },
+    );
+    expect(askedAfter).toBeLessThan(1_000);
+  });
+
   it('two replicas adopting the same upstream connections at once mint one id each (insert on conflict with the live index)', async () => {
     const [a, b] = await twoReplicas();
     const cands = (tag: string) =>
@@ -553,6 +580,47 @@ export function storageConformance(backend: StorageBackend): void {
     expect((await s.listAllEvents(0, 10)).map((e) => [e.type, e.api_key_id])).toEqual([
       ['api_key.created', 'ak_1'],
     ]);
+  });
+
+  it("lookups kept in memory never hide this process's own writes: a revoked key, a deleted connection, new credentials, a renamed organization, a write in a transaction", async () => {
+    const s = await withAcme();
+    const key = {
+      id: 'ak_m',
+      name: 'm',
+      organization_ids: ['acme'],
+      scopes: ['connections:read'],
+      key_hash: 'hm',
+      created_at: 't',
+      revoked_at: null,
+    };
+    await s.insertApiKey(key, null);
+    expect(await s.getApiKeyByHash('hm')).toEqual(key);
+    expect(await s.getApiKeyByHash('hm')).toEqual(key);
+    await s.revokeApiKey('ak_m', 'r', null);
+    expect(await s.getApiKeyByHash('hm')).toMatchObject({ revoked_at: 'r' });
+
+    // An absent connection is not remembered: one made since is found at once.
+    expect((await s.getConnectionWithOrganization('acme', 'cn_m'))?.connection).toBeNull();
+    await s.insertConnection(row('cn_m', 'ext-m'), null, event('ev_m', 'cn_m'));
+    const found = await s.getConnectionWithOrganization('acme', 'cn_m');
+    expect(found?.connection?.id).toBe('cn_m');
+    expect(found?.credential).toBeNull();
+    // What was answered is shared by whoever asks next: nobody may change it.
+    expect(() => {
+      (found?.connection as { kind: string }).kind = 'changed';
+    }).toThrow();
+    await s.recordConnectionUpdate(sealed('cn_m'), event('ev_m2', 'cn_m'));
+    expect((await s.getConnectionWithOrganization('acme', 'cn_m'))?.credential).toMatchObject({
+      credential_type: 'api_key',
+    });
+    await s.updateOrganization({ ...org(), name: 'Renamed' }, orgEvent('ev_m3', 'organization.updated'));
+    expect((await s.getConnectionWithOrganization('acme', 'cn_m'))?.organization.name).toBe('Renamed');
+    await s.transaction(async (tx) => {
+      await tx.markConnectionDeleted('cn_m', '2026-02-01T00:00:00Z', null);
+    });
+    expect((await s.getConnectionWithOrganization('acme', 'cn_m'))?.connection?.deleted_at).toBe(
+      '2026-02-01T00:00:00Z',
+    );
   });
 
   it('the connection lock runs one holder at a time, in order, and is free again after a throw', async () => {

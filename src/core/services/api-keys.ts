@@ -103,13 +103,21 @@ export class ApiKeyService {
     const row = await this.deps.storage.getApiKeyByHash(hash);
     if (!row || row.revoked_at !== null) return null;
     if (!timingSafeEqual(Buffer.from(row.key_hash, 'hex'), Buffer.from(hash, 'hex'))) return null;
-    return {
-      actor: `key:${row.id}`,
-      organizations: row.organization_ids.includes('*') ? '*' : row.organization_ids,
-      scopes: new Set(row.scopes as Scope[]),
-      admin: false,
-    };
+    // Storage may answer the same row object again (it keeps lookups in memory a moment): its caller too.
+    let caller = this.#callers.get(row);
+    if (!caller) {
+      caller = Object.freeze({
+        actor: `key:${row.id}`,
+        organizations: row.organization_ids.includes('*') ? '*' : row.organization_ids,
+        scopes: new Set(row.scopes as Scope[]),
+        admin: false,
+      });
+      this.#callers.set(row, caller);
+    }
+    return caller;
   }
+
+  readonly #callers = new WeakMap<ApiKeyRow, Caller>();
 
   #event(ctx: RequestContext, type: string, keyId: string, changed: string[], at: string): NewEvent {
     // Gateway-wide: an API key belongs to no organization ('' stands for the gateway itself).

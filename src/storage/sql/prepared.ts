@@ -18,7 +18,7 @@ export class Prepared<R> {
 
   constructor(private readonly build: (db: Db) => Compilable<R>) {}
 
-  async run({ db, dialect }: Session, args: readonly unknown[]): Promise<R[]> {
+  async run({ db, dialect, readNow }: Session, args: readonly unknown[]): Promise<R[]> {
     let c = this.#compiled.get(dialect);
     if (!c) {
       const compiled = this.build(db).compile();
@@ -32,6 +32,8 @@ export class Prepared<R> {
       this.#compiled.set(dialect, c);
     }
     const params = c.params.map((p) => ('arg' in p ? args[p.arg] : p.value));
+    const now = readNow?.(c.sql, params);
+    if (now) return now as R[];
     return (await db.executeQuery(CompiledQuery.raw(c.sql, params) as CompiledQuery<R>)).rows;
   }
 }

@@ -8,6 +8,12 @@ export type Db = Kysely<Tables>;
 export interface Session {
   readonly db: Db;
   readonly dialect: Dialect;
+  /**
+   * Runs a read at once, without the async query layer (better-sqlite3 is synchronous; kysely's
+   * driver around it costs more than the read); null when it cannot now (a transaction is open on
+   * the connection: the read waits for it through kysely). Absent on PostgreSQL and in a transaction.
+   */
+  readonly readNow?: (sql: string, params: readonly unknown[]) => unknown[] | null;
 }
 
 /** Thrown inside `inTransaction` to undo the transaction and answer `false`. */

@@ -39,6 +39,7 @@ import * as events from './events.js';
 import * as idempotencyKeys from './idempotency-keys.js';
 import * as organizations from './organizations.js';
 import type { Tables } from './schema.js';
+import { LOOKUPS_CHANGED, type LookupCache } from '../lookups.js';
 import type { Db, Dialect, Session } from './session.js';
 import * as settings from './settings.js';
 import * as snapshots from './snapshots.js';
@@ -55,14 +56,46 @@ import * as endpoints from './webhook-endpoints.js';
 export class SqlStorage implements Storage {
   readonly #session: Session;
 
+  /** The lookups kept in memory (lookups.ts); null inside a transaction, which always reads the database. */
+  readonly #lookups: LookupCache | null;
+
   constructor(
     db: Db,
     readonly locks: ConnectionLocks,
     readonly broadcast: Broadcast,
     readonly backend: Dialect,
     private readonly onClose: () => Promise<void>,
+    memory: { lookups: LookupCache; readNow?: Session['readNow'] } | null,
   ) {
-    this.#session = { db, dialect: backend };
+    this.#session = memory?.readNow
+      ? { db, dialect: backend, readNow: memory.readNow }
+      : { db, dialect: backend };
+    this.#lookups = memory?.lookups ?? null;
+  }
+
+  #listening = false;
+
+  /** What the other processes say of their writes is heard from the first lookup kept on (PostgreSQL listens on a connection of its own). */
+  #hear(lookups: LookupCache): void {
+    if (this.#listening) return;
+    this.#listening = true;
+    this.broadcast.subscribe(
+      (message) => {
+        if (message === LOOKUPS_CHANGED) lookups.clear();
+      },
+      () => lookups.clear(),
+    );
+  }
+
+  /** A lookup through the memory (`keep`: whether an answer is kept). */
+  #remembered<T>(key: string, read: () => Promise<T>, keep: (value: T) => boolean): Promise<T> {
+    const lookups = this.#lookups;
+    if (!lookups || lookups.ttlMs <= 0) return read();
+    return lookups.through(key, read, (v) => {
+      if (!keep(v)) return false;
+      this.#hear(lookups);
+      return true;
+    });
   }
 
   /** PostgreSQL serves replicas; a SQLite file serves one process. */
@@ -90,7 +123,7 @@ export class SqlStorage implements Storage {
   }
 
   #on(trx: Transaction<Tables>): SqlStorage {
-    return new SqlStorage(trx, this.locks, this.broadcast, this.backend, async () => {});
+    return new SqlStorage(trx, this.locks, this.broadcast, this.backend, async () => {}, null);
   }
 
   getOrInitSetting(key: string, init: () => string): Promise<string> {
@@ -120,7 +153,13 @@ export class SqlStorage implements Storage {
     organizationId: string,
     connectionId: string,
   ): Promise<ConnectionLookup | null> {
-    return connections.getConnectionWithOrganization(this.#session, organizationId, connectionId);
+    const read = () => connections.getConnectionWithOrganization(this.#session, organizationId, connectionId);
+    // Kept only when the connection exists (a new one is then found at once).
+    return this.#remembered(
+      `c\u0000${organizationId}\u0000${connectionId}`,
+      read,
+      (r) => r?.connection != null,
+    );
   }
   ensureConnections(
     candidates: ConnectionCandidate[],
@@ -247,7 +286,8 @@ export class SqlStorage implements Storage {
     return apiKeys.insertApiKey(this.#session, row, event);
   }
   getApiKeyByHash(keyHash: string): Promise<ApiKeyRow | null> {
-    return apiKeys.getApiKeyByHash(this.#session, keyHash);
+    const read = () => apiKeys.getApiKeyByHash(this.#session, keyHash);
+    return this.#remembered(`k\u0000${keyHash}`, read, (r) => r !== null);
   }
   listApiKeys(afterId: string | null, limit: number): Promise<ApiKeyRow[]> {
     return apiKeys.listApiKeys(this.#session, afterId, limit);
