@@ -77,3 +77,17 @@ export const median = (xs) =>
     50,
   );
 export const ratio = (a, b) => Number((a / b).toFixed(2));
+
+/**
+ * The header a caller of reads sends: an API key scoped as a sidecar's would be (one organization,
+ * `connections:read`), made with the admin key. Its lookup is part of every measured request.
+ */
+export async function readerKey(url, adminKey, org = 'bench') {
+  const res = await fetch(`${url}/v1/api-keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'bench reader', organization_ids: [org], scopes: ['connections:read'] }),
+  });
+  if (res.status !== 201) throw new Error(`api key: ${res.status} ${await res.text()}`);
+  return { authorization: `Bearer ${(await res.json()).key}` };
+}

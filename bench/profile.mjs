@@ -12,7 +12,7 @@ import { join, relative } from 'node:path';
 import process from 'node:process';
 import { build } from 'esbuild';
 import { connId, orgId } from './ids.mjs';
-import { freePort, root, startProcess } from './lib.mjs';
+import { freePort, readerKey, root, startProcess } from './lib.mjs';
 
 const SECONDS = Number(process.env['BENCH_PROFILE_SECONDS'] ?? 6);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
@@ -142,7 +142,7 @@ function attribute(profile, windowUs) {
   return { us, unattributed, bySelf };
 }
 
-function load(url, paths, duration = SECONDS) {
+function load(url, paths, headers, duration = SECONDS) {
   let i = 0;
   return new Promise((ok, fail) => {
     autocannon(
@@ -150,7 +150,7 @@ function load(url, paths, duration = SECONDS) {
         url,
         connections: CONNECTIONS,
         duration,
-        headers: AUTH,
+        headers,
         requests: [{ setupRequest: (req) => ({ ...req, path: paths[i++ % paths.length] }) }],
       },
       (err, r) => (err ? fail(err) : r.non2xx > 0 ? fail(new Error(`${r.non2xx} non-2xx`)) : ok(r)),
@@ -191,6 +191,7 @@ const org = await fetch(`${gw.url}/v1/organizations`, {
   body: JSON.stringify({ id: 'bench', name: 'bench', links: { leen: orgId('bench-up') } }),
 });
 if (org.status !== 201) throw new Error(`org: ${org.status}`);
+const READER = await readerKey(gw.url, ADMIN_KEY);
 const sqlite = new Database(db);
 sqlite.pragma('busy_timeout = 5000');
 const insert = sqlite.prepare(
@@ -208,9 +209,9 @@ sqlite.transaction(() => {
 sqlite.close();
 // Random order: concurrent reads rarely share an upstream call.
 paths.sort(() => Math.random() - 0.5);
-await load(gw.url, paths, 2); // warm-up: the JIT, the caches of the process
+await load(gw.url, paths, READER, 2); // warm-up: the JIT, the caches of the process
 const started = performance.now();
-const result = await load(gw.url, paths);
+const result = await load(gw.url, paths, READER);
 const measuredUs = (performance.now() - started) * 1000;
 await gw.stop();
 /** The one profile a process wrote into `folder`. */
@@ -245,9 +246,9 @@ const baseline = await startProcess({
   url: `http://127.0.0.1:${baselinePort}`,
   readyPath: paths[0],
 });
-await load(baseline.url, paths, 2);
+await load(baseline.url, paths, READER, 2);
 const baselineStarted = performance.now();
-const baselineResult = await load(baseline.url, paths);
+const baselineResult = await load(baseline.url, paths, READER);
 const baselineUs = (performance.now() - baselineStarted) * 1000;
 await baseline.stop();
 await upstream.stop();

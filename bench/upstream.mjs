@@ -17,7 +17,7 @@ import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { Pool } from 'undici';
 import { connId, orgId } from './ids.mjs';
-import { freePort, median, percentile, ratio, root, startProcess } from './lib.mjs';
+import { freePort, median, percentile, ratio, readerKey, root, startProcess } from './lib.mjs';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 4);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
@@ -245,7 +245,13 @@ function cannon(target, seconds = SECONDS) {
         ];
   return new Promise((ok, fail) => {
     autocannon(
-      { url, connections: CONNECTIONS, duration: seconds, headers: AUTH, ...(requests ? { requests } : {}) },
+      {
+        url,
+        connections: CONNECTIONS,
+        duration: seconds,
+        headers: (typeof target === 'string' ? undefined : target.headers) ?? AUTH,
+        ...(requests ? { requests } : {}),
+      },
       (err, r) => {
         if (err) return fail(err);
         if (r.non2xx > 0 || r.errors > 0)
@@ -257,14 +263,26 @@ function cannon(target, seconds = SECONDS) {
 }
 
 const paths = (list) => list.map((id) => `/v1/organizations/bench/connections/${id}`);
+// Reads are made as a sidecar makes them: with a scoped API key (each gateway has its own database).
+const [reader, quietReader, pgReader] = await Promise.all(
+  [gateway, quiet, pgGateway].map((gw) => readerKey(gw.url, ADMIN_KEY)),
+);
 const TARGETS = {
-  'raw node:http proxy (baseline)': { origin: baseline.url, paths: paths(ids.leen) },
-  'gateway GET, uncached': { origin: gateway.url, paths: paths(ids.leen) },
-  'gateway GET, uncached, LOG_LEVEL=warn': { origin: quiet.url, paths: paths(ids.leen) },
-  'gateway GET, uncached, PostgreSQL storage': { origin: pgGateway.url, paths: paths(pgIds) },
+  'raw node:http proxy (baseline)': { origin: baseline.url, paths: paths(ids.leen), headers: reader },
+  'gateway GET, uncached': { origin: gateway.url, paths: paths(ids.leen), headers: reader },
+  'gateway GET, uncached, LOG_LEVEL=warn': {
+    origin: quiet.url,
+    paths: paths(ids.leen),
+    headers: quietReader,
+  },
+  'gateway GET, uncached, PostgreSQL storage': {
+    origin: pgGateway.url,
+    paths: paths(pgIds),
+    headers: pgReader,
+  },
   'static Hono route (own process)': `${staticHono.url}/static`,
   'gateway /healthz (static route, same middleware)': `${gateway.url}/healthz`,
-  'gateway GET, cached': { origin: gateway.url, paths: paths(ids['leen-cached']) },
+  'gateway GET, cached': { origin: gateway.url, paths: paths(ids['leen-cached']), headers: reader },
 };
 // The cache holds every connection before the cached runs.
 for (const p of TARGETS['gateway GET, cached'].paths) await call(gateway.url, 'GET', p);
@@ -297,16 +315,22 @@ async function openLoop(target, rate = OPEN_LOOP_RPS, seconds = OPEN_LOOP_SECOND
         const scheduled = start + BigInt(Math.round((sent * 1e9) / rate));
         sent += 1;
         inflight.push(
-          pool.request({ path: target.paths[sent % target.paths.length], method: 'GET', headers: AUTH }).then(
-            async (res) => {
-              await res.body.dump();
-              if (res.statusCode !== 200) errors += 1;
-              latencies.push(Number(process.hrtime.bigint() - scheduled) / 1000);
-            },
-            () => {
-              errors += 1;
-            },
-          ),
+          pool
+            .request({
+              path: target.paths[sent % target.paths.length],
+              method: 'GET',
+              headers: target.headers,
+            })
+            .then(
+              async (res) => {
+                await res.body.dump();
+                if (res.statusCode !== 200) errors += 1;
+                latencies.push(Number(process.hrtime.bigint() - scheduled) / 1000);
+              },
+              () => {
+                errors += 1;
+              },
+            ),
         );
       }
       if (sent < total) setTimeout(tick, 1);

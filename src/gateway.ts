@@ -26,6 +26,7 @@ import { WebhookUrlGuard } from './events/url-guard.js';
 import { DEFAULT_MONITOR_INTERVAL_MS } from './monitor/settings.js';
 import { ConnectionMonitor } from './monitor/monitor.js';
 import { VERSION } from './version.js';
+import { accessLogger } from './logger.js';
 import type { Storage } from './core/storage.js';
 import { createApp } from './http/app.js';
 import type { AppEnv } from './http/env.js';
@@ -187,6 +188,7 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
       timingSafeEqual(digest(key), adminDigest) ? ADMIN : apiKeys.authenticate(key),
     ready: () => storage.ping(),
     logger: opts.logger,
+    accessLog: accessLogger(opts.logger),
     metrics,
   });
   // The hosted connect page (contract §10), beside the API.

@@ -13,6 +13,21 @@ export interface CallContext {
    * never to a cache or another caller's read in flight, so no cache can weaken If-Match.
    */
   fresh?: boolean | undefined;
+  /** Where the attempt lines of the request go (set by the HTTP layer; see AttemptLines). */
+  attempts?: AttemptLines | undefined;
+}
+
+/**
+ * A request's upstream attempt lines: the one answered attempt of a request is written as part of
+ * the request's own line; when a second one comes (a retry, a second call), the first is written
+ * as its own line then, and so is every later one.
+ */
+export interface AttemptLines {
+  /**
+   * Offers an answered attempt's fields; true: the request's line carries them (`write` writes them
+   * as their own line instead, if another attempt comes); false: write them now.
+   */
+  take(fields: Readonly<Record<string, unknown>>, write: () => void): boolean;
 }
 
 /** Where a connection lives upstream; `connectionId` is the gateway's own `cn_…` id. */

@@ -2,7 +2,12 @@ import { hash } from 'node:crypto';
 
 /** Strong validator of a canonical representation. */
 export function etagOf(representation: unknown): string {
-  return `"${hash('sha256', JSON.stringify(representation), 'base64url').slice(0, 27)}"`;
+  return etagOfJson(JSON.stringify(representation));
+}
+
+/** The same, of a representation already written as JSON. */
+export function etagOfJson(json: string): string {
+  return `"${hash('sha256', json, 'base64url').slice(0, 27)}"`;
 }
 
 /** RFC 9110 strong comparison against an If-Match / If-None-Match header value. */

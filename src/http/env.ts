@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AccessLine } from './access-line.js';
 import type { Registry } from 'prom-client';
 import type { ProviderCapabilities } from '../core/adapter.js';
 import type { CircuitState } from '../core/adapter.js';
@@ -43,6 +44,8 @@ export interface AppDeps {
   /** Resolves when storage answers (readiness). */
   ready(): Promise<void>;
   logger: Logger;
+  /** The access log (one line per request): the logger without the walk for secret-named keys, as its lines have fixed fields. */
+  accessLog: Logger;
   /** Where request metrics go and `/metrics` reads from; the upstream metrics join it later. */
   metrics: Registry;
 }
@@ -51,7 +54,8 @@ export type AppEnv = {
   Variables: {
     deps: AppDeps;
     requestId: string;
-    log: Logger;
+    /** The request's access line, which may carry its upstream attempt. */
+    accessLine: AccessLine;
     caller: Caller;
     /** The services' view of this request, made once (request.ts). */
     serviceContext: RequestContext | undefined;

@@ -1,8 +1,9 @@
 import type { Context, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { ERROR_STATUS, GatewayError, isGatewayError, type ErrorCode } from '../core/errors.js';
+import { answer } from './answer.js';
 import type { AppEnv } from './env.js';
-import { callerGone, cutForTime } from './request.js';
+import { callerGone, cutForTime, requestLog } from './request.js';
 
 /** The problem body (RFC 9457) of an error; `requestId` is null where no request scope exists (a refused connection). */
 export function problemBody(err: GatewayError, requestId: string | null): Record<string, unknown> {
@@ -28,10 +29,7 @@ export function problemResponse(c: Context<AppEnv>, err: GatewayError): Response
   if (err.code === 'unauthenticated') headers['www-authenticate'] = 'Bearer';
   // The rest of an oversized body is never read, so this socket cannot carry another request.
   if (err.code === 'payload_too_large') headers['connection'] = 'close';
-  return new Response(JSON.stringify(problemBody(err, c.get('requestId') ?? null)), {
-    status: err.status,
-    headers,
-  });
+  return answer(c, err.status, JSON.stringify(problemBody(err, c.get('requestId') ?? null)), headers);
 }
 
 /** What the request-reading machinery (Hono's validators) throws, as the contract's codes. */
@@ -51,7 +49,7 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
     // calls were abandoned: nobody reads this answer. 499, as nginx logs it, keeps it apart from
     // the gateway's own failures in the log and the metrics. A request the server cut for arriving
     // too slowly was answered 408 on its socket (client-errors.ts) and is logged so.
-    const log = c.get('log') ?? c.get('deps').logger;
+    const log = requestLog(c);
     if (cutForTime(c)) {
       log.info({ reason: err.message }, 'request timed out');
       return new Response(null, { status: ERROR_STATUS.request_timeout });
@@ -60,14 +58,14 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
     return new Response(null, { status: CALLER_GONE });
   }
   if (isGatewayError(err)) {
-    if (err.code === 'internal') (c.get('log') ?? c.get('deps').logger).error({ err }, 'internal error');
+    if (err.code === 'internal') requestLog(c).error({ err }, 'internal error');
     return problemResponse(c, err);
   }
   if (err instanceof HTTPException) {
     const known = HTTP_EXCEPTION_CODES[err.status];
     if (known) return problemResponse(c, new GatewayError(known[0], known[1]));
   }
-  (c.get('log') ?? c.get('deps').logger).error({ err }, 'unhandled error');
+  requestLog(c).error({ err }, 'unhandled error');
   return problemResponse(
     c,
     new GatewayError('internal', 'An internal error occurred; the request id identifies it in the logs.'),

@@ -1,5 +1,6 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
+import type { Logger } from 'pino';
 import type { AppEnv, RequestContext } from './env.js';
 import { requestTimedOut } from './timed-out.js';
 import { upstreamTraceparent } from './traceparent.js';
@@ -14,6 +15,7 @@ export function serviceContext(c: Context<AppEnv>): RequestContext {
     traceparent: upstreamTraceparent(c.req.header('traceparent')),
     caller: c.get('caller'),
     idempotency: c.get('idempotency'),
+    attempts: c.get('accessLine'),
     // Fires when the caller disconnects: its upstream calls are abandoned.
     signal: callerSignal(c),
   };
@@ -52,4 +54,11 @@ export function callerGone(c: Context<AppEnv>): boolean {
 /** Whether the server cut this request because its headers or body came too slowly (net.ts limits). */
 export function cutForTime(c: Context<AppEnv>): boolean {
   return requestTimedOut((c.env as Partial<HttpBindings> | undefined)?.incoming?.socket);
+}
+
+/** A logger whose lines carry the request id (made when a line is written: most requests write only their access line). */
+export function requestLog(c: Context<AppEnv>): Logger {
+  const logger = c.get('deps').logger;
+  const requestId = c.get('requestId') as string | undefined;
+  return requestId === undefined ? logger : logger.child({ request_id: requestId });
 }

@@ -1,5 +1,6 @@
 import type { CallContext } from '../core/adapter.js';
 import { CallAborted } from './call-aborted.js';
+import { child } from './metrics.js';
 import type { UpstreamPolicy } from './policy.js';
 import { attemptHeaders, type EncodedBody, type UpstreamRequest } from './request.js';
 import { TransportError, type TransportResponse } from './transport.js';
@@ -14,7 +15,8 @@ const ms = (started: number) => Math.round((performance.now() - started) * 10) /
 
 /**
  * One HTTP attempt, with its log line (`upstream call`: method, path, attempt, request id, status
- * or outcome, duration) and its count in the attempts metric. Resolves with any answer; rejects
+ * or outcome, duration; an answered attempt may ride on its request's line instead, see
+ * AttemptLines) and its count in the attempts metric. Resolves with any answer; rejects
  * with the TransportError of no answer, or CallAborted when the caller went away.
  */
 export async function attempt(
@@ -39,8 +41,19 @@ export async function attempt(
       timeoutMs,
       signal: ctx.signal,
     });
-    policy.log.info({ ...line, status: res.status, duration_ms: ms(started) }, 'upstream call');
-    policy.metrics?.attempts.inc({ provider: policy.providerId, outcome: String(res.status) });
+    const duration = ms(started);
+    const write = () =>
+      policy.log.info({ ...line, status: res.status, duration_ms: duration }, 'upstream call');
+    const fields = {
+      provider: policy.providerId,
+      method: req.method,
+      path: req.path,
+      attempt: n,
+      status: res.status,
+      duration_ms: duration,
+    };
+    if (!ctx.attempts?.take(fields, write)) write();
+    if (policy.metrics) child(policy.metrics.attempts, policy.providerId, String(res.status)).inc();
     return res;
   } catch (e) {
     const outcome = !(e instanceof TransportError)
@@ -49,7 +62,7 @@ export async function attempt(
         ? 'caller_gone'
         : e.kind;
     policy.log.warn({ ...line, status: null, outcome, duration_ms: ms(started) }, 'upstream call');
-    policy.metrics?.attempts.inc({ provider: policy.providerId, outcome });
+    if (policy.metrics) child(policy.metrics.attempts, policy.providerId, outcome).inc();
     if (e instanceof TransportError && e.kind === 'aborted') throw new CallAborted();
     throw e;
   }

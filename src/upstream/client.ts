@@ -2,6 +2,7 @@ import type { CallContext } from '../core/adapter.js';
 import { GatewayError } from '../core/errors.js';
 import type { CallTarget } from './attempt.js';
 import { guarded } from './breaker-guard.js';
+import { child } from './metrics.js';
 import type { CachedAnswer, UpstreamPolicy } from './policy.js';
 import { readThrough } from './read.js';
 import { collectionOf, encodeBody, parseBody, queryString, type UpstreamRequest } from './request.js';
@@ -73,7 +74,6 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
     async call<T>(ctx: CallContext, req: UpstreamRequest): Promise<UpstreamResponse<T>> {
       const target: CallTarget = { origin, path: basePath + req.path + queryString(req.query) };
       const started = performance.now();
-      const labels = { provider: policy.providerId, operation: req.operation };
       try {
         let answer: CachedAnswer;
         if (req.method === 'GET') {
@@ -88,13 +88,20 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
             policy.wrote(collectionOf(basePath + req.path));
           }
         }
-        m?.calls.inc({ ...labels, outcome: 'ok' });
+        if (m) child(m.calls, policy.providerId, req.operation, 'ok').inc();
         return { status: answer.response.status, headers: answer.response.headers, body: answer.body as T };
       } catch (e) {
-        m?.calls.inc({ ...labels, outcome: e instanceof GatewayError ? e.code : 'aborted' });
+        if (m)
+          child(
+            m.calls,
+            policy.providerId,
+            req.operation,
+            e instanceof GatewayError ? e.code : 'aborted',
+          ).inc();
         throw e;
       } finally {
-        m?.duration.observe(labels, (performance.now() - started) / 1000);
+        if (m)
+          child(m.duration, policy.providerId, req.operation).observe((performance.now() - started) / 1000);
       }
     },
   };

@@ -69,3 +69,19 @@ export function upstreamMetrics(registry: Registry): UpstreamMetrics {
   byRegistry.set(registry, m);
   return m;
 }
+
+const children = new WeakMap<object, Map<string, unknown>>();
+
+/**
+ * The child of `metric` for these label values (in its labelNames' order), bound once: an
+ * observation is then an add, where `inc({ provider, … })` hashes a label object every time.
+ * The label sets are few (providers × operations × outcomes).
+ */
+export function child<C>(metric: { labels(...values: string[]): C }, ...values: string[]): C {
+  let byValues = children.get(metric) as Map<string, C> | undefined;
+  if (!byValues) children.set(metric, (byValues = new Map()));
+  const key = values.join('\u0000');
+  let c = byValues.get(key);
+  if (c === undefined) byValues.set(key, (c = metric.labels(...values)));
+  return c;
+}

@@ -1,4 +1,5 @@
 import type { CallContext } from '../core/adapter.js';
+import { child } from './metrics.js';
 import type { CachedAnswer, UpstreamPolicy } from './policy.js';
 
 /**
@@ -14,11 +15,10 @@ export function readThrough(
   fetch: (ctx: CallContext) => Promise<CachedAnswer>,
 ): Promise<CachedAnswer> {
   const { cache, metrics } = policy;
-  const provider = { provider: policy.providerId };
   const fresh = ctx.fresh === true;
   if (!fresh && cache) {
     const hit = cache.get(key);
-    metrics?.cache.inc({ ...provider, result: hit ? 'hit' : 'miss' });
+    if (metrics) child(metrics.cache, policy.providerId, hit ? 'hit' : 'miss').inc();
     if (hit) return Promise.resolve(hit);
   }
   const epoch = cache?.epoch ?? 0;
@@ -30,9 +30,11 @@ export function readThrough(
   if (fresh) return fetchOnce(ctx);
   const shared = policy.coalescer.run(
     `${policy.generation}\u0000${key}`,
-    (signal) => fetchOnce({ requestId: ctx.requestId, traceparent: ctx.traceparent, signal }),
+    // The attempt lines go with the request that started the read (see AttemptLines).
+    (signal) =>
+      fetchOnce({ requestId: ctx.requestId, traceparent: ctx.traceparent, signal, attempts: ctx.attempts }),
     ctx.signal,
   );
-  if (shared.joined) metrics?.coalesced.inc(provider);
+  if (shared.joined && metrics) child(metrics.coalesced, policy.providerId).inc();
   return shared.promise;
 }

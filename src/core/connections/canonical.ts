@@ -1,12 +1,13 @@
 import type { ProviderAdapter } from '../adapter.js';
 import type { Connection, UpstreamConnection } from '../connection.js';
-import { etagOf } from '../etag.js';
+import { etagOfJson } from '../etag.js';
 import type { ConnectionRow, CredentialMeta } from '../storage.js';
 
-/** A canonical connection with its strong validator. */
+/** A canonical connection with its strong validator, and its JSON (written once: the ETag is its hash). */
 export interface Versioned {
   connection: Connection;
   etag: string;
+  json: string;
 }
 
 /**
@@ -45,5 +46,6 @@ export function canonicalConnection(
 }
 
 export function versioned(connection: Connection): Versioned {
-  return { connection, etag: etagOf(connection) };
+  const json = JSON.stringify(connection);
+  return { connection, etag: etagOfJson(json), json };
 }

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import { GatewayError } from '../../core/errors.js';
+import { AccessLine } from '../access-line.js';
+import { carriesRequestId } from '../answer.js';
 import { MAX_URL_BYTES } from '../client-errors.js';
 import type { AppEnv } from '../env.js';
 import { problemResponse } from '../problem.js';
@@ -12,20 +14,18 @@ const CONNECT_TOKEN = /pbcs_[0-9A-Za-z]+/g;
 
 /**
  * X-Request-Id: taken from the caller when well-formed, else made; echoed on the response; every
- * log line of the request carries it. Writes the one access-log line per request. A request
- * target over MAX_URL_BYTES is 414 (longer ones than Node reads at all are answered in client-errors.ts).
+ * log line of the request carries it. Writes the one access-log line per request, with the
+ * request's upstream attempt when it made exactly one (access-line.ts). A request target over
+ * MAX_URL_BYTES is 414 (longer ones than Node reads at all are answered in client-errors.ts).
  */
 export function requestScope(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = performance.now();
     const given = c.req.header('x-request-id');
     const requestId = given && WELL_FORMED.test(given) ? given : randomUUID();
-    const log = c.get('deps').logger.child({ request_id: requestId });
+    const line = new AccessLine();
     c.set('requestId', requestId);
-    c.set('log', log);
-    // Set before the answer is made, so it is built with it: a header added to a finished answer
-    // makes Hono copy it into a streamed one, which costs more than the rest of a cached read.
-    c.header('x-request-id', requestId);
+    c.set('accessLine', line);
     const url = c.req.url;
     const target = url.slice(url.indexOf('/', url.indexOf('//') + 2));
     if (Buffer.byteLength(target) > MAX_URL_BYTES) {
@@ -36,15 +36,21 @@ export function requestScope(): MiddlewareHandler<AppEnv> {
     } else {
       await next();
     }
-    // Answers made as whole Response objects (problems) did not pass through the prepared headers.
-    if (!c.res.headers.has('x-request-id')) c.res.headers.set('x-request-id', requestId);
-    log.info(
+    // The answers built whole (answer.ts) carry it; the others get it now.
+    if (!carriesRequestId(c.res)) c.res.headers.set('x-request-id', requestId);
+    const path = c.req.path;
+    const upstream = line.close();
+    // Fixed fields the gateway sets (no secret-named key, a token in a path replaced): written by
+    // the access logger, which does not walk the object for secret-named keys (logger.ts).
+    c.get('deps').accessLog.info(
       {
+        request_id: requestId,
         method: c.req.method,
         route: routePath(c, -1),
-        path: c.req.path.replace(CONNECT_TOKEN, 'pbcs_[redacted]'),
+        path: path.includes('pbcs_') ? path.replace(CONNECT_TOKEN, 'pbcs_[redacted]') : path,
         status: c.res.status,
         duration_ms: Math.round((performance.now() - started) * 100) / 100,
+        ...(upstream ? { upstream } : {}),
       },
       'request',
     );

@@ -67,7 +67,8 @@ export default defineRoute((app, deps) => {
   app.openapi(route, async (c) => {
     const { org } = c.req.valid('param');
     const created = await c.get('deps').connections.create(serviceContext(c), org, c.req.valid('json'));
-    c.header('location', `/v1/organizations/${encodeURIComponent(org)}/connections/${created.connection.id}`);
-    return answerVersioned(c, created, 201);
+    return answerVersioned(c, created, 201, {
+      location: `/v1/organizations/${encodeURIComponent(org)}/connections/${created.connection.id}`,
+    });
   });
 });

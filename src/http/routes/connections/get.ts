@@ -1,5 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { etagMatches } from '../../../core/etag.js';
+import { answer } from '../../answer.js';
 import { Connection } from '../../openapi/schemas.js';
 import { serviceContext } from '../../request.js';
 import {
@@ -11,7 +12,7 @@ import {
   problems,
   UPSTREAM_PROBLEMS,
 } from '../route.js';
-import { connectionRoute } from './shared.js';
+import { answerVersioned, connectionRoute } from './shared.js';
 
 const route = createRoute({
   method: 'get',
@@ -30,9 +31,9 @@ export default defineRoute((app) =>
   app.openapi(route, async (c) => {
     const { org, id } = c.req.valid('param');
     const v = await c.get('deps').connections.get(serviceContext(c), org, id);
-    c.header('etag', v.etag);
     const ifNoneMatch = c.req.header('if-none-match');
-    if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, v.etag)) return c.body(null, 304);
-    return c.json(v.connection, 200);
+    if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, v.etag))
+      return answer(c, 304, null, { etag: v.etag });
+    return answerVersioned(c, v, 200);
   }),
 );

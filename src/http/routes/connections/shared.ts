@@ -1,6 +1,8 @@
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler, TypedResponse } from 'hono';
+import type { JSONParsed } from 'hono/utils/types';
 import { z } from 'zod';
 import type { RouteScope } from '../../../core/caller.js';
+import { jsonAnswer } from '../../answer.js';
 import type { AppEnv } from '../../env.js';
 import { authorized, requireConnection } from '../route.js';
 
@@ -35,12 +37,16 @@ export const IF_MATCH = z.object({
 /** The preconditions of a write, from its headers. */
 export const preconditions = (c: Context<AppEnv>) => ({ ifMatch: c.req.header('if-match') });
 
-/** A connection with its ETag: the header, then the body. */
+/**
+ * A connection with its ETag, as one answer (its JSON written once, for the ETag too), typed as
+ * `c.json(connection, status)` would be for the route's OpenAPI checks.
+ */
 export function answerVersioned<S extends 200 | 201, C>(
   c: Context<AppEnv>,
-  v: { connection: C; etag: string },
+  v: { connection: C; etag: string; json: string },
   status: S,
-) {
-  c.header('etag', v.etag);
-  return c.json(v.connection, status);
+  headers?: Record<string, string>,
+): Response & TypedResponse<JSONParsed<C>, S, 'json'> {
+  return jsonAnswer(c, status, v.json, { ...headers, etag: v.etag }) as Response &
+    TypedResponse<JSONParsed<C>, S, 'json'>;
 }

@@ -1,5 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { HealthStatus } from '../../openapi/schemas.js';
+import { requestLog } from '../../request.js';
 import { ANY_PROBLEMS, defineRoute, json, problems } from '../route.js';
 
 const route = createRoute({
@@ -22,7 +23,7 @@ export default defineRoute((app) =>
       await c.get('deps').ready();
       return c.json({ status: 'ready' as const }, 200);
     } catch (err) {
-      c.get('log').warn({ err }, 'not ready');
+      requestLog(c).warn({ err }, 'not ready');
       return c.json({ status: 'unavailable' as const }, 503);
     }
   }),
