@@ -1,3 +1,4 @@
+import type { Cancellation } from './cancellation.js';
 import type { z } from 'zod';
 import type { ConnectionStatus, Job, UpstreamConnection } from './connection.js';
 import type { Secret } from './secret.js';
@@ -8,6 +9,8 @@ export interface CallContext {
   traceparent?: string | undefined;
   /** Fires when the caller goes away: its upstream calls are abandoned. */
   signal?: AbortSignal | undefined;
+  /** The same event, cheaper to listen to (cancellation.ts); when given, the upstream engine listens to it instead. */
+  cancel?: Cancellation | undefined;
   /**
    * A read that precedes a write (If-Match, read-merge-write): it always goes to the provider,
    * never to a cache or another caller's read in flight, so no cache can weaken If-Match.

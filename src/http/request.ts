@@ -1,6 +1,7 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
 import type { Logger } from 'pino';
+import { cancellationOf, Trigger, type Cancellation } from '../core/cancellation.js';
 import type { AppEnv, RequestContext } from './env.js';
 import { requestTimedOut } from './timed-out.js';
 import { upstreamTraceparent } from './traceparent.js';
@@ -9,6 +10,7 @@ import { upstreamTraceparent } from './traceparent.js';
 export function serviceContext(c: Context<AppEnv>): RequestContext {
   const existing = c.get('serviceContext');
   if (existing) return existing;
+  const gone = callerGoneTrigger(c);
   const ctx: RequestContext = {
     requestId: c.get('requestId'),
     // Checked: a malformed one is replaced by a fresh one, never passed on (traceparent.ts).
@@ -16,26 +18,30 @@ export function serviceContext(c: Context<AppEnv>): RequestContext {
     caller: c.get('caller'),
     idempotency: c.get('idempotency'),
     attempts: c.get('accessLine'),
-    // Fires when the caller disconnects: its upstream calls are abandoned.
-    signal: callerSignal(c),
+    // Fires when the caller disconnects: its upstream calls are abandoned. The AbortSignal is made
+    // only for whoever reads it (the engine listens to `cancel`).
+    cancel: gone,
+    get signal() {
+      return gone instanceof Trigger ? gone.signal : c.req.raw.signal;
+    },
   };
   c.set('serviceContext', ctx);
   return ctx;
 }
 
 /**
- * An AbortSignal that fires when the caller goes away before its answer is sent. On Node's server
- * it listens to the response's `close` (reading `c.req.raw.signal` would build a whole WHATWG
- * Request for every call, a large share of a read's cost); elsewhere it is the Request's own.
+ * What fires when the caller goes away before its answer is sent. On Node's server it listens to
+ * the response's `close` (reading `c.req.raw.signal` would build a whole WHATWG Request for every
+ * call, a large share of a read's cost); elsewhere it is the Request's own signal.
  */
-function callerSignal(c: Context<AppEnv>): AbortSignal {
+function callerGoneTrigger(c: Context<AppEnv>): Cancellation {
   const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
-  if (!outgoing) return c.req.raw.signal;
-  const gone = new AbortController();
+  if (!outgoing) return cancellationOf({ signal: c.req.raw.signal }) as Cancellation;
+  const gone = new Trigger();
   outgoing.once('close', () => {
-    if (!outgoing.writableFinished) gone.abort();
+    if (!outgoing.writableFinished) gone.fire();
   });
-  return gone.signal;
+  return gone;
 }
 
 /**
@@ -45,7 +51,7 @@ function callerSignal(c: Context<AppEnv>): AbortSignal {
  * the Request's own signal.
  */
 export function callerGone(c: Context<AppEnv>): boolean {
-  if (c.get('serviceContext')?.signal?.aborted === true) return true;
+  if (c.get('serviceContext')?.cancel?.aborted === true) return true;
   const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
   if (outgoing) return outgoing.destroyed && !outgoing.writableFinished;
   return c.req.raw.signal.aborted;

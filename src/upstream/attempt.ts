@@ -1,4 +1,5 @@
 import type { CallContext } from '../core/adapter.js';
+import { cancellationOf } from '../core/cancellation.js';
 import { CallAborted } from './call-aborted.js';
 import { child } from './metrics.js';
 import type { UpstreamPolicy } from './policy.js';
@@ -39,7 +40,7 @@ export async function attempt(
       headers: attemptHeaders(ctx, auth, encoded),
       body: encoded.body,
       timeoutMs,
-      signal: ctx.signal,
+      cancel: cancellationOf(ctx),
     });
     const duration = ms(started);
     const write = () =>

@@ -1,3 +1,5 @@
+import { Trigger, type Cancellation } from '../core/cancellation.js';
+
 /**
  * The read cache of one provider: answers of upstream GETs kept `ttlMs`, keyed by path and query.
  * The gateway's own writes invalidate every entry under the written collection, and a read that
@@ -47,15 +49,16 @@ export class ReadCache<T> {
 
 interface InFlight<T> {
   promise: Promise<T>;
-  controller: AbortController;
+  /** Fired when every caller waiting for it has gone away. */
+  abandoned: Trigger;
   /** Callers still waiting for it. */
   waiting: number;
 }
 
 /**
  * Identical concurrent reads share one call: the first starts it, the others join. The shared
- * call is abandoned (its signal fires) only when every caller waiting for it has gone away; a
- * caller that goes away gets `onAbandon()`'s error at once.
+ * call is abandoned (its Cancellation fires) only when every caller waiting for it has gone away;
+ * a caller that goes away gets `onAbandon()`'s error at once.
  */
 export class Coalescer<T> {
   readonly #inflight = new Map<string, InFlight<T>>();
@@ -65,16 +68,16 @@ export class Coalescer<T> {
   /** The call for `key`, started by `start` unless one is already in flight (`joined`). */
   run(
     key: string,
-    start: (signal: AbortSignal) => Promise<T>,
-    callerSignal?: AbortSignal,
+    start: (abandoned: Trigger) => Promise<T>,
+    caller?: Cancellation,
   ): { promise: Promise<T>; joined: boolean } {
-    if (callerSignal?.aborted) return { promise: Promise.reject(this.onAbandon()), joined: false };
+    if (caller?.aborted) return { promise: Promise.reject(this.onAbandon()), joined: false };
     let entry = this.#inflight.get(key);
     const joined = entry !== undefined;
     if (!entry) {
-      const controller = new AbortController();
-      const created: InFlight<T> = { promise: Promise.resolve() as Promise<T>, controller, waiting: 0 };
-      created.promise = start(controller.signal).finally(() => {
+      const abandoned = new Trigger();
+      const created: InFlight<T> = { promise: Promise.resolve() as Promise<T>, abandoned, waiting: 0 };
+      created.promise = start(abandoned).finally(() => {
         if (this.#inflight.get(key) === created) this.#inflight.delete(key);
       });
       this.#inflight.set(key, created);
@@ -82,25 +85,24 @@ export class Coalescer<T> {
     }
     const shared = entry;
     shared.waiting += 1;
-    if (!callerSignal) return { promise: shared.promise, joined };
+    if (!caller) return { promise: shared.promise, joined };
     const promise = new Promise<T>((resolve, reject) => {
-      const onAbort = (): void => {
+      const stopListening = caller.onAbort(() => {
         shared.waiting -= 1;
         if (shared.waiting === 0) {
           // Nobody wants the answer any more: stop the call, and let the next reader start afresh.
           if (this.#inflight.get(key) === shared) this.#inflight.delete(key);
-          shared.controller.abort();
+          shared.abandoned.fire();
         }
         reject(this.onAbandon());
-      };
-      callerSignal.addEventListener('abort', onAbort, { once: true });
+      });
       shared.promise.then(
         (v) => {
-          callerSignal.removeEventListener('abort', onAbort);
+          stopListening();
           resolve(v);
         },
         (e: unknown) => {
-          callerSignal.removeEventListener('abort', onAbort);
+          stopListening();
           reject(e as Error);
         },
       );

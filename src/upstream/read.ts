@@ -1,4 +1,5 @@
 import type { CallContext } from '../core/adapter.js';
+import { cancellationOf } from '../core/cancellation.js';
 import { child } from './metrics.js';
 import type { CachedAnswer, UpstreamPolicy } from './policy.js';
 
@@ -31,9 +32,17 @@ export function readThrough(
   const shared = policy.coalescer.run(
     `${policy.generation}\u0000${key}`,
     // The attempt lines go with the request that started the read (see AttemptLines).
-    (signal) =>
-      fetchOnce({ requestId: ctx.requestId, traceparent: ctx.traceparent, signal, attempts: ctx.attempts }),
-    ctx.signal,
+    (abandoned) =>
+      fetchOnce({
+        requestId: ctx.requestId,
+        traceparent: ctx.traceparent,
+        attempts: ctx.attempts,
+        cancel: abandoned,
+        get signal() {
+          return abandoned.signal;
+        },
+      }),
+    cancellationOf(ctx),
   );
   if (shared.joined && metrics) child(metrics.coalesced, policy.providerId).inc();
   return shared.promise;

@@ -1,5 +1,6 @@
 import type * as Undici from 'undici';
 import type { Dispatcher } from 'undici';
+import type { Cancellation } from '../core/cancellation.js';
 import type { HeaderBag } from '../core/retry-after.js';
 
 /**
@@ -21,7 +22,7 @@ export interface TransportRequest {
   /** No answer (headers and whole body) within this → TransportError 'timeout'. */
   timeoutMs: number;
   /** The caller's: when it fires, the attempt is abandoned (TransportError 'aborted'). */
-  signal?: AbortSignal | undefined;
+  cancel?: Cancellation | undefined;
 }
 
 export interface TransportResponse {
@@ -158,11 +159,12 @@ export function undiciTransport(opts: UndiciTransportOptions = {}): Transport {
         () => stop(new TransportError('timeout', `no answer within ${req.timeoutMs} ms`)),
         req.timeoutMs,
       );
+      let stopListening: (() => void) | undefined;
       const settle = (e: TransportError | null): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        req.signal?.removeEventListener('abort', onCallerGone);
+        stopListening?.();
         if (e) reject(e);
         else
           resolve({
@@ -174,11 +176,11 @@ export function undiciTransport(opts: UndiciTransportOptions = {}): Transport {
                 : Buffer.concat(chunks).toString('utf8'),
           });
       };
-      if (req.signal?.aborted) {
+      if (req.cancel?.aborted) {
         settle(new TransportError('aborted', 'the call was abandoned'));
         return;
       }
-      req.signal?.addEventListener('abort', onCallerGone, { once: true });
+      stopListening = req.cancel?.onAbort(onCallerGone);
 
       const handler: Dispatcher.DispatchHandler = {
         onRequestStart(c) {
