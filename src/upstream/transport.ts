@@ -159,12 +159,12 @@ export function undiciTransport(opts: UndiciTransportOptions = {}): Transport {
         () => stop(new TransportError('timeout', `no answer within ${req.timeoutMs} ms`)),
         req.timeoutMs,
       );
-      let stopListening: (() => void) | undefined;
+      const listening: { stop?: (() => void) | undefined } = {};
       const settle = (e: TransportError | null): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        stopListening?.();
+        listening.stop?.();
         if (e) reject(e);
         else
           resolve({
@@ -180,7 +180,7 @@ export function undiciTransport(opts: UndiciTransportOptions = {}): Transport {
         settle(new TransportError('aborted', 'the call was abandoned'));
         return;
       }
-      stopListening = req.cancel?.onAbort(onCallerGone);
+      listening.stop = req.cancel?.onAbort(onCallerGone);
 
       const handler: Dispatcher.DispatchHandler = {
         onRequestStart(c) {
