@@ -3,7 +3,7 @@
 // over 256 connections, ROUNDS alternating rounds of SECONDS each; prints the median ratio.
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
@@ -31,14 +31,25 @@ writeFileSync(
     providers: [{ id: 'leen', type: 'leen', apiKey: 'bench', baseUrl: `http://127.0.0.1:${upPort}` }],
   }),
 );
-const port = await freePort();
-const gw = await startProcess({
-  args: [...(process.env['GW_ARGS'] ?? '').split(' ').filter(Boolean), 'dist/main.js'],
-  url: `http://127.0.0.1:${port}`,
-  readyPath: '/readyz',
-  logFile: process.env['GW_LOG'] ?? null,
-  env: { GATEWAY_CONFIG: config, PORT: String(port), LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info' },
-});
+const startGw = async (args, logLevel = process.env['LOG_LEVEL'] ?? 'info') => {
+  const port = await freePort();
+  return startProcess({
+    args: [...args.split(' ').filter(Boolean), 'dist/main.js'],
+    url: `http://127.0.0.1:${port}`,
+    readyPath: '/readyz',
+    logFile: process.env['GW_LOG'] ?? null,
+    env: { GATEWAY_CONFIG: config, PORT: String(port), LOG_LEVEL: logLevel },
+  });
+};
+const gw = await startGw(process.env['GW_ARGS'] ?? '');
+// A second gateway on the same database with other node flags (GW2_ARGS), measured in the same rounds.
+const gw2 =
+  process.env['GW2_ARGS'] !== undefined
+    ? await startGw(
+        process.env['GW2_ARGS'],
+        process.env['GW2_LOG_LEVEL'] ?? process.env['LOG_LEVEL'] ?? 'info',
+      )
+    : null;
 const org = await fetch(`${gw.url}/v1/organizations`, {
   method: 'POST',
   headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
@@ -85,14 +96,83 @@ const load = (url, seconds) =>
   });
 await load(gw.url, 1);
 await load(baseline.url, 1);
-const ratios = [];
-for (let r = 0; r < ROUNDS; r++) {
-  const b = await load(baseline.url, SECONDS);
-  const g = await load(gw.url, SECONDS);
-  ratios.push(g.requests.average / b.requests.average);
+/** CPU seconds (user + system) a process has used, from /proc (clock ticks of 10 ms). */
+const cpuOf = (child) => {
+  const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
+const measured = async (proc) => {
+  const before = cpuOf(proc.child);
+  const r = await load(proc.url, SECONDS);
+  return { r, cpuUs: ((cpuOf(proc.child) - before) * 1e6) / r.requests.total };
+};
+const subjects = {
+  raw: baseline,
+  gateway: gw,
+  ...(gw2 ? { [`gateway ${process.env['GW2_ARGS']}`]: gw2 } : {}),
+};
+if (gw2) await load(gw2.url, 1);
+const results = Object.fromEntries(Object.keys(subjects).map((k) => [k, []]));
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const [name, proc] of Object.entries(subjects)) results[name].push(await measured(proc));
   console.log(
-    `round ${r + 1}: raw ${Math.round(b.requests.average)} rps p99 ${b.latency.p99} ms; gateway ${Math.round(g.requests.average)} rps p99 ${g.latency.p99} ms; ${(g.requests.average / b.requests.average).toFixed(2)}×`,
+    `round ${round}: ${Object.entries(results)
+      .map(
+        ([name, rs]) =>
+          `${name} ${Math.round(rs.at(-1).r.requests.average)} rps ${Math.round(rs.at(-1).cpuUs)} µs/req p99 ${rs.at(-1).r.latency.p99} ms`,
+      )
+      .join('; ')}`,
   );
 }
-console.log(`median ratio ${median(ratios).toFixed(2)}×`);
-await Promise.all([gw.stop(), baseline.stop(), upstream.stop()]);
+const raw = results.raw;
+for (const [name, rs] of Object.entries(results)) {
+  if (name === 'raw') continue;
+  const rps = median(rs.map((x, i) => x.r.requests.average / raw[i].r.requests.average));
+  const cpu = median(rs.map((x, i) => raw[i].cpuUs / x.cpuUs));
+  console.log(
+    `${name}: median rps ${rps.toFixed(2)}× raw; raw CPU per request / its ${cpu.toFixed(2)}×; µs/req ${Math.round(median(rs.map((x) => x.cpuUs)))}`,
+  );
+}
+if (process.env['OPEN']) {
+  const { Pool } = await import('undici');
+  const openLoop = async (origin, rate = 1000, seconds = 5) => {
+    const pool = new Pool(origin, { connections: 128, pipelining: 1 });
+    const total = rate * seconds;
+    const latencies = [];
+    const inflight = [];
+    const start = process.hrtime.bigint();
+    let sent = 0;
+    await new Promise((done) => {
+      const tick = () => {
+        const elapsedUs = Number(process.hrtime.bigint() - start) / 1000;
+        while (sent < total && (sent * 1e6) / rate <= elapsedUs) {
+          const scheduled = start + BigInt(Math.round((sent * 1e9) / rate));
+          sent += 1;
+          inflight.push(
+            pool
+              .request({ path: paths[sent % paths.length], method: 'GET', headers: reader })
+              .then(async (res) => {
+                await res.body.dump();
+                latencies.push(Number(process.hrtime.bigint() - scheduled) / 1000);
+              }),
+          );
+        }
+        if (sent < total) setTimeout(tick, 1);
+        else done();
+      };
+      tick();
+    });
+    await Promise.all(inflight);
+    await pool.close();
+    latencies.sort((a, b) => a - b);
+    return {
+      p50: Math.round(latencies[Math.floor(latencies.length / 2)]),
+      p99: Math.round(latencies[Math.floor(latencies.length * 0.99)]),
+    };
+  };
+  for (const [name, proc] of Object.entries(subjects)) {
+    await openLoop(proc.url, 1000, 1);
+    console.log(`open loop 1000 rps × 5 s, ${name}:`, await openLoop(proc.url));
+  }
+}
+await Promise.all([gw.stop(), gw2?.stop(), baseline.stop(), upstream.stop()]);

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { CONNECT_DEFAULTS, ConfigError, type GatewayConfig } from './config.js';
 import type { ProviderAdapter } from './core/adapter.js';
+import { isWellFormedApiKey } from './core/api-key-token.js';
 import { ADMIN, type Caller } from './core/caller.js';
 import { Sealer } from './core/crypto.js';
 import { CursorCodec } from './core/cursor.js';
@@ -162,6 +163,7 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
   });
   if (opts.dispatch !== false) monitor.start();
   const adminDigest = digest(config.auth.adminKey.reveal());
+  const adminLooksLikeApiKey = isWellFormedApiKey(config.auth.adminKey.reveal());
   const app = createApp({
     organizations,
     connections,
@@ -183,9 +185,13 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions)
     }),
     createConnectionBody: createBodyRules([...adapters.values()]),
     changeConnectionBody: changeBodySchema([...adapters.values()]),
-    // The admin key (compared in constant time, no storage), else an API key.
+    // The admin key (compared in constant time, no storage), else an API key. A key in the API
+    // keys' format is an API key (its shape says so, not its secret part: nothing leaks by timing),
+    // unless the admin key itself has that shape; the comparison's hash is then saved per request.
     authenticate: (key: string): Caller | null | Promise<Caller | null> =>
-      timingSafeEqual(digest(key), adminDigest) ? ADMIN : apiKeys.authenticate(key),
+      (adminLooksLikeApiKey || !isWellFormedApiKey(key)) && timingSafeEqual(digest(key), adminDigest)
+        ? ADMIN
+        : apiKeys.authenticate(key),
     ready: () => storage.ping(),
     logger: opts.logger,
     accessLog: accessLogger(opts.logger),

@@ -43,3 +43,19 @@ export const StoredName = z
   .min(1)
   .max(200)
   .refine((s) => !s.includes('\u0000'), 'must not contain U+0000 (NUL)');
+
+const compiledSchemas = new WeakMap<z.ZodType, z.ZodType>();
+
+/**
+ * `schema` compiled ahead of time (`z.compile`: a parser generated for it, zod's own as the
+ * fallback for what it cannot generate), once per schema: for the providers' answers, parsed on
+ * every call. The same answers as `schema.safeParse`, in less time.
+ */
+export function compiled<T>(schema: z.ZodType<T>): z.ZodType<T> {
+  let c = compiledSchemas.get(schema) as z.ZodType<T> | undefined;
+  if (!c) {
+    c = z.compile(schema) as z.ZodType<T>;
+    compiledSchemas.set(schema, c);
+  }
+  return c;
+}

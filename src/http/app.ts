@@ -16,11 +16,7 @@ import { validationHook } from './validation.js';
  */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  app.use('*', async (c, next) => {
-    c.set('deps', deps);
-    await next();
-  });
-  app.use('*', requestScope());
+  app.use('*', requestScope(deps));
   app.use('*', requestMetrics(deps.metrics));
   app.onError(onError);
   for (const r of publicRoutes) r.register(app, deps);

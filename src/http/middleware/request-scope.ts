@@ -5,7 +5,7 @@ import { GatewayError } from '../../core/errors.js';
 import { AccessLine } from '../access-line.js';
 import { carriesRequestId } from '../answer.js';
 import { MAX_URL_BYTES } from '../client-errors.js';
-import type { AppEnv } from '../env.js';
+import type { AppDeps, AppEnv } from '../env.js';
 import { problemResponse } from '../problem.js';
 
 const WELL_FORMED = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -13,14 +13,15 @@ const WELL_FORMED = /^[A-Za-z0-9._:-]{1,128}$/;
 const CONNECT_TOKEN = /pbcs_[0-9A-Za-z]+/g;
 
 /**
- * X-Request-Id: taken from the caller when well-formed, else made; echoed on the response; every
+ * The request's dependencies (`deps`), and its id: X-Request-Id taken from the caller when well-formed, else made; echoed on the response; every
  * log line of the request carries it. Writes the one access-log line per request, with the
  * request's upstream attempt when it made exactly one (access-line.ts). A request target over
  * MAX_URL_BYTES is 414 (longer ones than Node reads at all are answered in client-errors.ts).
  */
-export function requestScope(): MiddlewareHandler<AppEnv> {
+export function requestScope(deps: AppDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = performance.now();
+    c.set('deps', deps);
     const given = c.req.header('x-request-id');
     const requestId = given && WELL_FORMED.test(given) ? given : randomUUID();
     const line = new AccessLine();
@@ -42,7 +43,7 @@ export function requestScope(): MiddlewareHandler<AppEnv> {
     const upstream = line.close();
     // Fixed fields the gateway sets (no secret-named key, a token in a path replaced): written by
     // the access logger, which does not walk the object for secret-named keys (logger.ts).
-    c.get('deps').accessLog.info(
+    deps.accessLog.info(
       {
         request_id: requestId,
         method: c.req.method,

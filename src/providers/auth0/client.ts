@@ -1,5 +1,7 @@
+import type { z } from 'zod';
 import type { CallContext } from '../../core/adapter.js';
 import { GatewayError } from '../../core/errors.js';
+import { compiled } from '../../core/validation.js';
 import type { Secret } from '../../core/secret.js';
 import {
   createUpstreamClient,
@@ -19,6 +21,9 @@ import {
   type Auth0FamilyBodies,
 } from './api-types.js';
 import { ClientCredentialsTokenProvider, tokenEndpointError } from './token.js';
+
+/** A bare array of connections (one list form): one schema, compiled once (compiled()). */
+const CONNECTION_ARRAY = Auth0OrganizationConnection.array();
 
 /**
  * The few Management API calls the gateway makes: list, create, get, update and delete an
@@ -112,7 +117,7 @@ export class Auth0Client<F extends Auth0ConnectionsApi> {
       query: { page: q.page, per_page: q.per_page, include_totals: true },
     });
     if (Array.isArray(res.body))
-      return { connections: this.#parse(Auth0OrganizationConnection.array(), res.body), total: undefined };
+      return { connections: this.#parse(CONNECTION_ARRAY, res.body), total: undefined };
     const page = this.#parse(Auth0OrganizationConnectionsPage, res.body);
     const connections = page[this.#family];
     if (connections === undefined) throw this.#notUnderstood();
@@ -216,11 +221,8 @@ export class Auth0Client<F extends Auth0ConnectionsApi> {
     );
   }
 
-  #parse<T>(
-    schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
-    body: unknown,
-  ): T {
-    const parsed = schema.safeParse(body);
+  #parse<T>(schema: z.ZodType<T>, body: unknown): T {
+    const parsed = compiled(schema).safeParse(body);
     if (!parsed.success) throw this.#notUnderstood();
     return parsed.data;
   }

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { CallContext } from '../../core/adapter.js';
 import { GatewayError, type FieldProblem } from '../../core/errors.js';
+import { compiled } from '../../core/validation.js';
 import type { Secret } from '../../core/secret.js';
 import { secretValues } from '../../core/secret.js';
 import {
@@ -128,7 +129,7 @@ export function createLeenClient(opts: LeenClientOptions): LeenClient {
 
   /** Checks a 2xx body against its schema; a mismatch is the provider's fault (502). */
   function expect<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
-    const parsed = schema.safeParse(body);
+    const parsed = compiled(schema).safeParse(body);
     if (parsed.success) return parsed.data;
     log.warn(
       { what, issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), code: i.code })) },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CallContext } from '../../core/adapter.js';
 import { GatewayError } from '../../core/errors.js';
+import { compiled } from '../../core/validation.js';
 import { secretValues, type Secret } from '../../core/secret.js';
 import {
   createUpstreamClient,
@@ -172,7 +173,7 @@ function describeFailure(failure: UpstreamFailure): string {
 }
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown, providerId: string, status: number): T {
-  const parsed = schema.safeParse(body);
+  const parsed = compiled(schema).safeParse(body);
   if (!parsed.success) {
     throw new GatewayError(
       'upstream_error',
