@@ -60,6 +60,8 @@ async function main(): Promise<void> {
     },
     'plugboard listening',
   );
+  // Out at once, not with the next buffer: whoever started the process may be waiting for it.
+  logger.flush();
   if (sandbox) printBanner(server.url, sandbox);
 
   const stop = async (signal: NodeJS.Signals) => {
