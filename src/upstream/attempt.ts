@@ -1,7 +1,6 @@
 import type { CallContext } from '../core/adapter.js';
 import { cancellationOf } from '../core/cancellation.js';
 import { CallAborted } from './call-aborted.js';
-import { child } from './metrics.js';
 import type { UpstreamPolicy } from './policy.js';
 import { attemptHeaders, type EncodedBody, type UpstreamRequest } from './request.js';
 import { TransportError, type TransportResponse } from './transport.js';
@@ -54,7 +53,7 @@ export async function attempt(
       duration_ms: duration,
     };
     if (!ctx.attempts?.take(fields, write)) write();
-    if (policy.metrics) child(policy.metrics.attempts, policy.providerId, String(res.status)).inc();
+    if (policy.metrics) policy.metrics.attempts.labels(policy.providerId, String(res.status)).inc();
     return res;
   } catch (e) {
     const outcome = !(e instanceof TransportError)
@@ -63,7 +62,7 @@ export async function attempt(
         ? 'caller_gone'
         : e.kind;
     policy.log.warn({ ...line, status: null, outcome, duration_ms: ms(started) }, 'upstream call');
-    if (policy.metrics) child(policy.metrics.attempts, policy.providerId, outcome).inc();
+    if (policy.metrics) policy.metrics.attempts.labels(policy.providerId, outcome).inc();
     if (e instanceof TransportError && e.kind === 'aborted') throw new CallAborted();
     throw e;
   }

@@ -2,7 +2,6 @@ import type { CallContext } from '../core/adapter.js';
 import { GatewayError } from '../core/errors.js';
 import type { CallTarget } from './attempt.js';
 import { guarded } from './breaker-guard.js';
-import { child } from './metrics.js';
 import type { CachedAnswer, UpstreamPolicy } from './policy.js';
 import { readThrough } from './read.js';
 import { collectionOf, encodeBody, parseBody, queryString, type UpstreamRequest } from './request.js';
@@ -88,20 +87,17 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
             policy.wrote(collectionOf(basePath + req.path));
           }
         }
-        if (m) child(m.calls, policy.providerId, req.operation, 'ok').inc();
+        if (m) m.calls.labels(policy.providerId, req.operation, 'ok').inc();
         return { status: answer.response.status, headers: answer.response.headers, body: answer.body as T };
       } catch (e) {
         if (m)
-          child(
-            m.calls,
-            policy.providerId,
-            req.operation,
-            e instanceof GatewayError ? e.code : 'aborted',
-          ).inc();
+          m.calls
+            .labels(policy.providerId, req.operation, e instanceof GatewayError ? e.code : 'aborted')
+            .inc();
         throw e;
       } finally {
         if (m)
-          child(m.duration, policy.providerId, req.operation).observe((performance.now() - started) / 1000);
+          m.duration.labels(policy.providerId, req.operation).observe((performance.now() - started) / 1000);
       }
     },
   };

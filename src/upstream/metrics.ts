@@ -1,18 +1,20 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
+import { HotCounter, HotHistogram } from '../hot-metrics.js';
 
 /**
  * Upstream metrics, registered once per registry and shared by every provider's policy: calls by
  * provider, operation and outcome; attempts and retries; breaker state; cache and coalescing.
- * Labels are provider ids and operation names (`connections.get`), never an id or a secret.
+ * Labels are provider ids and operation names (`connections.get`), never an id or a secret. The
+ * per-call ones are hot-metrics.ts's (observed by label values bound once: `metric.labels(…)`).
  */
 export interface UpstreamMetrics {
-  calls: Counter<'provider' | 'operation' | 'outcome'>;
-  attempts: Counter<'provider' | 'outcome'>;
-  retries: Counter<'provider' | 'reason'>;
-  duration: Histogram<'provider' | 'operation'>;
+  calls: HotCounter<'provider' | 'operation' | 'outcome'>;
+  attempts: HotCounter<'provider' | 'outcome'>;
+  retries: HotCounter<'provider' | 'reason'>;
+  duration: HotHistogram<'provider' | 'operation'>;
   circuit: Gauge<'provider'>;
-  cache: Counter<'provider' | 'result'>;
-  coalesced: Counter<'provider'>;
+  cache: HotCounter<'provider' | 'result'>;
+  coalesced: HotCounter<'provider'>;
 }
 
 const byRegistry = new WeakMap<Registry, UpstreamMetrics>();
@@ -22,25 +24,25 @@ export function upstreamMetrics(registry: Registry): UpstreamMetrics {
   if (m) return m;
   const registers = [registry];
   m = {
-    calls: new Counter({
+    calls: new HotCounter({
       name: 'plugboard_upstream_calls_total',
       help: 'Calls to providers (after retries), by outcome.',
       labelNames: ['provider', 'operation', 'outcome'],
       registers,
     }),
-    attempts: new Counter({
+    attempts: new HotCounter({
       name: 'plugboard_upstream_attempts_total',
       help: 'HTTP attempts sent to providers, by outcome.',
       labelNames: ['provider', 'outcome'],
       registers,
     }),
-    retries: new Counter({
+    retries: new HotCounter({
       name: 'plugboard_upstream_retries_total',
       help: 'Retries, by what caused them.',
       labelNames: ['provider', 'reason'],
       registers,
     }),
-    duration: new Histogram({
+    duration: new HotHistogram({
       name: 'plugboard_upstream_call_duration_seconds',
       help: 'Time of a call to a provider, retries included.',
       labelNames: ['provider', 'operation'],
@@ -53,13 +55,13 @@ export function upstreamMetrics(registry: Registry): UpstreamMetrics {
       labelNames: ['provider'],
       registers,
     }),
-    cache: new Counter({
+    cache: new HotCounter({
       name: 'plugboard_upstream_cache_total',
       help: 'Read cache lookups, by result.',
       labelNames: ['provider', 'result'],
       registers,
     }),
-    coalesced: new Counter({
+    coalesced: new HotCounter({
       name: 'plugboard_upstream_coalesced_total',
       help: 'Reads that joined an identical read already in flight.',
       labelNames: ['provider'],
@@ -68,20 +70,4 @@ export function upstreamMetrics(registry: Registry): UpstreamMetrics {
   };
   byRegistry.set(registry, m);
   return m;
-}
-
-const children = new WeakMap<object, Map<string, unknown>>();
-
-/**
- * The child of `metric` for these label values (in its labelNames' order), bound once: an
- * observation is then an add, where `inc({ provider, … })` hashes a label object every time.
- * The label sets are few (providers × operations × outcomes).
- */
-export function child<C>(metric: { labels(...values: string[]): C }, ...values: string[]): C {
-  let byValues = children.get(metric) as Map<string, C> | undefined;
-  if (!byValues) children.set(metric, (byValues = new Map()));
-  const key = values.join('\u0000');
-  let c = byValues.get(key);
-  if (c === undefined) byValues.set(key, (c = metric.labels(...values)));
-  return c;
 }

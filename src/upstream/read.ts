@@ -1,6 +1,5 @@
 import type { CallContext } from '../core/adapter.js';
 import { cancellationOf } from '../core/cancellation.js';
-import { child } from './metrics.js';
 import type { CachedAnswer, UpstreamPolicy } from './policy.js';
 
 /**
@@ -19,7 +18,7 @@ export function readThrough(
   const fresh = ctx.fresh === true;
   if (!fresh && cache) {
     const hit = cache.get(key);
-    if (metrics) child(metrics.cache, policy.providerId, hit ? 'hit' : 'miss').inc();
+    if (metrics) metrics.cache.labels(policy.providerId, hit ? 'hit' : 'miss').inc();
     if (hit) return Promise.resolve(hit);
   }
   const epoch = cache?.epoch ?? 0;
@@ -44,6 +43,6 @@ export function readThrough(
       }),
     cancellationOf(ctx),
   );
-  if (shared.joined && metrics) child(metrics.coalesced, policy.providerId).inc();
+  if (shared.joined && metrics) metrics.coalesced.labels(policy.providerId).inc();
   return shared.promise;
 }

@@ -4,7 +4,6 @@ import { attempt, type CallTarget } from './attempt.js';
 import { isUnwell, type ProviderHealth } from './breaker-guard.js';
 import { CallAborted } from './call-aborted.js';
 import { throttled, timedOut, tooLarge, unreachable } from './errors.js';
-import { child } from './metrics.js';
 import type { UpstreamPolicy } from './policy.js';
 import { parseBody, type EncodedBody, type UpstreamRequest } from './request.js';
 import { retryAfterSeconds } from '../core/retry-after.js';
@@ -122,10 +121,10 @@ export async function attempts(
     const delay = Math.max(waitAtLeast, backoff);
     if (delay >= left || left <= 1) throw last;
     if (!policy.budget.withdraw()) {
-      if (policy.metrics) child(policy.metrics.retries, providerId, 'budget_exhausted').inc();
+      if (policy.metrics) policy.metrics.retries.labels(providerId, 'budget_exhausted').inc();
       throw last;
     }
-    if (policy.metrics) child(policy.metrics.retries, providerId, retryReason).inc();
+    if (policy.metrics) policy.metrics.retries.labels(providerId, retryReason).inc();
     try {
       await policy.sleep(delay, ctx.signal);
     } catch {
